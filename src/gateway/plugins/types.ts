@@ -1,0 +1,196 @@
+import type { z } from "zod";
+import type {
+  GatewayConfig,
+  GatewayConsumer,
+  GatewayPluginEntry,
+  GatewayRoute,
+  GatewayService,
+  Protocol,
+} from "../config/types.js";
+
+/**
+ * The plugin contract (Kong style): one folder per plugin under src/gateway/plugins/<name>/
+ * with `schema.ts` (a zod schema of the plugin's `config`, every field with its Kong default
+ * and a `.describe()`d text from which docs are generated) and `handler.ts`; its `index.ts`
+ * default-exports a `PluginDefinition`. The registry discovers folders, so a third-party
+ * plugin is added by dropping a folder in (or pointing GATEWAY_PLUGIN_DIRS at one).
+ *
+ * Phases, in order, each optional:
+ *  - access:          before proxying; may answer the request itself with ctx.exit()
+ *  - responseHeaders: upstream (or exit) response head is known, body not yet sent
+ *  - responseBody:    whole response body (buffered only when some plugin on the route has this phase)
+ *  - log:             after the response is finished; never delays it; errors are caught and logged
+ * Within a phase plugins run by descending priority (responseHeaders/responseBody/log too,
+ * as Kong does). For each plugin the pipeline picks ONE entry by Kong's scope precedence,
+ * using the consumer known at that moment (so consumer-scoped entries apply to plugins
+ * running after authentication).
+ */
+export interface PluginDefinition<C = Record<string, unknown>> {
+  name: string;
+  /** Kong's numeric priority: higher runs first. */
+  priority: number;
+  version: string;
+  /** zod schema of `config` with defaults; its errors become Kong's `{ config: { field: msg } }`. */
+  configSchema: z.ZodType<C>;
+  /** Scopes the plugin may NOT be applied on (Kong's no_consumer etc). */
+  forbiddenScopes?: ReadonlyArray<"consumer" | "route" | "service">;
+  /** Called once per plugin entry when a configuration is loaded. */
+  create(entry: PluginEntry<C>, env: PluginEnvironment): PluginHandler | Promise<PluginHandler>;
+}
+
+export interface PluginEntry<C> extends Omit<GatewayPluginEntry, "config"> {
+  config: C;
+}
+
+/** Long-lived services a plugin may use at creation. */
+export interface PluginEnvironment {
+  /** The whole loaded configuration (consumers, credentials indexes). */
+  config: GatewayConfig;
+  credentials: CredentialIndex;
+  logger: GatewayLogger;
+  /** Shared Prometheus registry of the gateway process. */
+  metrics: import("prom-client").Registry;
+  /** Kong's node id of this gateway process. */
+  nodeId: string;
+  /** Register an Admin API route owned by this plugin (e.g. proxy-cache purge). */
+  adminRoutes: AdminRouteRegistrar;
+  /** Same instance across reloads when the same plugin entry id is reloaded (counters, caches). */
+  previous?: PluginHandler;
+}
+
+export interface PluginHandler {
+  access?(ctx: RequestContext): void | Promise<void>;
+  responseHeaders?(ctx: RequestContext, res: ResponseHead): void | Promise<void>;
+  /** Return the (possibly transformed) body. */
+  responseBody?(ctx: RequestContext, res: ResponseHead, body: Buffer): Buffer | Promise<Buffer>;
+  log?(ctx: RequestContext, entry: AccessLogEntry): void | Promise<void>;
+  /** Release timers, connections; called on config swap (unless handed on as `previous`) and shutdown. */
+  close?(): void | Promise<void>;
+}
+
+/** Lookup of credentials by plugin; built once per loaded config. */
+export interface CredentialIndex {
+  keyAuth(key: string): { credential: import("../config/types.js").KeyAuthCredential; consumer: GatewayConsumer } | null;
+  jwt(key: string): { credential: import("../config/types.js").JwtSecret; consumer: GatewayConsumer } | null;
+  basicAuth(username: string): { credential: import("../config/types.js").BasicAuthCredential; consumer: GatewayConsumer } | null;
+  aclGroups(consumerId: string): string[];
+  consumer(idOrUsername: string): GatewayConsumer | null;
+}
+
+export interface GatewayLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface AdminRouteRegistrar {
+  add(
+    method: "GET" | "DELETE" | "POST",
+    /** path pattern with :params, e.g. "/proxy-cache/:key" */
+    path: string,
+    handler: (req: AdminRequest) => AdminResponse | Promise<AdminResponse>,
+  ): void;
+}
+export interface AdminRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+}
+export interface AdminResponse {
+  status: number;
+  body?: unknown;
+}
+
+/** A response status + headers as seen by responseHeaders/responseBody. Headers are mutable. */
+export interface ResponseHead {
+  status: number;
+  /** lowercased names; mutate to change what the client gets */
+  headers: Record<string, string | string[]>;
+  /** "upstream" when proxied, "exit" when a plugin or the gateway answered */
+  source: "upstream" | "exit";
+}
+
+/** The request as it will be sent upstream; plugins mutate it in access. */
+export interface UpstreamRequest {
+  method: string;
+  /** path sent upstream (already strip_path/service.path joined) */
+  path: string;
+  query: URLSearchParams;
+  /** lowercased names */
+  headers: Record<string, string | string[]>;
+  /** Replace the body (request-transformer); undefined means stream the client body as is. */
+  body?: Buffer;
+}
+
+export interface ExitOptions {
+  headers?: Record<string, string | string[]>;
+}
+
+export interface RequestContext {
+  readonly requestId: string;
+  /** process.hrtime.bigint() when the request arrived */
+  readonly startedAt: bigint;
+  /** Client address after trusted_ips / X-Forwarded-For resolution. */
+  readonly clientIp: string;
+  readonly protocol: "http" | "https";
+  readonly route: GatewayRoute;
+  readonly service: GatewayService | null;
+  /** The downstream request as received (read-only view). */
+  readonly request: {
+    method: string;
+    /** raw path as received */
+    path: string;
+    query: URLSearchParams;
+    /** lowercased names */
+    headers: Readonly<Record<string, string | string[] | undefined>>;
+    host: string;
+    /** Buffers the client body once (bounded) and returns it; later forwarded from the buffer. */
+    readBody(limitBytes?: number): Promise<Buffer>;
+    contentLength: number | null;
+  };
+  readonly uriCaptures: Record<string, string> | null;
+  readonly upstream: UpstreamRequest;
+  /** Consumer identified by an auth plugin (or anonymous). */
+  consumer: GatewayConsumer | null;
+  credential: { id: string; consumer: string | null; identifier?: string } | null;
+  /** ACL groups of the authenticated consumer, filled by auth plugins / acl. */
+  authenticatedGroups: string[] | null;
+  /** Headers to add/override on the response sent to the client (any phase before body). */
+  readonly downstreamHeaders: Record<string, string | string[]>;
+  /** Per-request state private to a plugin (Kong's kong.ctx.plugin). */
+  pluginState<T>(pluginName: string, init: () => T): T;
+  /** Per-request state shared by all plugins (Kong's kong.ctx.shared). */
+  readonly shared: Map<string, unknown>;
+  /**
+   * Answer the request now (Kong's kong.response.exit). A string body is sent as-is,
+   * an object as JSON; Kong's `{ message }` shape is produced by `exitMessage`.
+   * The remaining access handlers are skipped; responseHeaders and log still run.
+   */
+  exit(status: number, body?: string | object | Buffer, options?: ExitOptions): void;
+  exitMessage(status: number, message: string, options?: ExitOptions): void;
+  readonly exited: boolean;
+}
+
+/** One access-log line (stdout JSON) and the http-log/file-log payload basis (Kong's shape). */
+export interface AccessLogEntry {
+  request: {
+    id: string;
+    method: string;
+    uri: string;
+    url: string;
+    size: number;
+    querystring: Record<string, string | string[]>;
+    headers: Record<string, string | string[]>;
+  };
+  response: { status: number; size: number; headers: Record<string, string | string[]> };
+  latencies: { request: number; kong: number; proxy: number; gateway: number; upstream: number };
+  route: { id: string; name: string | null } | null;
+  service: { id: string; name: string | null; host: string; port: number; protocol: string } | null;
+  consumer: { id: string; username: string | null } | null;
+  upstream_uri: string;
+  client_ip: string;
+  started_at: number;
+  tries?: Array<{ ip: string; port: number; balancer_latency?: number }>;
+}
+
+export type { Protocol };

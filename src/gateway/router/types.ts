@@ -1,0 +1,30 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { GatewayRoute, GatewayService } from "../config/types.js";
+
+/** What the router looks at. */
+export interface RouteRequest {
+  method: string;
+  /** Host without port, lowercased (from the Host header or :authority). */
+  host: string;
+  /** Raw request path (no query), exactly as received. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  protocol: "http" | "https";
+}
+
+export interface RouteMatch {
+  route: GatewayRoute;
+  service: GatewayService | null;
+  /** Path to send upstream after strip_path and service.path joining (Kong v0/v1 handling). */
+  upstreamPath: string;
+  /** The route path (prefix or regex) that matched, if any. */
+  matchedPath: string | null;
+  /** Regex captures: numbered and named (Kong's router_matches.uri_captures). */
+  uriCaptures: Record<string, string> | null;
+  /** The prefix removed by strip_path, for X-Forwarded-Prefix. */
+  strippedPrefix: string | null;
+}
+
+export interface Router {
+  match(req: RouteRequest): RouteMatch | null;
+}

@@ -1,0 +1,192 @@
+import { z } from "zod";
+import { BUNDLED_PLUGIN_NAMES } from "../gateway/plugins/bundled.js";
+
+/**
+ * The stack.yaml model: the one file users edit. Everything `stack render` generates
+ * derives from a parsed `StackConfig`. Descriptions here feed the published JSON Schema
+ * (schema/stack.schema.json) that editors use, so keep them user-facing.
+ */
+
+const DNS_LABEL = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)(\*\.)?(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$|^localhost$/i;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+export const TEMPLATE_NAMES = ["monolith", "microservices"] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+export const ADDON_NAMES = ["prometheus", "grafana", "elk", "jenkins"] as const;
+export type AddonName = (typeof ADDON_NAMES)[number];
+
+export const IMAGE_KEYS = [
+  "caddy",
+  "gateway",
+  "kong",
+  "python",
+  "prometheus",
+  "grafana",
+  "elasticsearch",
+  "logstash",
+  "kibana",
+  "jenkins",
+] as const;
+export type ImageKey = (typeof IMAGE_KEYS)[number];
+
+const envName = z
+  .string()
+  .regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _), e.g. ALICE_API_KEY");
+
+const urlPath = z
+  .string()
+  .refine((p) => p.startsWith("/"), "must start with '/'")
+  .refine((p) => !/\s/.test(p), "must not contain whitespace");
+
+const routePath = z
+  .string()
+  .refine((p) => p.startsWith("/") || p.startsWith("~/"), "must start with '/' (or '~/' for a regex path)");
+
+export const pluginSpecSchema = z
+  .strictObject({
+    name: z.enum(BUNDLED_PLUGIN_NAMES).describe("Bundled gateway plugin name (Kong-compatible)."),
+    enabled: z.boolean().default(true).describe("Set false to keep the entry but not run it."),
+    config: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe("The plugin's Kong config fields; secrets as {vault://env/NAME} references."),
+  })
+  .describe("A gateway plugin instance.");
+export type PluginSpec = z.infer<typeof pluginSpecSchema>;
+
+const plugins = z.array(pluginSpecSchema).default([]);
+
+export const routeSchema = z
+  .strictObject({
+    name: z.string().regex(DNS_LABEL, "must be lowercase letters, digits and '-'").describe("Route name, unique."),
+    paths: z.array(routePath).default([]).describe("Path prefixes (or ~regex) this route matches."),
+    hosts: z.array(z.string().regex(HOSTNAME, "must be a hostname (optionally *.wildcard)")).default([]),
+    methods: z.array(z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])).default([]),
+    headers: z.record(z.string(), z.array(z.string()).min(1)).default({}).describe("Header values to match."),
+    strip_path: z.boolean().default(true).describe("Remove the matched prefix before forwarding."),
+    preserve_host: z.boolean().default(false),
+    upstream_path: urlPath
+      .optional()
+      .describe("Path prefix the app receives for this route (default: the app's root)."),
+    plugins,
+  })
+  .refine((r) => r.paths.length + r.hosts.length + r.methods.length + Object.keys(r.headers).length > 0, {
+    message: "a route needs at least one of paths, hosts, methods, headers",
+  });
+export type RouteSpec = z.infer<typeof routeSchema>;
+
+export const serviceSchema = z.strictObject({
+  name: z.string().regex(DNS_LABEL, "must be lowercase letters, digits and '-'").describe("Service name, unique."),
+  source: z.string().optional().describe("Folder with the FastAPI app and its Dockerfile (default services/<name>)."),
+  port: z.number().int().min(1).max(65535).default(8000).describe("Port uvicorn listens on in the container."),
+  replicas: z.number().int().min(1).max(64).default(1),
+  health_path: urlPath.default("/health"),
+  env: z.record(z.string().regex(ENV_NAME), z.string()).default({}).describe("Extra non-secret environment."),
+  routes: z.array(routeSchema).min(1, "a service needs at least one route"),
+  plugins,
+});
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+
+export const consumerSchema = z.strictObject({
+  username: z.string().min(1).regex(/^[A-Za-z0-9._@-]+$/, "letters, digits, . _ @ - only"),
+  custom_id: z.string().optional(),
+  credentials: z
+    .strictObject({
+      "key-auth": z.array(z.strictObject({ key_env: envName.describe(".env variable holding the API key") })).default([]),
+      jwt: z
+        .array(
+          z.strictObject({
+            key: z.string().min(1).describe("The value of the token's key claim (iss by default)."),
+            algorithm: z.enum(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]).default("HS256"),
+            secret_env: envName.optional().describe(".env variable holding the HMAC secret"),
+            rsa_public_key_env: envName.optional().describe(".env variable holding the PEM public key (RS*/ES*)"),
+          }),
+        )
+        .default([]),
+      "basic-auth": z
+        .array(z.strictObject({ username: z.string().min(1), password_env: envName }))
+        .default([]),
+    })
+    .default({ "key-auth": [], jwt: [], "basic-auth": [] })
+    .describe("Credentials; secrets are never inline, only names of .env variables."),
+  acls: z.array(z.string().min(1)).default([]).describe("ACL groups this consumer belongs to."),
+  plugins,
+});
+export type ConsumerSpec = z.infer<typeof consumerSchema>;
+
+const addonToggle = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      enabled: z.boolean().default(true),
+      port: z.number().int().min(1).max(65535).optional().describe("Publish on 127.0.0.1:<port> as well."),
+    }),
+  ])
+  .default(false)
+  .transform((v) => (typeof v === "boolean" ? { enabled: v } : v));
+export type AddonSettings = { enabled: boolean; port?: number | undefined };
+
+export const stackSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(DNS_LABEL, "must be lowercase letters, digits and '-', starting with a letter")
+      .describe("Project name; the Docker Compose project name."),
+    template: z.enum(TEMPLATE_NAMES).describe("The starter this stack was created from."),
+    domain: z
+      .string()
+      .regex(HOSTNAME, "must be a hostname such as localhost or api.example.com")
+      .default("localhost")
+      .describe("Site address Caddy serves."),
+    https: z
+      .enum(["auto", "internal", "off"])
+      .default("auto")
+      .describe(
+        "auto: Let's Encrypt for real domains, Caddy's internal CA for localhost; internal: always the internal CA; off: plain HTTP.",
+      ),
+    ports: z
+      .strictObject({
+        http: z.number().int().min(1).max(65535).default(80),
+        https: z.number().int().min(1).max(65535).default(443),
+        bind: z.string().default("0.0.0.0").describe("Host address Caddy's ports are published on."),
+      })
+      .default({ http: 80, https: 443, bind: "0.0.0.0" })
+      .describe("Host ports Caddy publishes (the only published ports)."),
+    gateway: z
+      .strictObject({
+        engine: z
+          .enum(["gatestack", "kong"])
+          .default("gatestack")
+          .describe("gatestack: our gateway image; kong: the official kong image in DB-less mode."),
+        replicas: z.number().int().min(1).max(16).default(1),
+        trusted_ips: z
+          .array(z.string())
+          .default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
+          .describe("Proxies whose X-Forwarded-* headers the gateway trusts (Caddy's network)."),
+        plugins: plugins.describe("Global plugins, applied to every route."),
+      })
+      .default({ engine: "gatestack", replicas: 1, trusted_ips: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], plugins: [] }),
+    services: z.array(serviceSchema).min(1, "a stack needs at least one service"),
+    consumers: z.array(consumerSchema).default([]),
+    addons: z
+      .strictObject({
+        prometheus: addonToggle,
+        grafana: addonToggle,
+        elk: addonToggle,
+        jenkins: addonToggle,
+      })
+      .default({ prometheus: { enabled: false }, grafana: { enabled: false }, elk: { enabled: false }, jenkins: { enabled: false } }),
+    images: z
+      .strictObject(Object.fromEntries(IMAGE_KEYS.map((k) => [k, z.string().min(1).optional()])) as Record<ImageKey, z.ZodOptional<z.ZodString>>)
+      .default({})
+      .describe("Override the image used for a component (e.g. a local mirror)."),
+  })
+  .describe("gatestack stack.yaml");
+
+/** A validated stack.yaml with all defaults applied. */
+export type StackConfig = z.infer<typeof stackSchema>;
+/** What a user may write (defaults optional). */
+export type StackInput = z.input<typeof stackSchema>;
