@@ -1,0 +1,34 @@
+import { createRequire } from "node:module";
+import type { ImageKey, StackConfig } from "./schema.js";
+
+const require = createRequire(import.meta.url);
+const pkg = require("../../package.json") as { version: string };
+
+/** This package's version: the gateway image tag. */
+export const GATESTACK_VERSION: string = pkg.version;
+
+/**
+ * Default image for each component. compose.yaml names these; `stack up` builds the gateway
+ * and the FastAPI services locally, everything else is pulled (or, offline, provided by the
+ * stand-ins from test/e2e/images/build-offline.sh tagged with exactly these names).
+ * stack.yaml `images:` overrides any of them.
+ */
+export const DEFAULT_IMAGES: Record<ImageKey, string> = {
+  caddy: "caddy:2.8",
+  gateway: `gatestack/gateway:${GATESTACK_VERSION}`,
+  kong: "kong:3.9",
+  python: "python:3.12-slim",
+  prometheus: "prom/prometheus:v2.53.2",
+  grafana: "grafana/grafana:11.2.0",
+  elasticsearch: "docker.elastic.co/elasticsearch/elasticsearch:8.15.0",
+  logstash: "docker.elastic.co/logstash/logstash:8.15.0",
+  kibana: "docker.elastic.co/kibana/kibana:8.15.0",
+  jenkins: "jenkins/jenkins:2.462.1-lts-jdk17",
+};
+
+/** Base image the gateway Dockerfile builds FROM (ARG NODE_IMAGE). */
+export const DEFAULT_NODE_IMAGE = "node:22-slim";
+
+export function imageFor(stack: Pick<StackConfig, "images">, key: ImageKey): string {
+  return stack.images[key] ?? DEFAULT_IMAGES[key];
+}
