@@ -1,0 +1,190 @@
+/**
+ * Kong's rate-limiting in the access phase: identify the client (limit_by), atomically
+ * check-and-count the request in every configured window, then either answer
+ * `error_code` / `{"message": error_message}` with Retry-After, or let it through with
+ * Kong's X-RateLimit-* and RateLimit-* headers on the response.
+ */
+import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
+import { LocalCounters } from "./local-policy.js";
+import {
+  LIMIT_HEADER,
+  PERIOD_SECONDS,
+  PERIODS,
+  type Period,
+  periodStart,
+  REMAINING_HEADER,
+  resetSeconds,
+} from "./periods.js";
+import type { Consumption, CounterPolicy, CounterWindow } from "./policy.js";
+import { RedisCounters, redisOptionsKey } from "./redis-policy.js";
+import { type RateLimitingConfig, redisOptionsOf } from "./schema.js";
+
+const EMPTY_UUID = "00000000-0000-0000-0000-000000000000";
+
+export class RateLimitingHandler implements PluginHandler {
+  readonly policy: CounterPolicy;
+  private readonly limits: ReadonlyArray<{ period: Period; limit: number }>;
+  /** Kong's `<route id>:<service id>` of the plugin entry (part of the Redis key). */
+  private readonly scope: string;
+  private readonly headerName: string | null;
+  private windows: CounterWindow[] = [];
+  private windowsSecond = -1;
+  private readonly logger: PluginEnvironment["logger"];
+  private lastErrorLog = 0;
+
+  constructor(
+    private readonly conf: RateLimitingConfig,
+    entry: PluginEntry<RateLimitingConfig>,
+    env: PluginEnvironment,
+  ) {
+    this.logger = env.logger;
+    this.limits = PERIODS.flatMap((period) => {
+      const limit = conf[period];
+      return typeof limit === "number" ? [{ period, limit }] : [];
+    });
+    this.headerName = conf.header_name ? conf.header_name.toLowerCase() : null;
+    this.scope = conf.policy === "redis" ? `${entry.route ?? EMPTY_UUID}:${entry.service ?? EMPTY_UUID}` : "";
+    this.policy = this.adoptOrCreatePolicy(env);
+    if (conf.limit_by === "consumer-group") {
+      env.logger.warn(
+        "rate-limiting: limit_by consumer-group is not supported (no consumer groups); counting by client IP",
+        {
+          plugin: entry.id,
+        },
+      );
+    }
+  }
+
+  access(ctx: RequestContext): void | Promise<void> {
+    const now = Date.now();
+    const windows = this.windowsAt(now);
+    let result: Consumption | Promise<Consumption>;
+    try {
+      result = this.policy.consume(this.scope, this.identify(ctx), windows);
+    } catch (err) {
+      this.failed(ctx, err);
+      return;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (r) => this.apply(ctx, windows, r, now),
+        (err: unknown) => this.failed(ctx, err),
+      );
+    }
+    this.apply(ctx, windows, result, now);
+  }
+
+  close(): void | Promise<void> {
+    return this.policy.close();
+  }
+
+  private identify(ctx: RequestContext): string {
+    switch (this.conf.limit_by) {
+      case "consumer":
+        return ctx.consumer?.id ?? ctx.credential?.id ?? ctx.clientIp;
+      case "credential":
+        return ctx.credential?.id ?? ctx.clientIp;
+      case "service":
+        return ctx.service?.id ?? ctx.clientIp;
+      case "header": {
+        const v = ctx.request.headers[this.headerName ?? ""];
+        return (Array.isArray(v) ? v[0] : v) ?? ctx.clientIp;
+      }
+      case "path": {
+        const raw = ctx.request.path;
+        const q = raw.indexOf("?");
+        const path = q < 0 ? raw : raw.slice(0, q);
+        return path === this.conf.path ? path : ctx.clientIp;
+      }
+      default:
+        return ctx.clientIp;
+    }
+  }
+
+  /** The current window of each configured period (recomputed at most once per second). */
+  private windowsAt(now: number): CounterWindow[] {
+    const second = Math.floor(now / 1000);
+    if (second !== this.windowsSecond) {
+      this.windowsSecond = second;
+      this.windows = this.limits.map(({ period, limit }) => ({
+        period,
+        limit,
+        start: periodStart(period, now),
+      }));
+    }
+    return this.windows;
+  }
+
+  private apply(ctx: RequestContext, windows: readonly CounterWindow[], r: Consumption, now: number): void {
+    let headers: Record<string, string> | undefined;
+    let reset: number | undefined;
+    if (!this.conf.hide_client_headers) {
+      headers = {};
+      // RateLimit-* describe the closest limit: least remaining, then the longest window (Kong).
+      let limit = 0;
+      let window = 0;
+      let remaining = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < windows.length; i++) {
+        const w = windows[i]!;
+        let left = w.limit - r.usage[i]!;
+        if (r.stop < 0 || r.stop === i) left -= 1;
+        left = Math.max(0, left);
+        const seconds = PERIOD_SECONDS[w.period];
+        if (left < remaining || (left === remaining && seconds > window)) {
+          limit = w.limit;
+          window = seconds;
+          remaining = left;
+          reset = resetSeconds(w.period, now, w.start);
+        }
+        headers[LIMIT_HEADER[w.period]] = String(w.limit);
+        headers[REMAINING_HEADER[w.period]] = String(left);
+      }
+      headers["RateLimit-Limit"] = String(limit);
+      headers["RateLimit-Remaining"] = String(remaining);
+      headers["RateLimit-Reset"] = String(reset);
+    }
+    if (r.stop >= 0) {
+      const exitHeaders = headers ?? {};
+      if (reset !== undefined) exitHeaders["Retry-After"] = String(reset);
+      ctx.exitMessage(this.conf.error_code, this.conf.error_message, { headers: exitHeaders });
+      return;
+    }
+    if (headers) Object.assign(ctx.downstreamHeaders, headers);
+  }
+
+  /** The counter store failed: pass (fault_tolerant) or answer Kong's 500. */
+  private failed(ctx: RequestContext, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.conf.fault_tolerant) {
+      const now = Date.now();
+      if (now - this.lastErrorLog >= 5000) {
+        this.lastErrorLog = now;
+        this.logger.error(`rate-limiting: failed to get usage: ${message}`, { request_id: ctx.requestId });
+      }
+      return;
+    }
+    this.logger.error(`rate-limiting: ${message}`, { request_id: ctx.requestId });
+    ctx.exitMessage(500, "An unexpected error occurred");
+  }
+
+  /** Keep the counters of the same plugin entry across config reloads when the store is unchanged. */
+  private adoptOrCreatePolicy(env: PluginEnvironment): CounterPolicy {
+    const prev = env.previous instanceof RateLimitingHandler ? env.previous.policy : null;
+    if (this.conf.policy === "redis") {
+      const options = redisOptionsOf(this.conf);
+      if (prev instanceof RedisCounters && prev.optionsKey === redisOptionsKey(options)) return prev;
+      if (prev) void prev.close();
+      return new RedisCounters(options, env.logger);
+    }
+    if (prev instanceof LocalCounters) return prev;
+    if (prev) void prev.close();
+    return new LocalCounters();
+  }
+}
+
+export function createRateLimitingHandler(
+  entry: PluginEntry<RateLimitingConfig>,
+  env: PluginEnvironment,
+): PluginHandler {
+  return new RateLimitingHandler(entry.config, entry, env);
+}

@@ -1,0 +1,14 @@
+import { BUNDLED_PLUGIN_PRIORITIES } from "../bundled.js";
+import type { PluginDefinition } from "../types.js";
+import { createRateLimitingHandler } from "./handler.js";
+import { type RateLimitingConfig, rateLimitingSchema } from "./schema.js";
+
+const rateLimiting: PluginDefinition<RateLimitingConfig> = {
+  name: "rate-limiting",
+  priority: BUNDLED_PLUGIN_PRIORITIES["rate-limiting"],
+  version: "3.9.0",
+  configSchema: rateLimitingSchema,
+  create: createRateLimitingHandler,
+};
+
+export default rateLimiting;

@@ -1,0 +1,206 @@
+/**
+ * Config of Kong's `rate-limiting` plugin (Kong 3.x field names and defaults). The
+ * legacy flat `redis_*` fields Kong still accepts as shorthands are accepted too and
+ * resolved by `redisOptionsOf`; the nested `redis` record wins when both are given.
+ */
+import { z } from "zod";
+import { PERIODS } from "./periods.js";
+
+const limit = (period: string) =>
+  z.number().gt(0).nullish().describe(`The number of HTTP requests that can be made per ${period}.`);
+
+const redisSchema = z
+  .strictObject({
+    host: z.string().min(1).nullish().describe("A string representing a host name, such as example.com."),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(6379)
+      .describe("An integer representing a port number between 0 and 65535, inclusive."),
+    timeout: z
+      .number()
+      .int()
+      .min(0)
+      .max(2147483646)
+      .default(2000)
+      .describe("Connect and command timeout for Redis, in milliseconds."),
+    username: z
+      .string()
+      .nullish()
+      .describe(
+        "Username to use for Redis connections. If undefined, ACL authentication won't be performed. " +
+          "This requires Redis v6.0.0+. To be compatible with Redis v5.x.y, you can set it to `default`.",
+      ),
+    password: z
+      .string()
+      .nullish()
+      .describe("Password to use for Redis connections. If undefined, no AUTH commands are sent to Redis."),
+    database: z
+      .number()
+      .int()
+      .default(0)
+      .describe("Database to use for the Redis connection when using the `redis` strategy."),
+    ssl: z.boolean().default(false).describe("If set to true, uses SSL to connect to Redis."),
+    ssl_verify: z
+      .boolean()
+      .default(false)
+      .describe("If set to true, verifies the validity of the server SSL certificate."),
+    server_name: z
+      .string()
+      .nullish()
+      .describe("A string representing an SNI (server name indication) value for TLS."),
+  })
+  .describe("Redis configuration (used when `policy` is `redis`).");
+
+export const rateLimitingSchema = z
+  .strictObject({
+    second: limit("second"),
+    minute: limit("minute"),
+    hour: limit("hour"),
+    day: limit("day"),
+    month: limit("month"),
+    year: limit("year"),
+    limit_by: z
+      .enum(["consumer", "credential", "ip", "service", "header", "path", "consumer-group"])
+      .default("consumer")
+      .describe(
+        "The entity that is used when aggregating the limits: `consumer` (falls back to the credential, " +
+          "then the client IP), `credential`, `ip`, `service`, `header` (the value of `header_name`) or " +
+          "`path` (requests to exactly `path`). Whenever the entity cannot be determined the client IP is " +
+          "used. `consumer-group` is accepted for compatibility and counts by client IP (no consumer groups).",
+      ),
+    header_name: z
+      .string()
+      .min(1)
+      .nullish()
+      .describe("A string representing an HTTP header name (required when `limit_by` is `header`)."),
+    path: z
+      .string()
+      .startsWith("/")
+      .nullish()
+      .describe(
+        "A string representing a URL path, such as /path/to/resource. Must start with a forward slash (/) " +
+          "(required when `limit_by` is `path`).",
+      ),
+    policy: z
+      .enum(["local", "redis"])
+      .default("local")
+      .describe(
+        "The rate-limiting policy to use for retrieving and incrementing the limits: `local` (counters in " +
+          "this gateway's memory) or `redis` (counters in Redis, shared by every gateway replica and " +
+          "updated atomically, so replicas never admit more than the limit together). `cluster` is not " +
+          "available in DB-less mode.",
+      ),
+    fault_tolerant: z
+      .boolean()
+      .default(true)
+      .describe(
+        "A boolean value that determines if the requests should be proxied even if the gateway has troubles " +
+          "connecting a third-party data store. If `true`, requests will be proxied anyway, effectively " +
+          "disabling the rate-limiting function until the data store is working again. If `false`, then " +
+          "the clients will see `500` errors.",
+      ),
+    redis: redisSchema.prefault({}),
+    hide_client_headers: z.boolean().default(false).describe("Optionally hide informative response headers."),
+    error_code: z
+      .number()
+      .gt(0)
+      .default(429)
+      .describe("Set a custom error code to return when the rate limit is exceeded."),
+    error_message: z
+      .string()
+      .default("API rate limit exceeded")
+      .describe("Set a custom error message to return when the rate limit is exceeded."),
+    sync_rate: z
+      .number()
+      .default(-1)
+      .describe(
+        "How often to sync counter data to the central data store. A value of -1 results in synchronous " +
+          "behavior. Accepted for compatibility: this gateway always counts synchronously (exactly).",
+      ),
+    redis_host: z.string().nullish().describe("Deprecated shorthand for `redis.host`."),
+    redis_port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .nullish()
+      .describe("Deprecated shorthand for `redis.port`."),
+    redis_password: z.string().nullish().describe("Deprecated shorthand for `redis.password`."),
+    redis_username: z.string().nullish().describe("Deprecated shorthand for `redis.username`."),
+    redis_database: z.number().int().nullish().describe("Deprecated shorthand for `redis.database`."),
+    redis_timeout: z.number().int().min(0).nullish().describe("Deprecated shorthand for `redis.timeout`."),
+    redis_ssl: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl`."),
+    redis_ssl_verify: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl_verify`."),
+    redis_server_name: z.string().nullish().describe("Deprecated shorthand for `redis.server_name`."),
+  })
+  .superRefine((conf, ctx) => {
+    const set = PERIODS.filter((p) => typeof conf[p] === "number");
+    if (set.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'config.${p}'`).join(", ")}`,
+      });
+    }
+    // Kong's validate_periods_order: a longer period may not have a lower limit.
+    for (let i = 0; i < PERIODS.length; i++) {
+      const lower = PERIODS[i]!;
+      const v1 = conf[lower];
+      if (typeof v1 !== "number") continue;
+      for (const upper of PERIODS.slice(i + 1)) {
+        const v2 = conf[upper];
+        if (typeof v2 === "number" && v2 < v1) {
+          ctx.addIssue({
+            code: "custom",
+            path: [],
+            message: `The limit for ${upper}(${v2.toFixed(1)}) cannot be lower than the limit for ${lower}(${v1.toFixed(1)})`,
+          });
+        }
+      }
+    }
+    if (conf.limit_by === "header" && !conf.header_name) {
+      ctx.addIssue({ code: "custom", path: ["header_name"], message: "required field missing" });
+    }
+    if (conf.limit_by === "path" && !conf.path) {
+      ctx.addIssue({ code: "custom", path: ["path"], message: "required field missing" });
+    }
+    if (conf.policy === "redis" && !(conf.redis.host ?? conf.redis_host)) {
+      ctx.addIssue({ code: "custom", path: ["redis", "host"], message: "required field missing" });
+    }
+  });
+
+export type RateLimitingConfig = z.output<typeof rateLimitingSchema>;
+
+export interface RedisOptions {
+  host: string;
+  port: number;
+  timeout: number;
+  username: string | null;
+  password: string | null;
+  database: number;
+  ssl: boolean;
+  sslVerify: boolean;
+  serverName: string | null;
+}
+
+/** The effective Redis settings: nested `redis` fields, else Kong's legacy shorthands. */
+export function redisOptionsOf(conf: RateLimitingConfig): RedisOptions {
+  const r = conf.redis;
+  const port = conf.redis_port != null && r.port === 6379 ? conf.redis_port : r.port;
+  const timeout = conf.redis_timeout != null && r.timeout === 2000 ? conf.redis_timeout : r.timeout;
+  const database = conf.redis_database != null && r.database === 0 ? conf.redis_database : r.database;
+  return {
+    host: r.host ?? conf.redis_host ?? "127.0.0.1",
+    port,
+    timeout,
+    username: r.username ?? conf.redis_username ?? null,
+    password: r.password ?? conf.redis_password ?? null,
+    database,
+    ssl: r.ssl || (conf.redis_ssl ?? false),
+    sslVerify: r.ssl_verify || (conf.redis_ssl_verify ?? false),
+    serverName: r.server_name ?? conf.redis_server_name ?? null,
+  };
+}
