@@ -4,12 +4,14 @@ import { BUNDLED_PLUGIN_NAMES } from "../gateway/plugins/bundled.js";
 /**
  * The stack.yaml model: the one file users edit. Everything `stack render` generates
  * derives from a parsed `StackConfig`. Descriptions here feed the published JSON Schema
- * (schema/stack.schema.json) that editors use, so keep them user-facing.
+ * (schema/stack.schema.json) that editors use and the README's stack.yaml reference,
+ * so keep them user-facing.
  */
 
 const DNS_LABEL = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
+// Case-insensitive by spelling out A-Z (not the /i flag) so the JSON Schema pattern agrees.
 const HOSTNAME =
-  /^(?=.{1,253}$)(\*\.)?(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$|^localhost$/i;
+  /^(?=.{1,253}$)(\*\.)?(?!-)[a-zA-Z0-9-]{1,63}(?<!-)(\.(?!-)[a-zA-Z0-9-]{1,63}(?<!-))*$|^localhost$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 export const TEMPLATE_NAMES = ["monolith", "microservices"] as const;
@@ -32,9 +34,13 @@ export const IMAGE_KEYS = [
 ] as const;
 export type ImageKey = (typeof IMAGE_KEYS)[number];
 
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
 const envName = z
   .string()
   .regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _), e.g. ALICE_API_KEY");
+
+const port = z.number().int().min(1).max(65535);
 
 const urlPath = z
   .string()
@@ -61,73 +67,145 @@ const plugins = z.array(pluginSpecSchema).default([]);
 
 export const routeSchema = z
   .strictObject({
-    name: z.string().regex(DNS_LABEL, "must be lowercase letters, digits and '-'").describe("Route name, unique."),
-    paths: z.array(routePath).default([]).describe("Path prefixes (or ~regex) this route matches."),
-    hosts: z.array(z.string().regex(HOSTNAME, "must be a hostname (optionally *.wildcard)")).default([]),
-    methods: z.array(z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])).default([]),
-    headers: z.record(z.string(), z.array(z.string()).min(1)).default({}).describe("Header values to match."),
+    name: z
+      .string()
+      .regex(DNS_LABEL, "must be lowercase letters, digits and '-'")
+      .describe("Route name, unique across the stack."),
+    paths: z
+      .array(routePath)
+      .default([])
+      .describe("Path prefixes (or ~regex) this route matches, e.g. /api/users."),
+    hosts: z
+      .array(z.string().regex(HOSTNAME, "must be a hostname (optionally *.wildcard)"))
+      .default([])
+      .describe("Host header values this route matches (empty: any host)."),
+    methods: z
+      .array(z.enum(HTTP_METHODS))
+      .default([])
+      .describe("HTTP methods this route matches (empty: any)."),
+    headers: z
+      .record(z.string(), z.array(z.string()).min(1))
+      .default({})
+      .describe("Request headers to match: header name → accepted values."),
     strip_path: z.boolean().default(true).describe("Remove the matched prefix before forwarding."),
-    preserve_host: z.boolean().default(false),
+    preserve_host: z
+      .boolean()
+      .default(false)
+      .describe("Forward the client's Host header instead of the app's host name."),
     upstream_path: urlPath
       .optional()
       .describe("Path prefix the app receives for this route (default: the app's root)."),
-    plugins,
+    plugins: plugins.describe("Plugins applied to this route only."),
   })
   .refine((r) => r.paths.length + r.hosts.length + r.methods.length + Object.keys(r.headers).length > 0, {
     message: "a route needs at least one of paths, hosts, methods, headers",
-  });
+  })
+  .describe("A gateway route: which requests go to this service.");
 export type RouteSpec = z.infer<typeof routeSchema>;
 
-export const serviceSchema = z.strictObject({
-  name: z.string().regex(DNS_LABEL, "must be lowercase letters, digits and '-'").describe("Service name, unique."),
-  source: z.string().optional().describe("Folder with the FastAPI app and its Dockerfile (default services/<name>)."),
-  port: z.number().int().min(1).max(65535).default(8000).describe("Port uvicorn listens on in the container."),
-  replicas: z.number().int().min(1).max(64).default(1),
-  health_path: urlPath.default("/health"),
-  env: z.record(z.string().regex(ENV_NAME), z.string()).default({}).describe("Extra non-secret environment."),
-  routes: z.array(routeSchema).min(1, "a service needs at least one route"),
-  plugins,
-});
+export const serviceSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(DNS_LABEL, "must be lowercase letters, digits and '-'")
+      .describe("Service name, unique; also its compose service and host name."),
+    source: z
+      .string()
+      .optional()
+      .describe("Folder with the FastAPI app and its Dockerfile (default services/<name>)."),
+    port: port.default(8000).describe("Port uvicorn listens on in the container."),
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .describe("Number of app containers; the gateway balances across them."),
+    health_path: urlPath.default("/health").describe("Path the healthchecks probe."),
+    env: z
+      .record(z.string().regex(ENV_NAME), z.string())
+      .default({})
+      .describe("Extra non-secret environment, e.g. ROOT_PATH for the app's docs behind the gateway."),
+    routes: z
+      .array(routeSchema)
+      .min(1, "a service needs at least one route")
+      .describe("Gateway routes to it."),
+    plugins: plugins.describe("Plugins applied to every route of this service."),
+  })
+  .describe("A FastAPI app behind the gateway.");
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 
-export const consumerSchema = z.strictObject({
-  username: z.string().min(1).regex(/^[A-Za-z0-9._@-]+$/, "letters, digits, . _ @ - only"),
-  custom_id: z.string().optional(),
-  credentials: z
-    .strictObject({
-      "key-auth": z.array(z.strictObject({ key_env: envName.describe(".env variable holding the API key") })).default([]),
-      jwt: z
-        .array(
-          z.strictObject({
-            key: z.string().min(1).describe("The value of the token's key claim (iss by default)."),
-            algorithm: z.enum(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]).default("HS256"),
-            secret_env: envName.optional().describe(".env variable holding the HMAC secret"),
-            rsa_public_key_env: envName.optional().describe(".env variable holding the PEM public key (RS*/ES*)"),
-          }),
-        )
-        .default([]),
-      "basic-auth": z
-        .array(z.strictObject({ username: z.string().min(1), password_env: envName }))
-        .default([]),
-    })
-    .default({ "key-auth": [], jwt: [], "basic-auth": [] })
-    .describe("Credentials; secrets are never inline, only names of .env variables."),
-  acls: z.array(z.string().min(1)).default([]).describe("ACL groups this consumer belongs to."),
-  plugins,
-});
+export const consumerSchema = z
+  .strictObject({
+    username: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9._@-]+$/, "letters, digits, . _ @ - only")
+      .describe("Consumer name, unique; sent to apps as X-Consumer-Username."),
+    custom_id: z.string().optional().describe("Your own id for this consumer, sent as X-Consumer-Custom-ID."),
+    credentials: z
+      .strictObject({
+        "key-auth": z
+          .array(
+            z
+              .strictObject({ key_env: envName.describe(".env variable holding the API key.") })
+              .describe("An API key."),
+          )
+          .default([])
+          .describe("API keys for the key-auth plugin."),
+        jwt: z
+          .array(
+            z
+              .strictObject({
+                key: z.string().min(1).describe("The value of the token's key claim (iss by default)."),
+                algorithm: z
+                  .enum(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"])
+                  .default("HS256")
+                  .describe("Signing algorithm."),
+                secret_env: envName.optional().describe(".env variable holding the HMAC secret (HS*)."),
+                rsa_public_key_env: envName
+                  .optional()
+                  .describe(".env variable holding the PEM public key (RS*/ES*)."),
+              })
+              .describe("A JWT signing credential."),
+          )
+          .default([])
+          .describe("JWT credentials for the jwt plugin."),
+        "basic-auth": z
+          .array(
+            z
+              .strictObject({
+                username: z.string().min(1).describe("Basic auth user name."),
+                password_env: envName.describe(".env variable holding the password."),
+              })
+              .describe("A user name and password."),
+          )
+          .default([])
+          .describe("Passwords for the basic-auth plugin."),
+      })
+      .default({ "key-auth": [], jwt: [], "basic-auth": [] })
+      .describe("Credentials; secrets are never inline, only names of .env variables."),
+    acls: z.array(z.string().min(1)).default([]).describe("ACL groups this consumer belongs to."),
+    plugins: plugins.describe("Plugins applied to this consumer's requests."),
+  })
+  .describe("An API client the gateway can identify.");
 export type ConsumerSpec = z.infer<typeof consumerSchema>;
 
-const addonToggle = z
-  .union([
-    z.boolean(),
-    z.strictObject({
-      enabled: z.boolean().default(true),
-      port: z.number().int().min(1).max(65535).optional().describe("Publish on 127.0.0.1:<port> as well."),
-    }),
-  ])
-  .default(false)
-  .transform((v) => (typeof v === "boolean" ? { enabled: v } : v));
+const addonToggle = (what: string) =>
+  z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        enabled: z.boolean().default(true).describe("Run this addon."),
+        port: port.optional().describe("Publish on 127.0.0.1:<port> as well."),
+      }),
+    ])
+    .default(false)
+    .transform((v) => (typeof v === "boolean" ? { enabled: v } : v))
+    .describe(`${what}: true/false, or {enabled, port}.`);
 export type AddonSettings = { enabled: boolean; port?: number | undefined };
+
+const DEFAULT_TRUSTED_IPS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 export const stackSchema = z
   .strictObject({
@@ -149,8 +227,8 @@ export const stackSchema = z
       ),
     ports: z
       .strictObject({
-        http: z.number().int().min(1).max(65535).default(80),
-        https: z.number().int().min(1).max(65535).default(443),
+        http: port.default(80).describe("Host port for HTTP."),
+        https: port.default(443).describe("Host port for HTTPS."),
         bind: z.string().default("0.0.0.0").describe("Host address Caddy's ports are published on."),
       })
       .default({ http: 80, https: 443, bind: "0.0.0.0" })
@@ -161,26 +239,40 @@ export const stackSchema = z
           .enum(["gatestack", "kong"])
           .default("gatestack")
           .describe("gatestack: our gateway image; kong: the official kong image in DB-less mode."),
-        replicas: z.number().int().min(1).max(16).default(1),
+        replicas: z.number().int().min(1).max(16).default(1).describe("Number of gateway containers."),
         trusted_ips: z
           .array(z.string())
-          .default(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
+          .default(DEFAULT_TRUSTED_IPS)
           .describe("Proxies whose X-Forwarded-* headers the gateway trusts (Caddy's network)."),
         plugins: plugins.describe("Global plugins, applied to every route."),
       })
-      .default({ engine: "gatestack", replicas: 1, trusted_ips: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], plugins: [] }),
-    services: z.array(serviceSchema).min(1, "a stack needs at least one service"),
-    consumers: z.array(consumerSchema).default([]),
+      .default({ engine: "gatestack", replicas: 1, trusted_ips: DEFAULT_TRUSTED_IPS, plugins: [] })
+      .describe("The API gateway between Caddy and the apps."),
+    services: z
+      .array(serviceSchema)
+      .min(1, "a stack needs at least one service")
+      .describe("The FastAPI apps."),
+    consumers: z.array(consumerSchema).default([]).describe("API clients and their credentials."),
     addons: z
       .strictObject({
-        prometheus: addonToggle,
-        grafana: addonToggle,
-        elk: addonToggle,
-        jenkins: addonToggle,
+        prometheus: addonToggle("Prometheus scraping Caddy, the gateway and the apps"),
+        grafana: addonToggle("Grafana with a gateway dashboard (needs prometheus)"),
+        elk: addonToggle("Elasticsearch, Logstash and Kibana receiving the gateway's logs"),
+        jenkins: addonToggle("Jenkins with a pipeline that validates and deploys the gateway config"),
       })
-      .default({ prometheus: { enabled: false }, grafana: { enabled: false }, elk: { enabled: false }, jenkins: { enabled: false } }),
+      .default({
+        prometheus: { enabled: false },
+        grafana: { enabled: false },
+        elk: { enabled: false },
+        jenkins: { enabled: false },
+      })
+      .describe("Optional tools beside the stack."),
     images: z
-      .strictObject(Object.fromEntries(IMAGE_KEYS.map((k) => [k, z.string().min(1).optional()])) as Record<ImageKey, z.ZodOptional<z.ZodString>>)
+      .strictObject(
+        Object.fromEntries(
+          IMAGE_KEYS.map((k) => [k, z.string().min(1).optional().describe(`Image for ${k}.`)]),
+        ) as Record<ImageKey, z.ZodOptional<z.ZodString>>,
+      )
       .default({})
       .describe("Override the image used for a component (e.g. a local mirror)."),
   })

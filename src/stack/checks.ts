@@ -1,0 +1,285 @@
+import { AUTH_PLUGIN_CREDENTIALS } from "../gateway/plugins/bundled.js";
+import type { IssueDraft } from "./issues.js";
+import type { PluginSpec, StackConfig } from "./schema.js";
+import type { KeyPath } from "./yaml-source.js";
+
+/**
+ * Checks zod cannot express: uniqueness across the stack, routing conflicts between services,
+ * plugin/consumer consistency. Errors make the stack invalid; warnings are printed by `stack validate`.
+ */
+export function crossFieldChecks(stack: StackConfig): IssueDraft[] {
+  return [
+    ...uniqueNames(stack),
+    ...routeConflicts(stack),
+    ...consumerUniqueness(stack),
+    ...pluginScopes(stack),
+    ...authWithoutCredentials(stack),
+    ...aclGroups(stack),
+    ...portClashes(stack),
+    ...addonDependencies(stack),
+  ];
+}
+
+type Scoped = { path: KeyPath; plugins: PluginSpec[] };
+
+/** Every plugin list in the stack with its key path. */
+export function pluginScopesOf(stack: StackConfig): Scoped[] {
+  const scopes: Scoped[] = [{ path: ["gateway", "plugins"], plugins: stack.gateway.plugins }];
+  stack.services.forEach((service, s) => {
+    scopes.push({ path: ["services", s, "plugins"], plugins: service.plugins });
+    service.routes.forEach((route, r) => {
+      scopes.push({ path: ["services", s, "routes", r, "plugins"], plugins: route.plugins });
+    });
+  });
+  stack.consumers.forEach((consumer, c) => {
+    scopes.push({ path: ["consumers", c, "plugins"], plugins: consumer.plugins });
+  });
+  return scopes;
+}
+
+/** Reports the second and later occurrences of each key. */
+function duplicates<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string | undefined,
+  report: (item: T, index: number, firstIndex: number) => IssueDraft,
+): IssueDraft[] {
+  const seen = new Map<string, number>();
+  const out: IssueDraft[] = [];
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    if (key === undefined) return;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, index);
+    else out.push(report(item, index, first));
+  });
+  return out;
+}
+
+function uniqueNames(stack: StackConfig): IssueDraft[] {
+  const services = duplicates(
+    stack.services,
+    (s) => s.name,
+    (s, i, first) => ({
+      path: ["services", i, "name"],
+      message: `duplicate service name "${s.name}" (also services[${first}])`,
+    }),
+  );
+  const routes = allRoutes(stack);
+  const routeNames = duplicates(
+    routes,
+    (r) => r.route.name,
+    (r, _i, first) => ({
+      path: [...r.path, "name"],
+      message: `duplicate route name "${r.route.name}" (also services[${routes[first]!.s}].routes[${routes[first]!.r}])`,
+    }),
+  );
+  return [...services, ...routeNames];
+}
+
+function allRoutes(stack: StackConfig) {
+  return stack.services.flatMap((service, s) =>
+    service.routes.map((route, r) => ({
+      service,
+      route,
+      s,
+      r,
+      path: ["services", s, "routes", r] as KeyPath,
+    })),
+  );
+}
+
+/**
+ * Two routes that match exactly the same requests (same path, hosts, methods and headers):
+ * between two services the gateway cannot tell which one is meant — an error; within one
+ * service it is redundant — a warning.
+ */
+function routeConflicts(stack: StackConfig): IssueDraft[] {
+  const seen = new Map<string, { service: string; route: string }>();
+  const out: IssueDraft[] = [];
+  for (const { service, route, path } of allRoutes(stack)) {
+    const rest = JSON.stringify([
+      [...route.hosts].map((h) => h.toLowerCase()).sort(),
+      [...route.methods].sort(),
+      Object.entries(route.headers)
+        .map(([k, v]) => [k.toLowerCase(), [...v].sort()])
+        .sort(),
+    ]);
+    const paths: (string | undefined)[] = route.paths.length > 0 ? route.paths : [undefined];
+    paths.forEach((p, i) => {
+      const key = `${p ?? ""}\u0000${rest}`;
+      const first = seen.get(key);
+      if (!first) {
+        seen.set(key, { service: service.name, route: route.name });
+        return;
+      }
+      const where: KeyPath = p === undefined ? path : [...path, "paths", i];
+      const what = p === undefined ? "the same hosts/methods/headers" : `path "${p}"`;
+      if (first.service !== service.name) {
+        out.push({
+          path: where,
+          message: `two services on one path: ${what} is already routed to service "${first.service}" (route "${first.route}") with the same hosts, methods and headers`,
+        });
+      } else if (first.route !== route.name) {
+        out.push({
+          path: where,
+          severity: "warning",
+          message: `${what} is also matched by route "${first.route}" of the same service`,
+        });
+      }
+    });
+  }
+  return out;
+}
+
+function consumerUniqueness(stack: StackConfig): IssueDraft[] {
+  const consumers = stack.consumers;
+  const out = [
+    ...duplicates(
+      consumers,
+      (c) => c.username,
+      (c, i, first) => ({
+        path: ["consumers", i, "username"],
+        message: `duplicate consumer "${c.username}" (also consumers[${first}])`,
+      }),
+    ),
+    ...duplicates(
+      consumers,
+      (c) => c.custom_id,
+      (c, i, first) => ({
+        path: ["consumers", i, "custom_id"],
+        message: `duplicate custom_id "${c.custom_id}" (also consumers[${first}])`,
+      }),
+    ),
+  ];
+  // One secret must identify one consumer: the same .env variable (or jwt key, basic-auth user) twice is ambiguous.
+  const credentials = consumers.flatMap((c, i) => [
+    ...c.credentials["key-auth"].map((k, j) => ({
+      key: `key-auth ${k.key_env}`,
+      path: ["consumers", i, "credentials", "key-auth", j, "key_env"] as KeyPath,
+      label: `key_env ${k.key_env}`,
+    })),
+    ...c.credentials.jwt.map((k, j) => ({
+      key: `jwt ${k.key}`,
+      path: ["consumers", i, "credentials", "jwt", j, "key"] as KeyPath,
+      label: `jwt key "${k.key}"`,
+    })),
+    ...c.credentials["basic-auth"].map((k, j) => ({
+      key: `basic-auth ${k.username}`,
+      path: ["consumers", i, "credentials", "basic-auth", j, "username"] as KeyPath,
+      label: `basic-auth username "${k.username}"`,
+    })),
+  ]);
+  out.push(
+    ...duplicates(
+      credentials,
+      (c) => c.key,
+      (c) => ({ path: c.path, message: `${c.label} is used by another credential too; each must be unique` }),
+    ),
+  );
+  return out;
+}
+
+/** Kong allows one instance of a plugin per scope. */
+function pluginScopes(stack: StackConfig): IssueDraft[] {
+  return pluginScopesOf(stack).flatMap(({ path, plugins }) =>
+    duplicates(
+      plugins,
+      (p) => p.name,
+      (p, i, first) => ({
+        path: [...path, i, "name"],
+        message: `plugin "${p.name}" appears twice in this list (also [${first}]); merge their config`,
+      }),
+    ),
+  );
+}
+
+const AUTH_PLUGINS = Object.keys(AUTH_PLUGIN_CREDENTIALS) as (keyof typeof AUTH_PLUGIN_CREDENTIALS)[];
+
+function authWithoutCredentials(stack: StackConfig): IssueDraft[] {
+  const out: IssueDraft[] = [];
+  for (const { path, plugins } of pluginScopesOf(stack)) {
+    plugins.forEach((plugin, i) => {
+      const kind = AUTH_PLUGINS.find((name) => name === plugin.name);
+      if (!kind || !plugin.enabled || plugin.config.anonymous !== undefined) return;
+      if (stack.consumers.some((c) => c.credentials[kind].length > 0)) return;
+      out.push({
+        path: [...path, i, "name"],
+        severity: "warning",
+        message: `${kind} is enabled but no consumer has a ${kind} credential: every request here gets 401`,
+      });
+    });
+  }
+  return out;
+}
+
+function aclGroups(stack: StackConfig): IssueDraft[] {
+  const held = new Set(stack.consumers.flatMap((c) => c.acls));
+  const out: IssueDraft[] = [];
+  for (const { path, plugins } of pluginScopesOf(stack)) {
+    plugins.forEach((plugin, i) => {
+      if (plugin.name !== "acl") return;
+      for (const field of ["allow", "deny"] as const) {
+        const groups = plugin.config[field];
+        if (!Array.isArray(groups)) continue;
+        groups.forEach((group, g) => {
+          if (typeof group === "string" && !held.has(group)) {
+            out.push({
+              path: [...path, i, "config", field, g],
+              severity: "warning",
+              message: `acl group "${group}" is not in any consumer's acls`,
+            });
+          }
+        });
+      }
+      if (!authCovers(stack, path)) {
+        out.push({
+          path: [...path, i, "name"],
+          severity: "warning",
+          message: `acl needs an authentication plugin (${AUTH_PLUGINS.join(", ")}) on this route, its service or globally`,
+        });
+      }
+    });
+  }
+  return out;
+}
+
+/** Whether an auth plugin runs for the scope at `path` (global, its service, or its route). */
+function authCovers(stack: StackConfig, path: KeyPath): boolean {
+  const isAuth = (p: PluginSpec) => p.enabled && (AUTH_PLUGINS as string[]).includes(p.name);
+  if (stack.gateway.plugins.some(isAuth)) return true;
+  if (path[0] !== "services") return false;
+  const service = stack.services[path[1] as number];
+  if (!service) return false;
+  if (service.plugins.some(isAuth)) return true;
+  if (path[2] === "routes") return service.routes[path[3] as number]?.plugins.some(isAuth) ?? false;
+  return service.routes.every((route) => route.plugins.some(isAuth));
+}
+
+function portClashes(stack: StackConfig): IssueDraft[] {
+  const ports: { port: number; path: KeyPath }[] = [
+    { port: stack.ports.http, path: ["ports", "http"] },
+    { port: stack.ports.https, path: ["ports", "https"] },
+  ];
+  for (const [name, addon] of Object.entries(stack.addons)) {
+    if (addon.enabled && addon.port !== undefined)
+      ports.push({ port: addon.port, path: ["addons", name, "port"] });
+  }
+  return duplicates(
+    ports,
+    (p) => String(p.port),
+    (p) => ({ path: p.path, message: `host port ${p.port} is already used by another entry` }),
+  );
+}
+
+function addonDependencies(stack: StackConfig): IssueDraft[] {
+  if (stack.addons.grafana.enabled && !stack.addons.prometheus.enabled) {
+    return [
+      {
+        path: ["addons", "grafana"],
+        severity: "warning",
+        message: "grafana's dashboards read from prometheus; enable addons.prometheus too",
+      },
+    ];
+  }
+  return [];
+}

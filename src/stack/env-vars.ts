@@ -1,0 +1,222 @@
+import { generateKeyPairSync } from "node:crypto";
+import { pluginScopesOf } from "./checks.js";
+import type { EnvEntry } from "./env-file.js";
+import type { StackConfig } from "./schema.js";
+import { basicauthHash, randomSecret } from "./secrets.js";
+import type { KeyPath } from "./yaml-source.js";
+
+/**
+ * The .env variables a stack uses. Generated files reference them (`${NAME}` in compose.yaml,
+ * `{$NAME}` in the Caddyfile, `{vault://env/name}` in gateway.yaml) and never copy their values.
+ */
+export interface EnvVarSpec {
+  name: string;
+  /** One line for the .env comment and for messages. */
+  purpose: string;
+  /** Where stack.yaml asks for it (for `file:line:col` in messages); absent for stack-wide variables. */
+  path?: KeyPath;
+  /** Whether the current stack.yaml needs it (`stack validate` fails when it is missing). */
+  required: boolean;
+  /** How `stack init` fills it; absent when only the user can provide the value. */
+  generate?: Generator;
+}
+
+type Generator =
+  | { kind: "secret"; bytes: number }
+  | { kind: "fixed"; value: string }
+  | { kind: "bcrypt-of"; passwordVar: string }
+  | { kind: "public-key"; algorithm: string; privateVar: string };
+
+export const GATEWAY_ADMIN_TOKEN = "GATEWAY_ADMIN_TOKEN";
+export const TOOLS_BASICAUTH_USER = "TOOLS_BASICAUTH_USER";
+export const TOOLS_BASICAUTH_PASSWORD = "TOOLS_BASICAUTH_PASSWORD";
+export const TOOLS_BASICAUTH_HASH = "TOOLS_BASICAUTH_HASH";
+export const GRAFANA_ADMIN_PASSWORD = "GRAFANA_ADMIN_PASSWORD";
+export const JENKINS_ADMIN_PASSWORD = "JENKINS_ADMIN_PASSWORD";
+
+/** Every variable, stack-wide ones first, each name once. */
+export function envVarsFor(stack: StackConfig): EnvVarSpec[] {
+  const { grafana, elk, jenkins } = stack.addons;
+  const tools = grafana.enabled || elk.enabled || jenkins.enabled;
+  const specs: EnvVarSpec[] = [
+    {
+      name: GATEWAY_ADMIN_TOKEN,
+      purpose: "Bearer token for the gateway Admin API (Authorization: Bearer …).",
+      required: true,
+      generate: { kind: "secret", bytes: 32 },
+    },
+    {
+      name: TOOLS_BASICAUTH_USER,
+      purpose: "User name for /grafana, /kibana and /jenkins behind Caddy's basic auth.",
+      required: tools,
+      generate: { kind: "fixed", value: "admin" },
+    },
+    {
+      name: TOOLS_BASICAUTH_PASSWORD,
+      purpose: "Its password (for you; Caddy only sees the hash below).",
+      required: tools,
+      generate: { kind: "secret", bytes: 18 },
+    },
+    {
+      name: TOOLS_BASICAUTH_HASH,
+      purpose: "base64 of the bcrypt hash of TOOLS_BASICAUTH_PASSWORD (the Caddyfile reads it).",
+      required: tools,
+      generate: { kind: "bcrypt-of", passwordVar: TOOLS_BASICAUTH_PASSWORD },
+    },
+    {
+      name: GRAFANA_ADMIN_PASSWORD,
+      purpose: "Grafana's admin password.",
+      required: grafana.enabled,
+      generate: { kind: "secret", bytes: 18 },
+    },
+    {
+      name: JENKINS_ADMIN_PASSWORD,
+      purpose: "Jenkins' admin password.",
+      required: jenkins.enabled,
+      generate: { kind: "secret", bytes: 18 },
+    },
+    ...credentialVars(stack),
+    ...vaultReferences(stack),
+  ];
+  const seen = new Set<string>();
+  return specs.filter((spec) => !seen.has(spec.name) && seen.add(spec.name));
+}
+
+function credentialVars(stack: StackConfig): EnvVarSpec[] {
+  return stack.consumers.flatMap((consumer, c) => {
+    const base: KeyPath = ["consumers", c, "credentials"];
+    const who = `consumer ${consumer.username}`;
+    return [
+      ...consumer.credentials["key-auth"].map((k, i) => ({
+        name: k.key_env,
+        purpose: `API key of ${who} (key-auth).`,
+        path: [...base, "key-auth", i, "key_env"],
+        required: true,
+        generate: { kind: "secret", bytes: 32 } as const,
+      })),
+      ...consumer.credentials["basic-auth"].map((b, i) => ({
+        name: b.password_env,
+        purpose: `Password of ${who}, basic-auth user ${b.username}.`,
+        path: [...base, "basic-auth", i, "password_env"],
+        required: true,
+        generate: { kind: "secret", bytes: 18 } as const,
+      })),
+      ...consumer.credentials.jwt.flatMap((j, i): EnvVarSpec[] => {
+        const path: KeyPath = [...base, "jwt", i];
+        const out: EnvVarSpec[] = [];
+        if (j.secret_env) {
+          const bytes = j.algorithm === "HS256" ? 32 : 64;
+          out.push({
+            name: j.secret_env,
+            purpose: `JWT ${j.algorithm} secret of ${who}, key ${j.key}.`,
+            path: [...path, "secret_env"],
+            required: true,
+            generate: { kind: "secret", bytes },
+          });
+        }
+        if (j.rsa_public_key_env) {
+          out.push({
+            name: j.rsa_public_key_env,
+            purpose: `JWT ${j.algorithm} public key (PEM) of ${who}, key ${j.key}.`,
+            path: [...path, "rsa_public_key_env"],
+            required: true,
+            generate: {
+              kind: "public-key",
+              algorithm: j.algorithm,
+              privateVar: privateKeyVar(j.rsa_public_key_env),
+            },
+          });
+        }
+        return out;
+      }),
+    ];
+  });
+}
+
+/** Where `stack init` puts the private half of a generated JWT key pair (it signs your test tokens). */
+export function privateKeyVar(publicVar: string): string {
+  return publicVar.includes("PUBLIC") ? publicVar.replace("PUBLIC", "PRIVATE") : `${publicVar}_PRIVATE`;
+}
+
+/** Kong's env vault: `{vault://env/my-secret}` reads MY_SECRET. */
+const VAULT_ENV_REF = /\{vault:\/\/env\/([A-Za-z0-9_-]+)(?:\/[^}]*)?\}/g;
+
+export function vaultEnvName(reference: string): string {
+  return reference.toUpperCase().replace(/-/g, "_");
+}
+
+function vaultReferences(stack: StackConfig): EnvVarSpec[] {
+  const out: EnvVarSpec[] = [];
+  for (const { path, plugins } of pluginScopesOf(stack)) {
+    plugins.forEach((plugin, i) => {
+      walkStrings(plugin.config, [...path, i, "config"], (value, at) => {
+        for (const match of value.matchAll(VAULT_ENV_REF)) {
+          out.push({
+            name: vaultEnvName(match[1]!),
+            purpose: `Referenced by plugin ${plugin.name} as ${match[0]}.`,
+            path: at,
+            required: plugin.enabled,
+          });
+        }
+      });
+    });
+  }
+  return out;
+}
+
+function walkStrings(value: unknown, path: KeyPath, visit: (value: string, path: KeyPath) => void): void {
+  if (typeof value === "string") visit(value, path);
+  else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, i], visit));
+  else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
+  }
+}
+
+/**
+ * Values for every generatable variable, keeping any in `existing` (secrets are never rotated
+ * behind the user's back). Returns entries in spec order, each with its purpose as a comment.
+ */
+export function generateEnvEntries(
+  specs: readonly EnvVarSpec[],
+  existing: Record<string, string> = {},
+): EnvEntry[] {
+  const values = new Map<string, string>(Object.entries(existing));
+  const entries: EnvEntry[] = [];
+  const push = (name: string, value: string, comment: string) => {
+    if (!values.has(name)) values.set(name, value);
+    entries.push({ key: name, value: values.get(name)!, comment: [comment] });
+  };
+  for (const spec of specs) {
+    const gen = spec.generate;
+    if (!gen) continue;
+    if (gen.kind === "secret") push(spec.name, randomSecret(gen.bytes), spec.purpose);
+    else if (gen.kind === "fixed") push(spec.name, gen.value, spec.purpose);
+    else if (gen.kind === "bcrypt-of") {
+      const password = values.get(gen.passwordVar);
+      if (password !== undefined) push(spec.name, basicauthHash(password), spec.purpose);
+    } else {
+      if (values.has(spec.name)) {
+        push(spec.name, values.get(spec.name)!, spec.purpose);
+        continue;
+      }
+      const pair = jwtKeyPair(gen.algorithm);
+      push(spec.name, pair.publicKey, spec.purpose);
+      push(
+        gen.privateVar,
+        pair.privateKey,
+        `Private key to sign test tokens for ${spec.name} (keep it secret).`,
+      );
+    }
+  }
+  return entries;
+}
+
+function jwtKeyPair(algorithm: string): { publicKey: string; privateKey: string } {
+  const publicKeyEncoding = { type: "spki", format: "pem" } as const;
+  const privateKeyEncoding = { type: "pkcs8", format: "pem" } as const;
+  if (algorithm.startsWith("ES")) {
+    const namedCurve = algorithm === "ES384" ? "P-384" : "P-256";
+    return generateKeyPairSync("ec", { namedCurve, publicKeyEncoding, privateKeyEncoding });
+  }
+  return generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding });
+}
