@@ -166,8 +166,11 @@ function vaultReferences(stack: StackConfig): EnvVarSpec[] {
 
 function walkStrings(value: unknown, path: KeyPath, visit: (value: string, path: KeyPath) => void): void {
   if (typeof value === "string") visit(value, path);
-  else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, i], visit));
-  else if (value !== null && typeof value === "object") {
+  else if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      walkStrings(item, [...path, i], visit);
+    });
+  } else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
   }
 }
