@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose ${VAR} syntax is the subject under test
 import { describe, expect, it } from "vitest";
 import {
   InterpolationError,

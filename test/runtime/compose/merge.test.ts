@@ -108,7 +108,7 @@ describe("Compose merge rules", () => {
       "services: {app: {image: myapp, ports: ['8080:80']}}",
       "services:\n  app:\n    ports: !override\n      - '8443:443'\n",
     );
-    expect((svc(o, "app")?.ports as Array<Record<string, unknown>>).map((p) => p.target)).toEqual([443]);
+    expect((svc(o, "app")!.ports as Array<Record<string, unknown>>).map((p) => p.target)).toEqual([443]);
   });
 
   it("replaces x- extensions and resolves anchors and merge keys", () => {
