@@ -1,0 +1,249 @@
+/**
+ * Kong's proxy-cache: in access, answer from the cache (X-Cache-Status: Hit, Age) or mark
+ * the request Miss / Refresh / Bypass; when the upstream response is cacheable (status,
+ * content type, and Cache-Control when `cache_control` is on), store it after the body
+ * has been received.
+ */
+import type {
+  PluginEntry,
+  PluginEnvironment,
+  PluginHandler,
+  RequestContext,
+  ResponseHead,
+} from "../types.js";
+import { registerProxyCacheAdmin } from "./admin.js";
+import { buildCacheKey, headersKey, paramsKey } from "./cache-key.js";
+import {
+  type Directives,
+  directiveNumber,
+  type MediaType,
+  mediaTypeMatches,
+  parseDirectives,
+  parseMediaType,
+  resourceTtl,
+} from "./http-directives.js";
+import { cacheRegistryFor, type ProxyCacheInstance } from "./registry.js";
+import type { ProxyCacheConfig } from "./schema.js";
+import { type CachedResponse, MemoryCacheStore } from "./store.js";
+
+const CACHE_VERSION = 1;
+
+/** Response fields never replayed from the cache (hop-by-hop, plus Content-Length set anew). */
+const NOT_REPLAYED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailers",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+]);
+
+type DiagnosticHeader = "age" | "X-Cache-Status" | "X-Cache-Key";
+
+/** Per-request state: the key to store under (null: nothing to store). */
+interface RequestState {
+  key: string | null;
+  headers?: Record<string, string | string[]>;
+  ttl?: number;
+}
+
+const STATE = "proxy-cache";
+const newState = (): RequestState => ({ key: null });
+
+function canonicalName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
+  readonly store: MemoryCacheStore;
+  readonly pluginId: string;
+  private readonly methods: ReadonlySet<string>;
+  private readonly statuses: ReadonlySet<number>;
+  private readonly contentTypes: MediaType[];
+  private readonly unregister: () => void;
+
+  constructor(
+    private readonly conf: ProxyCacheConfig,
+    entry: PluginEntry<ProxyCacheConfig>,
+    env: PluginEnvironment,
+  ) {
+    this.pluginId = entry.id;
+    this.methods = new Set(conf.request_method);
+    this.statuses = new Set(conf.response_code);
+    this.contentTypes = conf.content_type.flatMap((t) => {
+      const parsed = parseMediaType(t);
+      return parsed ? [parsed] : [];
+    });
+    const prev = env.previous;
+    this.store =
+      prev instanceof ProxyCacheHandler &&
+      prev.store.maxBytes === conf.memory.max_bytes &&
+      prev.store.maxEntries === conf.memory.max_entries
+        ? prev.store
+        : new MemoryCacheStore(conf.memory.max_bytes, conf.memory.max_entries);
+    this.unregister = cacheRegistryFor(env.nodeId).add(this);
+    registerProxyCacheAdmin(env);
+  }
+
+  access(ctx: RequestContext): void {
+    const cc = parseDirectives(ctx.request.headers["cache-control"]);
+    if (!this.cacheableRequest(ctx, cc)) {
+      this.setHeader(ctx, "X-Cache-Status", "Bypass");
+      return;
+    }
+    const q = ctx.request.path.indexOf("?");
+    let uri = q < 0 ? ctx.request.path : ctx.request.path.slice(0, q);
+    if (this.conf.ignore_uri_case) uri = uri.toLowerCase();
+    const key = buildCacheKey({
+      consumerId: ctx.consumer?.id ?? null,
+      routeId: ctx.route.id,
+      method: ctx.request.method,
+      uri,
+      params: paramsKey(ctx.request.query, this.conf.vary_query_params),
+      headers: headersKey(ctx.request.headers, this.conf.vary_headers),
+    });
+    this.setHeader(ctx, "X-Cache-Key", key);
+
+    const cached = this.store.fetch(key);
+    if (cached === null) {
+      if (this.conf.cache_control && cc["only-if-cached"] !== undefined) {
+        ctx.exit(504);
+        return;
+      }
+      this.signalCacheable(ctx, key, "Miss");
+      return;
+    }
+    if (cached.version !== CACHE_VERSION) {
+      this.store.purge(key);
+      this.signalCacheable(ctx, key, "Bypass");
+      return;
+    }
+    const age = nowSeconds() - cached.timestamp;
+    if (this.conf.cache_control) {
+      const maxAge = directiveNumber(cc, "max-age");
+      const maxStale = directiveNumber(cc, "max-stale");
+      const minFresh = directiveNumber(cc, "min-fresh");
+      if (
+        (maxAge !== undefined && age > maxAge) ||
+        (maxStale !== undefined && age - cached.ttl > maxStale) ||
+        (minFresh !== undefined && cached.ttl - age < minFresh)
+      ) {
+        this.signalCacheable(ctx, key, "Refresh");
+        return;
+      }
+    } else if (age > this.conf.cache_ttl) {
+      this.signalCacheable(ctx, key, "Refresh");
+      return;
+    }
+    this.serveHit(ctx, key, cached, age);
+  }
+
+  responseHeaders(ctx: RequestContext, res: ResponseHead): void {
+    const state = ctx.pluginState(STATE, newState);
+    if (state.key === null) return;
+    const cc = parseDirectives(res.headers["cache-control"]);
+    if (!this.cacheableResponse(res, cc)) {
+      this.setHeader(ctx, "X-Cache-Status", "Bypass", res);
+      state.key = null;
+      return;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(res.headers)) headers[canonicalName(name)] = value;
+    state.headers = headers;
+    state.ttl = this.conf.cache_control
+      ? resourceTtl(cc, res.headers.expires, nowSeconds())
+      : this.conf.cache_ttl;
+  }
+
+  responseBody(ctx: RequestContext, res: ResponseHead, body: Buffer): Buffer {
+    const state = ctx.pluginState(STATE, newState);
+    if (state.key === null || state.headers === undefined) return body;
+    const ttl = state.ttl ?? this.conf.cache_ttl;
+    const value: CachedResponse = {
+      status: res.status,
+      headers: state.headers,
+      body,
+      body_len: body.length,
+      timestamp: nowSeconds(),
+      ttl,
+      version: CACHE_VERSION,
+    };
+    const storageTtl = this.conf.storage_ttl ?? (this.conf.cache_control ? ttl : this.conf.cache_ttl);
+    this.store.store(state.key, value, storageTtl);
+    return body;
+  }
+
+  close(): void {
+    this.unregister();
+  }
+
+  private cacheableRequest(ctx: RequestContext, cc: Directives): boolean {
+    if (!this.methods.has(ctx.request.method)) return false;
+    if (
+      this.conf.cache_control &&
+      (cc["no-store"] !== undefined ||
+        cc["no-cache"] !== undefined ||
+        ctx.request.headers.authorization !== undefined)
+    ) {
+      return false;
+    }
+    return true;
+  }
+
+  private cacheableResponse(res: ResponseHead, cc: Directives): boolean {
+    if (!this.statuses.has(res.status)) return false;
+    const contentType = res.headers["content-type"];
+    if (typeof contentType !== "string" || contentType === "") return false;
+    const actual = parseMediaType(contentType);
+    if (actual === null || !this.contentTypes.some((expected) => mediaTypeMatches(actual, expected)))
+      return false;
+    if (this.conf.cache_control) {
+      if (cc.private !== undefined || cc["no-store"] !== undefined || cc["no-cache"] !== undefined)
+        return false;
+      if (resourceTtl(cc, res.headers.expires, nowSeconds()) <= 0) return false;
+    }
+    return true;
+  }
+
+  private signalCacheable(ctx: RequestContext, key: string, status: "Miss" | "Refresh" | "Bypass"): void {
+    ctx.pluginState(STATE, newState).key = key;
+    this.setHeader(ctx, "X-Cache-Status", status);
+  }
+
+  private serveHit(ctx: RequestContext, key: string, cached: CachedResponse, age: number): void {
+    ctx.shared.set("proxy_cache_hit", { res: cached });
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(cached.headers)) {
+      const lower = name.toLowerCase();
+      if (NOT_REPLAYED.has(lower) || lower.includes("ratelimit-remaining")) continue;
+      if (lower === "age" || lower === "x-cache-status" || lower === "x-cache-key") continue;
+      headers[name] = value;
+    }
+    const debug = ctx.request.headers["kong-debug"] !== undefined;
+    if (debug || this.conf.response_headers.age) headers.Age = String(Math.floor(age));
+    if (debug || this.conf.response_headers["X-Cache-Status"]) headers["X-Cache-Status"] = "Hit";
+    if (debug || this.conf.response_headers["X-Cache-Key"]) headers["X-Cache-Key"] = key;
+    ctx.exit(cached.status, cached.body, { headers });
+  }
+
+  /** Kong's set_header: only diagnostic headers the config enables (all of them with `Kong-Debug`). */
+  private setHeader(ctx: RequestContext, name: DiagnosticHeader, value: string, res?: ResponseHead): void {
+    if (ctx.request.headers["kong-debug"] === undefined && !this.conf.response_headers[name]) return;
+    ctx.downstreamHeaders[name] = value;
+    if (res) res.headers[name.toLowerCase()] = value;
+  }
+}
+
+export function createProxyCacheHandler(
+  entry: PluginEntry<ProxyCacheConfig>,
+  env: PluginEnvironment,
+): PluginHandler {
+  return new ProxyCacheHandler(entry.config, entry, env);
+}
