@@ -132,6 +132,12 @@ export interface RequestContext {
   readonly startedAt: bigint;
   /** Client address after trusted_ips / X-Forwarded-For resolution. */
   readonly clientIp: string;
+  /**
+   * The downstream connection (optional; filled by the core when known): local address and
+   * port the request came in on, a per-process connection number and how many requests
+   * this connection has carried so far (nginx's $connection / $connection_requests).
+   */
+  readonly connection?: { localAddress: string; localPort: number; id: number; requests: number };
   readonly protocol: "http" | "https";
   readonly route: GatewayRoute;
   readonly service: GatewayService | null;
