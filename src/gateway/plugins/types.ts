@@ -70,9 +70,13 @@ export interface PluginHandler {
 
 /** Lookup of credentials by plugin; built once per loaded config. */
 export interface CredentialIndex {
-  keyAuth(key: string): { credential: import("../config/types.js").KeyAuthCredential; consumer: GatewayConsumer } | null;
+  keyAuth(
+    key: string,
+  ): { credential: import("../config/types.js").KeyAuthCredential; consumer: GatewayConsumer } | null;
   jwt(key: string): { credential: import("../config/types.js").JwtSecret; consumer: GatewayConsumer } | null;
-  basicAuth(username: string): { credential: import("../config/types.js").BasicAuthCredential; consumer: GatewayConsumer } | null;
+  basicAuth(
+    username: string,
+  ): { credential: import("../config/types.js").BasicAuthCredential; consumer: GatewayConsumer } | null;
   aclGroups(consumerId: string): string[];
   consumer(idOrUsername: string): GatewayConsumer | null;
 }
