@@ -149,7 +149,8 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
     const state = ctx.pluginState(STATE, newState);
     if (state.key === null) return;
     const cc = parseDirectives(res.headers["cache-control"]);
-    if (!this.cacheableResponse(res, cc)) {
+    // answers of the gateway or of plugins (errors, exits) are never cached
+    if (res.source === "exit" || !this.cacheableResponse(res, cc)) {
       this.setHeader(ctx, "X-Cache-Status", "Bypass", res);
       state.key = null;
       return;
@@ -227,17 +228,17 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
       headers[name] = value;
     }
     const debug = ctx.request.headers["kong-debug"] !== undefined;
-    if (debug || this.conf.response_headers.age) headers.Age = String(Math.floor(age));
-    if (debug || this.conf.response_headers["X-Cache-Status"]) headers["X-Cache-Status"] = "Hit";
-    if (debug || this.conf.response_headers["X-Cache-Key"]) headers["X-Cache-Key"] = key;
+    if (debug || this.conf.response_headers.age) headers.age = String(Math.floor(age));
+    if (debug || this.conf.response_headers["X-Cache-Status"]) headers["x-cache-status"] = "Hit";
+    if (debug || this.conf.response_headers["X-Cache-Key"]) headers["x-cache-key"] = key;
     ctx.exit(cached.status, cached.body, { headers });
   }
 
   /** Kong's set_header: only diagnostic headers the config enables (all of them with `Kong-Debug`). */
   private setHeader(ctx: RequestContext, name: DiagnosticHeader, value: string, res?: ResponseHead): void {
     if (ctx.request.headers["kong-debug"] === undefined && !this.conf.response_headers[name]) return;
-    ctx.downstreamHeaders[name] = value;
     if (res) res.headers[name.toLowerCase()] = value;
+    else ctx.downstreamHeaders[name.toLowerCase()] = value;
   }
 }
 

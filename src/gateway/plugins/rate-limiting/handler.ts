@@ -139,13 +139,13 @@ export class RateLimitingHandler implements PluginHandler {
         headers[LIMIT_HEADER[w.period]] = String(w.limit);
         headers[REMAINING_HEADER[w.period]] = String(left);
       }
-      headers["RateLimit-Limit"] = String(limit);
-      headers["RateLimit-Remaining"] = String(remaining);
-      headers["RateLimit-Reset"] = String(reset);
+      headers["ratelimit-limit"] = String(limit);
+      headers["ratelimit-remaining"] = String(remaining);
+      headers["ratelimit-reset"] = String(reset);
     }
     if (r.stop >= 0) {
       const exitHeaders = headers ?? {};
-      if (reset !== undefined) exitHeaders["Retry-After"] = String(reset);
+      if (reset !== undefined) exitHeaders["retry-after"] = String(reset);
       ctx.exitMessage(this.conf.error_code, this.conf.error_message, { headers: exitHeaders });
       return;
     }

@@ -1,3 +1,4 @@
+import { KONG_VERSION } from "../_shared/version.js";
 import { BUNDLED_PLUGIN_PRIORITIES } from "../bundled.js";
 import type { PluginDefinition } from "../types.js";
 import { createRateLimitingHandler } from "./handler.js";
@@ -6,7 +7,7 @@ import { type RateLimitingConfig, rateLimitingSchema } from "./schema.js";
 const rateLimiting: PluginDefinition<RateLimitingConfig> = {
   name: "rate-limiting",
   priority: BUNDLED_PLUGIN_PRIORITIES["rate-limiting"],
-  version: "3.9.0",
+  version: KONG_VERSION,
   configSchema: rateLimitingSchema,
   create: createRateLimitingHandler,
 };

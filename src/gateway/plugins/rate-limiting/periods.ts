@@ -26,12 +26,12 @@ const CAPITALISED: Readonly<Record<Period, string>> = {
   year: "Year",
 };
 
-/** `X-RateLimit-Limit-Minute` etc. */
+/** `X-RateLimit-Limit-Minute` etc. (lowercased, as every header name in the plugin contract) */
 export const LIMIT_HEADER: Readonly<Record<Period, string>> = Object.fromEntries(
-  PERIODS.map((p) => [p, `X-RateLimit-Limit-${CAPITALISED[p]}`]),
+  PERIODS.map((p) => [p, `X-RateLimit-Limit-${CAPITALISED[p]}`.toLowerCase()]),
 ) as Record<Period, string>;
 export const REMAINING_HEADER: Readonly<Record<Period, string>> = Object.fromEntries(
-  PERIODS.map((p) => [p, `X-RateLimit-Remaining-${CAPITALISED[p]}`]),
+  PERIODS.map((p) => [p, `X-RateLimit-Remaining-${CAPITALISED[p]}`.toLowerCase()]),
 ) as Record<Period, string>;
 
 /** Start (UTC, ms) of the window of `period` that contains `nowMs` (Kong's timestamp.get_timestamps). */

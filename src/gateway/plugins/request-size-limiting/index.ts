@@ -1,3 +1,4 @@
+import { KONG_VERSION } from "../_shared/version.js";
 import { BUNDLED_PLUGIN_PRIORITIES } from "../bundled.js";
 import type { PluginDefinition } from "../types.js";
 import { createRequestSizeLimitingHandler } from "./handler.js";
@@ -6,7 +7,7 @@ import { type RequestSizeLimitingConfig, requestSizeLimitingSchema } from "./sch
 const requestSizeLimiting: PluginDefinition<RequestSizeLimitingConfig> = {
   name: "request-size-limiting",
   priority: BUNDLED_PLUGIN_PRIORITIES["request-size-limiting"],
-  version: "3.9.0",
+  version: KONG_VERSION,
   configSchema: requestSizeLimitingSchema,
   create: createRequestSizeLimitingHandler,
 };
