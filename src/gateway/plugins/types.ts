@@ -56,6 +56,38 @@ export interface PluginEnvironment {
   adminRoutes: AdminRouteRegistrar;
   /** Same instance across reloads when the same plugin entry id is reloaded (counters, caches). */
   previous?: PluginHandler;
+  /**
+   * Live gateway state for observability plugins (filled by the core): target health of every
+   * Kong upstream (Kong's kong_upstream_target_health) and connection/request counters of the
+   * proxy listener (Kong's kong_nginx_* metrics). Always reads the current configuration.
+   */
+  runtime?: GatewayRuntimeInfo;
+}
+
+/** One address of an upstream target and its health (Kong's state label values). */
+export interface UpstreamTargetHealth {
+  upstream: string;
+  target: string;
+  /** `ip:port` */
+  address: string;
+  state: "healthy" | "unhealthy" | "dns_error" | "healthchecks_off";
+}
+
+export interface GatewayServerStats {
+  connectionsAccepted: number;
+  connectionsHandled: number;
+  connectionsActive: number;
+  connectionsReading: number;
+  connectionsWriting: number;
+  connectionsWaiting: number;
+  totalRequests: number;
+}
+
+export interface GatewayRuntimeInfo {
+  upstreamHealth(): UpstreamTargetHealth[];
+  serverStats(): GatewayServerStats;
+  /** Kong's configuration_hash of the config currently served ("" before one is loaded). */
+  configHash(): string;
 }
 
 export interface PluginHandler {
