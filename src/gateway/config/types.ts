@@ -54,7 +54,13 @@ export interface HealthcheckActive {
   https_verify_certificate: boolean;
   headers: Record<string, string[]> | null;
   healthy: { interval: number; successes: number; http_statuses: number[] };
-  unhealthy: { interval: number; http_failures: number; tcp_failures: number; timeouts: number; http_statuses: number[] };
+  unhealthy: {
+    interval: number;
+    http_failures: number;
+    tcp_failures: number;
+    timeouts: number;
+    http_statuses: number[];
+  };
 }
 
 export interface HealthcheckPassive {

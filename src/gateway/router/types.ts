@@ -6,6 +6,11 @@ export interface RouteRequest {
   method: string;
   /** Host without port, lowercased (from the Host header or :authority). */
   host: string;
+  /**
+   * Port given in the Host header, if any (routes with `host:port` need it). When omitted
+   * the router reads it from `headers.host`.
+   */
+  port?: number | null;
   /** Raw request path (no query), exactly as received. */
   path: string;
   headers: IncomingHttpHeaders;

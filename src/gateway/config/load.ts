@@ -1,0 +1,734 @@
+/**
+ * The declarative-config loader: Kong `kong.yml` (YAML or JSON, `_format_version` 3.0,
+ * 2.1 or 1.1) → validated, normalized GatewayConfig, or Kong's code-14 error.
+ *
+ * Contract (shared with the server, Admin API and `stack gateway validate`):
+ *  - `parseDeclarativeConfig(input, { env, plugins })` never throws, whatever the input;
+ *  - `loadDeclarativeFile(path, opts)` reads a file and does the same (I/O errors included);
+ *  - `PluginLookup` tells which plugins exist (the plugin registry's `get`).
+ *
+ * Steps: text → document; configuration hash; on-the-fly migration of pre-3.0 regex paths;
+ * `{vault://env/NAME}` resolution; per-entity schema validation with defaults (nested and
+ * top-level forms); plugin configs through each plugin's zod schema; deterministic ids;
+ * references by name or id; uniqueness; assembly of the normalized entities.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { z } from "zod";
+import type { PluginDefinition } from "../plugins/types.js";
+import { normalizePath } from "../router/normalize.js";
+import { declarativeError, documentError } from "./error.js";
+import { hashDeclarative } from "./hash.js";
+import { entityId } from "./ids.js";
+import { isKindName, KINDS, type KindName } from "./kinds.js";
+import { OPAQUE_COLLECTIONS } from "./schema/entities.js";
+import { ErrorList, type ErrorRecord, type ErrorTree, isErrorRecord, mergeErrors } from "./schema/errors.js";
+import { isPlainObject, MSG, setOwn, validateRecord } from "./schema/fields.js";
+import { parseDocumentText } from "./text.js";
+import type {
+  AclGroup,
+  BasicAuthCredential,
+  DeclarativeConfigError,
+  GatewayConfig,
+  GatewayConsumer,
+  GatewayPluginEntry,
+  GatewayRoute,
+  GatewayService,
+  GatewayTarget,
+  GatewayUpstream,
+  JwtSecret,
+  KeyAuthCredential,
+  Protocol,
+} from "./types.js";
+import { resolveVaultRefs } from "./vault.js";
+
+/** Which plugins are installed: the registry's `get`. */
+export type PluginLookup = (name: string) => PluginDefinition | undefined;
+
+export interface ParseOptions {
+  /** Environment for `{vault://env/NAME}` references (default: none resolvable). */
+  env?: Record<string, string | undefined>;
+  plugins: PluginLookup;
+}
+
+export type ParseResult =
+  | {
+      ok: true;
+      config: GatewayConfig;
+      /** The document as parsed, before vault resolution (for GET /config, hashing). */
+      doc: Record<string, unknown>;
+    }
+  | { ok: false; error: DeclarativeConfigError };
+
+const FORMAT_VERSIONS = ["1.1", "2.1", "3.0"] as const;
+const META_KEYS = new Set(["_format_version", "_transform", "_comment", "_ignore", "_workspace"]);
+
+/** Parse and validate a declarative configuration. Never throws. */
+export function parseDeclarativeConfig(input: string | object, opts: ParseOptions): ParseResult {
+  try {
+    return parseUnsafe(input, opts);
+  } catch (e) {
+    return {
+      ok: false,
+      error: documentError(
+        `failed loading declarative configuration: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+    };
+  }
+}
+
+/** Read `path` and parse it; a missing/unreadable file is a code-14 error too. */
+export async function loadDeclarativeFile(path: string, opts: ParseOptions): Promise<ParseResult> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e);
+    return {
+      ok: false,
+      error: documentError(`failed reading declarative configuration file '${path}': ${why}`),
+    };
+  }
+  return parseDeclarativeConfig(text, opts);
+}
+
+function parseUnsafe(input: string | object, opts: ParseOptions): ParseResult {
+  let doc: unknown = input;
+  if (typeof input === "string") {
+    const parsed = parseDocumentText(input);
+    if (!parsed.ok)
+      return { ok: false, error: documentError(`failed parsing declarative configuration: ${parsed.error}`) };
+    doc = parsed.doc;
+  }
+  if (!isPlainObject(doc)) {
+    return {
+      ok: false,
+      error: documentError("failed parsing declarative configuration: expected an object"),
+    };
+  }
+  const hash = hashDeclarative(doc);
+  const vault = resolveVaultRefs(doc, opts.env ?? {});
+  const resolved = vault.doc as Record<string, unknown>;
+  const loader = new Loader(opts.plugins);
+  const config = loader.load(resolved, vault.error);
+  if (!config) return { ok: false, error: declarativeError(loader.errors, doc) };
+  config.hash = hash;
+  return { ok: true, config, doc };
+}
+
+/** One validated entity of the document and where it came from. */
+interface Node {
+  kind: KindName;
+  value: Record<string, unknown>;
+  /** Path of the entity in the document, e.g. ["services", 0, "routes", 2]. */
+  loc: readonly (string | number)[];
+  /** Foreign key field set by nesting → parent node. */
+  parentRef?: { field: string; node: Node };
+  /** Resolved foreign keys: field → referenced node (null when unset). */
+  refs: Record<string, Node | null>;
+  valid: boolean;
+}
+
+class Loader {
+  readonly errors: ErrorRecord = {};
+  private readonly nodes: Record<KindName, Node[]> = {
+    services: [],
+    routes: [],
+    upstreams: [],
+    targets: [],
+    consumers: [],
+    plugins: [],
+    keyauth_credentials: [],
+    jwt_secrets: [],
+    basicauth_credentials: [],
+    acls: [],
+  };
+  private formatVersion: (typeof FORMAT_VERSIONS)[number] = "3.0";
+
+  constructor(private readonly plugins: PluginLookup) {}
+
+  load(doc: Record<string, unknown>, vaultErrors: ErrorTree | undefined): GatewayConfig | null {
+    if (vaultErrors !== undefined) mergeErrors(this.errors, vaultErrors);
+    this.readMeta(doc);
+    for (const [key, value] of Object.entries(doc)) {
+      if (META_KEYS.has(key)) continue;
+      if (isKindName(key)) {
+        this.readCollection(key, value, [key]);
+      } else if ((OPAQUE_COLLECTIONS as readonly string[]).includes(key)) {
+        if (!Array.isArray(value)) this.fail([key], MSG.ARRAY);
+      } else {
+        this.fail([key], MSG.UNKNOWN);
+      }
+    }
+    if (Object.keys(this.errors).length > 0) return null;
+    this.assignIds();
+    this.resolveReferences();
+    if (Object.keys(this.errors).length > 0) return null;
+    this.assignDependentIds();
+    this.checkUniqueness();
+    if (Object.keys(this.errors).length > 0) return null;
+    return this.assemble();
+  }
+
+  private fail(loc: readonly (string | number)[], err: ErrorTree): void {
+    mergeErrors(this.errors, treeAt(loc, err));
+  }
+
+  private readMeta(doc: Record<string, unknown>): void {
+    const v = doc._format_version;
+    if (v === undefined || v === null) {
+      this.fail(["_format_version"], MSG.REQUIRED);
+    } else if (typeof v !== "string") {
+      this.fail(["_format_version"], MSG.STRING);
+    } else if (!(FORMAT_VERSIONS as readonly string[]).includes(v)) {
+      this.fail(["_format_version"], MSG.ONE_OF(FORMAT_VERSIONS));
+    } else {
+      this.formatVersion = v as (typeof FORMAT_VERSIONS)[number];
+    }
+    if (doc._transform !== undefined && doc._transform !== null && typeof doc._transform !== "boolean") {
+      this.fail(["_transform"], MSG.BOOLEAN);
+    }
+    if (doc._comment !== undefined && doc._comment !== null && typeof doc._comment !== "string") {
+      this.fail(["_comment"], MSG.STRING);
+    }
+    if (doc._workspace !== undefined && doc._workspace !== null && typeof doc._workspace !== "string") {
+      this.fail(["_workspace"], MSG.STRING);
+    }
+  }
+
+  private readCollection(
+    kind: KindName,
+    value: unknown,
+    loc: readonly (string | number)[],
+    parent?: { field: string; node: Node },
+  ): void {
+    if (value === null) return;
+    if (isPlainObject(value) && Object.keys(value).length === 0) return;
+    if (!Array.isArray(value)) {
+      this.fail(loc, MSG.ARRAY);
+      return;
+    }
+    value.forEach((item, i) => {
+      this.readEntity(kind, item, [...loc, i], parent);
+    });
+  }
+
+  private readEntity(
+    kind: KindName,
+    raw: unknown,
+    loc: readonly (string | number)[],
+    parent?: { field: string; node: Node },
+  ): void {
+    const spec = KINDS[kind];
+    if (!isPlainObject(raw)) {
+      this.fail(loc, raw === null ? MSG.REQUIRED : MSG.RECORD);
+      return;
+    }
+    const own: Record<string, unknown> = {};
+    const nested: Array<[KindName, unknown]> = [];
+    for (const [k, v] of Object.entries(raw)) {
+      if (isKindName(k) && spec.children[k] !== undefined) nested.push([k, v]);
+      else setOwn(own, k, v);
+    }
+    if (kind === "routes" && this.formatVersion !== "3.0") migrateRoutePaths(own);
+    const result = validateRecord(spec.schema, own);
+    const value = (isPlainObject(result.value) ? result.value : {}) as Record<string, unknown>;
+    const errs: ErrorRecord = isErrorRecord(result.error) ? result.error : {};
+    if (typeof result.error === "string") {
+      this.fail(loc, result.error);
+      return;
+    }
+    if (parent && own[parent.field] !== undefined && own[parent.field] !== null) {
+      setOwn(errs, parent.field, "value must be null");
+    }
+    for (const field of spec.requiredForeign) {
+      if (parent?.field === field) continue;
+      if (value[field] === null || value[field] === undefined) {
+        if (errs[field] === undefined) setOwn(errs, field, MSG.REQUIRED);
+      } else if (!isReference(value[field])) {
+        setOwn(errs, field, MSG.STRING);
+      }
+    }
+    for (const field of Object.keys(spec.foreign)) {
+      const v = value[field];
+      if (v !== null && v !== undefined && !isReference(v) && errs[field] === undefined)
+        setOwn(errs, field, MSG.STRING);
+    }
+    if (kind === "plugins") this.validatePluginEntry(value, errs, parent);
+    const node: Node = { kind, value, loc, refs: {}, valid: Object.keys(errs).length === 0 };
+    if (parent) node.parentRef = parent;
+    if (Object.keys(errs).length > 0) this.fail(loc, errs);
+    this.nodes[kind].push(node);
+    for (const [childKind, childValue] of nested) {
+      const field = spec.children[childKind]!;
+      this.readCollection(childKind, childValue, [...loc, childKind], { field, node });
+    }
+  }
+
+  /** Plugin `name` must be installed; `config` through its schema; scope restrictions. */
+  private validatePluginEntry(
+    value: Record<string, unknown>,
+    errs: ErrorRecord,
+    parent: { field: string; node: Node } | undefined,
+  ): void {
+    const name = value.name;
+    if (typeof name !== "string" || errs.name !== undefined) return;
+    const def = this.plugins(name);
+    if (!def) {
+      setOwn(errs, "name", `plugin '${name}' not enabled; add it to the 'plugins' configuration property`);
+      return;
+    }
+    for (const scope of def.forbiddenScopes ?? []) {
+      const set = parent?.field === scope || (value[scope] !== null && value[scope] !== undefined);
+      if (set) setOwn(errs, scope, "value must be null");
+    }
+    const rawConfig = value.config === null || value.config === undefined ? {} : value.config;
+    if (!isPlainObject(rawConfig)) {
+      setOwn(errs, "config", MSG.RECORD);
+      return;
+    }
+    const parsed = safeParse(def.configSchema, stripNulls(rawConfig));
+    if (parsed.ok) {
+      value.config = parsed.data;
+    } else {
+      setOwn(errs, "config", parsed.errors);
+    }
+  }
+
+  /** Ids from endpoint keys (names, usernames, keys) or generated for entities Kong keys later. */
+  private assignIds(): void {
+    for (const kind of Object.keys(this.nodes) as KindName[]) {
+      const spec = KINDS[kind];
+      for (const node of this.nodes[kind]) {
+        if (kind === "keyauth_credentials" || kind === "jwt_secrets") {
+          if (node.value.key === null) node.value.key = randomUUID().replace(/-/g, "");
+        }
+        if (kind === "jwt_secrets" && node.value.secret === null)
+          node.value.secret = randomUUID().replace(/-/g, "");
+        if (typeof node.value.id === "string") {
+          node.value.id = node.value.id.toLowerCase();
+          continue;
+        }
+        const key = spec.endpointKey !== undefined ? node.value[spec.endpointKey] : undefined;
+        if (spec.endpointKeyUnique && typeof key === "string") {
+          node.value.id = entityId(kind, key);
+        } else if (!spec.cacheKey && kind !== "targets") {
+          // Kong would use a random id; a position-derived one keeps reloads stable.
+          node.value.id = entityId(kind, `#${node.loc.join("/")}`);
+        }
+      }
+    }
+  }
+
+  /** Resolve every foreign key (nesting, or reference by endpoint key or id). */
+  private resolveReferences(): void {
+    const byKey = new Map<string, Node>();
+    const byId = new Map<string, Node>();
+    for (const kind of Object.keys(this.nodes) as KindName[]) {
+      const spec = KINDS[kind];
+      for (const node of this.nodes[kind]) {
+        if (typeof node.value.id === "string") byId.set(`${kind}\0${node.value.id}`, node);
+        const key = spec.endpointKey !== undefined ? node.value[spec.endpointKey] : undefined;
+        if (spec.endpointKeyUnique && typeof key === "string" && !byKey.has(`${kind}\0${key}`)) {
+          byKey.set(`${kind}\0${key}`, node);
+        }
+      }
+    }
+    for (const kind of Object.keys(this.nodes) as KindName[]) {
+      const spec = KINDS[kind];
+      for (const node of this.nodes[kind]) {
+        for (const [field, target] of Object.entries(spec.foreign)) {
+          if (node.parentRef?.field === field) {
+            node.refs[field] = node.parentRef.node;
+            continue;
+          }
+          const ref = node.value[field];
+          if (ref === null || ref === undefined) {
+            node.refs[field] = null;
+            continue;
+          }
+          const key = referenceKey(ref);
+          const found =
+            (key !== null &&
+              (byKey.get(`${target}\0${key}`) ?? byId.get(`${target}\0${key.toLowerCase()}`))) ||
+            undefined;
+          if (found) {
+            node.refs[field] = found;
+            continue;
+          }
+          const shown = typeof ref === "string" ? ref : JSON.stringify(ref);
+          const at = referenceErrorKey(kind, node);
+          const list = this.referenceErrors(kind, at);
+          list.set(list.size, `invalid reference '${field}: ${shown}' (no such entry in '${target}')`);
+        }
+      }
+    }
+  }
+
+  private referenceErrors(kind: KindName, at: string): ErrorList {
+    let section = this.errors[kind];
+    if (!isErrorRecord(section)) {
+      section = {};
+      this.errors[kind] = section;
+    }
+    let list = section[at];
+    if (!(list instanceof ErrorList)) {
+      list = new ErrorList();
+      setOwn(section, at, list);
+    }
+    return list;
+  }
+
+  /** Ids keyed on a parent (targets) or on a cache key (plugins, acls), as Kong builds them. */
+  private assignDependentIds(): void {
+    for (const kind of ["targets", "plugins", "acls"] as const) {
+      const spec = KINDS[kind];
+      for (const node of this.nodes[kind]) {
+        if (typeof node.value.id === "string") continue;
+        if (kind === "targets") {
+          const upstreamId = node.refs.upstream?.value.id;
+          node.value.id = entityId(kind, `${String(node.value.target)}:${String(upstreamId)}`);
+          continue;
+        }
+        const parts: string[] = [kind];
+        for (const k of spec.cacheKey ?? []) {
+          const ref = node.refs[k];
+          if (ref !== undefined) parts.push(ref ? String(ref.value.id) : "");
+          else parts.push(typeof node.value[k] === "string" ? (node.value[k] as string) : "");
+        }
+        node.value.id = entityId(kind, parts.join(":"));
+      }
+    }
+  }
+
+  private checkUniqueness(): void {
+    for (const kind of Object.keys(this.nodes) as KindName[]) {
+      const spec = KINDS[kind];
+      const seen = new Map<string, Node>();
+      for (const node of this.nodes[kind]) {
+        let message: string | null = null;
+        for (const field of spec.unique) {
+          const v = node.value[field];
+          if (typeof v !== "string") continue;
+          const k = `${field}\0${v}`;
+          if (seen.has(k)) {
+            message = `uniqueness violation: '${kind}' entity with ${field} set to '${v}' already declared`;
+            break;
+          }
+          seen.set(k, node);
+        }
+        const idKey = `id\0${String(node.value.id)}`;
+        if (message === null) {
+          if (seen.has(idKey)) {
+            message = `uniqueness violation: '${kind}' entity with primary key set to '${String(node.value.id)}' already declared`;
+          } else {
+            seen.set(idKey, node);
+          }
+        }
+        if (message !== null) this.fail(node.loc, message);
+      }
+    }
+  }
+
+  private assemble(): GatewayConfig {
+    const n = this.nodes;
+    const idOf = (node: Node | null | undefined): string | null => (node ? (node.value.id as string) : null);
+    const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+    const tags = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+
+    const services: GatewayService[] = n.services.map(({ value: v }) => ({
+      id: v.id as string,
+      name: str(v.name),
+      protocol: v.protocol as Protocol,
+      host: v.host as string,
+      port: v.port as number,
+      path: str(v.path),
+      retries: v.retries as number,
+      connect_timeout: v.connect_timeout as number,
+      write_timeout: v.write_timeout as number,
+      read_timeout: v.read_timeout as number,
+      enabled: v.enabled as boolean,
+      tags: tags(v.tags),
+    }));
+
+    const routes: GatewayRoute[] = n.routes.map((node) => {
+      const v = node.value;
+      const headers = v.headers as Record<string, string[]> | null;
+      let lowered: Record<string, string[]> | null = null;
+      if (headers && Object.keys(headers).length > 0) {
+        lowered = {};
+        for (const [k, vals] of Object.entries(headers)) {
+          const key = k.toLowerCase();
+          setOwn(lowered, key, [...(lowered[key] ?? []), ...vals]);
+        }
+      }
+      return {
+        id: v.id as string,
+        name: str(v.name),
+        service: idOf(node.refs.service),
+        protocols: v.protocols as Protocol[],
+        methods: nonEmpty(v.methods as string[] | null),
+        hosts: nonEmpty(v.hosts as string[] | null),
+        paths: nonEmpty(v.paths as string[] | null),
+        headers: lowered,
+        snis: nonEmpty(v.snis as string[] | null),
+        strip_path: v.strip_path as boolean,
+        preserve_host: v.preserve_host as boolean,
+        regex_priority: v.regex_priority as number,
+        path_handling: v.path_handling as "v0" | "v1",
+        https_redirect_status_code: v.https_redirect_status_code as number,
+        request_buffering: v.request_buffering as boolean,
+        response_buffering: v.response_buffering as boolean,
+        tags: tags(v.tags),
+      };
+    });
+
+    const upstreams: GatewayUpstream[] = n.upstreams.map(({ value: v }) => ({
+      id: v.id as string,
+      name: v.name as string,
+      algorithm: v.algorithm as GatewayUpstream["algorithm"],
+      hash_on: v.hash_on as GatewayUpstream["hash_on"],
+      hash_fallback: v.hash_fallback as GatewayUpstream["hash_fallback"],
+      hash_on_header: str(v.hash_on_header),
+      hash_fallback_header: str(v.hash_fallback_header),
+      hash_on_cookie: str(v.hash_on_cookie),
+      hash_on_cookie_path: v.hash_on_cookie_path as string,
+      hash_on_query_arg: str(v.hash_on_query_arg),
+      hash_fallback_query_arg: str(v.hash_fallback_query_arg),
+      hash_on_uri_capture: str(v.hash_on_uri_capture),
+      hash_fallback_uri_capture: str(v.hash_fallback_uri_capture),
+      slots: v.slots as number,
+      host_header: str(v.host_header),
+      healthchecks: v.healthchecks as GatewayUpstream["healthchecks"],
+      tags: tags(v.tags),
+    }));
+
+    const targets: GatewayTarget[] = n.targets.map((node) => ({
+      id: node.value.id as string,
+      upstream: idOf(node.refs.upstream) as string,
+      target: withDefaultPort(node.value.target as string, 8000),
+      weight: node.value.weight as number,
+      tags: tags(node.value.tags),
+    }));
+
+    const consumers: GatewayConsumer[] = n.consumers.map(({ value: v }) => ({
+      id: v.id as string,
+      username: str(v.username),
+      custom_id: str(v.custom_id),
+      tags: tags(v.tags),
+    }));
+
+    const consumerOf = (node: Node) => idOf(node.refs.consumer) as string;
+    const keyauth_credentials: KeyAuthCredential[] = n.keyauth_credentials.map((node) => ({
+      id: node.value.id as string,
+      consumer: consumerOf(node),
+      key: node.value.key as string,
+      ttl: (node.value.ttl as number | null) ?? null,
+      tags: tags(node.value.tags),
+    }));
+    const jwt_secrets: JwtSecret[] = n.jwt_secrets.map((node) => ({
+      id: node.value.id as string,
+      consumer: consumerOf(node),
+      key: node.value.key as string,
+      secret: node.value.secret as string,
+      algorithm: node.value.algorithm as JwtSecret["algorithm"],
+      rsa_public_key: str(node.value.rsa_public_key),
+      tags: tags(node.value.tags),
+    }));
+    const basicauth_credentials: BasicAuthCredential[] = n.basicauth_credentials.map((node) => ({
+      id: node.value.id as string,
+      consumer: consumerOf(node),
+      username: node.value.username as string,
+      password: node.value.password as string,
+      tags: tags(node.value.tags),
+    }));
+    const acls: AclGroup[] = n.acls.map((node) => ({
+      id: node.value.id as string,
+      consumer: consumerOf(node),
+      group: node.value.group as string,
+      tags: tags(node.value.tags),
+    }));
+    const plugins: GatewayPluginEntry[] = n.plugins.map((node) => ({
+      id: node.value.id as string,
+      name: node.value.name as string,
+      enabled: node.value.enabled as boolean,
+      config: node.value.config as Record<string, unknown>,
+      service: idOf(node.refs.service),
+      route: idOf(node.refs.route),
+      consumer: idOf(node.refs.consumer),
+      protocols: node.value.protocols as Protocol[],
+      tags: tags(node.value.tags),
+    }));
+
+    return {
+      format_version: this.formatVersion,
+      services,
+      routes,
+      upstreams,
+      targets,
+      consumers,
+      keyauth_credentials,
+      jwt_secrets,
+      basicauth_credentials,
+      acls,
+      plugins,
+      hash: "",
+    };
+  }
+}
+
+function nonEmpty<T>(list: T[] | null): T[] | null {
+  return list && list.length > 0 ? list : null;
+}
+
+/** An error tree holding `err` at `loc` (lists for numeric steps, records otherwise). */
+function treeAt(loc: readonly (string | number)[], err: ErrorTree): ErrorRecord {
+  let tree: ErrorTree = err;
+  for (let i = loc.length - 1; i >= 0; i--) {
+    const step = loc[i]!;
+    if (typeof step === "number") {
+      tree = new ErrorList().set(step, tree);
+    } else {
+      const rec: ErrorRecord = {};
+      setOwn(rec, step, tree);
+      tree = rec;
+    }
+  }
+  return tree as ErrorRecord;
+}
+
+function isReference(v: unknown): boolean {
+  return (
+    typeof v === "string" || (isPlainObject(v) && (typeof v.id === "string" || typeof v.name === "string"))
+  );
+}
+
+function referenceKey(ref: unknown): string | null {
+  if (typeof ref === "string") return ref;
+  if (isPlainObject(ref)) {
+    if (typeof ref.id === "string") return ref.id;
+    if (typeof ref.name === "string") return ref.name;
+  }
+  return null;
+}
+
+/** Kong keys reference errors by the entity's endpoint key, else its id. */
+function referenceErrorKey(kind: KindName, node: Node): string {
+  const spec = KINDS[kind];
+  const key = spec.endpointKey !== undefined ? node.value[spec.endpointKey] : undefined;
+  if (typeof key === "string") return key;
+  if (typeof node.value.id === "string") return node.value.id;
+  return node.loc.join(".");
+}
+
+/** `host` → `host:8000`; `[v6]` / `v6` → `[v6]:8000`; an explicit port is kept. */
+export function withDefaultPort(target: string, port: number): string {
+  if (target.startsWith("[")) return /\]:\d+$/.test(target) ? target : `${target}:${port}`;
+  const colons = target.split(":").length - 1;
+  if (colons === 0) return `${target}:${port}`;
+  if (colons === 1) return target;
+  return `[${target}]:${port}`;
+}
+
+/** Pre-3.0 paths: regex-looking paths gain the `~` prefix, plain ones are normalized. */
+function migrateRoutePaths(route: Record<string, unknown>): void {
+  if (!Array.isArray(route.paths)) return;
+  route.paths = route.paths.map((p) => {
+    if (typeof p !== "string" || p.startsWith("~")) return p;
+    if (/^[a-zA-Z0-9.\-_~/%]*$/.test(p)) return normalizePath(p, true);
+    return `~${p.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+      const code = Number.parseInt(hex, 16);
+      const ch = String.fromCharCode(code);
+      if ("!#$%&'()*+,/:;=?@[]".includes(ch)) return m.toUpperCase();
+      if (".^-{}\\|".includes(ch)) return `\\${ch}`;
+      return ch;
+    })}`;
+  });
+}
+
+/** Kong configs (decK dumps) spell unset fields as null: treat them as absent. */
+function stripNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripNulls);
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) setOwn(out, k, stripNulls(v));
+  return out;
+}
+
+type SafeParse = { ok: true; data: Record<string, unknown> } | { ok: false; errors: ErrorRecord };
+
+/** Run a plugin's zod schema; map its issues into Kong's nested `config` errors. */
+function safeParse(schema: z.ZodType<unknown>, value: unknown): SafeParse {
+  let result: ReturnType<z.ZodType<unknown>["safeParse"]>;
+  try {
+    result = schema.safeParse(value);
+  } catch (e) {
+    return { ok: false, errors: { "@entity": e instanceof Error ? e.message : String(e) } };
+  }
+  if (result.success) {
+    return { ok: true, data: (isPlainObject(result.data) ? result.data : {}) as Record<string, unknown> };
+  }
+  const errors: ErrorRecord = {};
+  for (const issue of result.error.issues) {
+    const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) mergeErrors(errors, treeAt([...path, key], MSG.UNKNOWN));
+      continue;
+    }
+    const at = path.length > 0 ? path : ["@entity"];
+    mergeErrors(errors, treeAt(at, zodMessage(issue, valueAt(value, path))));
+  }
+  return { ok: false, errors };
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let cur = root;
+  for (const step of path) {
+    if (Array.isArray(cur) && typeof step === "number") cur = cur[step];
+    else if (isPlainObject(cur) && Object.hasOwn(cur, String(step))) cur = cur[String(step)];
+    else return undefined;
+  }
+  return cur;
+}
+
+function zodMessage(issue: ZodIssue, input: unknown): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      if (input === undefined) return MSG.REQUIRED;
+      const expected = String(issue.expected);
+      const byType: Record<string, string> = {
+        string: MSG.STRING,
+        number: MSG.NUMBER,
+        int: MSG.INTEGER,
+        boolean: MSG.BOOLEAN,
+        array: MSG.ARRAY,
+        object: MSG.RECORD,
+        record: MSG.MAP,
+        map: MSG.MAP,
+        set: MSG.SET,
+      };
+      return byType[expected] ?? issue.message;
+    }
+    case "invalid_value":
+      return MSG.ONE_OF(issue.values.map((v) => String(v)));
+    case "too_small": {
+      const min = Number(issue.minimum);
+      if (issue.origin === "string" || issue.origin === "array" || issue.origin === "set")
+        return MSG.LEN_MIN(min);
+      return issue.inclusive === false
+        ? `value must be greater than ${min}`
+        : `value must be at least ${min}`;
+    }
+    case "too_big": {
+      const max = Number(issue.maximum);
+      if (issue.origin === "string" || issue.origin === "array" || issue.origin === "set")
+        return MSG.LEN_MAX(max);
+      return issue.inclusive === false ? `value must be less than ${max}` : `value must be at most ${max}`;
+    }
+    default:
+      return issue.message;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The gateway router: `buildRouter(config)` → Router whose `match(req)` answers the route
+ * Kong 3.x (`router_flavor = traditional_compatible`) would pick, or null (the proxy then
+ * answers 404 `{"message":"no Route matched with those values"}`).
+ *
+ * Cost does not grow with the number of routes:
+ *  - routes whose hosts are all plain are bucketed per host; the others share one bucket;
+ *  - inside a bucket, routes are keyed by the literal text every matching path starts with
+ *    (a plain path prefix, or the literal head of a regex), looked up by the distinct key
+ *    lengths: one hash lookup per length, not one test per route;
+ *  - the few candidates found are tried in priority order; the first full match wins;
+ *  - results are memoized in a bounded LRU (5000 entries, Kong's size) keyed on method,
+ *    normalized path, host, port and the request headers routes look at.
+ * `buildLinearRouter` tries every route in order: the reference the indexed one must agree
+ * with (property test) and the baseline of the router benchmark.
+ */
+import type { GatewayConfig } from "../config/types.js";
+import { type CompiledRoute, compileRoutes, splitHostPort } from "./compile.js";
+import { buildMatch, type MatchInput, matchRoute } from "./match.js";
+import { normalizePath } from "./normalize.js";
+import type { RouteMatch, RouteRequest, Router } from "./types.js";
+
+export type { RouteMatch, RouteRequest, Router } from "./types.js";
+
+const HTTP_SUBSYSTEM = new Set(["http", "https", "grpc", "grpcs", "ws", "wss"]);
+const CACHE_SIZE = 5000;
+
+/** Routes the HTTP router serves: http-family protocols, service enabled. */
+function routableRoutes(config: GatewayConfig): CompiledRoute[] {
+  const disabled = new Set(config.services.filter((s) => !s.enabled).map((s) => s.id));
+  const routes = config.routes.filter(
+    (r) => r.protocols.some((p) => HTTP_SUBSYSTEM.has(p)) && !(r.service !== null && disabled.has(r.service)),
+  );
+  return compileRoutes(routes, config.services);
+}
+
+/** Routes keyed by the literal prefix of their paths. */
+class PrefixBucket {
+  private readonly byPrefix = new Map<string, number[]>();
+  private lengths: number[] = [];
+
+  add(prefix: string, rank: number): void {
+    let list = this.byPrefix.get(prefix);
+    if (!list) {
+      list = [];
+      this.byPrefix.set(prefix, list);
+      if (!this.lengths.includes(prefix.length)) this.lengths.push(prefix.length);
+    }
+    if (list[list.length - 1] !== rank) list.push(rank);
+  }
+
+  seal(): void {
+    this.lengths.sort((a, b) => a - b);
+  }
+
+  collect(path: string, out: number[]): void {
+    for (const len of this.lengths) {
+      if (len > path.length) break;
+      const list = this.byPrefix.get(len === path.length ? path : path.slice(0, len));
+      if (list) for (const r of list) out.push(r);
+    }
+  }
+}
+
+function addToBucket(bucket: PrefixBucket, route: CompiledRoute): void {
+  if (route.paths === null) {
+    bucket.add("", route.rank);
+    return;
+  }
+  for (const p of route.paths) bucket.add(p.literalPrefix, route.rank);
+}
+
+/** Parse the request into what matching needs (normalized path, host and port). */
+export function matchInput(req: RouteRequest): MatchInput {
+  let host = req.host;
+  let port: number | null = req.port ?? null;
+  if (port === null) {
+    const raw = req.headers.host;
+    if (typeof raw === "string") {
+      const hp = splitHostPort(raw);
+      port = hp.port;
+      if (host === "") host = hp.host;
+    }
+  }
+  if (host.includes(":")) {
+    const hp = splitHostPort(host);
+    host = hp.host;
+    port = port ?? hp.port;
+  }
+  const q = req.path.indexOf("?");
+  const rawPath = q === -1 ? req.path : req.path.slice(0, q);
+  return {
+    method: req.method.toUpperCase(),
+    host: host.toLowerCase(),
+    port,
+    path: normalizePath(rawPath === "" ? "/" : rawPath, true),
+    headers: req.headers,
+  };
+}
+
+class IndexedRouter implements Router {
+  private readonly byHost = new Map<string, PrefixBucket>();
+  private readonly anyHost = new PrefixBucket();
+  private readonly cache = new Map<string, RouteMatch | null>();
+  private readonly headerNames: string[];
+
+  constructor(private readonly routes: CompiledRoute[]) {
+    const names = new Set<string>();
+    for (const route of routes) {
+      for (const h of route.headers ?? []) names.add(h.name);
+      const hosts = route.hosts;
+      if (hosts?.every((h) => h.kind === "exact")) {
+        for (const h of new Set(hosts.map((x) => x.value))) {
+          let bucket = this.byHost.get(h);
+          if (!bucket) {
+            bucket = new PrefixBucket();
+            this.byHost.set(h, bucket);
+          }
+          addToBucket(bucket, route);
+        }
+      } else {
+        addToBucket(this.anyHost, route);
+      }
+    }
+    for (const b of this.byHost.values()) b.seal();
+    this.anyHost.seal();
+    this.headerNames = [...names].sort();
+  }
+
+  match(req: RouteRequest): RouteMatch | null {
+    const input = matchInput(req);
+    const key = this.cacheKey(input);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached === null ? null : { ...cached };
+    }
+    const result = this.lookup(input);
+    if (this.cache.size >= CACHE_SIZE) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(key, result);
+    return result === null ? null : { ...result };
+  }
+
+  private cacheKey(input: MatchInput): string {
+    let key = `${input.method}|${input.path}|${input.host}|${input.port ?? ""}`;
+    for (const name of this.headerNames) {
+      const v = input.headers[name];
+      if (v === undefined) continue;
+      key += `|${name}=${Array.isArray(v) ? v.join("\u0000") : String(v)}`.toLowerCase();
+    }
+    return key;
+  }
+
+  private lookup(input: MatchInput): RouteMatch | null {
+    const ranks: number[] = [];
+    this.byHost.get(input.host)?.collect(input.path, ranks);
+    this.anyHost.collect(input.path, ranks);
+    if (ranks.length > 1) ranks.sort((a, b) => a - b);
+    let last = -1;
+    for (const rank of ranks) {
+      if (rank === last) continue;
+      last = rank;
+      const route = this.routes[rank]!;
+      const hit = matchRoute(route, input);
+      if (hit) return buildMatch(route, input, hit);
+    }
+    return null;
+  }
+}
+
+class LinearRouter implements Router {
+  constructor(private readonly routes: CompiledRoute[]) {}
+
+  match(req: RouteRequest): RouteMatch | null {
+    const input = matchInput(req);
+    for (const route of this.routes) {
+      const hit = matchRoute(route, input);
+      if (hit) return buildMatch(route, input, hit);
+    }
+    return null;
+  }
+}
+
+/** Build the indexed router for a loaded configuration. */
+export function buildRouter(config: GatewayConfig): Router {
+  return new IndexedRouter(routableRoutes(config));
+}
+
+/** The reference router: every route tried in priority order (tests and benchmarks). */
+export function buildLinearRouter(config: GatewayConfig): Router {
+  return new LinearRouter(routableRoutes(config));
+}
