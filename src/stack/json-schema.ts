@@ -61,8 +61,9 @@ export function schemaNodesAt(path: KeyPath, root: JsonSchemaNode = stackJsonSch
 }
 
 /** The keys an object at `path` may have (empty when the path is not a fixed-key object). */
-export function allowedKeysAt(path: KeyPath): string[] {
+export function allowedKeysAt(path: KeyPath, root: JsonSchemaNode = stackJsonSchema()): string[] {
   const keys = new Set<string>();
-  for (const node of schemaNodesAt(path)) for (const key of Object.keys(node.properties ?? {})) keys.add(key);
+  for (const node of schemaNodesAt(path, root))
+    for (const key of Object.keys(node.properties ?? {})) keys.add(key);
   return [...keys];
 }

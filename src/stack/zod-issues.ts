@@ -1,20 +1,41 @@
 import type { core } from "zod";
 import { closest, didYouMean } from "./did-you-mean.js";
 import type { IssueDraft } from "./issues.js";
-import { allowedKeysAt } from "./json-schema.js";
+import { allowedKeysAt, type JsonSchemaNode, stackJsonSchema } from "./json-schema.js";
 import type { KeyPath } from "./yaml-source.js";
 
 type ZodIssue = core.$ZodIssue;
 
-/** Turn zod's issues into one-line, user-facing drafts (with "did you mean" hints). */
-export function draftsFromZod(issues: readonly ZodIssue[], base: KeyPath = []): IssueDraft[] {
-  return issues.flatMap((issue) => draftsFromIssue(issue, [...base, ...(issue.path as (string | number)[])]));
+/**
+ * Turn zod's issues into one-line, user-facing drafts (with "did you mean" hints). Paths are
+ * relative to the value zod parsed; `schema` is its JSON Schema (for the allowed keys of objects).
+ */
+export function draftsFromZod(
+  issues: readonly ZodIssue[],
+  schema: JsonSchemaNode = stackJsonSchema(),
+): IssueDraft[] {
+  return draftsAt(issues, [], schema);
 }
 
-function draftsFromIssue(issue: ZodIssue, path: KeyPath): IssueDraft[] {
+/** The same drafts with `base` prepended to each path (issues of a nested value, e.g. a plugin config). */
+export function prefixDrafts(base: KeyPath, drafts: readonly IssueDraft[]): IssueDraft[] {
+  return drafts.map((d) => ({ ...d, path: [...base, ...d.path] }));
+}
+
+function draftsAt(issues: readonly ZodIssue[], base: KeyPath, schema: JsonSchemaNode): IssueDraft[] {
+  return issues.flatMap((issue) =>
+    draftsFromIssue(issue, [...base, ...(issue.path as (string | number)[])], schema),
+  );
+}
+
+function draftsFromIssue(issue: ZodIssue, path: KeyPath, schema: JsonSchemaNode): IssueDraft[] {
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => ({ path: [...path, key], atKey: true, message: unknownKey(key, path) }));
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        atKey: true,
+        message: unknownKey(key, allowedKeysAt(path, schema)),
+      }));
     case "invalid_value":
       return [{ path, message: invalidValue(issue.input, issue.values, path) }];
     case "invalid_type":
@@ -25,7 +46,7 @@ function draftsFromIssue(issue: ZodIssue, path: KeyPath): IssueDraft[] {
         },
       ];
     case "invalid_union":
-      return unionDrafts(issue, path);
+      return unionDrafts(issue, path, schema);
     case "invalid_format":
       return [{ path, message: `${issue.message} (got ${show(issue.input)})` }];
     case "too_small":
@@ -39,8 +60,7 @@ function draftsFromIssue(issue: ZodIssue, path: KeyPath): IssueDraft[] {
   }
 }
 
-function unknownKey(key: string, parent: KeyPath): string {
-  const allowed = allowedKeysAt(parent);
+function unknownKey(key: string, allowed: readonly string[]): string {
   const hint = didYouMean(key, allowed);
   if (hint) return `unknown key "${key}"${hint}`;
   return allowed.length > 0
@@ -71,11 +91,15 @@ function invalidValue(input: unknown, values: readonly unknown[], path: KeyPath)
  * A union failed. If one branch got further than a type mismatch (e.g. the object form of an
  * addon toggle with a bad key), report that branch's problems; otherwise list the accepted types.
  */
-function unionDrafts(issue: Extract<ZodIssue, { code: "invalid_union" }>, path: KeyPath): IssueDraft[] {
+function unionDrafts(
+  issue: Extract<ZodIssue, { code: "invalid_union" }>,
+  path: KeyPath,
+  schema: JsonSchemaNode,
+): IssueDraft[] {
   const typeOnly = (branch: readonly ZodIssue[]) =>
     branch.length > 0 && branch.every((i) => i.code === "invalid_type" && i.path.length === 0);
   const deeper = issue.errors.find((branch) => branch.length > 0 && !typeOnly(branch));
-  if (deeper) return draftsFromZod(deeper, path);
+  if (deeper) return draftsAt(deeper, path, schema);
   const types = issue.errors.flatMap((branch) =>
     branch.flatMap((i) => (i.code === "invalid_type" ? [i.expected] : [])),
   );
