@@ -1,0 +1,62 @@
+import { imageFor } from "../stack/images.js";
+import type { StackConfig } from "../stack/schema.js";
+import { type ComposeService, fastCheck, healthy } from "./compose-model.js";
+import { envInterpolation, GATEWAY_CONFIG_PATH, gatewaySecretEnvNames, PORTS } from "./topology.js";
+
+/**
+ * The compose `gateway` service for both engines. The same Kong environment names
+ * configure either image (the gatestack gateway reads KONG_* too), the same config folder
+ * is mounted at /etc/gateway. Differences:
+ *  - gatestack: Admin API on 0.0.0.0:8001 because GATEWAY_ADMIN_TOKEN (Bearer) protects it;
+ *  - kong: DB-less Kong has no admin token in OSS, so its Admin API stays on loopback and
+ *    Kong Manager is switched off.
+ * Secrets referenced from gateway.yaml as {vault://env/NAME} reach the container only as
+ * `${NAME}` interpolations from .env.
+ */
+export function gatewayService(stack: StackConfig): ComposeService {
+  const kong = stack.gateway.engine === "kong";
+  const environment: Record<string, string> = {
+    KONG_DATABASE: "off",
+    KONG_DECLARATIVE_CONFIG: GATEWAY_CONFIG_PATH,
+    KONG_PROXY_LISTEN: `0.0.0.0:${PORTS.gatewayProxy}`,
+    KONG_ADMIN_LISTEN: `${kong ? "127.0.0.1" : "0.0.0.0"}:${PORTS.gatewayAdmin}`,
+    KONG_STATUS_LISTEN: `0.0.0.0:${PORTS.gatewayStatus}`,
+    KONG_TRUSTED_IPS: stack.gateway.trusted_ips.join(","),
+    KONG_REAL_IP_HEADER: "X-Forwarded-For",
+    KONG_REAL_IP_RECURSIVE: "on",
+  };
+  if (kong) {
+    Object.assign(environment, {
+      KONG_ADMIN_GUI_LISTEN: "off",
+      KONG_PROXY_ACCESS_LOG: "/dev/stdout",
+      KONG_ADMIN_ACCESS_LOG: "/dev/stdout",
+      KONG_PROXY_ERROR_LOG: "/dev/stderr",
+      KONG_ADMIN_ERROR_LOG: "/dev/stderr",
+    });
+  } else {
+    environment.GATEWAY_ADMIN_TOKEN = envInterpolation("GATEWAY_ADMIN_TOKEN");
+  }
+  for (const name of gatewaySecretEnvNames(stack)) environment[name] = envInterpolation(name);
+
+  const healthcheck = fastCheck(
+    kong
+      ? ["CMD", "kong", "health"]
+      : [
+          "CMD",
+          "node",
+          "-e",
+          `fetch('http://127.0.0.1:${PORTS.gatewayStatus}/status/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+        ],
+  );
+
+  return {
+    image: imageFor(stack, kong ? "kong" : "gateway"),
+    restart: "unless-stopped",
+    environment,
+    volumes: ["./config/gateway:/etc/gateway:ro"],
+    networks: ["edge", "backend"],
+    depends_on: Object.fromEntries(stack.services.map((s) => [s.name, healthy])),
+    healthcheck,
+    deploy: { replicas: stack.gateway.replicas },
+  };
+}

@@ -1,0 +1,57 @@
+/** The subset of the Compose file model gatestack generates, and its healthcheck presets. */
+
+export interface Healthcheck {
+  test: string[];
+  interval: string;
+  timeout: string;
+  retries: number;
+  start_period: string;
+  /** Probe rate during start_period (Docker Engine 25+; older engines ignore it). */
+  start_interval: string;
+}
+
+interface BindMount {
+  type: "bind";
+  source: string;
+  target: string;
+  read_only: boolean;
+  bind: { create_host_path: boolean };
+}
+
+/** The subset of the Compose service model gatestack generates (key order = output order). */
+export interface ComposeService {
+  image: string;
+  build?: { context: string; args: Record<string, string> };
+  profiles?: string[];
+  restart: "unless-stopped";
+  entrypoint?: string[];
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: Array<string | BindMount>;
+  networks: string[];
+  depends_on?: Record<string, { condition: "service_healthy" }>;
+  healthcheck: Healthcheck;
+  deploy?: { replicas: number };
+}
+
+export interface ComposeFile {
+  name: string;
+  services: Record<string, ComposeService>;
+  networks: Record<string, { name?: string }>;
+  volumes: Record<string, Record<string, never>>;
+}
+
+/** Quick probes for the request path (caddy, gateway, apps), so `stack up` turns healthy fast. */
+export function fastCheck(test: string[]): Healthcheck {
+  return { test, interval: "3s", timeout: "3s", retries: 10, start_period: "30s", start_interval: "1s" };
+}
+
+/** Patient probes for JVM tools that take minutes to boot. */
+export function slowCheck(test: string[]): Healthcheck {
+  return { test, interval: "10s", timeout: "5s", retries: 12, start_period: "180s", start_interval: "5s" };
+}
+
+export const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
+export const curl = (url: string) => ["CMD", "curl", "-fsS", "-o", "/dev/null", url];
+export const healthy = { condition: "service_healthy" } as const;

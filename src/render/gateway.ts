@@ -1,0 +1,262 @@
+import { GatestackError } from "../errors.js";
+import type { ConsumerSpec, PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
+import { toYaml } from "./serialize.js";
+import { enabledAddons, PORTS, vaultRef } from "./topology.js";
+import type { Artifact } from "./types.js";
+
+export const GATEWAY_CONFIG_FILE = "config/gateway/gateway.yaml";
+
+/** Where the ELK addon's Logstash receives the gateway's http-log entries. */
+export const LOGSTASH_HTTP_ENDPOINT = `http://logstash:${PORTS.logstashHttp}`;
+
+/** Kong declarative entities, as written (only the fields gatestack sets). */
+interface KongPlugin {
+  name: string;
+  enabled?: false;
+  config?: Record<string, unknown>;
+}
+interface KongRoute {
+  name: string;
+  paths?: string[];
+  hosts?: string[];
+  methods?: string[];
+  headers?: Record<string, string[]>;
+  strip_path: boolean;
+  preserve_host: boolean;
+  plugins?: KongPlugin[];
+}
+interface KongService {
+  name: string;
+  protocol: "http";
+  host: string;
+  port: number;
+  path?: string;
+  routes: KongRoute[];
+  plugins?: KongPlugin[];
+}
+interface KongUpstream {
+  name: string;
+  algorithm: "round-robin";
+  healthchecks: Record<string, unknown>;
+  targets: Array<{ target: string; weight: number }>;
+}
+interface KongConsumer {
+  username: string;
+  custom_id?: string;
+  keyauth_credentials?: Array<{ key: string }>;
+  jwt_secrets?: Array<{ key: string; algorithm: string; secret: string; rsa_public_key?: string }>;
+  basicauth_credentials?: Array<{ username: string; password: string }>;
+  acls?: Array<{ group: string }>;
+  plugins?: KongPlugin[];
+}
+export interface KongDeclarative {
+  _format_version: "3.0";
+  services: KongService[];
+  upstreams: KongUpstream[];
+  consumers?: KongConsumer[];
+  plugins?: KongPlugin[];
+}
+
+/** Kong upstream name of an app: services point their `host` at it, targets are the app's replicas. */
+export function upstreamName(service: Pick<ServiceSpec, "name">): string {
+  return `${service.name}.upstream`;
+}
+
+/**
+ * config/gateway/gateway.yaml — Kong `_format_version: "3.0"` DB-less config, valid for
+ * Kong itself and for the gatestack gateway:
+ *  - per app: an upstream (target `<service>:<port>`; Docker DNS returns one address per
+ *    replica and the gateway expands it into one balancer entry each) with active health
+ *    checks on the app's health_path and passive ones on connection failures, and a Kong
+ *    service on that upstream holding the app's routes;
+ *  - a route with `upstream_path` gets its own Kong service (`<app>-<route>`, path =
+ *    upstream_path, same upstream, same service plugins);
+ *  - plugins at global / service / route / consumer scope; the monitoring addon adds a
+ *    global `prometheus` plugin, the ELK addon a global `http-log` to Logstash (unless
+ *    stack.yaml declares its own global one);
+ *  - consumer secrets only as `{vault://env/NAME}` references.
+ */
+export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
+  const services: KongService[] = [];
+  const upstreams: KongUpstream[] = [];
+  const serviceNames = new Map<string, string>();
+
+  stack.services.forEach((app, appIndex) => {
+    const host = upstreamName(app);
+    upstreams.push(upstreamFor(app));
+    const servicePlugins = pluginList(app.plugins);
+    const main: KongService = { name: app.name, protocol: "http", host, port: app.port, routes: [] };
+    claim(serviceNames, app.name, `services[${appIndex}].name`);
+    services.push(main);
+    app.routes.forEach((route, routeIndex) => {
+      if (route.upstream_path === undefined) {
+        main.routes.push(kongRoute(route));
+        return;
+      }
+      const name = `${app.name}-${route.name}`;
+      claim(serviceNames, name, `services[${appIndex}].routes[${routeIndex}].upstream_path`);
+      services.push({
+        name,
+        protocol: "http",
+        host,
+        port: app.port,
+        path: route.upstream_path,
+        routes: [kongRoute(route)],
+        ...withPlugins(servicePlugins),
+      });
+    });
+    Object.assign(main, withPlugins(servicePlugins));
+  });
+
+  const config: KongDeclarative = {
+    _format_version: "3.0",
+    services: services.filter((s) => s.routes.length > 0),
+    upstreams,
+  };
+  const consumers = stack.consumers.map(kongConsumer);
+  if (consumers.length > 0) config.consumers = consumers;
+  const globals = globalPlugins(stack);
+  if (globals.length > 0) config.plugins = globals;
+  return config;
+}
+
+export function renderGatewayConfig(stack: StackConfig): Artifact {
+  return { path: GATEWAY_CONFIG_FILE, content: toYaml(buildGatewayConfig(stack)) };
+}
+
+function claim(names: Map<string, string>, name: string, place: string): void {
+  const previous = names.get(name);
+  if (previous !== undefined) {
+    throw new GatestackError(
+      "E_STACK_INVALID",
+      `gateway service name "${name}" is generated twice (also by ${previous})`,
+      {
+        place,
+        hint: "rename the service or the route",
+      },
+    );
+  }
+  names.set(name, place);
+}
+
+function upstreamFor(app: ServiceSpec): KongUpstream {
+  return {
+    name: upstreamName(app),
+    algorithm: "round-robin",
+    healthchecks: {
+      active: {
+        type: "http",
+        http_path: app.health_path,
+        timeout: 2,
+        concurrency: 10,
+        healthy: { interval: 5, successes: 1 },
+        unhealthy: { interval: 5, http_failures: 2, tcp_failures: 2, timeouts: 2 },
+      },
+      passive: {
+        type: "http",
+        healthy: { successes: 5 },
+        unhealthy: { http_failures: 0, tcp_failures: 2, timeouts: 3 },
+      },
+    },
+    targets: [{ target: `${app.name}:${app.port}`, weight: 100 }],
+  };
+}
+
+function kongRoute(route: RouteSpec): KongRoute {
+  return {
+    name: route.name,
+    ...(route.paths.length > 0 ? { paths: route.paths } : {}),
+    ...(route.hosts.length > 0 ? { hosts: route.hosts } : {}),
+    ...(route.methods.length > 0 ? { methods: route.methods } : {}),
+    ...(Object.keys(route.headers).length > 0 ? { headers: route.headers } : {}),
+    strip_path: route.strip_path,
+    preserve_host: route.preserve_host,
+    ...withPlugins(pluginList(route.plugins)),
+  };
+}
+
+function pluginList(plugins: PluginSpec[]): KongPlugin[] {
+  return plugins.map((p) => {
+    const out: KongPlugin = { name: p.name };
+    if (!p.enabled) out.enabled = false;
+    if (Object.keys(p.config).length > 0) out.config = p.config;
+    return out;
+  });
+}
+
+function withPlugins(plugins: KongPlugin[]): { plugins?: KongPlugin[] } {
+  return plugins.length > 0 ? { plugins } : {};
+}
+
+function kongConsumer(consumer: ConsumerSpec, index: number): KongConsumer {
+  const out: KongConsumer = { username: consumer.username };
+  if (consumer.custom_id !== undefined) out.custom_id = consumer.custom_id;
+  const { "key-auth": keyAuth, jwt, "basic-auth": basicAuth } = consumer.credentials;
+  if (keyAuth.length > 0) out.keyauth_credentials = keyAuth.map((c) => ({ key: vaultRef(c.key_env) }));
+  if (jwt.length > 0) {
+    out.jwt_secrets = jwt.map((c, j) => {
+      const place = `consumers[${index}].credentials.jwt[${j}]`;
+      const hmac = c.algorithm.startsWith("HS");
+      if (hmac && c.secret_env === undefined) {
+        throw new GatestackError(
+          "E_STACK_INVALID",
+          `${c.algorithm} needs secret_env (the .env variable with the HMAC secret)`,
+          {
+            place: `${place}.secret_env`,
+          },
+        );
+      }
+      if (!hmac && c.rsa_public_key_env === undefined) {
+        throw new GatestackError(
+          "E_STACK_INVALID",
+          `${c.algorithm} needs rsa_public_key_env (the .env variable with the PEM public key)`,
+          {
+            place: `${place}.rsa_public_key_env`,
+          },
+        );
+      }
+      const publicKey = c.rsa_public_key_env === undefined ? undefined : vaultRef(c.rsa_public_key_env);
+      // Kong's schema requires `secret`; asymmetric algorithms never read it, so without a
+      // secret_env the (non-secret) public key reference fills it.
+      const secret = c.secret_env === undefined ? publicKey! : vaultRef(c.secret_env);
+      return {
+        key: c.key,
+        algorithm: c.algorithm,
+        secret,
+        ...(publicKey === undefined ? {} : { rsa_public_key: publicKey }),
+      };
+    });
+  }
+  if (basicAuth.length > 0) {
+    out.basicauth_credentials = basicAuth.map((c) => ({
+      username: c.username,
+      password: vaultRef(c.password_env),
+    }));
+  }
+  if (consumer.acls.length > 0) out.acls = consumer.acls.map((group) => ({ group }));
+  return Object.assign(out, withPlugins(pluginList(consumer.plugins)));
+}
+
+function globalPlugins(stack: StackConfig): KongPlugin[] {
+  const plugins = pluginList(stack.gateway.plugins);
+  const declared = new Set(plugins.map((p) => p.name));
+  const addons = enabledAddons(stack);
+  if (addons.prometheus && !declared.has("prometheus")) {
+    plugins.push({
+      name: "prometheus",
+      config: {
+        status_code_metrics: true,
+        latency_metrics: true,
+        bandwidth_metrics: true,
+        upstream_health_metrics: true,
+      },
+    });
+  }
+  if (addons.elk && !declared.has("http-log")) {
+    plugins.push({
+      name: "http-log",
+      config: { http_endpoint: LOGSTASH_HTTP_ENDPOINT, method: "POST", content_type: "application/json" },
+    });
+  }
+  return plugins;
+}

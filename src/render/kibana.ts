@@ -1,0 +1,24 @@
+import type { StackConfig } from "../stack/schema.js";
+import { toYaml } from "./serialize.js";
+import { enabledAddons, PORTS, siteUrl } from "./topology.js";
+import type { Artifact } from "./types.js";
+
+export const KIBANA_CONFIG_PATH = "config/kibana/kibana.yml";
+
+/** config/kibana/kibana.yml: served under /kibana behind Caddy (basePath + rewriteBasePath). */
+export function renderKibana(stack: StackConfig): Artifact[] {
+  if (!enabledAddons(stack).elk) return [];
+  const settings = {
+    "server.name": "kibana",
+    "server.host": "0.0.0.0",
+    "server.port": PORTS.kibana,
+    "server.basePath": "/kibana",
+    "server.rewriteBasePath": true,
+    "server.publicBaseUrl": `${siteUrl(stack)}/kibana`,
+    "elasticsearch.hosts": [`http://elasticsearch:${PORTS.elasticsearch}`],
+    "telemetry.optIn": false,
+    "telemetry.allowChangingOptInStatus": false,
+    "logging.root.level": "warn",
+  };
+  return [{ path: KIBANA_CONFIG_PATH, content: toYaml(settings) }];
+}
