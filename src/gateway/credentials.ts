@@ -1,0 +1,41 @@
+import type { GatewayConfig, GatewayConsumer } from "./config/types.js";
+import type { CredentialIndex } from "./plugins/types.js";
+
+/**
+ * Credential lookups for the auth plugins, built once per loaded configuration (hash
+ * maps: lookups cost the same with 10 or 100,000 credentials). Consumers are found by id,
+ * username or custom_id (Kong's `anonymous` accepts id or username).
+ */
+export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
+  const consumers = new Map<string, GatewayConsumer>();
+  const byName = new Map<string, GatewayConsumer>();
+  for (const c of config.consumers) {
+    consumers.set(c.id, c);
+    if (c.username !== null) byName.set(c.username, c);
+    if (c.custom_id !== null && !byName.has(c.custom_id)) byName.set(c.custom_id, c);
+  }
+  const withConsumer = <T extends { consumer: string }>(list: T[], key: (t: T) => string) => {
+    const m = new Map<string, { credential: T; consumer: GatewayConsumer }>();
+    for (const credential of list) {
+      const consumer = consumers.get(credential.consumer);
+      if (consumer !== undefined) m.set(key(credential), { credential, consumer });
+    }
+    return m;
+  };
+  const keyAuth = withConsumer(config.keyauth_credentials, (c) => c.key);
+  const jwt = withConsumer(config.jwt_secrets, (c) => c.key);
+  const basicAuth = withConsumer(config.basicauth_credentials, (c) => c.username);
+  const groups = new Map<string, string[]>();
+  for (const acl of config.acls) {
+    const list = groups.get(acl.consumer);
+    if (list === undefined) groups.set(acl.consumer, [acl.group]);
+    else if (!list.includes(acl.group)) list.push(acl.group);
+  }
+  return {
+    keyAuth: (key) => keyAuth.get(key) ?? null,
+    jwt: (key) => jwt.get(key) ?? null,
+    basicAuth: (username) => basicAuth.get(username) ?? null,
+    aclGroups: (consumerId) => groups.get(consumerId) ?? [],
+    consumer: (idOrUsername) => consumers.get(idOrUsername) ?? byName.get(idOrUsername) ?? null,
+  };
+}

@@ -1,0 +1,355 @@
+import type { GatewayConfig, GatewayPluginEntry, GatewayRoute } from "../config/types.js";
+import type {
+  AccessLogEntry,
+  GatewayLogger,
+  PluginDefinition,
+  PluginEnvironment,
+  PluginHandler,
+  RequestContext,
+  ResponseHead,
+} from "../plugins/types.js";
+
+/**
+ * The plugin pipeline (Kong's plugins iterator). At config load every enabled plugin entry
+ * gets one handler instance and every route a precomputed plan: for each plugin name, by
+ * descending priority, the entry Kong's scope precedence picks —
+ *   consumer+route+service → consumer+route → consumer+service → route+service →
+ *   consumer → route → service → global
+ * — with consumer-scoped choices resolved per request using the consumer known when the
+ * plugin's turn comes in the access phase (so they apply to plugins running after auth).
+ * A route without any plugin costs one property check per request.
+ */
+
+export interface PluginInstance {
+  readonly entry: GatewayPluginEntry;
+  readonly name: string;
+  readonly priority: number;
+  readonly handler: PluginHandler;
+  readonly http: boolean;
+  readonly https: boolean;
+}
+
+interface Slot {
+  readonly name: string;
+  /** the entry that applies when no consumer-specific one does */
+  readonly fixed: PluginInstance | null;
+  /** consumer id → entry, when consumer-scoped entries exist for this route */
+  readonly byConsumer: ReadonlyMap<string, PluginInstance> | null;
+}
+
+export interface RoutePlan {
+  readonly slots: readonly Slot[];
+  readonly empty: boolean;
+  /** the resolved lists when no slot depends on the consumer, per protocol */
+  readonly staticHttp: readonly PluginInstance[] | null;
+  readonly staticHttps: readonly PluginInstance[] | null;
+}
+
+export const EMPTY_PLAN: RoutePlan = { slots: [], empty: true, staticHttp: [], staticHttps: [] };
+
+export type PluginLookup = (name: string) => PluginDefinition | undefined;
+
+function scopeKey(consumer: string | null, route: string | null, service: string | null): string {
+  return `${consumer ?? ""}|${route ?? ""}|${service ?? ""}`;
+}
+
+function byPriority(a: { priority: number; name: string }, b: { priority: number; name: string }): number {
+  return b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+export class PluginSet {
+  readonly instances: PluginInstance[];
+  /** plugin name → scope key → instance */
+  private readonly index = new Map<string, Map<string, PluginInstance>>();
+  /** plugin name → consumer ids with any entry of that plugin */
+  private readonly consumersOf = new Map<string, Set<string>>();
+  /** plugin names present, by descending priority */
+  private readonly names: Array<{ name: string; priority: number }>;
+  private readonly routeIds: Set<string>;
+  private readonly serviceIds: Set<string>;
+  private readonly plans = new Map<string, RoutePlan>();
+  readonly globalPlan: RoutePlan;
+  private readonly handedOn = new Set<PluginInstance>();
+
+  private constructor(instances: PluginInstance[]) {
+    this.instances = instances;
+    const names = new Map<string, number>();
+    this.routeIds = new Set();
+    this.serviceIds = new Set();
+    for (const inst of instances) {
+      const e = inst.entry;
+      let m = this.index.get(inst.name);
+      if (m === undefined) {
+        m = new Map();
+        this.index.set(inst.name, m);
+      }
+      m.set(scopeKey(e.consumer, e.route, e.service), inst);
+      names.set(inst.name, inst.priority);
+      if (e.consumer !== null) {
+        let s = this.consumersOf.get(inst.name);
+        if (s === undefined) {
+          s = new Set();
+          this.consumersOf.set(inst.name, s);
+        }
+        s.add(e.consumer);
+      }
+      if (e.route !== null) this.routeIds.add(e.route);
+      if (e.service !== null) this.serviceIds.add(e.service);
+    }
+    this.names = [...names].map(([name, priority]) => ({ name, priority })).sort(byPriority);
+    this.globalPlan = this.computePlan(null, null);
+  }
+
+  /**
+   * Create one handler per enabled entry. A reloaded entry (same id and plugin) gets the
+   * previous handler as `env.previous`; that handler is then not closed with the old set.
+   */
+  static async build(
+    config: GatewayConfig,
+    lookup: PluginLookup,
+    env: Omit<PluginEnvironment, "previous">,
+    previous?: PluginSet,
+  ): Promise<PluginSet> {
+    const previousById = new Map<string, PluginInstance>();
+    for (const inst of previous?.instances ?? []) previousById.set(inst.entry.id, inst);
+    const created: PluginInstance[] = [];
+    try {
+      for (const entry of config.plugins) {
+        if (!entry.enabled) continue;
+        const def = lookup(entry.name);
+        if (def === undefined) throw new Error(`plugin '${entry.name}' is not installed`);
+        const prev = previousById.get(entry.id);
+        const reuse = prev !== undefined && prev.name === entry.name ? prev : undefined;
+        const handler = await def.create(
+          entry,
+          reuse === undefined ? env : { ...env, previous: reuse.handler },
+        );
+        if (reuse !== undefined) previous?.handedOn.add(reuse);
+        const protocols = entry.protocols;
+        created.push({
+          entry,
+          name: entry.name,
+          priority: def.priority,
+          handler,
+          http: protocols.length === 0 || protocols.includes("http") || protocols.includes("ws"),
+          https: protocols.length === 0 || protocols.includes("https") || protocols.includes("wss"),
+        });
+      }
+    } catch (err) {
+      await closeAll(created, env.logger);
+      throw err;
+    }
+    return new PluginSet(created);
+  }
+
+  /** The plan of a route (shared between routes whose scopes are identical). */
+  planFor(route: GatewayRoute): RoutePlan {
+    if (this.instances.length === 0) return EMPTY_PLAN;
+    const hasRoute = this.routeIds.has(route.id);
+    const service = route.service;
+    const hasService = service !== null && this.serviceIds.has(service);
+    if (!hasRoute && !hasService) return this.globalPlan;
+    const key = hasRoute ? `r:${route.id}` : `s:${service}`;
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = this.computePlan(route.id, service);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Close every handler not handed on to a newer set. */
+  async close(logger: GatewayLogger): Promise<void> {
+    await closeAll(
+      this.instances.filter((i) => !this.handedOn.has(i)),
+      logger,
+    );
+  }
+
+  private computePlan(route: string | null, service: string | null): RoutePlan {
+    const slots: Slot[] = [];
+    for (const { name } of this.names) {
+      const m = this.index.get(name)!;
+      const get = (c: string | null, r: string | null, s: string | null) => m.get(scopeKey(c, r, s));
+      const rs = route !== null && service !== null ? get(null, route, service) : undefined;
+      const r = route !== null ? get(null, route, null) : undefined;
+      const s = service !== null ? get(null, null, service) : undefined;
+      const g = get(null, null, null);
+      const fixed = rs ?? r ?? s ?? g ?? null;
+      let byConsumer: Map<string, PluginInstance> | null = null;
+      for (const c of this.consumersOf.get(name) ?? []) {
+        const crs = route !== null && service !== null ? get(c, route, service) : undefined;
+        const cr = route !== null ? get(c, route, null) : undefined;
+        const cs = service !== null ? get(c, null, service) : undefined;
+        const conly = get(c, null, null);
+        const pick = crs ?? cr ?? cs ?? rs ?? conly ?? r ?? s ?? g;
+        if (pick !== undefined && pick !== fixed) {
+          if (byConsumer === null) byConsumer = new Map();
+          byConsumer.set(c, pick);
+        }
+      }
+      if (fixed !== null || byConsumer !== null) slots.push({ name, fixed, byConsumer });
+    }
+    const dynamic = slots.some((s) => s.byConsumer !== null);
+    const fixedList = slots.map((s) => s.fixed).filter((i): i is PluginInstance => i !== null);
+    return {
+      slots,
+      empty: slots.length === 0,
+      staticHttp: dynamic ? null : fixedList.filter((i) => i.http),
+      staticHttps: dynamic ? null : fixedList.filter((i) => i.https),
+    };
+  }
+}
+
+async function closeAll(instances: readonly PluginInstance[], logger: GatewayLogger): Promise<void> {
+  await Promise.all(
+    instances.map(async (i) => {
+      try {
+        await i.handler.close?.();
+      } catch (err) {
+        logger.error("plugin close failed", { plugin: i.name, error: (err as Error).message });
+      }
+    }),
+  );
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return v !== null && typeof v === "object" && typeof (v as Promise<unknown>).then === "function";
+}
+
+/**
+ * Access phase: resolve each slot with the consumer known now and run its access handler,
+ * stopping the handlers (not the resolution) once a plugin exits. Returns the plugins that
+ * apply to this request, for the later phases. Sync unless a handler returns a promise.
+ */
+export function runAccess(
+  ctx: RequestContext,
+  plan: RoutePlan,
+): readonly PluginInstance[] | Promise<readonly PluginInstance[]> {
+  const https = ctx.protocol === "https";
+  const resolved = https ? plan.staticHttps : plan.staticHttp;
+  if (resolved !== null) {
+    for (let i = 0; i < resolved.length; i++) {
+      if (ctx.exited) break;
+      const inst = resolved[i]!;
+      const access = inst.handler.access;
+      if (access === undefined) continue;
+      const r = access.call(inst.handler, ctx);
+      if (isPromise(r)) return r.then(() => continueStatic(ctx, resolved, i + 1));
+    }
+    return resolved;
+  }
+  return continueDynamic(ctx, plan, 0, []);
+}
+
+async function continueStatic(
+  ctx: RequestContext,
+  resolved: readonly PluginInstance[],
+  from: number,
+): Promise<readonly PluginInstance[]> {
+  for (let i = from; i < resolved.length; i++) {
+    if (ctx.exited) break;
+    const inst = resolved[i]!;
+    if (inst.handler.access !== undefined) await inst.handler.access(ctx);
+  }
+  return resolved;
+}
+
+function continueDynamic(
+  ctx: RequestContext,
+  plan: RoutePlan,
+  from: number,
+  out: PluginInstance[],
+): PluginInstance[] | Promise<PluginInstance[]> {
+  const https = ctx.protocol === "https";
+  const slots = plan.slots;
+  for (let i = from; i < slots.length; i++) {
+    const slot = slots[i]!;
+    const consumerId = ctx.consumer?.id;
+    const inst =
+      (consumerId !== undefined && slot.byConsumer !== null ? slot.byConsumer.get(consumerId) : undefined) ??
+      slot.fixed;
+    if (inst === null || !(https ? inst.https : inst.http)) continue;
+    out.push(inst);
+    if (ctx.exited || inst.handler.access === undefined) continue;
+    const r = inst.handler.access(ctx);
+    if (isPromise(r)) return r.then(() => continueDynamic(ctx, plan, i + 1, out));
+  }
+  return out;
+}
+
+/** The plugins of a request that never reached access (no route matched): globals only. */
+export function globalPlugins(plan: RoutePlan, https: boolean): readonly PluginInstance[] {
+  return (
+    (https ? plan.staticHttps : plan.staticHttp) ?? plan.slots.flatMap((s) => (s.fixed ? [s.fixed] : []))
+  );
+}
+
+/** Response-headers phase, by descending priority. Sync unless a handler returns a promise. */
+export function runResponseHeaders(
+  ctx: RequestContext,
+  plugins: readonly PluginInstance[],
+  head: ResponseHead,
+): void | Promise<void> {
+  for (let i = 0; i < plugins.length; i++) {
+    const inst = plugins[i]!;
+    const fn = inst.handler.responseHeaders;
+    if (fn === undefined) continue;
+    const r = fn.call(inst.handler, ctx, head);
+    if (isPromise(r)) {
+      return r.then(async () => {
+        for (let j = i + 1; j < plugins.length; j++) {
+          const next = plugins[j]!;
+          await next.handler.responseHeaders?.(ctx, head);
+        }
+      });
+    }
+  }
+}
+
+export function needsResponseBody(plugins: readonly PluginInstance[]): boolean {
+  for (const p of plugins) if (p.handler.responseBody !== undefined) return true;
+  return false;
+}
+
+export async function runResponseBody(
+  ctx: RequestContext,
+  plugins: readonly PluginInstance[],
+  head: ResponseHead,
+  body: Buffer,
+): Promise<Buffer> {
+  let current = body;
+  for (const inst of plugins) {
+    if (inst.handler.responseBody !== undefined)
+      current = await inst.handler.responseBody(ctx, head, current);
+  }
+  return current;
+}
+
+/** Log phase: after the response finished; never throws, never delays anything. */
+export function runLog(
+  ctx: RequestContext,
+  plugins: readonly PluginInstance[],
+  entry: AccessLogEntry,
+  logger: GatewayLogger,
+): void {
+  for (const inst of plugins) {
+    const fn = inst.handler.log;
+    if (fn === undefined) continue;
+    try {
+      const r = fn.call(inst.handler, ctx, entry);
+      if (isPromise(r)) {
+        r.catch((err: unknown) =>
+          logger.error("plugin log phase failed", { plugin: inst.name, error: (err as Error)?.message }),
+        );
+      }
+    } catch (err) {
+      logger.error("plugin log phase failed", { plugin: inst.name, error: (err as Error)?.message });
+    }
+  }
+}
+
+export function hasLogPhase(plugins: readonly PluginInstance[]): boolean {
+  for (const p of plugins) if (p.handler.log !== undefined) return true;
+  return false;
+}

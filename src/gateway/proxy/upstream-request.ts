@@ -1,0 +1,103 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { UpstreamRequest } from "../plugins/types.js";
+import { appendVia } from "./constants.js";
+import { withoutHopByHop } from "./hop-by-hop.js";
+
+/** The request as it will go upstream; `query` is parsed only when a plugin touches it. */
+export class PreparedUpstreamRequest implements UpstreamRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[]>;
+  body?: Buffer;
+  private rawQuery: string;
+  private parsedQuery: URLSearchParams | null = null;
+
+  constructor(method: string, path: string, rawQuery: string, headers: Record<string, string | string[]>) {
+    this.method = method;
+    this.path = path;
+    this.rawQuery = rawQuery;
+    this.headers = headers;
+  }
+
+  get query(): URLSearchParams {
+    if (this.parsedQuery === null) this.parsedQuery = new URLSearchParams(this.rawQuery);
+    return this.parsedQuery;
+  }
+
+  set query(q: URLSearchParams) {
+    this.parsedQuery = q;
+  }
+
+  /** Path plus query string, as sent on the request line. */
+  target(): string {
+    const q = this.parsedQuery === null ? this.rawQuery : this.parsedQuery.toString();
+    return q === "" ? this.path : `${this.path}?${q}`;
+  }
+}
+
+export interface UpstreamRequestInput {
+  method: string;
+  headers: IncomingHttpHeaders;
+  /** path after strip_path / service.path joining */
+  upstreamPath: string;
+  /** query string without `?` ("" when none) */
+  rawQuery: string;
+  /** raw downstream path (no query), for X-Forwarded-Path */
+  downstreamPath: string;
+  /** downstream host without port, lowercased (Kong's $host) */
+  host: string;
+  /** the TCP peer (Kong's realip_remote_addr) */
+  peerIp: string;
+  /** the client address after trusted-ip resolution (Kong's remote_addr) */
+  clientIp: string;
+  /** is the peer in trusted_ips */
+  trusted: boolean;
+  protocol: "http" | "https";
+  /** port of the listener that received the request */
+  serverPort: number;
+  preserveHost: boolean;
+  /** the prefix strip_path removed (X-Forwarded-Prefix), if any */
+  strippedPrefix: string | null;
+  requestId: string;
+}
+
+/**
+ * THE function that prepares the upstream request (Kong's runloop `access.after` + nginx
+ * proxy_set_header): hop-by-hop fields dropped (the fixed list and every field Connection
+ * names; `TE: trailers` kept), X-Real-IP / X-Forwarded-* set (incoming values kept only from
+ * trusted peers, X-Forwarded-For always appended with the peer), Via appended, Host kept
+ * only with preserve_host (otherwise the balancer's target fills it in).
+ */
+export function prepareUpstreamRequest(input: UpstreamRequestInput): PreparedUpstreamRequest {
+  const incoming = input.headers;
+  const headers = withoutHopByHop(incoming);
+  const te = incoming.te;
+  if (te !== undefined && /\btrailers\b/i.test(String(te))) headers.te = "trailers";
+
+  if (!input.preserveHost) delete headers.host;
+
+  headers["x-real-ip"] = input.clientIp;
+  const xff = incoming["x-forwarded-for"];
+  headers["x-forwarded-for"] =
+    xff === undefined || xff === ""
+      ? input.peerIp
+      : `${Array.isArray(xff) ? xff.join(", ") : xff}, ${input.peerIp}`;
+  if (!input.trusted || incoming["x-forwarded-proto"] === undefined)
+    headers["x-forwarded-proto"] = input.protocol;
+  if (!input.trusted || incoming["x-forwarded-host"] === undefined) headers["x-forwarded-host"] = input.host;
+  if (!input.trusted || incoming["x-forwarded-port"] === undefined) {
+    headers["x-forwarded-port"] = String(input.serverPort);
+  }
+  if (!input.trusted || incoming["x-forwarded-path"] === undefined) {
+    headers["x-forwarded-path"] = input.downstreamPath;
+  }
+  if (!input.trusted || incoming["x-forwarded-prefix"] === undefined) {
+    const prefix = input.strippedPrefix;
+    if (prefix !== null && prefix !== "" && prefix !== "/") headers["x-forwarded-prefix"] = prefix;
+    else delete headers["x-forwarded-prefix"];
+  }
+  headers.via = appendVia(incoming.via);
+  headers["x-kong-request-id"] = input.requestId;
+
+  return new PreparedUpstreamRequest(input.method, input.upstreamPath, input.rawQuery, headers);
+}

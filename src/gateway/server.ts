@@ -1,0 +1,574 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { Registry } from "prom-client";
+import { GatestackError } from "../errors.js";
+import { AdminRouteTable } from "./admin-routes.js";
+import { BalancerSet, type Resolver, systemResolver } from "./balancer/index.js";
+import { parseDeclarativeConfig } from "./config/load.js";
+import type { DeclarativeConfigError, GatewayConfig } from "./config/types.js";
+import { buildCredentialIndex } from "./credentials.js";
+import { isLoopback, type ListenAddress } from "./listen.js";
+import { jsonLogger } from "./logger.js";
+import { loadPluginRegistry, type PluginRegistry } from "./plugins/registry.js";
+import type {
+  GatewayLogger,
+  GatewayRuntimeInfo,
+  GatewayServerStats,
+  PluginEnvironment,
+  UpstreamTargetHealth,
+} from "./plugins/types.js";
+import { AccessLogWriter } from "./proxy/access-log.js";
+import { UpstreamPools } from "./proxy/dispatch.js";
+import { createProxyHandler, createUpgradeHandler, type ProxyState } from "./proxy/handler.js";
+import { PluginSet } from "./proxy/pipeline.js";
+import { TrustedIps } from "./proxy/trusted-ips.js";
+import { buildRouter } from "./router/index.js";
+import type { GatewaySnapshot } from "./snapshot.js";
+import { createStatusHandler, type StatusSource } from "./status.js";
+
+/** How startGateway is configured (flags/env are mapped onto this by `stack gateway serve`). */
+export interface GatewayOptions {
+  /** a file path, `{ text }` (YAML or JSON), or a parsed declarative document */
+  config?: string | { text: string } | object;
+  /** default 0.0.0.0:8000; null disables */
+  proxyListen?: ListenAddress | null;
+  /** default 127.0.0.1:8001; null disables; non-loopback needs adminToken */
+  adminListen?: ListenAddress | null;
+  /** default 0.0.0.0:8100; null disables */
+  statusListen?: ListenAddress | null;
+  adminToken?: string;
+  trustedIps?: string[];
+  pluginDirs?: string[];
+  /** JSON access log lines; default process.stdout; false disables */
+  accessLog?: NodeJS.WritableStream | false;
+  /** environment for `{vault://env/NAME}` references (default process.env) */
+  env?: Record<string, string | undefined>;
+  /** process log (default: JSON lines on stderr) */
+  logger?: GatewayLogger;
+  /** DNS resolution of target/service host names (default: the system resolver) */
+  resolver?: Resolver;
+  /** how often host names are re-resolved, ms (default 5000) */
+  dnsRefreshMs?: number;
+  /** max concurrent connections per upstream target (default 256) */
+  connectionsPerTarget?: number;
+  /** idle keep-alive of upstream connections, ms (default 4000) */
+  upstreamKeepAliveMs?: number;
+  /** Kong's client_header_timeout: time to receive the request head, ms (default 60000) */
+  clientHeaderTimeoutMs?: number;
+  /** idle keep-alive of client connections, ms (default 65000) */
+  clientKeepAliveMs?: number;
+  /** largest accepted request head, bytes (default 16384; larger → 431) */
+  maxHeaderSize?: number;
+}
+
+export interface Gateway {
+  proxyUrl: string;
+  adminUrl: string | null;
+  statusUrl: string | null;
+  /** Validate and atomically swap in a new configuration; throws ConfigInvalidError (old config kept). */
+  apply(doc: string | object): Promise<void>;
+  /** Re-read the configuration file given at start (SIGHUP); throws like apply. */
+  reload(): Promise<void>;
+  /** Stop accepting, wait for in-flight requests (bounded), then close everything. */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+  /** Kong's configuration_hash of the served config, or null before one is loaded. */
+  readonly configHash: string | null;
+  /** Runtime view for the Admin API and plugins. */
+  readonly runtime: GatewayRuntime;
+}
+
+/** A configuration rejected by the loader: Kong's code-14 error. */
+export class ConfigInvalidError extends Error {
+  readonly code = "E_GATEWAY_CONFIG";
+  constructor(readonly error: DeclarativeConfigError) {
+    super(error.message);
+    this.name = "ConfigInvalidError";
+  }
+}
+
+const DEFAULT_PROXY: ListenAddress = { host: "0.0.0.0", port: 8000 };
+const DEFAULT_ADMIN: ListenAddress = { host: "127.0.0.1", port: 8001 };
+const DEFAULT_STATUS: ListenAddress = { host: "0.0.0.0", port: 8100 };
+const RETIRE_TIMEOUT_MS = 60_000;
+
+/** Connection/request counters of the proxy listener. */
+class ServerCounters {
+  accepted = 0;
+  active = 0;
+  requests = 0;
+  inflight = 0;
+
+  stats(): GatewayServerStats {
+    return {
+      connectionsAccepted: this.accepted,
+      connectionsHandled: this.accepted,
+      connectionsActive: this.active,
+      connectionsReading: 0,
+      connectionsWriting: this.inflight,
+      connectionsWaiting: Math.max(0, this.active - this.inflight),
+      totalRequests: this.requests,
+    };
+  }
+}
+
+/**
+ * The state the Admin API and plugins read: the current snapshot (config, balancers,
+ * admin routes of plugins), node id, metrics registry, apply().
+ */
+export class GatewayRuntime implements GatewayRuntimeInfo {
+  current: GatewaySnapshot | null = null;
+  currentDoc: Record<string, unknown> | null = null;
+  readonly nodeId = randomUUID();
+  readonly metrics = new Registry();
+  readonly counters = new ServerCounters();
+  readonly startedAt = Date.now();
+
+  constructor(readonly applyConfig: (doc: string | object) => Promise<void>) {}
+
+  configHash(): string {
+    return this.current?.config.hash ?? "";
+  }
+
+  serverStats(): GatewayServerStats {
+    return this.counters.stats();
+  }
+
+  upstreamHealth(): UpstreamTargetHealth[] {
+    const snapshot = this.current;
+    if (snapshot === null) return [];
+    const out: UpstreamTargetHealth[] = [];
+    for (const b of snapshot.balancers.upstreams()) {
+      for (const t of b.health()) {
+        if (t.data.addresses.length === 0) {
+          out.push({ upstream: b.name, target: t.target, address: "", state: stateLabel(t.health) });
+        }
+        for (const a of t.data.addresses) {
+          const address = a.ip.includes(":") ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
+          out.push({ upstream: b.name, target: t.target, address, state: stateLabel(a.health) });
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function stateLabel(h: string): UpstreamTargetHealth["state"] {
+  return h.toLowerCase() as UpstreamTargetHealth["state"];
+}
+
+/**
+ * Start the gateway. Lifecycle as Caddy's: provision (plugin registry, pools, metrics) →
+ * validate (listen addresses, admin exposure, the initial configuration) → serve (the
+ * listeners) → cleanup, which is safe after a partial start (a busy port after the proxy
+ * listener already started closes what was opened and rethrows).
+ */
+export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+  const instance = new GatewayInstance(opts);
+  try {
+    await instance.provision();
+    await instance.validate();
+    await instance.serve();
+  } catch (err) {
+    await instance.cleanup();
+    throw err;
+  }
+  return instance.api();
+}
+
+class GatewayInstance implements ProxyState {
+  private readonly opts: GatewayOptions;
+  readonly logger: GatewayLogger;
+  readonly trusted: TrustedIps;
+  readonly pools: UpstreamPools;
+  readonly accessLog: AccessLogWriter | null;
+  readonly runtime: GatewayRuntime;
+  private registry: PluginRegistry | null = null;
+  private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private proxyServer: Server | null = null;
+  private proxyUrl = "";
+  private adminUrl: string | null = null;
+  private statusUrl: string | null = null;
+  private applying: Promise<void> = Promise.resolve();
+  private readonly retiring = new Map<GatewaySnapshot, NodeJS.Timeout>();
+  private closed = false;
+  private readonly configFile: string | null;
+
+  constructor(opts: GatewayOptions) {
+    this.opts = opts;
+    this.logger = opts.logger ?? jsonLogger(process.stderr);
+    try {
+      this.trusted = new TrustedIps(opts.trustedIps ?? []);
+    } catch (err) {
+      throw new GatestackError("E_USAGE", (err as Error).message, { place: "trusted_ips", exitCode: 2 });
+    }
+    this.pools = new UpstreamPools({
+      connectionsPerTarget: opts.connectionsPerTarget,
+      keepAliveTimeout: opts.upstreamKeepAliveMs ?? 4000,
+    });
+    this.accessLog = opts.accessLog === false ? null : new AccessLogWriter(opts.accessLog ?? process.stdout);
+    this.runtime = new GatewayRuntime((doc) => this.apply(doc));
+    this.configFile = typeof opts.config === "string" ? opts.config : null;
+  }
+
+  get current(): GatewaySnapshot | null {
+    return this.runtime.current;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async provision(): Promise<void> {
+    this.registry = await loadPluginRegistry(this.opts.pluginDirs ?? [], {
+      onProblem: (p) => this.logger.warn("plugin not loaded", { dir: p.dir, error: p.message }),
+    });
+  }
+
+  async validate(): Promise<void> {
+    const admin = this.adminListen();
+    if (admin !== null && !isLoopback(admin.host) && !this.opts.adminToken) {
+      throw new GatestackError(
+        "E_USAGE",
+        `refusing to expose the Admin API on ${admin.host}:${admin.port} without an admin token`,
+        {
+          place: "admin_listen",
+          hint: "set --admin-token (or GATEWAY_ADMIN_TOKEN), or listen on 127.0.0.1",
+          exitCode: 2,
+        },
+      );
+    }
+    const config = this.opts.config;
+    if (config !== undefined) {
+      const input =
+        typeof config === "string"
+          ? await this.readConfigFile(config)
+          : "text" in config && typeof (config as { text: unknown }).text === "string"
+            ? (config as { text: string }).text
+            : config;
+      try {
+        await this.apply(input);
+      } catch (err) {
+        if (err instanceof ConfigInvalidError) {
+          throw new GatestackError("E_GATEWAY_CONFIG", err.message, {
+            place: this.configFile ?? "config",
+            data: { error: err.error },
+          });
+        }
+        throw err;
+      }
+    }
+  }
+
+  async serve(): Promise<void> {
+    const proxy = this.opts.proxyListen === undefined ? DEFAULT_PROXY : this.opts.proxyListen;
+    if (proxy !== null) {
+      const server = createServer(
+        {
+          requestTimeout: 0,
+          headersTimeout: this.opts.clientHeaderTimeoutMs ?? 60_000,
+          keepAliveTimeout: this.opts.clientKeepAliveMs ?? 65_000,
+          maxHeaderSize: this.opts.maxHeaderSize ?? 16384,
+          connectionsCheckingInterval: Math.min(1000, this.opts.clientHeaderTimeoutMs ?? 1000),
+        },
+        createProxyHandler(this),
+      );
+      server.on("upgrade", createUpgradeHandler(this));
+      server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => clientError(err, socket));
+      server.on("connection", (socket: Socket) => {
+        const c = this.runtime.counters;
+        c.accepted++;
+        c.active++;
+        this.sockets.add(socket);
+        socket.once("close", () => {
+          c.active--;
+          this.sockets.delete(socket);
+        });
+      });
+      this.proxyServer = server;
+      this.proxyUrl = await this.listen(server, proxy, "proxy");
+    }
+    const admin = this.adminListen();
+    if (admin !== null) {
+      const server = createServer(await this.adminHandler());
+      this.adminUrl = await this.listen(server, admin, "admin");
+    }
+    const status = this.opts.statusListen === undefined ? DEFAULT_STATUS : this.opts.statusListen;
+    if (status !== null) {
+      const source: StatusSource = {
+        configHash: () => this.current?.config.hash ?? null,
+        serverStats: () => this.runtime.serverStats(),
+        metrics: this.runtime.metrics,
+      };
+      const server = createServer(createStatusHandler(source));
+      this.statusUrl = await this.listen(server, status, "status");
+    }
+  }
+
+  /** Close listeners, retire snapshots, close pools. Safe to call after a partial start, twice. */
+  async cleanup(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.servers.map((s) => closeServer(s)));
+    for (const s of this.sockets) s.destroy();
+    const current = this.runtime.current;
+    this.runtime.current = null;
+    const pending = [...this.retiring.keys()];
+    for (const t of this.retiring.values()) clearTimeout(t);
+    this.retiring.clear();
+    for (const snap of [...pending, ...(current ? [current] : [])]) await this.closeSnapshot(snap);
+    this.accessLog?.flush();
+    await this.pools.close();
+  }
+
+  api(): Gateway {
+    const self = this;
+    return {
+      proxyUrl: this.proxyUrl,
+      adminUrl: this.adminUrl,
+      statusUrl: this.statusUrl,
+      apply: (doc) => this.apply(doc),
+      reload: () => this.reload(),
+      drain: (timeoutMs) => this.drain(timeoutMs),
+      close: () => this.cleanup(),
+      get configHash() {
+        return self.current?.config.hash ?? null;
+      },
+      runtime: this.runtime,
+    };
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /** Parse, build a snapshot off to the side, swap it in; serialized. */
+  apply(input: string | object): Promise<void> {
+    const run = this.applying.then(() => this.applyNow(input));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  async reload(): Promise<void> {
+    if (this.configFile === null) throw new Error("no configuration file to reload");
+    await this.apply(await this.readConfigFile(this.configFile));
+  }
+
+  private async readConfigFile(path: string): Promise<string> {
+    try {
+      return await readFile(path, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new GatestackError(
+        "E_GATEWAY_CONFIG",
+        code === "ENOENT"
+          ? "configuration file not found"
+          : `cannot read configuration file: ${(err as Error).message}`,
+        { place: path },
+      );
+    }
+  }
+
+  private async applyNow(input: string | object): Promise<void> {
+    if (this.closed) throw new Error("gateway is closed");
+    const registry = this.registry!;
+    const parsed = parseDeclarativeConfig(input, {
+      env: this.opts.env ?? process.env,
+      plugins: (name) => registry.get(name),
+    });
+    if (!parsed.ok) throw new ConfigInvalidError(parsed.error);
+    const snapshot = await this.buildSnapshot(parsed.config, this.runtime.current);
+    const old = this.runtime.current;
+    this.runtime.current = snapshot;
+    this.runtime.currentDoc = parsed.doc;
+    if (old !== null) this.retire(old);
+    this.logger.info("configuration loaded", {
+      hash: parsed.config.hash,
+      services: parsed.config.services.length,
+      routes: parsed.config.routes.length,
+      plugins: parsed.config.plugins.length,
+    });
+  }
+
+  private async buildSnapshot(
+    config: GatewayConfig,
+    previous: GatewaySnapshot | null,
+  ): Promise<GatewaySnapshot> {
+    const router = buildRouter(config);
+    const credentials = buildCredentialIndex(config);
+    const adminRoutes = new AdminRouteTable();
+    const env: Omit<PluginEnvironment, "previous"> = {
+      config,
+      credentials,
+      logger: this.logger,
+      metrics: this.runtime.metrics,
+      nodeId: this.runtime.nodeId,
+      adminRoutes,
+      runtime: this.runtime,
+    };
+    const registry = this.registry!;
+    const plugins = await PluginSet.build(config, (name) => registry.get(name), env, previous?.plugins);
+    let balancers: BalancerSet;
+    try {
+      balancers = await BalancerSet.build(
+        config,
+        {
+          resolver: this.opts.resolver ?? systemResolver,
+          pools: this.pools,
+          logger: this.logger,
+          dnsRefreshMs: this.opts.dnsRefreshMs ?? 5000,
+        },
+        previous?.balancers,
+      );
+    } catch (err) {
+      await plugins.close(this.logger);
+      throw err;
+    }
+    return {
+      config,
+      router,
+      plugins,
+      balancers,
+      credentials,
+      adminRoutes,
+      loadedAt: Date.now(),
+      inflight: 0,
+    };
+  }
+
+  /** An old snapshot is closed once its in-flight requests finished (bounded). */
+  private retire(snapshot: GatewaySnapshot): void {
+    if (snapshot.inflight === 0) {
+      void this.closeSnapshot(snapshot);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.retiring.delete(snapshot);
+      void this.closeSnapshot(snapshot);
+    }, RETIRE_TIMEOUT_MS);
+    timer.unref();
+    this.retiring.set(snapshot, timer);
+  }
+
+  /** ProxyState: a request arrived. */
+  begin(): void {
+    this.runtime.counters.requests++;
+    this.runtime.counters.inflight++;
+  }
+
+  /** ProxyState: a request (on `snapshot`, if it got one) ended. */
+  release(snapshot: GatewaySnapshot | null): void {
+    this.runtime.counters.inflight--;
+    if (snapshot === null) return;
+    snapshot.inflight--;
+    if (snapshot.inflight === 0 && snapshot !== this.runtime.current) {
+      const timer = this.retiring.get(snapshot);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.retiring.delete(snapshot);
+        void this.closeSnapshot(snapshot);
+      }
+    }
+  }
+
+  private async closeSnapshot(snapshot: GatewaySnapshot): Promise<void> {
+    snapshot.balancers.close();
+    await snapshot.plugins.close(this.logger);
+  }
+
+  // ---------------------------------------------------------------- listeners
+
+  private adminListen(): ListenAddress | null {
+    return this.opts.adminListen === undefined ? DEFAULT_ADMIN : this.opts.adminListen;
+  }
+
+  private async adminHandler(): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
+    const { createAdminShim } = await import("./admin-shim.js");
+    return createAdminShim(this.runtime, this.opts.adminToken);
+  }
+
+  private listen(server: Server, addr: ListenAddress, name: string): Promise<string> {
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        reject(
+          new GatestackError(
+            err.code === "EADDRINUSE" ? "E_PORT_BUSY" : "E_IO",
+            err.code === "EADDRINUSE"
+              ? `${name} listener: address ${addr.host}:${addr.port} is already in use`
+              : `${name} listener: cannot listen on ${addr.host}:${addr.port}: ${err.message}`,
+            { place: `${name}_listen` },
+          ),
+        );
+      };
+      server.once("error", onError);
+      server.listen(addr.port, addr.host, () => {
+        server.off("error", onError);
+        const a = server.address() as AddressInfo;
+        const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
+        const shown = host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host;
+        resolve(`http://${shown}:${a.port}`);
+      });
+    });
+  }
+
+  /** SIGTERM: stop accepting, let in-flight requests finish (bounded), close. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const proxy = this.proxyServer;
+    if (proxy !== null) {
+      proxy.close();
+      proxy.closeIdleConnections();
+      const deadline = Date.now() + timeoutMs;
+      while (this.runtime.counters.inflight > 0 || this.busySnapshots() > 0) {
+        if (Date.now() >= deadline) {
+          this.logger.warn("drain timeout: closing remaining connections", {
+            inflight: this.busySnapshots(),
+          });
+          break;
+        }
+        proxy.closeIdleConnections();
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+    await this.cleanup();
+  }
+
+  private busySnapshots(): number {
+    let n = this.runtime.current?.inflight ?? 0;
+    for (const s of this.retiring.keys()) n += s.inflight;
+    return n;
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Malformed client requests: Kong/nginx-style answers, then close. */
+function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || (err as { code?: string }).code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const code = err.code ?? "";
+  const [status, text] =
+    code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request header fields too large"]
+      : code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request timeout"]
+        : [400, "Bad request"];
+  const id = randomUUID().replaceAll("-", "");
+  const body = `${text}\nrequest_id: ${id}\n`;
+  const reason =
+    status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\nX-Kong-Request-Id: ${id}\r\n\r\n${body}`,
+  );
+}
