@@ -1,0 +1,509 @@
+/**
+ * rate-limiting through the running gateway against a real upstream (Kong's
+ * spec/03-plugins/23-rate-limiting re-expressed), with the local policy and with a real
+ * redis-server — including two gateway replicas sharing one Redis, and Redis outages.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { startTestRedis, type TestRedis } from "../../support/redis.js";
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: string;
+  json: () => Record<string, unknown>;
+}
+
+async function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const res = await fetch(url, { headers });
+  const body = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body,
+    json: () => JSON.parse(body) as Record<string, unknown>,
+  };
+}
+
+/** Wait so a burst does not straddle the end of the current minute/hour window. */
+async function awayFromWindowEdge(periodMs: number, marginMs = 3000): Promise<void> {
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
+async function burst(url: string, n: number, headers: Record<string, string> = {}): Promise<number[]> {
+  const replies = await Promise.all(Array.from({ length: n }, () => get(url, headers)));
+  return replies.map((r) => r.status);
+}
+
+function countOf(statuses: number[], status: number): number {
+  return statuses.filter((s) => s === status).length;
+}
+
+const HOUR = 3_600_000;
+
+let upstream: EchoUpstream;
+
+beforeAll(async () => {
+  upstream = await startEchoUpstream();
+});
+
+afterAll(async () => {
+  await upstream.close();
+});
+
+describe("rate-limiting, local policy", () => {
+  let gw: Awaited<ReturnType<typeof startTestGateway>>;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      _format_version: "3.0",
+      consumers: [
+        { username: "bob", keyauth_credentials: [{ key: "bob-key-1" }, { key: "bob-key-2" }] },
+        {
+          username: "alice",
+          keyauth_credentials: [{ key: "alice-key" }],
+          plugins: [{ name: "rate-limiting", config: { hour: 8 } }],
+        },
+      ],
+      services: [
+        {
+          name: "svc",
+          url: upstream.url,
+          routes: [
+            { name: "r-basic", paths: ["/basic"], plugins: [{ name: "rate-limiting", config: { hour: 6 } }] },
+            {
+              name: "r-multi",
+              paths: ["/multi"],
+              plugins: [{ name: "rate-limiting", config: { minute: 3, hour: 5 } }],
+            },
+            {
+              name: "r-hidden",
+              paths: ["/hidden"],
+              plugins: [{ name: "rate-limiting", config: { hour: 1, hide_client_headers: true } }],
+            },
+            {
+              name: "r-custom",
+              paths: ["/custom"],
+              plugins: [
+                {
+                  name: "rate-limiting",
+                  config: { hour: 1, error_code: 503, error_message: "Slow down" },
+                },
+              ],
+            },
+            {
+              name: "r-cred",
+              paths: ["/cred"],
+              plugins: [
+                { name: "key-auth" },
+                { name: "rate-limiting", config: { hour: 6, limit_by: "credential" } },
+              ],
+            },
+            {
+              name: "r-header",
+              paths: ["/header"],
+              plugins: [
+                { name: "rate-limiting", config: { hour: 2, limit_by: "header", header_name: "X-Tenant" } },
+              ],
+            },
+            {
+              name: "r-path",
+              paths: ["/by-path"],
+              plugins: [
+                { name: "rate-limiting", config: { hour: 1, limit_by: "path", path: "/by-path/limited" } },
+              ],
+            },
+            {
+              name: "r-burst",
+              paths: ["/burst"],
+              plugins: [{ name: "rate-limiting", config: { hour: 50 } }],
+            },
+            {
+              name: "r-second",
+              paths: ["/second"],
+              plugins: [{ name: "rate-limiting", config: { second: 2 } }],
+            },
+          ],
+        },
+        {
+          name: "shared-svc",
+          url: upstream.url,
+          plugins: [{ name: "rate-limiting", config: { hour: 6 } }],
+          routes: [
+            { name: "shared-1", paths: ["/shared-1"] },
+            { name: "shared-2", paths: ["/shared-2"] },
+          ],
+        },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it("counts down X-RateLimit-Remaining and blocks beyond the limit with Kong's 429", async () => {
+    await awayFromWindowEdge(HOUR);
+    for (let i = 1; i <= 6; i++) {
+      const res = await get(`${gw.proxyUrl}/basic`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-limit-hour")).toBe("6");
+      expect(res.headers.get("x-ratelimit-remaining-hour")).toBe(String(6 - i));
+      expect(res.headers.get("ratelimit-limit")).toBe("6");
+      expect(res.headers.get("ratelimit-remaining")).toBe(String(6 - i));
+      const reset = Number(res.headers.get("ratelimit-reset"));
+      expect(reset).toBeGreaterThanOrEqual(1);
+      expect(reset).toBeLessThanOrEqual(3600);
+    }
+    const blocked = await get(`${gw.proxyUrl}/basic`);
+    expect(blocked.status).toBe(429);
+    expect(blocked.json().message).toBe("API rate limit exceeded");
+    expect(blocked.headers.get("x-ratelimit-remaining-hour")).toBe("0");
+    expect(blocked.headers.get("ratelimit-remaining")).toBe("0");
+    const retryAfter = Number(blocked.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBe(Number(blocked.headers.get("ratelimit-reset")));
+    expect(upstream.requests.filter((r) => r.headers["x-forwarded-path"] === "/basic")).toHaveLength(6);
+  });
+
+  it("counts against the same service from different routes (service-scoped plugin)", async () => {
+    await awayFromWindowEdge(HOUR);
+    for (let i = 1; i <= 3; i++)
+      expect((await get(`${gw.proxyUrl}/shared-1`)).headers.get("x-ratelimit-remaining-hour")).toBe(
+        String(6 - i),
+      );
+    for (let i = 4; i <= 6; i++)
+      expect((await get(`${gw.proxyUrl}/shared-2`)).headers.get("x-ratelimit-remaining-hour")).toBe(
+        String(6 - i),
+      );
+    expect((await get(`${gw.proxyUrl}/shared-1`)).status).toBe(429);
+  });
+
+  it("handles multiple limits: the exceeded window blocks, the others are not charged", async () => {
+    await awayFromWindowEdge(60_000);
+    for (let i = 1; i <= 3; i++) {
+      const res = await get(`${gw.proxyUrl}/multi`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-limit-minute")).toBe("3");
+      expect(res.headers.get("x-ratelimit-remaining-minute")).toBe(String(3 - i));
+      expect(res.headers.get("x-ratelimit-limit-hour")).toBe("5");
+      expect(res.headers.get("x-ratelimit-remaining-hour")).toBe(String(5 - i));
+    }
+    const res = await get(`${gw.proxyUrl}/multi`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get("x-ratelimit-remaining-hour")).toBe("2");
+    expect(res.headers.get("x-ratelimit-remaining-minute")).toBe("0");
+    // RateLimit-* describe the most restrictive window: the minute
+    expect(res.headers.get("ratelimit-limit")).toBe("3");
+    expect(Number(res.headers.get("ratelimit-reset"))).toBeLessThanOrEqual(60);
+  });
+
+  it("hide_client_headers sends no rate-limit headers, and no Retry-After on 429", async () => {
+    const ok = await get(`${gw.proxyUrl}/hidden`);
+    expect(ok.status).toBe(200);
+    for (const h of [
+      "x-ratelimit-limit-hour",
+      "x-ratelimit-remaining-hour",
+      "ratelimit-limit",
+      "ratelimit-reset",
+    ]) {
+      expect(ok.headers.get(h)).toBeNull();
+    }
+    const blocked = await get(`${gw.proxyUrl}/hidden`);
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toBeNull();
+    expect(blocked.headers.get("x-ratelimit-remaining-hour")).toBeNull();
+  });
+
+  it("answers with error_code and error_message when configured", async () => {
+    expect((await get(`${gw.proxyUrl}/custom`)).status).toBe(200);
+    const res = await get(`${gw.proxyUrl}/custom`);
+    expect(res.status).toBe(503);
+    expect(res.json().message).toBe("Slow down");
+  });
+
+  it("limit_by credential: each key has its own counter, even for the same consumer", async () => {
+    await awayFromWindowEdge(HOUR);
+    for (let i = 1; i <= 6; i++) {
+      const res = await get(`${gw.proxyUrl}/cred`, { apikey: "bob-key-1" });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-remaining-hour")).toBe(String(6 - i));
+    }
+    expect((await get(`${gw.proxyUrl}/cred`, { apikey: "bob-key-1" })).status).toBe(429);
+    expect((await get(`${gw.proxyUrl}/cred`, { apikey: "bob-key-2" })).status).toBe(200);
+  });
+
+  it("a consumer-scoped plugin overrides the route's limit for that consumer", async () => {
+    await awayFromWindowEdge(HOUR);
+    for (let i = 1; i <= 8; i++) {
+      const res = await get(`${gw.proxyUrl}/cred`, { apikey: "alice-key" });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-limit-hour")).toBe("8");
+      expect(res.headers.get("x-ratelimit-remaining-hour")).toBe(String(8 - i));
+    }
+    expect((await get(`${gw.proxyUrl}/cred`, { apikey: "alice-key" })).status).toBe(429);
+  });
+
+  it("limit_by header counts per header value and falls back to the client IP", async () => {
+    await awayFromWindowEdge(HOUR);
+    const a = { "x-tenant": "a" };
+    expect((await burst(`${gw.proxyUrl}/header`, 3, a)).sort()).toEqual([200, 200, 429]);
+    expect((await get(`${gw.proxyUrl}/header`, { "x-tenant": "b" })).status).toBe(200);
+    expect((await burst(`${gw.proxyUrl}/header`, 3)).sort()).toEqual([200, 200, 429]);
+  });
+
+  it("limit_by path counts the configured path; other paths count by client IP", async () => {
+    await awayFromWindowEdge(HOUR);
+    expect((await get(`${gw.proxyUrl}/by-path/limited`)).status).toBe(200);
+    expect((await get(`${gw.proxyUrl}/by-path/limited`)).status).toBe(429);
+    expect((await get(`${gw.proxyUrl}/by-path/other`)).status).toBe(200);
+    expect((await get(`${gw.proxyUrl}/by-path/another`)).status).toBe(429);
+  });
+
+  it("admits exactly the limit under a concurrent burst: 200 parallel requests, limit 50", async () => {
+    await awayFromWindowEdge(HOUR);
+    const before = upstream.requests.filter((r) => r.headers["x-forwarded-path"] === "/burst").length;
+    const statuses = await burst(`${gw.proxyUrl}/burst`, 200);
+    expect(countOf(statuses, 200)).toBe(50);
+    expect(countOf(statuses, 429)).toBe(150);
+    expect(upstream.requests.filter((r) => r.headers["x-forwarded-path"] === "/burst").length - before).toBe(
+      50,
+    );
+  });
+
+  it("starts a fresh count when the window rolls over", async () => {
+    // start right after a second boundary so the burst stays inside one window
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    const first = await burst(`${gw.proxyUrl}/second`, 4);
+    expect(countOf(first, 200)).toBe(2);
+    expect(countOf(first, 429)).toBe(2);
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    const next = await get(`${gw.proxyUrl}/second`);
+    expect(next.status).toBe(200);
+    expect(next.headers.get("x-ratelimit-remaining-second")).toBe("1");
+  });
+
+  it("keeps its counters when the same configuration is applied again", async () => {
+    await awayFromWindowEdge(HOUR);
+    const doc = {
+      _format_version: "3.0",
+      services: [
+        {
+          name: "reload-svc",
+          url: upstream.url,
+          routes: [{ name: "reload-r", paths: ["/reload"] }],
+          plugins: [{ name: "rate-limiting", config: { hour: 3 } }],
+        },
+      ],
+    };
+    const gw2 = await startTestGateway(doc);
+    try {
+      expect((await get(`${gw2.proxyUrl}/reload`)).status).toBe(200);
+      expect((await get(`${gw2.proxyUrl}/reload`)).status).toBe(200);
+      await gw2.apply(doc);
+      const res = await get(`${gw2.proxyUrl}/reload`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-remaining-hour")).toBe("0");
+      expect((await get(`${gw2.proxyUrl}/reload`)).status).toBe(429);
+    } finally {
+      await gw2.close();
+    }
+  });
+});
+
+describe("rate-limiting config validation", () => {
+  it("rejects configs Kong rejects, naming the field", async () => {
+    const gw = await startTestGateway({ _format_version: "3.0" });
+    try {
+      const post = async (config: Record<string, unknown>) => {
+        const res = await fetch(`${gw.adminUrl}/config`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            _format_version: "3.0",
+            services: [{ name: "s", url: upstream.url, plugins: [{ name: "rate-limiting", config }] }],
+          }),
+        });
+        return { status: res.status, text: await res.text() };
+      };
+      const noLimit = await post({ limit_by: "ip" });
+      expect(noLimit.status).toBe(400);
+      expect(noLimit.text).toContain("at least one of these fields must be non-empty");
+      const order = await post({ minute: 10, hour: 5 });
+      expect(order.status).toBe(400);
+      expect(order.text).toContain("The limit for hour(5.0) cannot be lower than the limit for minute(10.0)");
+      const header = await post({ minute: 1, limit_by: "header" });
+      expect(header.status).toBe(400);
+      expect(header.text).toContain("header_name");
+      const cluster = await post({ minute: 1, policy: "cluster" });
+      expect(cluster.status).toBe(400);
+      expect(cluster.text).toContain("policy");
+      const redisHost = await post({ minute: 1, policy: "redis" });
+      expect(redisHost.status).toBe(400);
+      expect(redisHost.text).toContain("host");
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe("rate-limiting, redis policy", () => {
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  const doc = (routes: Array<{ path: string; config: Record<string, unknown> }>) => ({
+    _format_version: "3.0",
+    services: [
+      {
+        name: "redis-svc",
+        url: upstream.url,
+        routes: routes.map((r) => ({
+          name: `route${r.path.replaceAll("/", "-")}`,
+          paths: [r.path],
+          plugins: [{ name: "rate-limiting", config: { policy: "redis", ...r.config } }],
+        })),
+      },
+    ],
+  });
+
+  it("counts in Redis under Kong's key layout with the window's expiry", async () => {
+    await awayFromWindowEdge(HOUR);
+    const gw = await startTestGateway(
+      doc([
+        {
+          path: "/r-basic",
+          config: { hour: 3, redis: { host: "127.0.0.1", port: redis.port, database: 2 } },
+        },
+      ]),
+    );
+    try {
+      for (let i = 1; i <= 3; i++) {
+        const res = await get(`${gw.proxyUrl}/r-basic`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("x-ratelimit-remaining-hour")).toBe(String(3 - i));
+      }
+      const blocked = await get(`${gw.proxyUrl}/r-basic`);
+      expect(blocked.status).toBe(429);
+      expect(blocked.json().message).toBe("API rate limit exceeded");
+      await redis.command("SELECT", "2");
+      const keys = await redis.command(
+        "EVAL",
+        "redis.call('SELECT', 2) return redis.call('KEYS', 'ratelimit:*')",
+        "0",
+      );
+      expect(keys).toMatch(/ratelimit:[0-9a-f-]{36}:[0-9a-f-]{36}:127\.0\.0\.1:\d{13}:hour/);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("accepts Kong's legacy flat redis_* fields", async () => {
+    const gw = await startTestGateway(
+      doc([
+        {
+          path: "/r-legacy",
+          config: { hour: 2, redis_host: "127.0.0.1", redis_port: redis.port },
+        },
+      ]),
+    );
+    try {
+      await awayFromWindowEdge(HOUR);
+      expect(await burst(`${gw.proxyUrl}/r-legacy`, 3).then((s) => s.sort())).toEqual([200, 200, 429]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("admits exactly 50 of 200 parallel requests on one gateway", async () => {
+    await awayFromWindowEdge(HOUR);
+    const gw = await startTestGateway(
+      doc([{ path: "/r-burst-one", config: { hour: 50, redis: { host: "127.0.0.1", port: redis.port } } }]),
+    );
+    try {
+      const statuses = await burst(`${gw.proxyUrl}/r-burst-one`, 200);
+      expect(countOf(statuses, 200)).toBe(50);
+      expect(countOf(statuses, 429)).toBe(150);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("admits exactly 50 of 200 parallel requests spread over two gateways sharing Redis", async () => {
+    await awayFromWindowEdge(HOUR);
+    const config = doc([
+      { path: "/r-burst-two", config: { hour: 50, redis: { host: "127.0.0.1", port: redis.port } } },
+    ]);
+    const [a, b] = await Promise.all([startTestGateway(config), startTestGateway(config)]);
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          get(`${(i % 2 === 0 ? a : b).proxyUrl}/r-burst-two`).then((r) => r.status),
+        ),
+      );
+      expect(countOf(statuses, 200)).toBe(50);
+      expect(countOf(statuses, 429)).toBe(150);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("fault_tolerant: requests pass while Redis is down and counting resumes when it is back", async () => {
+    await awayFromWindowEdge(HOUR);
+    const gw = await startTestGateway(
+      doc([
+        { path: "/r-tolerant", config: { hour: 1000, redis: { host: "127.0.0.1", port: redis.port } } },
+        {
+          path: "/r-strict",
+          config: { hour: 1000, fault_tolerant: false, redis: { host: "127.0.0.1", port: redis.port } },
+        },
+      ]),
+    );
+    try {
+      const before = await get(`${gw.proxyUrl}/r-tolerant`);
+      expect(before.status).toBe(200);
+      expect(before.headers.get("x-ratelimit-remaining-hour")).not.toBeNull();
+      expect((await get(`${gw.proxyUrl}/r-strict`)).status).toBe(200);
+
+      await redis.kill();
+      const during = await get(`${gw.proxyUrl}/r-tolerant`);
+      expect(during.status).toBe(200);
+      expect(during.headers.get("x-ratelimit-remaining-hour")).toBeNull();
+      const strict = await get(`${gw.proxyUrl}/r-strict`);
+      expect(strict.status).toBe(500);
+      expect(strict.json().message).toBe("An unexpected error occurred");
+
+      await redis.start();
+      let resumed: Reply | null = null;
+      for (let i = 0; i < 50 && resumed === null; i++) {
+        const res = await get(`${gw.proxyUrl}/r-strict`);
+        if (res.status === 200) resumed = res;
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(resumed?.headers.get("x-ratelimit-limit-hour")).toBe("1000");
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("fault_tolerant: passes when Redis was never reachable", async () => {
+    const gw = await startTestGateway(
+      doc([
+        { path: "/r-nowhere", config: { minute: 1, redis: { host: "127.0.0.1", port: 1, timeout: 500 } } },
+      ]),
+    );
+    try {
+      const statuses = await burst(`${gw.proxyUrl}/r-nowhere`, 3);
+      expect(statuses).toEqual([200, 200, 200]);
+    } finally {
+      await gw.close();
+    }
+  });
+});
