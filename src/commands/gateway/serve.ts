@@ -1,0 +1,99 @@
+import { Flags } from "@oclif/core";
+import { BaseCommand } from "../../cli/base-command.js";
+import { jsonLogger } from "../../gateway/logger.js";
+import { serveOptions } from "../../gateway/serve-options.js";
+import { startGateway } from "../../gateway/server.js";
+
+/** How long SIGTERM waits for in-flight requests before closing them. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export default class GatewayServe extends BaseCommand<typeof GatewayServe> {
+  static override summary = "Run the Kong-compatible API gateway (proxy, Admin API, status listener).";
+
+  static override description = `Serves a Kong DB-less declarative configuration (kong.yml) unchanged.
+Settings come from flags, else GATEWAY_* variables, else Kong's KONG_* variables.
+Proxy 0.0.0.0:8000, Admin API 127.0.0.1:8001 (non-loopback only with an admin token), status 0.0.0.0:8100.
+One JSON access-log line per request on stdout; process messages as JSON lines on stderr.
+SIGHUP reloads the configuration file (an invalid file is logged and the old configuration kept);
+SIGTERM stops accepting, drains in-flight requests (up to 10 s) and exits 0.`;
+
+  static override examples = [
+    "<%= config.bin %> gateway serve --config kong.yml",
+    "<%= config.bin %> gateway serve --config kong.yml --proxy-listen 127.0.0.1:9000 --admin-listen off",
+    "GATEWAY_ADMIN_TOKEN=s3cret <%= config.bin %> gateway serve --admin-listen 0.0.0.0:8001",
+  ];
+
+  static override flags = {
+    config: Flags.string({
+      char: "c",
+      description: "Declarative config file (YAML or JSON). Env: GATEWAY_CONFIG, KONG_DECLARATIVE_CONFIG.",
+    }),
+    "proxy-listen": Flags.string({
+      description:
+        "Proxy address host:port. Env: GATEWAY_PROXY_LISTEN, KONG_PROXY_LISTEN. [default: 0.0.0.0:8000]",
+    }),
+    "admin-listen": Flags.string({
+      description:
+        "Admin API address host:port or 'off'. Env: GATEWAY_ADMIN_LISTEN, KONG_ADMIN_LISTEN. [default: 127.0.0.1:8001]",
+    }),
+    "status-listen": Flags.string({
+      description:
+        "Status address host:port or 'off'. Env: GATEWAY_STATUS_LISTEN, KONG_STATUS_LISTEN. [default: 0.0.0.0:8100]",
+    }),
+    "admin-token": Flags.string({
+      description: "Require 'Authorization: Bearer <token>' on the Admin API. Env: GATEWAY_ADMIN_TOKEN.",
+    }),
+    "trusted-ips": Flags.string({
+      description:
+        "Comma list of IPs/CIDRs whose X-Forwarded-* headers are trusted. Env: GATEWAY_TRUSTED_IPS, KONG_TRUSTED_IPS.",
+    }),
+    "plugin-dirs": Flags.string({
+      description: "Extra plugin folders (comma separated). Env: GATEWAY_PLUGIN_DIRS.",
+    }),
+  };
+
+  async run(): Promise<void> {
+    const opts = serveOptions(this.flags, process.env);
+    const logger = jsonLogger(process.stderr);
+    const gateway = await startGateway({ ...opts, logger });
+    logger.info("gateway started", {
+      proxy: gateway.proxyUrl || null,
+      admin: gateway.adminUrl,
+      status: gateway.statusUrl,
+      config: typeof opts.config === "string" ? opts.config : null,
+      configuration_hash: gateway.configHash,
+    });
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onHup = () => {
+        gateway.reload().then(
+          () => logger.info("configuration reloaded", { configuration_hash: gateway.configHash }),
+          (err: unknown) =>
+            logger.error("configuration reload failed; keeping the previous configuration", {
+              error: (err as Error).message,
+              details: (err as { error?: unknown }).error,
+            }),
+        );
+      };
+      const onStop = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info("shutting down", { signal, drain_timeout_ms: DRAIN_TIMEOUT_MS });
+        gateway.drain(DRAIN_TIMEOUT_MS).then(
+          () => {
+            process.off("SIGHUP", onHup);
+            logger.info("stopped");
+            resolve();
+          },
+          (err: unknown) => {
+            logger.error("shutdown failed", { error: (err as Error).message });
+            resolve();
+          },
+        );
+      };
+      process.on("SIGHUP", onHup);
+      process.once("SIGTERM", onStop);
+      process.once("SIGINT", onStop);
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import { existsSync } from "node:fs";
+import { delimiter } from "node:path";
+import { GatestackError } from "../errors.js";
+import { type ListenAddress, parseListen } from "./listen.js";
+import type { GatewayOptions } from "./server.js";
+
+/** The configuration file the container image reads when nothing else is given. */
+export const DEFAULT_CONFIG_PATH = "/etc/gateway/gateway.yaml";
+
+export interface ServeFlags {
+  config?: string;
+  "proxy-listen"?: string;
+  "admin-listen"?: string;
+  "status-listen"?: string;
+  "admin-token"?: string;
+  "trusted-ips"?: string;
+  "plugin-dirs"?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** First non-empty of: flag, GATEWAY_* variable, Kong's KONG_* variable. */
+function pick(
+  flag: string | undefined,
+  env: Env,
+  ours: string,
+  kongs?: string,
+): { value: string; from: string } | null {
+  if (flag !== undefined && flag !== "") return { value: flag, from: "flag" };
+  const a = env[ours];
+  if (a !== undefined && a !== "") return { value: a, from: ours };
+  if (kongs !== undefined) {
+    const b = env[kongs];
+    if (b !== undefined && b !== "") return { value: b, from: kongs };
+  }
+  return null;
+}
+
+function listen(
+  flag: string | undefined,
+  env: Env,
+  ours: string,
+  kongs: string,
+  name: string,
+): ListenAddress | null | undefined {
+  const p = pick(flag, env, ours, kongs);
+  if (p === null) return undefined;
+  try {
+    return parseListen(p.value, name);
+  } catch (err) {
+    throw new GatestackError("E_USAGE", (err as Error).message, {
+      place: p.from === "flag" ? `--${name}` : p.from,
+      exitCode: 2,
+    });
+  }
+}
+
+function list(value: string | undefined, sep: RegExp): string[] {
+  return (value ?? "")
+    .split(sep)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/**
+ * Map `stack gateway serve` flags and the environment onto GatewayOptions: flags first, then
+ * GATEWAY_* variables, then Kong's names (KONG_DECLARATIVE_CONFIG, KONG_PROXY_LISTEN,
+ * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_TRUSTED_IPS) so one compose service works for
+ * both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
+ */
+export function serveOptions(flags: ServeFlags, env: Env): GatewayOptions {
+  const opts: GatewayOptions = { env };
+  const config = pick(flags.config, env, "GATEWAY_CONFIG", "KONG_DECLARATIVE_CONFIG");
+  if (config !== null) {
+    if (!existsSync(config.value)) {
+      throw new GatestackError("E_GATEWAY_CONFIG", "configuration file not found", {
+        place: config.value,
+        hint: config.from === "flag" ? "check --config" : `check ${config.from}`,
+      });
+    }
+    opts.config = config.value;
+  } else if (existsSync(DEFAULT_CONFIG_PATH)) {
+    opts.config = DEFAULT_CONFIG_PATH;
+  }
+  const proxy = listen(
+    flags["proxy-listen"],
+    env,
+    "GATEWAY_PROXY_LISTEN",
+    "KONG_PROXY_LISTEN",
+    "proxy-listen",
+  );
+  if (proxy !== undefined) opts.proxyListen = proxy;
+  const admin = listen(
+    flags["admin-listen"],
+    env,
+    "GATEWAY_ADMIN_LISTEN",
+    "KONG_ADMIN_LISTEN",
+    "admin-listen",
+  );
+  if (admin !== undefined) opts.adminListen = admin;
+  const status = listen(
+    flags["status-listen"],
+    env,
+    "GATEWAY_STATUS_LISTEN",
+    "KONG_STATUS_LISTEN",
+    "status-listen",
+  );
+  if (status !== undefined) opts.statusListen = status;
+  const token = pick(flags["admin-token"], env, "GATEWAY_ADMIN_TOKEN");
+  if (token !== null) opts.adminToken = token.value;
+  const trusted = pick(flags["trusted-ips"], env, "GATEWAY_TRUSTED_IPS", "KONG_TRUSTED_IPS");
+  if (trusted !== null) opts.trustedIps = list(trusted.value, /,/);
+  const dirs = pick(flags["plugin-dirs"], env, "GATEWAY_PLUGIN_DIRS");
+  if (dirs !== null) opts.pluginDirs = list(dirs.value, new RegExp(`[,${delimiter}]`));
+  return opts;
+}
