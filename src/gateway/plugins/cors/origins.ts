@@ -1,8 +1,9 @@
 /**
  * Kong's origin matching for the cors plugin: an entry made only of characters that
  * can appear in a plain origin is compared exactly (after normalizing scheme/host case
- * and default ports); anything else is a regular expression matched against the whole
- * origin (Kong anchors user regexes).
+ * and default ports; an entry without a scheme matches that host over any scheme);
+ * anything else is a regular expression matched against the whole origin (Kong anchors
+ * user regexes).
  */
 
 const MAYBE_REGEX = /[^A-Za-z0-9.:/-]/;
@@ -59,6 +60,8 @@ export function compileOrigins(origins: readonly string[] | null): OriginMatcher
     matches(origin) {
       const normalized = normalizeOrigin(origin);
       if (exact.has(normalized)) return true;
+      const schemeless = normalized.replace(/^[a-z][a-z0-9+.-]*:\/\//, "");
+      if (schemeless !== normalized && exact.has(schemeless)) return true;
       return patterns.some((re) => re.test(origin) || re.test(normalized));
     },
   };
