@@ -1,0 +1,63 @@
+/**
+ * The body of POST /config as Kong accepts it: a JSON document, YAML or JSON text, a
+ * multipart form whose `config` field holds the file (`curl -F config=@kong.yml`), a
+ * url-encoded `config=` form, or JSON `{ "config": "<text>" }`. `check_hash=1` may come in
+ * the query string or the form.
+ */
+import { isPlainObject } from "../config/schema/fields.js";
+
+export type ConfigBody =
+  | { ok: true; input: string | object; checkHash: boolean }
+  | { ok: false; status: number; message: string };
+
+const EXPECTED = "expected a declarative configuration";
+
+export async function parseConfigBody(
+  contentType: string | undefined,
+  body: Buffer,
+  query: URLSearchParams,
+): Promise<ConfigBody> {
+  let checkHash = query.get("check_hash") === "1";
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "multipart/form-data") {
+    let form: FormData;
+    try {
+      form = await new Response(new Uint8Array(body), {
+        headers: { "content-type": contentType! },
+      }).formData();
+    } catch {
+      return { ok: false, status: 400, message: "Cannot parse multipart/form-data body" };
+    }
+    if (form.get("check_hash") === "1") checkHash = true;
+    const field = form.get("config");
+    if (field === null) return { ok: false, status: 400, message: EXPECTED };
+    const text = typeof field === "string" ? field : await field.text();
+    return text.trim() === ""
+      ? { ok: false, status: 400, message: EXPECTED }
+      : { ok: true, input: text, checkHash };
+  }
+  const text = body.toString("utf8");
+  if (type === "application/x-www-form-urlencoded") {
+    const form = new URLSearchParams(text);
+    if (form.get("check_hash") === "1") checkHash = true;
+    const config = form.get("config");
+    return config === null || config.trim() === ""
+      ? { ok: false, status: 400, message: EXPECTED }
+      : { ok: true, input: config, checkHash };
+  }
+  if (text.trim() === "") return { ok: false, status: 400, message: EXPECTED };
+  if (type === "application/json") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { ok: false, status: 400, message: "Cannot parse JSON body" };
+    }
+    if (isPlainObject(parsed) && parsed._format_version === undefined && typeof parsed.config === "string") {
+      if (parsed.check_hash === 1 || parsed.check_hash === "1") checkHash = true;
+      return { ok: true, input: parsed.config, checkHash };
+    }
+    return { ok: true, input: typeof parsed === "object" && parsed !== null ? parsed : text, checkHash };
+  }
+  return { ok: true, input: text, checkHash };
+}

@@ -1,0 +1,465 @@
+/**
+ * The Admin API (Kong's, in DB-less mode): read-only entity endpoints, GET/POST /config
+ * (the one write: an atomic swap of the whole configuration), /status, /metrics, and the
+ * routes plugins register (e.g. proxy-cache purge).
+ *
+ * `createAdminHandler(state, { token })` returns a node:http request handler; the server
+ * binds it to the admin listener (loopback by default; a token is required elsewhere).
+ *
+ * Kong's answers are kept: `{ "data": [...], "next": null }` lists, 404 `{"message":"Not
+ * found"}`, 405 `{"code":12,"name":"operation unsupported","message":"cannot create
+ * 'services' entities when not using a database"}` for entity writes, 400 code-14 errors
+ * for invalid configurations (the previous configuration keeps serving), 201 with the
+ * loaded entities on success, 304 for `?check_hash=1` with an identical configuration.
+ * Secrets never leave: credentials are redacted in GET /config and credential listings.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { hostname as osHostname } from "node:os";
+import { stringify as toYaml } from "yaml";
+import { hashDeclarative } from "../config/hash.js";
+import { parseDocumentText } from "../config/text.js";
+import type { GatewayConfig } from "../config/types.js";
+import { EMPTY_CONFIG_HASH } from "../status.js";
+import { parseConfigBody } from "./config-body.js";
+import { type AdminCollection, allOf, findEntity, paginate, viewOf } from "./entities.js";
+import { BodyTooLargeError, readBody, sendJson, sendMessage, tokenAccepted } from "./http.js";
+import { REDACTED, redactDocument } from "./redact.js";
+import type { AdminOptions, AdminState } from "./types.js";
+
+export type { AdminOptions, AdminState } from "./types.js";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const EMPTY_CONFIG: GatewayConfig = {
+  format_version: "3.0",
+  services: [],
+  routes: [],
+  upstreams: [],
+  targets: [],
+  consumers: [],
+  keyauth_credentials: [],
+  jwt_secrets: [],
+  basicauth_credentials: [],
+  acls: [],
+  plugins: [],
+  hash: "",
+};
+
+/** Credential endpoints under /consumers/{x}/… → collection and secret field. */
+type CredentialCollection = "keyauth_credentials" | "jwt_secrets" | "basicauth_credentials" | "acls";
+type Credential = GatewayConfig[CredentialCollection][number];
+
+const CREDENTIAL_ENDPOINTS: Readonly<
+  Record<string, { collection: CredentialCollection; secret: string | null }>
+> = {
+  "key-auth": { collection: "keyauth_credentials", secret: "key" },
+  jwt: { collection: "jwt_secrets", secret: "secret" },
+  "basic-auth": { collection: "basicauth_credentials", secret: "password" },
+  acls: { collection: "acls", secret: null },
+};
+
+const ENTITY_ROOTS = new Set([
+  "services",
+  "routes",
+  "consumers",
+  "upstreams",
+  "targets",
+  "plugins",
+  "certificates",
+  "snis",
+  "ca_certificates",
+  "vaults",
+  "keys",
+  "key-sets",
+]);
+
+function collectionOfSegment(segment: string): string {
+  const cred = CREDENTIAL_ENDPOINTS[segment];
+  if (cred) return cred.collection;
+  return segment.replace(/-/g, "_");
+}
+
+/** Kong's DB-less refusal of an entity write. */
+function unsupportedWrite(method: string, segments: string[]): { code: 12; name: string; message: string } {
+  const last = segments[segments.length - 1]!;
+  const addressesEntity = segments.length % 2 === 0 && segments.length >= 2;
+  const collection = collectionOfSegment(addressesEntity ? segments[segments.length - 2]! : last);
+  const op =
+    method === "POST"
+      ? "create"
+      : method === "PUT"
+        ? "create or update"
+        : method === "PATCH"
+          ? "update"
+          : "remove";
+  const byKey =
+    addressesEntity && method !== "POST" && !UUID_RE.test(decodeSegment(last))
+      ? ` by '${endpointKeyOf(collection)}'`
+      : "";
+  return {
+    code: 12,
+    name: "operation unsupported",
+    message: `cannot ${op} '${collection}' entities${byKey} when not using a database`,
+  };
+}
+
+function endpointKeyOf(collection: string): string {
+  if (collection === "consumers") return "username";
+  if (collection === "targets") return "target";
+  if (collection === "keyauth_credentials" || collection === "jwt_secrets") return "key";
+  if (collection === "basicauth_credentials") return "username";
+  return "name";
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function createAdminHandler(state: AdminState, opts: AdminOptions = {}): Handler {
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const api = new AdminApi(state, maxBody);
+  return (req, res) => {
+    if (!tokenAccepted(req, opts.token)) {
+      req.resume();
+      sendJson(res, 401, { message: "Unauthorized" }, { "www-authenticate": 'Bearer realm="gateway-admin"' });
+      return;
+    }
+    api.handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendMessage(res, 500, "An unexpected error occurred");
+      else res.destroy(e instanceof Error ? e : undefined);
+    });
+  };
+}
+
+class AdminApi {
+  constructor(
+    private readonly state: AdminState,
+    private readonly maxBody: number,
+  ) {}
+
+  private config(): GatewayConfig {
+    return this.state.config() ?? EMPTY_CONFIG;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://admin.invalid");
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const segments = path.split("/").filter((s) => s !== "");
+    const method = (req.method ?? "GET").toUpperCase();
+    const query = url.searchParams;
+
+    const pluginRoute = this.state.pluginRoutes()?.match(method, path);
+    if (pluginRoute) {
+      await this.pluginRoute(req, res, pluginRoute, query);
+      return;
+    }
+
+    if (path === "/config") {
+      if (method === "GET" || method === "HEAD") return this.getConfig(res);
+      if (method === "POST") return this.postConfig(req, res, query);
+      return this.methodNotAllowed(req, res);
+    }
+
+    const readOnly = method === "GET" || method === "HEAD";
+    if (!readOnly) {
+      req.resume();
+      if (
+        segments.length > 0 &&
+        ENTITY_ROOTS.has(segments[0]!) &&
+        ["POST", "PUT", "PATCH", "DELETE"].includes(method)
+      ) {
+        sendJson(res, 405, unsupportedWrite(method, segments));
+        return;
+      }
+      if (this.knownReadPath(segments)) {
+        sendMessage(res, 405, "Method not allowed");
+        return;
+      }
+      sendMessage(res, 404, "Not found");
+      return;
+    }
+
+    switch (path) {
+      case "/":
+        sendJson(res, 200, this.root());
+        return;
+      case "/status":
+        sendJson(res, 200, this.status());
+        return;
+      case "/metrics":
+        return this.metrics(res);
+      case "/plugins/enabled":
+        sendJson(res, 200, {
+          enabled_plugins: this.state
+            .availablePlugins()
+            .map((p) => p.name)
+            .sort(),
+        });
+        return;
+    }
+    if (!this.entityRead(segments, query, path, res)) sendMessage(res, 404, "Not found");
+  }
+
+  private knownReadPath(segments: string[]): boolean {
+    const first = segments[0];
+    return segments.length === 0 || first === "status" || first === "metrics" || first === "config";
+  }
+
+  private methodNotAllowed(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    sendMessage(res, 405, "Method not allowed");
+  }
+
+  private root(): Record<string, unknown> {
+    const config = this.config();
+    const available: Record<string, { version: string; priority: number }> = {};
+    for (const p of [...this.state.availablePlugins()].sort((a, b) => a.name.localeCompare(b.name))) {
+      available[p.name] = { version: p.version, priority: p.priority };
+    }
+    return {
+      tagline: "Welcome to kong",
+      version: this.state.node.version,
+      node_id: this.state.node.node_id,
+      hostname: this.state.node.hostname || osHostname(),
+      lua_version: null,
+      plugins: {
+        available_on_server: available,
+        enabled_in_cluster: [...new Set(config.plugins.map((p) => p.name))].sort(),
+      },
+      configuration: {
+        database: "off",
+        role: "traditional",
+        router_flavor: "traditional_compatible",
+        admin_auth: "token",
+      },
+      timers: { running: 0, pending: 0 },
+      pids: { master: process.pid, workers: [process.pid] },
+    };
+  }
+
+  private status(): Record<string, unknown> {
+    const s = this.state.serverStats();
+    const mem = process.memoryUsage();
+    const config = this.state.config();
+    return {
+      database: { reachable: true },
+      server: {
+        connections_accepted: s.connectionsAccepted,
+        connections_active: s.connectionsActive,
+        connections_handled: s.connectionsHandled,
+        connections_reading: s.connectionsReading,
+        connections_writing: s.connectionsWriting,
+        connections_waiting: s.connectionsWaiting,
+        total_requests: s.totalRequests,
+      },
+      memory: {
+        workers_lua_vms: [
+          { pid: process.pid, http_allocated_gc: `${(mem.heapUsed / 1048576).toFixed(2)} MiB` },
+        ],
+        lua_shared_dicts: {},
+      },
+      configuration_hash: config?.hash || EMPTY_CONFIG_HASH,
+    };
+  }
+
+  private async metrics(res: ServerResponse): Promise<void> {
+    const text = await this.state.metrics.metrics();
+    res.writeHead(200, {
+      "content-type": this.state.metrics.contentType,
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  }
+
+  private getConfig(res: ServerResponse): void {
+    const doc = this.state.document() ?? { _format_version: "3.0", _transform: true };
+    sendJson(res, 200, { config: toYaml(redactDocument(doc), { lineWidth: 0 }) });
+  }
+
+  private async postConfig(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.maxBody);
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) sendMessage(res, 413, "Request size limit exceeded");
+      else sendMessage(res, 400, "could not read the request body");
+      return;
+    }
+    const parsed = await parseConfigBody(req.headers["content-type"], body, query);
+    if (!parsed.ok) {
+      sendMessage(res, parsed.status, parsed.message);
+      return;
+    }
+    if (parsed.checkHash && this.identicalToCurrent(parsed.input)) {
+      res.writeHead(304);
+      res.end();
+      return;
+    }
+    const result = await this.state.apply(parsed.input);
+    if (!result.ok) {
+      sendJson(res, 400, result.error);
+      return;
+    }
+    sendJson(res, 201, this.loadedEntities());
+  }
+
+  private identicalToCurrent(input: string | object): boolean {
+    const current = this.state.config()?.hash;
+    if (!current) return false;
+    let doc: unknown = input;
+    if (typeof input === "string") {
+      const p = parseDocumentText(input);
+      if (!p.ok) return false;
+      doc = p.doc;
+    }
+    return hashDeclarative(doc) === current;
+  }
+
+  /** Kong answers a successful POST /config with the flattened entities, keyed by id. */
+  private loadedEntities(): Record<string, unknown> {
+    const config = this.config();
+    const out: Record<string, unknown> = {};
+    const collections: AdminCollection[] = [
+      "services",
+      "routes",
+      "consumers",
+      "upstreams",
+      "targets",
+      "plugins",
+    ];
+    for (const c of collections) {
+      const items = allOf(config, c);
+      if (items.length === 0) continue;
+      out[c] = Object.fromEntries(items.map((e) => [e.id, viewOf(c, e)]));
+    }
+    for (const spec of Object.values(CREDENTIAL_ENDPOINTS)) {
+      const items: Credential[] = config[spec.collection];
+      if (items.length === 0) continue;
+      out[spec.collection] = Object.fromEntries(items.map((e) => [e.id, credentialView(e, spec.secret)]));
+    }
+    out._format_version = config.format_version;
+    return out;
+  }
+
+  private async pluginRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: NonNullable<ReturnType<NonNullable<ReturnType<AdminState["pluginRoutes"]>>["match"]>>,
+    query: URLSearchParams,
+  ): Promise<void> {
+    let body: unknown;
+    try {
+      const raw = await readBody(req, this.maxBody);
+      const text = raw.toString("utf8");
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch (e) {
+      sendMessage(
+        res,
+        e instanceof BodyTooLargeError ? 413 : 400,
+        e instanceof BodyTooLargeError ? "Request size limit exceeded" : "Cannot parse JSON body",
+      );
+      return;
+    }
+    const answer = await route.handler({ params: route.params, query, body });
+    if (answer.status === 204 || answer.body === undefined) {
+      res.writeHead(answer.status, { "content-length": "0" });
+      res.end();
+      return;
+    }
+    sendJson(res, answer.status, answer.body);
+  }
+
+  /** GET on entity endpoints; false when the path is not one of them. */
+  private entityRead(segments: string[], query: URLSearchParams, path: string, res: ServerResponse): boolean {
+    const config = this.config();
+    const [root, key, sub, subKey, extra] = segments.map(decodeSegment);
+    if (!root || !isCollection(root) || extra !== undefined) return false;
+    const list = (collection: AdminCollection, items: ReturnType<typeof allOf>) => {
+      const page = paginate(collection, items, query, path);
+      if (page.ok) sendJson(res, 200, page.body);
+      else sendMessage(res, 400, page.message);
+      return true;
+    };
+    if (key === undefined) return list(root, allOf(config, root));
+    const entity = findEntity(config, root, key);
+    if (!entity) {
+      sendMessage(res, 404, "Not found");
+      return true;
+    }
+    if (sub === undefined) {
+      sendJson(res, 200, viewOf(root, entity));
+      return true;
+    }
+    const id = entity.id;
+    if (root === "services" && sub === "routes" && subKey === undefined) {
+      return list(
+        "routes",
+        config.routes.filter((r) => r.service === id),
+      );
+    }
+    if (
+      (root === "services" || root === "routes" || root === "consumers") &&
+      sub === "plugins" &&
+      subKey === undefined
+    ) {
+      const field = root === "services" ? "service" : root === "routes" ? "route" : "consumer";
+      return list(
+        "plugins",
+        config.plugins.filter((p) => p[field] === id),
+      );
+    }
+    if (root === "routes" && sub === "service" && subKey === undefined) {
+      const service = config.routes.find((r) => r.id === id)?.service;
+      const s = service ? findEntity(config, "services", service) : undefined;
+      if (s) sendJson(res, 200, viewOf("services", s));
+      else sendMessage(res, 404, "Not found");
+      return true;
+    }
+    if (root === "upstreams" && sub === "targets") {
+      const targets = config.targets.filter((t) => t.upstream === id);
+      if (subKey === undefined || subKey === "all") return list("targets", targets);
+      const t = targets.find((x) => x.id === subKey.toLowerCase() || x.target === subKey);
+      if (t) sendJson(res, 200, viewOf("targets", t));
+      else sendMessage(res, 404, "Not found");
+      return true;
+    }
+    if (root === "upstreams" && sub === "health" && subKey === undefined) {
+      const health = this.state.upstreamHealth(id);
+      if (health === null) sendMessage(res, 404, "Not found");
+      else
+        sendJson(res, 200, {
+          data: health,
+          total: health.length,
+          next: null,
+          node_id: this.state.node.node_id,
+        });
+      return true;
+    }
+    if (root === "consumers" && sub !== undefined && CREDENTIAL_ENDPOINTS[sub] && subKey === undefined) {
+      const spec = CREDENTIAL_ENDPOINTS[sub]!;
+      const all: Credential[] = config[spec.collection];
+      const items = all.filter((c) => c.consumer === id);
+      sendJson(res, 200, { data: items.map((c) => credentialView(c, spec.secret)), next: null });
+      return true;
+    }
+    return false;
+  }
+}
+
+function isCollection(s: string): s is AdminCollection {
+  return ["services", "routes", "consumers", "upstreams", "targets", "plugins"].includes(s);
+}
+
+function credentialView(c: Credential, secret: string | null): Record<string, unknown> {
+  const view: Record<string, unknown> = { ...c, consumer: { id: c.consumer } };
+  if (secret !== null && secret in view) view[secret] = REDACTED;
+  if (Array.isArray(view.tags) && view.tags.length === 0) view.tags = null;
+  return view;
+}

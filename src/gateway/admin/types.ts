@@ -1,0 +1,75 @@
+/**
+ * What the Admin API reads and drives (implemented by the gateway server, faked in tests).
+ * Every getter returns the state of the configuration being served at call time, so a
+ * response never mixes two configurations.
+ */
+import type { Registry } from "prom-client";
+import type { DeclarativeConfigError, GatewayConfig } from "../config/types.js";
+import type { AdminRequest, AdminResponse, GatewayServerStats } from "../plugins/types.js";
+
+export interface AdminNodeInfo {
+  node_id: string;
+  /** gateway version shown in GET / */
+  version: string;
+  hostname: string;
+}
+
+export type ApplyResult = { ok: true } | { ok: false; error: DeclarativeConfigError };
+
+/** Kong's `/upstreams/{name}/health` entry for one target (the balancer's report). */
+export interface AdminTargetHealth {
+  id: string;
+  target: string;
+  weight: number;
+  tags: string[];
+  upstream: { id: string };
+  health: "HEALTHY" | "UNHEALTHY" | "DNS_ERROR" | "HEALTHCHECKS_OFF";
+  data: { addresses: Array<{ ip: string; port: number; weight: number; health: string }> };
+}
+
+/** Admin routes registered by plugins for the current configuration (AdminRouteTable). */
+export interface AdminRouteLookup {
+  match(
+    method: string,
+    path: string,
+  ): {
+    handler: (req: AdminRequest) => AdminResponse | Promise<AdminResponse>;
+    params: Record<string, string>;
+  } | null;
+}
+
+export interface AdminPluginInfo {
+  name: string;
+  version: string;
+  priority: number;
+}
+
+export interface AdminState {
+  readonly node: AdminNodeInfo;
+  /** The configuration served now; null before one is loaded. */
+  config(): GatewayConfig | null;
+  /** The declarative document of that configuration as parsed (vault refs unresolved). */
+  document(): Record<string, unknown> | null;
+  /**
+   * Validate and atomically swap in a new declarative configuration (text or parsed
+   * document). On `{ ok: false }` the previous configuration keeps being served.
+   */
+  apply(doc: string | object): Promise<ApplyResult>;
+  /** Health of the targets of an upstream (by name or id); null when there is no such upstream. */
+  upstreamHealth(nameOrId: string): AdminTargetHealth[] | null;
+  /** Prometheus registry rendered by GET /metrics. */
+  readonly metrics: Registry;
+  /** Plugin-owned admin routes of the current configuration, if any. */
+  pluginRoutes(): AdminRouteLookup | null;
+  /** Connection and request counters for GET /status. */
+  serverStats(): GatewayServerStats;
+  /** Plugins installed in this gateway (GET / "plugins.available_on_server"). */
+  availablePlugins(): readonly AdminPluginInfo[];
+}
+
+export interface AdminOptions {
+  /** When set, every request needs `Authorization: Bearer <token>` (or `Kong-Admin-Token`). */
+  token?: string;
+  /** Largest accepted request body in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+}
