@@ -197,7 +197,7 @@ export function createRequestTransformerHandler(
       let templateEnv: TemplateEnvironment | undefined;
       const render = renderer(() => {
         templateEnv ??= {
-          headers: { ...ctx.upstream.headers },
+          headers: { host: ctx.request.headers.host, ...ctx.upstream.headers },
           query_params: new URLSearchParams(ctx.upstream.query),
           uri_captures: ctx.uriCaptures ?? {},
           shared: ctx.shared,
