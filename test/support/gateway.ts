@@ -2,7 +2,13 @@
  * Test support for everything that runs through the gateway: a real gateway on random
  * loopback ports and real upstream HTTP servers that echo what they received.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { jsonLogger, silentLogger } from "../../src/gateway/logger.js";
 import { type Gateway, type GatewayOptions, startGateway } from "../../src/gateway/server.js";
@@ -112,4 +118,53 @@ export async function startEchoUpstream(opts: EchoUpstreamOptions = {}): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** body parsed as JSON when it is JSON, else undefined */
+  json: unknown;
+}
+
+/**
+ * One request with full control of the headers (Host, Connection, TE, Via… which fetch
+ * refuses to send), on a fresh connection.
+ */
+export function rawRequest(
+  baseUrl: string,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(baseUrl);
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: opts.method ?? "GET",
+        path,
+        headers: opts.headers,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks).toString("utf8");
+          let json: unknown;
+          try {
+            json = JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }

@@ -104,3 +104,62 @@ export class HealthCounter {
     return t.successes > 0 && this.successes >= t.successes && this.setHealthy(true);
   }
 }
+
+type Healthchecks = GatewayUpstreamHealthchecks;
+type GatewayUpstreamHealthchecks = {
+  active: HealthcheckActive;
+  passive: HealthcheckPassive;
+  threshold: number;
+};
+
+/** Kong's healthcheck defaults (all checks off). */
+export const DEFAULT_HEALTHCHECKS: Healthchecks = {
+  active: {
+    type: "http",
+    http_path: "/",
+    timeout: 1,
+    concurrency: 10,
+    https_verify_certificate: true,
+    headers: null,
+    healthy: { interval: 0, successes: 0, http_statuses: [200, 302] },
+    unhealthy: {
+      interval: 0,
+      http_failures: 0,
+      tcp_failures: 0,
+      timeouts: 0,
+      http_statuses: [429, 404, 500, 501, 502, 503, 504, 505],
+    },
+  },
+  passive: {
+    type: "http",
+    healthy: {
+      successes: 0,
+      http_statuses: [
+        200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308,
+      ],
+    },
+    unhealthy: { http_failures: 0, tcp_failures: 0, timeouts: 0, http_statuses: [429, 500, 503] },
+  },
+  threshold: 0,
+};
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function mergeDefaults<T>(defaults: T, given: unknown): T {
+  if (!isRecord(defaults) || !isRecord(given)) return (given ?? defaults) as T;
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(given)) {
+    if (v === undefined) continue;
+    out[k] = isRecord((defaults as Record<string, unknown>)[k])
+      ? mergeDefaults((defaults as Record<string, unknown>)[k], v)
+      : v;
+  }
+  return out as T;
+}
+
+/** A complete healthchecks object: whatever the upstream sets, Kong's defaults for the rest. */
+export function withHealthcheckDefaults(given: unknown): Healthchecks {
+  return mergeDefaults(DEFAULT_HEALTHCHECKS, given);
+}

@@ -1,4 +1,5 @@
 import type { GatewayConfig, GatewayService, GatewayUpstream } from "../config/types.js";
+import { DEFAULT_HEALTHCHECKS } from "./health.js";
 import { type BalancerDeps, type TargetHealthReport, UpstreamBalancer } from "./upstream-balancer.js";
 
 export type { Peer } from "./algorithms.js";
@@ -122,8 +123,6 @@ function implicitTarget(s: GatewayService): GatewayConfig["targets"][number] {
   };
 }
 
-const NO_STATUSES: number[] = [];
-
 /** A Kong upstream with its defaults, standing for a plain service host. */
 function implicitUpstream(s: GatewayService): GatewayUpstream {
   return {
@@ -142,30 +141,7 @@ function implicitUpstream(s: GatewayService): GatewayUpstream {
     hash_fallback_uri_capture: null,
     slots: 10000,
     host_header: null,
-    healthchecks: {
-      active: {
-        type: "http",
-        http_path: "/",
-        timeout: 1,
-        concurrency: 10,
-        https_verify_certificate: true,
-        headers: null,
-        healthy: { interval: 0, successes: 0, http_statuses: NO_STATUSES },
-        unhealthy: {
-          interval: 0,
-          http_failures: 0,
-          tcp_failures: 0,
-          timeouts: 0,
-          http_statuses: NO_STATUSES,
-        },
-      },
-      passive: {
-        type: "http",
-        healthy: { successes: 0, http_statuses: NO_STATUSES },
-        unhealthy: { http_failures: 0, tcp_failures: 0, timeouts: 0, http_statuses: NO_STATUSES },
-      },
-      threshold: 0,
-    },
+    healthchecks: DEFAULT_HEALTHCHECKS,
     tags: [],
   };
 }

@@ -11,6 +11,7 @@ import {
   type HealthStatus,
   passiveEnabled,
   passiveThresholds,
+  withHealthcheckDefaults,
 } from "./health.js";
 
 /** What the balancer may hash on, computed lazily from the request. */
@@ -74,7 +75,8 @@ export class UpstreamBalancer {
   private probing = false;
 
   constructor(upstream: GatewayUpstream, targets: GatewayTarget[], deps: BalancerDeps, explicit = true) {
-    this.upstream = upstream;
+    this.upstream = { ...upstream, healthchecks: withHealthcheckDefaults(upstream.healthchecks) };
+    upstream = this.upstream;
     this.explicit = explicit;
     this.deps = deps;
     this.targets = targets.map((def) => {
