@@ -20,6 +20,7 @@ import { envVarsFor, generateEnvEntries } from "./env-vars.js";
 import { ENV_FILE, STACK_FILE } from "./load.js";
 import { STACK_SCHEMA_PATH, STACKS_DIR } from "./package-paths.js";
 import {
+  ADDON_NAMES,
   type AddonName,
   type StackConfig,
   stackSchema,
@@ -44,6 +45,8 @@ export interface InitResult {
   name: string;
   domain: string;
   https: StarterOptions["https"];
+  /** Host ports Caddy will publish. */
+  ports: { http: number; https: number };
   addons: AddonName[];
   /** Files and folders written, relative to dir. */
   written: string[];
@@ -64,6 +67,30 @@ export function parseTemplateName(value: string): TemplateName {
     `unknown template "${value}"${didYouMean(value, TEMPLATE_NAMES)} (templates: ${TEMPLATE_NAMES.join(", ")})`,
     { place: "--template", exitCode: 2 },
   );
+}
+
+/** Parse `--with`: a comma list of addons, `all`, or `none` (E_USAGE with a "did you mean" for typos). */
+export function parseAddonList(value: string): AddonName[] {
+  const words = value
+    .split(",")
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w !== "" && w !== "none");
+  if (words.includes("all")) return [...ADDON_NAMES];
+  return words.map((word) => {
+    const found = ADDON_NAMES.find((a) => a === word);
+    if (found) return found;
+    throw new GatestackError(
+      "E_USAGE",
+      `unknown addon "${word}"${didYouMean(word, ADDON_NAMES)} (addons: ${ADDON_NAMES.join(", ")}, or all)`,
+      { place: "--with", exitCode: 2 },
+    );
+  });
+}
+
+/** Why `value` is not a valid project name or domain, or undefined when it is (for prompts). */
+export function fieldProblem(field: "name" | "domain", value: string): string | undefined {
+  const parsed = stackSchema.shape[field].safeParse(value);
+  return parsed.success ? undefined : parsed.error.issues[0]?.message;
 }
 
 /** A project name derived from a folder name: lowercase letters, digits and '-'. */
@@ -136,6 +163,7 @@ export async function initStack(opts: InitOptions): Promise<InitResult> {
       name: config.name,
       domain: config.domain,
       https: config.https,
+      ports: { http: config.ports.http, https: config.ports.https },
       addons: withAddonDependencies(opts.addons),
       written,
       kept,
@@ -176,7 +204,8 @@ async function existingEntries(dir: string): Promise<string[]> {
 
 /** New or empty folder: one rename puts everything in place. */
 async function moveWhole(stage: string, dir: string): Promise<{ written: string[]; kept: string[] }> {
-  const written = (await readdir(stage)).sort();
+  const services = (await readdir(join(stage, "services"))).map((name) => join("services", name));
+  const written = [STACK_FILE, ENV_FILE, ".gitignore", ...services.sort()];
   await chmod(stage, 0o777 & ~process.umask());
   await rename(stage, dir);
   return { written, kept: [] };

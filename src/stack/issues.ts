@@ -21,6 +21,8 @@ export interface IssueDraft {
   severity?: Severity;
   /** Point at the key itself (unknown keys) rather than its value. */
   atKey?: boolean;
+  /** For an unknown key: the allowed key it is probably a typo of. */
+  suggestion?: string;
 }
 
 /** `services[1].routes[0].paths[0]`; keys that are not plain words are bracket-quoted. */

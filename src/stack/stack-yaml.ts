@@ -5,6 +5,7 @@ import type { KeyPath } from "./yaml-source.js";
 /** Comments `stack init` puts above keys of the stack.yaml it writes. */
 const KEY_COMMENTS: { path: KeyPath; text: string }[] = [
   { path: ["name"], text: "Project name: the Docker Compose project and the prefix of the app images." },
+  { path: ["template"], text: "The starter it was created from: monolith | microservices." },
   {
     path: ["domain"],
     text: "Site Caddy serves: localhost (Caddy's internal CA) or your real domain (Let's Encrypt).",
@@ -54,7 +55,7 @@ export function serializeStackYaml(input: StackInput, opts: StackYamlOptions): s
       .split("\n")
       .map((line) => ` ${line}`)
       .join("\n");
-    if (path.length === 1) key.spaceBefore = true;
+    if (path.length === 1 && path[0] !== "name") key.spaceBefore = true;
   }
   // Short lists of scalars read best inline: paths: [/api], methods: [GET, POST].
   visit(doc, {

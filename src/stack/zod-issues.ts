@@ -1,5 +1,5 @@
 import type { core } from "zod";
-import { closest, didYouMean } from "./did-you-mean.js";
+import { closest } from "./did-you-mean.js";
 import type { IssueDraft } from "./issues.js";
 import { allowedKeysAt, type JsonSchemaNode, stackJsonSchema } from "./json-schema.js";
 import type { KeyPath } from "./yaml-source.js";
@@ -14,7 +14,18 @@ export function draftsFromZod(
   issues: readonly ZodIssue[],
   schema: JsonSchemaNode = stackJsonSchema(),
 ): IssueDraft[] {
-  return draftsAt(issues, [], schema);
+  const drafts = draftsAt(issues, [], schema);
+  // `nmae: x` gives "unknown key nmae — did you mean name?" and "name is required": keep the first only.
+  const misspelt = new Set(
+    drafts.flatMap((d) => (d.suggestion ? [pathKey([...d.path.slice(0, -1), d.suggestion])] : [])),
+  );
+  return drafts.filter((d) => !(d.message === REQUIRED && misspelt.has(pathKey(d.path))));
+}
+
+const REQUIRED = "is required";
+
+function pathKey(path: KeyPath): string {
+  return JSON.stringify(path);
 }
 
 /** The same drafts with `base` prepended to each path (issues of a nested value, e.g. a plugin config). */
@@ -31,18 +42,23 @@ function draftsAt(issues: readonly ZodIssue[], base: KeyPath, schema: JsonSchema
 function draftsFromIssue(issue: ZodIssue, path: KeyPath, schema: JsonSchemaNode): IssueDraft[] {
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => ({
-        path: [...path, key],
-        atKey: true,
-        message: unknownKey(key, allowedKeysAt(path, schema)),
-      }));
+      return issue.keys.map((key) => {
+        const allowed = allowedKeysAt(path, schema);
+        const suggestion = closest(key, allowed);
+        return {
+          path: [...path, key],
+          atKey: true,
+          message: unknownKey(key, allowed, suggestion),
+          suggestion,
+        };
+      });
     case "invalid_value":
       return [{ path, message: invalidValue(issue.input, issue.values, path) }];
     case "invalid_type":
       return [
         {
           path,
-          message: issue.input === undefined ? "is required" : expected([issue.expected], issue.input),
+          message: issue.input === undefined ? REQUIRED : expected([issue.expected], issue.input),
         },
       ];
     case "invalid_union":
@@ -60,9 +76,8 @@ function draftsFromIssue(issue: ZodIssue, path: KeyPath, schema: JsonSchemaNode)
   }
 }
 
-function unknownKey(key: string, allowed: readonly string[]): string {
-  const hint = didYouMean(key, allowed);
-  if (hint) return `unknown key "${key}"${hint}`;
+function unknownKey(key: string, allowed: readonly string[], suggestion: string | undefined): string {
+  if (suggestion) return `unknown key "${key}" — did you mean "${suggestion}"?`;
   return allowed.length > 0
     ? `unknown key "${key}" (allowed: ${allowed.join(", ")})`
     : `unknown key "${key}"`;

@@ -1,0 +1,34 @@
+import { createInterface } from "node:readline/promises";
+
+/** Ask one question; `check` returns an error message to ask again, or undefined to accept. */
+export type Ask = (
+  question: string,
+  fallback: string,
+  check?: (answer: string) => string | undefined,
+) => Promise<string>;
+
+/** Whether to prompt: both ends are terminals and the user did not opt out. */
+export function canPrompt(): boolean {
+  return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
+
+/**
+ * Run `fn` with a line prompter on the terminal (questions on stderr so stdout stays clean).
+ * An empty answer takes the fallback shown in brackets.
+ */
+export async function withPrompts<T>(fn: (ask: Ask) => Promise<T>): Promise<T> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const ask: Ask = async (question, fallback, check) => {
+      for (;;) {
+        const answer = (await rl.question(`? ${question} [${fallback}] `)).trim() || fallback;
+        const problem = check?.(answer);
+        if (problem === undefined) return answer;
+        process.stderr.write(`  ${problem}\n`);
+      }
+    };
+    return await fn(ask);
+  } finally {
+    rl.close();
+  }
+}
