@@ -112,7 +112,9 @@ export default class Init extends BaseCommand<typeof Init> {
     if (rendered.length === 0) this.say("  stack render");
     this.say("  stack up");
     const insecure = https && result.domain === "localhost" ? "-k " : "";
-    this.say(`  curl ${insecure}${origin}${result.template === "monolith" ? "/api/health" : "/api/users/health"}`);
+    this.say(
+      `  curl ${insecure}${origin}${result.template === "monolith" ? "/api/health" : "/api/users/health"}`,
+    );
   }
 }
 
