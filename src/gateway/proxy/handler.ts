@@ -44,6 +44,11 @@ export interface ProxyState {
 const NO_PLUGINS: readonly PluginInstance[] = [];
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
 const MAX_REQUEST_ID_LENGTH = 200;
+/**
+ * undici's header/body timers tick at ~1 s resolution; read timeouts shorter than this get a
+ * precise timer of our own (refreshed on every chunk) on top.
+ */
+const PRECISE_READ_TIMEOUT_BELOW_MS = 5000;
 
 /** Parsed pieces of the request target. */
 export interface RequestTarget {
@@ -149,6 +154,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private upstreamUri = "";
   private pausedForDrain = false;
   private tunnelled = false;
+  private readTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly state: ProxyState,
@@ -210,10 +216,6 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.sendHttpsRequired(match.route, host);
       return;
     }
-    if (match.service === null) {
-      this.sendError("GW_NO_SERVICE");
-      return;
-    }
     const upstream = prepareUpstreamRequest({
       method: req.method ?? "GET",
       headers: req.headers,
@@ -247,7 +249,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.ctx = ctx;
     const plan = snapshot.plugins.planFor(match.route);
     if (plan.empty) {
-      this.proxy();
+      this.afterAccess();
       return;
     }
     let result: readonly PluginInstance[] | Promise<readonly PluginInstance[]>;
@@ -273,8 +275,13 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   private afterAccess(): void {
     if (this.clientGone) return;
-    const exit = this.ctx?.exitResponse;
-    if (exit !== null && exit !== undefined) this.sendExit(exit);
+    const ctx = this.ctx!;
+    if (ctx.exitResponse === null && this.service === null) {
+      // Kong checks for a service after the access phase: plugins of a service-less route run
+      ctx.exit(503, { message: PROXY_ERRORS.GW_NO_SERVICE.message });
+    }
+    const exit = ctx.exitResponse;
+    if (exit !== null) this.sendExit(exit);
     else this.proxy();
   }
 
@@ -340,6 +347,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     } else if (hasBody(this.req)) {
       body = this.req;
     }
+    if (service.read_timeout < PRECISE_READ_TIMEOUT_BELOW_MS) this.startReadTimer(service.read_timeout);
     try {
       dispatchToTarget(
         this.state.pools,
@@ -360,6 +368,22 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.state.logger.error("dispatch failed", { error: (err as Error).message });
       this.releasePeer();
       this.sendError("GW_INTERNAL");
+    }
+  }
+
+  private startReadTimer(ms: number): void {
+    this.clearReadTimer();
+    this.readTimer = setTimeout(() => {
+      this.readTimer = null;
+      const err = Object.assign(new Error("upstream read timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" });
+      if (this.controller !== null) this.controller.abort(err);
+    }, ms);
+  }
+
+  private clearReadTimer(): void {
+    if (this.readTimer !== null) {
+      clearTimeout(this.readTimer);
+      this.readTimer = null;
     }
   }
 
@@ -410,6 +434,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
     upstreamSocket: Duplex,
   ): void {
+    this.clearReadTimer();
     const client = this.upgrade?.socket;
     if (client === undefined || this.clientGone || client.destroyed) {
       upstreamSocket.destroy();
@@ -478,6 +503,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
   ): void {
     if (statusCode < 200) return; // 1xx informational: not relayed
+    this.readTimer?.refresh();
     this.tUpstreamHeaders = performance.now();
     this.status = statusCode;
     if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
@@ -528,6 +554,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.status < 200) return;
+    this.readTimer?.refresh();
     this.responseBytes += chunk.length;
     if (this.bodyChunks !== null) {
       this.bodyChunks.push(chunk);
@@ -545,6 +572,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.clearReadTimer();
     this.upstreamDone = true;
     this.releasePeer();
     if (this.clientGone) return;
@@ -567,6 +595,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.clearReadTimer();
     const peer = this.peer;
     this.releasePeer();
     if (this.clientGone) return;
