@@ -1,0 +1,110 @@
+import { Flags } from "@oclif/core";
+import { BaseCommand } from "../cli/base-command.js";
+import {
+  DEFAULT_WATCH_SECONDS,
+  normalizeHealthArgv,
+  outputFormatFor,
+  type ReportFormat,
+  renderReport,
+  writeReportFile,
+} from "../health/output.js";
+import type { HealthReport } from "../health/report.js";
+import { DEFAULT_TIMEOUT_MS, runHealth } from "../health/run.js";
+import { watchHealth } from "../health/watch.js";
+import { loadStack } from "../stack/load.js";
+
+export default class Health extends BaseCommand<typeof Health> {
+  static override summary = "Check every layer of the running stack and say what is broken and why.";
+
+  static override description = `Probes, concurrently and each bounded by --timeout:
+  containers  state, health, restarts, OOM kills, uptime of every container of the project
+  edge        Caddy's published ports, each site's certificate (issuer, days left), Caddy's view of the gateway replicas
+  gateway     /status/ready of each replica, the loaded config hash vs config/gateway/gateway.yaml, upstream target health
+  services    each app's health path through Caddy → gateway → app AND directly inside the network
+  addons      Prometheus (+ scrape targets), Grafana, Elasticsearch, Logstash, Kibana, Jenkins, when enabled
+  trace       one request with a fresh X-Request-ID, the id seen at the gateway and the app, time per hop
+
+Exit code: 0 healthy, 1 degraded (something failing but traffic is served), 2 down (the chain does not serve,
+the stack is not running, or Docker is unreachable). The --json document follows schema/health-report.schema.json.`;
+
+  static override examples = [
+    "<%= config.bin %> health",
+    "<%= config.bin %> health --dir ./shop --timeout 1",
+    "<%= config.bin %> health --json | jq '.layers[] | select(.status != \"ok\")'",
+    "<%= config.bin %> health --format html --output health.html",
+    "<%= config.bin %> health --watch 5",
+  ];
+
+  static override flags = {
+    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    timeout: Flags.custom<number>({
+      description: "Bound of every single probe, in seconds (decimals allowed).",
+      default: DEFAULT_TIMEOUT_MS / 1000,
+      parse: async (input) => {
+        const n = Number(input);
+        if (!Number.isFinite(n) || n <= 0 || n > 120)
+          throw new Error(`--timeout must be seconds between 0 and 120, got "${input}"`);
+        return n;
+      },
+    })(),
+    format: Flags.string({
+      char: "f",
+      description: "Report format (default: table, or from the --output file extension).",
+      options: ["table", "json", "markdown", "html"],
+    }),
+    output: Flags.string({
+      char: "o",
+      description: "Write the report to FILE (atomically) instead of stdout.",
+    }),
+    watch: Flags.custom<number>({
+      char: "w",
+      description: `Redraw the report every SECONDS (default ${DEFAULT_WATCH_SECONDS}) until Ctrl-C.`,
+      helpValue: "[SECONDS]",
+      parse: async (input) => {
+        const n = Number(input);
+        if (!Number.isFinite(n) || n < 0.5 || n > 3600)
+          throw new Error(`--watch must be seconds between 0.5 and 3600, got "${input}"`);
+        return n;
+      },
+    })(),
+  };
+
+  override async init(): Promise<void> {
+    this.argv = normalizeHealthArgv(this.argv);
+    await super.init();
+  }
+
+  async run(): Promise<HealthReport | undefined> {
+    const { dir, timeout, output, watch } = this.flags;
+    const format: ReportFormat = outputFormatFor(this.flags.format, output, this.jsonEnabled());
+    const timeoutMs = Math.round(timeout * 1000);
+    const loaded = await loadStack(dir);
+
+    if (watch !== undefined) {
+      const last = await watchHealth({
+        intervalMs: watch * 1000,
+        produce: () => runHealth(loaded, { timeoutMs }),
+        format,
+        color: this.useColor,
+        tty: process.stdout.isTTY === true,
+        out: process.stdout,
+        ...(output ? { output } : {}),
+      });
+      process.exitCode = last;
+      return undefined;
+    }
+
+    const report = await runHealth(loaded, { timeoutMs });
+    process.exitCode = report.exitCode;
+    if (output) {
+      await writeReportFile(output, renderReport(report, format, { color: false }));
+      if (this.jsonEnabled()) return report;
+      this.say(renderReport(report, "summary", { color: this.useColor }).trimEnd());
+      this.say(`report written to ${output}`);
+      return report;
+    }
+    if (this.jsonEnabled()) return report;
+    process.stdout.write(renderReport(report, format, { color: this.useColor }));
+    return report;
+  }
+}
