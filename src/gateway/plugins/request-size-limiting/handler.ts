@@ -18,6 +18,9 @@ export class RequestSizeLimitingHandler implements PluginHandler {
 
   access(ctx: RequestContext): void | Promise<void> {
     const headers = ctx.request.headers;
+    // The expectation is settled here (the client got its 100 Continue from the gateway);
+    // it is not forwarded, as nginx does not forward it either.
+    delete ctx.upstream.headers.expect;
     if (this.conf.require_content_length && headers["content-length"] === undefined) {
       ctx.exitMessage(411, "A valid Content-Length header is required");
       return;
