@@ -282,7 +282,9 @@ export function validateRecord(field: RecordField, value: unknown): Validated {
     const raw = Object.hasOwn(input, name) ? input[name] : undefined;
     if (raw === undefined || (raw === null && def.required && def.default !== undefined)) {
       if (def.default !== undefined) {
-        setOwn(out, name, cloneDefault(def.default));
+        // a record default is itself filled with its fields' defaults
+        const d = cloneDefault(def.default);
+        setOwn(out, name, def.type === "record" ? validateRecord(def, d).value : d);
       } else if (def.required) {
         setOwn(errs, name, MSG.REQUIRED);
       } else {
