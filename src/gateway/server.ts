@@ -310,8 +310,9 @@ class GatewayInstance implements ProxyState {
   async cleanup(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.servers.map((s) => closeServer(s)));
+    const closing = this.servers.map((s) => closeServer(s));
     for (const s of this.sockets) s.destroy();
+    await Promise.all(closing);
     const current = this.runtime.current;
     this.runtime.current = null;
     const pending = [...this.retiring.keys()];

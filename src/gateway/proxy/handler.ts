@@ -114,6 +114,10 @@ export function createUpgradeHandler(
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
     res.shouldKeepAlive = false;
+    // a gateway answer (or a non-101 upstream answer) ends the connection
+    res.once("finish", () => {
+      if (!exchange.tunnelling) socket.end();
+    });
     socket.on("error", () => undefined);
     const exchange = new Exchange(state, req, res, { socket, head });
     exchange.start();
@@ -154,6 +158,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private upstreamUri = "";
   private pausedForDrain = false;
   private tunnelled = false;
+
+  get tunnelling(): boolean {
+    return this.tunnelled;
+  }
   private readTimer: NodeJS.Timeout | null = null;
 
   constructor(
