@@ -8,11 +8,12 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
-import { parseDotenv, splitShellWords } from "./dotenv.js";
+import { parseEnvFile } from "../../stack/env-file.js";
 import { interpolateTree, isPlainObject } from "./interpolate.js";
 import { mergeComposeTrees, resolveMarkers } from "./merge.js";
 import { ComposeModelError, normalizeFile, type PortLong, type VolumeLong } from "./normalize.js";
 import { readComposeYaml } from "./read-yaml.js";
+import { splitShellWords } from "./shell-words.js";
 import { parseBytes, parseDuration, toBool, toInt } from "./units.js";
 
 export type DependencyCondition = "service_started" | "service_healthy" | "service_completed_successfully";
@@ -329,7 +330,7 @@ async function buildService(name: string, s: Tree, ctx: BuildCtx): Promise<Servi
     } catch {
       throw new ComposeModelError(`env file ${file} not found`, `${where}.env_file`);
     }
-    Object.assign(environment, parseDotenv(text));
+    Object.assign(environment, parseEnvFile(text, f));
   }
   if (isPlainObject(s.environment)) {
     for (const [k, v] of Object.entries(s.environment)) {

@@ -1,0 +1,63 @@
+import { Args, Flags } from "@oclif/core";
+import { BaseCommand } from "../cli/base-command.js";
+import { GatestackError } from "../errors.js";
+import { withInterrupt } from "../runtime/cli-support.js";
+import { connectDocker, ensureEngine } from "../runtime/engine.js";
+import { streamLogs } from "../runtime/logs.js";
+import { loadStack } from "../stack/load.js";
+
+export default class Logs extends BaseCommand<typeof Logs> {
+  static override summary =
+    "Show the output of the stack's containers, prefixed and colour-coded per service.";
+
+  static override enableJsonFlag = false;
+
+  static override strict = false;
+
+  static override args = {
+    service: Args.string({ description: "Only these services (one or more names).", required: false }),
+  };
+
+  static override examples = [
+    "<%= config.bin %> logs --dir demo",
+    "<%= config.bin %> logs gateway -f",
+    "<%= config.bin %> logs app --since 10m --tail 50",
+  ];
+
+  static override flags = {
+    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    follow: Flags.boolean({ char: "f", description: "Keep streaming new output (Ctrl-C to stop)." }),
+    since: Flags.string({
+      description: "Only output since then: a duration (10m, 1h30m), an RFC 3339 time or Unix seconds.",
+    }),
+    tail: Flags.string({
+      char: "n",
+      description: 'Lines from the end of each container\'s output ("all" or a number).',
+      default: "all",
+    }),
+    timestamps: Flags.boolean({ char: "t", description: "Show the engine's timestamp on each line." }),
+  };
+
+  async run(): Promise<void> {
+    const { argv } = await this.parse(Logs);
+    const services = (argv as string[]).filter(Boolean);
+    if (this.flags.tail !== "all" && !/^\d+$/.test(this.flags.tail)) {
+      throw new GatestackError("E_USAGE", `--tail ${this.flags.tail}: expected "all" or a number of lines`, { exitCode: 2 });
+    }
+    const loaded = await loadStack(this.flags.dir);
+    const docker = connectDocker();
+    await ensureEngine(docker);
+    await withInterrupt((signal) =>
+      streamLogs(docker, loaded.config.name, {
+        services,
+        follow: this.flags.follow,
+        ...(this.flags.since ? { since: this.flags.since } : {}),
+        tail: this.flags.tail,
+        timestamps: this.flags.timestamps,
+        color: this.useColor,
+        out: process.stdout,
+        signal,
+      }),
+    );
+  }
+}

@@ -1,0 +1,139 @@
+import { Flags } from "@oclif/core";
+import { BaseCommand, formatErrorForHumans, toGatestackError } from "../cli/base-command.js";
+import { GatestackError, isGatestackError } from "../errors.js";
+import { chooseReporter, withInterrupt } from "../runtime/cli-support.js";
+import { PROFILE_CHOICES, type UpResult, up } from "../runtime/up.js";
+
+export default class Up extends BaseCommand<typeof Up> {
+  static override summary =
+    "Render, build and start the stack on the local Docker engine; wait until it is healthy.";
+
+  static override description =
+    `Creates the networks, volumes and containers compose.yaml describes (merged with compose.override.yaml),
+labelled like Docker Compose, so \`docker compose ps\` in the folder sees the same stack. Idempotent: unchanged
+services are left alone, changed ones are recreated, replicas are added or removed to match.
+Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), logging (ELK), ci (Jenkins), all.`;
+
+  static override examples = [
+    "<%= config.bin %> up --dir demo",
+    "<%= config.bin %> up --profile monitoring",
+    "<%= config.bin %> up --build --timeout 300",
+    "<%= config.bin %> up --json   # JSON event lines, then the result",
+  ];
+
+  static override flags = {
+    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    profile: Flags.string({
+      description: "Start an addon profile too (repeatable).",
+      options: [...PROFILE_CHOICES],
+      multiple: true,
+    }),
+    build: Flags.boolean({ description: "Rebuild the gateway and service images even when present." }),
+    "no-wait": Flags.boolean({
+      description: "Return once containers are started, without waiting for healthy.",
+    }),
+    timeout: Flags.integer({
+      description: "Seconds to wait for dependencies and health.",
+      default: 180,
+      min: 1,
+    }),
+    "remove-orphans": Flags.boolean({
+      description: "Remove containers of services no longer in compose.yaml.",
+    }),
+    "force-recreate": Flags.boolean({ description: "Recreate every container even when unchanged." }),
+  };
+
+  async run(): Promise<UpResult> {
+    const json = this.jsonEnabled();
+    const reporter = chooseReporter({
+      json,
+      jsonEvents: true,
+      color: this.useColor || process.stderr.isTTY === true,
+    });
+    let result: UpResult;
+    try {
+      result = await withInterrupt(
+        (signal) =>
+          up({
+            dir: this.flags.dir,
+            reporter,
+            profiles: this.flags.profile ?? [],
+            build: this.flags.build,
+            wait: !this.flags["no-wait"],
+            timeoutSeconds: this.flags.timeout,
+            removeOrphans: this.flags["remove-orphans"],
+            forceRecreate: this.flags["force-recreate"],
+            signal,
+          }),
+        () =>
+          reporter.warn(
+            "interrupted: finishing the current step, then stopping (Ctrl-C again to quit at once)",
+          ),
+      );
+    } catch (err) {
+      reporter.close();
+      if (isGatestackError(err) && err.code === "E_RENDER_STALE" && !json) {
+        const diff = err.data?.diff;
+        if (typeof diff === "string" && diff) process.stderr.write(`${diff.trimEnd()}\n`);
+      }
+      if (isGatestackError(err) && err.code === "E_INTERRUPTED") {
+        throw new GatestackError("E_INTERRUPTED", "stack up was interrupted", {
+          exitCode: 130,
+          hint: "containers started so far keep running and carry the stack's labels: `stack up` resumes, `stack down` removes them",
+        });
+      }
+      throw err;
+    } finally {
+      reporter.close();
+    }
+    this.printSummary(result);
+    return result;
+  }
+
+  private printSummary(r: UpResult): void {
+    const s = r.summary;
+    const changed = s.create + s.recreate + s.start + s.remove;
+    const seconds = (r.durationMs / 1000).toFixed(1);
+    this.say(
+      changed === 0
+        ? `✓ ${r.project} is up: nothing to change (${s.keep} container${s.keep === 1 ? "" : "s"} running) in ${seconds} s`
+        : `✓ ${r.project} is up in ${seconds} s: ${[
+            s.create && `${s.create} created`,
+            s.recreate && `${s.recreate} recreated`,
+            s.start && `${s.start} started`,
+            s.remove && `${s.remove} removed`,
+            s.keep && `${s.keep} unchanged`,
+          ]
+            .filter(Boolean)
+            .join(", ")}`,
+    );
+    this.say("");
+    const width = Math.max(...r.urls.map((u) => u.name.length));
+    for (const u of r.urls) this.say(`  ${u.name.padEnd(width)}  ${u.url}`);
+    this.say("");
+    this.say(
+      `  Credentials: ${r.credentials.file} (${r.credentials.variables.map((v) => v.name).join(", ")})`,
+    );
+    for (const p of r.profilesNotStarted)
+      this.say(`  Addons of profile ${p} are enabled in stack.yaml: add --profile ${p} to start them`);
+    this.say(
+      `  Status: stack ps --dir ${r.dir}   Logs: stack logs -f --dir ${r.dir}   Stop: stack down --dir ${r.dir}`,
+    );
+  }
+
+  /** Under --json the events are lines; keep the final result (or error) to one line too. */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify({ type: "result", ...(json as object) })}\n`);
+  }
+
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
+    if (!this.jsonEnabled()) return super.catch(err);
+    const gsErr = toGatestackError(err);
+    process.exitCode = gsErr.exitCode;
+    process.stdout.write(`${JSON.stringify({ type: "result", error: gsErr.toJSON() })}\n`);
+    if (process.stderr.isTTY) process.stderr.write(`${formatErrorForHumans(gsErr)}\n`);
+    return undefined;
+  }
+}

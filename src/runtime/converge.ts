@@ -1,0 +1,451 @@
+/**
+ * The executor of `stack up`: makes the engine match a Compose project. Networks and volumes first,
+ * then images, then each service once its dependencies meet their `depends_on` condition: removes
+ * (scale down), recreates (changed config, mounted config files or image), creates (missing
+ * replicas), starts (stopped ones), keeps the rest untouched. Finally waits for every container to
+ * be healthy (or running, without a healthcheck).
+ *
+ * Interrupted (signal aborted): stops issuing changes, removes the containers it created but did not
+ * start yet, and throws E_INTERRUPTED. Everything it creates carries the project labels from the
+ * first API call, so nothing is ever left unlabelled.
+ */
+import type Dockerode from "dockerode";
+import { GatestackError } from "../errors.js";
+import { type ActualContainer, listProjectContainers } from "./actual.js";
+import type { ComposeProject, ServiceConfig } from "./compose/project.js";
+import { type ContainerIdentity, containerSpec } from "./container-spec.js";
+import { dockerError } from "./engine.js";
+import { mountedConfigHash, serviceConfigHash } from "./hash.js";
+import { ensureImages } from "./images.js";
+import { type Action, type DesiredService, planService, summarize } from "./plan.js";
+import type { Reporter, Task } from "./progress.js";
+import { ensureNetworks, ensureVolumes } from "./resources.js";
+import { interrupted, type WaitGoal, waitForContainer } from "./wait.js";
+
+export interface ConvergeOptions {
+  reporter: Reporter;
+  signal?: AbortSignal;
+  /** Rebuild locally built images even when present. */
+  build?: boolean;
+  forceRecreate?: boolean;
+  /** Remove containers of services no longer defined in the compose files. */
+  removeOrphans?: boolean;
+  /** Wait for healthy/running after starting (default true). */
+  wait?: boolean;
+  /** Bound on waiting for dependencies and health, from the moment images are ready (default 180 s). */
+  timeoutMs?: number;
+  packageRoot?: string;
+}
+
+export interface ContainerOutcome {
+  service: string;
+  number: number;
+  name: string;
+  id: string;
+  action: Action["kind"];
+  reason?: string;
+  /** Final observed state when waited for (healthy, running, …). */
+  state?: string;
+}
+
+export interface ConvergeResult {
+  project: string;
+  containers: ContainerOutcome[];
+  removed: ContainerOutcome[];
+  summary: Record<Action["kind"], number>;
+  orphans: string[];
+}
+
+/** Services in dependency order (dependencies first), ties by name. */
+export function startOrder(project: ComposeProject): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const dep of Object.keys(project.services[name]?.dependsOn ?? {}).sort()) visit(dep);
+    out.push(name);
+  };
+  for (const name of Object.keys(project.services).sort()) visit(name);
+  return out;
+}
+
+export async function converge(
+  docker: Dockerode,
+  project: ComposeProject,
+  opts: ConvergeOptions,
+): Promise<ConvergeResult> {
+  const run = new Run(docker, project, opts);
+  try {
+    return await run.execute();
+  } finally {
+    await run.cleanupHalfCreated();
+  }
+}
+
+class Run {
+  private readonly halfCreated = new Map<string, string>();
+  private readonly internal = new AbortController();
+  private readonly started = new Map<string, Deferred<ContainerOutcome[]>>();
+  private readonly waits = new Map<string, Promise<void>>();
+  private readonly outcomes: ContainerOutcome[] = [];
+  private readonly removed: ContainerOutcome[] = [];
+  private readonly tasks = new Map<string, Task>();
+  private deadline = Number.POSITIVE_INFINITY;
+  private desired = new Map<string, DesiredService>();
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly project: ComposeProject,
+    private readonly opts: ConvergeOptions,
+  ) {
+    opts.signal?.addEventListener("abort", () => this.internal.abort(), { once: true });
+    if (opts.signal?.aborted) this.internal.abort();
+  }
+
+  private get signal(): AbortSignal {
+    return this.internal.signal;
+  }
+
+  private checkAbort(): void {
+    if (this.opts.signal?.aborted) throw interrupted();
+    if (this.signal.aborted) throw new StoppedBySibling();
+  }
+
+  async execute(): Promise<ConvergeResult> {
+    const { project, docker, opts } = this;
+    const reporter = opts.reporter;
+    this.checkAbort();
+    await ensureNetworks(docker, project, reporter, this.signal);
+    this.checkAbort();
+    await ensureVolumes(docker, project, reporter, this.signal);
+    this.checkAbort();
+    const imageIds = await ensureImages(docker, project, {
+      reporter,
+      signal: this.signal,
+      ...(opts.build !== undefined ? { build: opts.build } : {}),
+      ...(opts.packageRoot ? { packageRoot: opts.packageRoot } : {}),
+    });
+    this.checkAbort();
+    this.deadline = Date.now() + (opts.timeoutMs ?? 180_000);
+
+    const actual = await listProjectContainers(docker, project.name);
+    const orphans = actual.filter(
+      (c) => !project.services[c.service] && !project.disabledServices[c.service],
+    );
+    if (orphans.length > 0) {
+      if (opts.removeOrphans) {
+        for (const c of orphans) await this.removeContainer(c, "orphan", 10);
+      } else {
+        reporter.warn(
+          `found containers of services no longer defined (${orphans.map((c) => c.name).join(", ")}); \`stack up --remove-orphans\` removes them`,
+        );
+      }
+    }
+
+    const plans = new Map<string, Action[]>();
+    for (const svc of Object.values(project.services)) {
+      const d: DesiredService = {
+        name: svc.name,
+        replicas: svc.replicas,
+        configHash: serviceConfigHash(project, svc),
+        mountsHash: await mountedConfigHash(project, svc),
+      };
+      const id = imageIds.get(svc.image);
+      if (id) d.imageId = id;
+      this.desired.set(svc.name, d);
+      const forceRecreate = opts.forceRecreate === true;
+      plans.set(svc.name, planService(d, actual, { forceRecreate }));
+      this.started.set(svc.name, deferred());
+      for (const a of plans.get(svc.name) ?? []) {
+        if (a.kind !== "remove") {
+          const name =
+            a.kind === "create"
+              ? containerSpec(project, svc, a.number, this.identity(svc.name)).name
+              : a.container.name;
+          this.tasks.set(`${svc.name}:${a.number}`, reporter.task(`container:${name}`, `Container ${name}`));
+        }
+      }
+    }
+
+    const order = startOrder(project);
+    const results = await Promise.allSettled(
+      order.map((name) =>
+        this.runService(name, plans.get(name) ?? []).catch((err: unknown) => {
+          this.internal.abort();
+          throw err;
+        }),
+      ),
+    );
+    const failure = firstRealError(results);
+    if (failure) throw failure;
+
+    if (opts.wait !== false) {
+      const waits = await Promise.allSettled(order.map((name) => this.waitService(name)));
+      const waitFailure = firstRealError(waits);
+      if (waitFailure) {
+        this.internal.abort();
+        throw waitFailure;
+      }
+    } else {
+      for (const o of this.outcomes) this.tasks.get(`${o.service}:${o.number}`)?.done(describeAction(o));
+    }
+    const all = [...this.outcomes, ...this.removed];
+    return {
+      project: project.name,
+      containers: this.outcomes,
+      removed: this.removed,
+      summary: summarize(all.map((o) => ({ kind: o.action }) as Action)),
+      orphans: opts.removeOrphans ? [] : orphans.map((c) => c.name),
+    };
+  }
+
+  private identity(service: string): ContainerIdentity {
+    const d = this.desired.get(service) as DesiredService;
+    const id: ContainerIdentity = { configHash: d.configHash, mountsHash: d.mountsHash };
+    if (d.imageId) id.imageId = d.imageId;
+    return id;
+  }
+
+  private async awaitDependencies(svc: ServiceConfig): Promise<void> {
+    for (const [dep, cfg] of Object.entries(svc.dependsOn)) {
+      const goal: WaitGoal =
+        cfg.condition === "service_healthy"
+          ? "healthy"
+          : cfg.condition === "service_completed_successfully"
+            ? "completed"
+            : "running";
+      const containers = await (this.started.get(dep) as Deferred<ContainerOutcome[]>).promise;
+      this.checkAbort();
+      if (goal === "running") continue;
+      await Promise.all(
+        containers.map((c) =>
+          waitForContainer(this.docker, c.id, c.name, goal, { deadline: this.deadline, signal: this.signal }),
+        ),
+      );
+    }
+  }
+
+  private async runService(name: string, actions: Action[]): Promise<void> {
+    const svc = this.project.services[name] as ServiceConfig;
+    const started = this.started.get(name) as Deferred<ContainerOutcome[]>;
+    try {
+      await this.awaitDependencies(svc);
+      const grace = svc.stopGracePeriod ?? 10;
+      await Promise.all(
+        actions
+          .filter((a) => a.kind === "remove")
+          .map((a) => this.removeContainer(a.container, a.reason, grace)),
+      );
+      const mine: ContainerOutcome[] = [];
+      for (const a of actions) {
+        if (a.kind === "remove") continue;
+        this.checkAbort();
+        const task = this.tasks.get(`${name}:${a.number}`) as Task;
+        const outcome: ContainerOutcome = {
+          service: name,
+          number: a.number,
+          name: "",
+          id: "",
+          action: a.kind,
+        };
+        if (a.kind === "keep") {
+          outcome.name = a.container.name;
+          outcome.id = a.container.id;
+          task.running("unchanged");
+        } else if (a.kind === "start") {
+          outcome.name = a.container.name;
+          outcome.id = a.container.id;
+          task.running("starting");
+          await this.startExisting(a.container);
+        } else {
+          if (a.kind === "recreate") {
+            outcome.reason = a.reason;
+            task.running(`recreating (${a.reason})`);
+            await this.stopAndRemove(a.container, grace);
+          } else {
+            task.running("creating");
+          }
+          const created = await this.createAndStart(svc, a.number, task);
+          outcome.name = created.name;
+          outcome.id = created.id;
+        }
+        mine.push(outcome);
+        this.outcomes.push(outcome);
+      }
+      started.resolve(mine);
+    } catch (err) {
+      started.reject(err);
+      started.promise.catch(() => {});
+      for (const a of actions)
+        if (a.kind !== "remove") this.tasks.get(`${name}:${a.number}`)?.fail(errorLine(err));
+      throw err;
+    }
+  }
+
+  private async waitService(name: string): Promise<void> {
+    const existing = this.waits.get(name);
+    if (existing) return existing;
+    const p = (async () => {
+      for (const o of this.outcomes.filter((x) => x.service === name)) {
+        const task = this.tasks.get(`${name}:${o.number}`);
+        task?.progress(`${describeAction(o)}, waiting`);
+        try {
+          o.state = await waitForContainer(this.docker, o.id, o.name, "healthy", {
+            deadline: this.deadline,
+            signal: this.signal,
+            allowNoHealthcheck: true,
+            onState: (s) => task?.progress(`${describeAction(o)}, ${s}`),
+          });
+          task?.done(`${describeAction(o)}, ${o.state}`);
+        } catch (err) {
+          task?.fail(errorLine(err));
+          throw err;
+        }
+      }
+    })();
+    this.waits.set(name, p);
+    return p;
+  }
+
+  private async startExisting(c: ActualContainer): Promise<void> {
+    try {
+      await this.docker.getContainer(c.id).start();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 304) return;
+      throw dockerError(`starting ${c.name}`, err);
+    }
+  }
+
+  private async createAndStart(
+    svc: ServiceConfig,
+    number: number,
+    task: Task,
+  ): Promise<{ id: string; name: string }> {
+    const spec = containerSpec(this.project, svc, number, this.identity(svc.name));
+    this.checkAbort();
+    let container: Dockerode.Container;
+    try {
+      container = await this.docker.createContainer(spec.options);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 409) {
+        throw new GatestackError(
+          "E_DOCKER",
+          `a container named ${spec.name} already exists and is not part of this stack`,
+          {
+            hint: `remove it (docker rm -f ${spec.name}) or rename the stack (stack.yaml name)`,
+            cause: err,
+          },
+        );
+      }
+      throw dockerError(`creating ${spec.name}`, err);
+    }
+    this.halfCreated.set(container.id, spec.name);
+    try {
+      for (const extra of spec.extraNetworks) {
+        await this.docker
+          .getNetwork(extra.network)
+          .connect({ Container: container.id, EndpointConfig: extra.endpoint });
+      }
+      this.checkAbort();
+      task.running("starting");
+      await container.start();
+    } catch (err) {
+      if (err instanceof GatestackError || err instanceof StoppedBySibling) throw err;
+      throw dockerError(`starting ${spec.name}`, err);
+    }
+    this.halfCreated.delete(container.id);
+    return { id: container.id, name: spec.name };
+  }
+
+  private async stopAndRemove(c: ActualContainer, graceSeconds: number): Promise<void> {
+    const ref = this.docker.getContainer(c.id);
+    try {
+      if (c.state === "running" || c.state === "restarting" || c.state === "paused")
+        await ref.stop({ t: graceSeconds });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 304 && code !== 404) throw dockerError(`stopping ${c.name}`, err);
+    }
+    try {
+      await ref.remove({ force: true });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw dockerError(`removing ${c.name}`, err);
+    }
+  }
+
+  private async removeContainer(c: ActualContainer, reason: string, grace: number): Promise<void> {
+    this.checkAbort();
+    const task = this.opts.reporter.task(`container:${c.name}`, `Container ${c.name}`);
+    task.running(`removing (${reason})`);
+    await this.stopAndRemove(c, grace);
+    task.done(`removed (${reason})`);
+    this.removed.push({
+      service: c.service,
+      number: c.number,
+      name: c.name,
+      id: c.id,
+      action: "remove",
+      reason,
+    });
+  }
+
+  /** Containers this run created but did not start: removed, so an interrupted run leaves no half-made ones. */
+  async cleanupHalfCreated(): Promise<void> {
+    for (const [id] of this.halfCreated) {
+      try {
+        await this.docker.getContainer(id).remove({ force: true });
+      } catch {
+        // Best effort: it carries the project labels, so `stack down` finds it anyway.
+      }
+    }
+    this.halfCreated.clear();
+  }
+}
+
+/** Thrown in sibling tasks after another one failed, so the first real error is reported. */
+class StoppedBySibling extends Error {}
+
+function firstRealError(results: PromiseSettledResult<unknown>[]): unknown {
+  const errors = results
+    .filter((r): r is PromiseRejectedResult => r.status === "rejected")
+    .map((r) => r.reason as unknown);
+  const interruptedErr = errors.find((e) => e instanceof GatestackError && e.code === "E_INTERRUPTED");
+  return interruptedErr ?? errors.find((e) => !(e instanceof StoppedBySibling)) ?? errors[0];
+}
+
+function describeAction(o: ContainerOutcome): string {
+  switch (o.action) {
+    case "keep":
+      return "unchanged";
+    case "start":
+      return "started";
+    case "create":
+      return "created";
+    case "recreate":
+      return `recreated (${o.reason})`;
+    default:
+      return o.action;
+  }
+}
+
+function errorLine(err: unknown): string {
+  if (err instanceof StoppedBySibling) return "stopped";
+  return err instanceof Error ? err.message : String(err);
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

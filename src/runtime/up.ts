@@ -1,0 +1,152 @@
+/**
+ * `stack up` as a function: render (refusing hand-edited generated files), connect, read the
+ * Compose model, preflight, converge, and describe the result (URLs, credentials location).
+ */
+
+import type Dockerode from "dockerode";
+import { GatestackError } from "../errors.js";
+import type { ADDON_PROFILES } from "../render/compose.js";
+import { renderStack } from "../render/index.js";
+import { type LoadedStack, loadStack } from "../stack/load.js";
+import { listProjectContainers } from "./actual.js";
+import { type ComposeProject, loadComposeProject } from "./compose/project.js";
+import { type ContainerOutcome, converge } from "./converge.js";
+import { connectDocker, ensureEngine } from "./engine.js";
+import type { Action } from "./plan.js";
+import { checkMemory, findPortConflicts, memoryError, portConflictError } from "./preflight.js";
+import type { Reporter } from "./progress.js";
+import { type CredentialsInfo, credentialsInfo, type StackUrl, stackUrls } from "./urls.js";
+import { interrupted } from "./wait.js";
+
+export const PROFILE_CHOICES = ["monitoring", "logging", "ci", "all"] as const;
+
+export interface UpOptions {
+  dir: string;
+  reporter: Reporter;
+  profiles?: string[];
+  build?: boolean;
+  wait?: boolean;
+  timeoutSeconds?: number;
+  removeOrphans?: boolean;
+  forceRecreate?: boolean;
+  signal?: AbortSignal;
+  docker?: Dockerode;
+}
+
+export interface UpResult {
+  project: string;
+  dir: string;
+  profiles: string[];
+  rendered: string[];
+  summary: Record<Action["kind"], number>;
+  containers: ContainerOutcome[];
+  removed: ContainerOutcome[];
+  urls: StackUrl[];
+  credentials: CredentialsInfo;
+  /** Addon profiles enabled in stack.yaml but not started by this run. */
+  profilesNotStarted: string[];
+  warnings: string[];
+  durationMs: number;
+}
+
+/** Profiles whose addons stack.yaml enables but that were not asked for. */
+function idleProfiles(loaded: LoadedStack, active: string[]): string[] {
+  if (active.includes("all")) return [];
+  const a = loaded.config.addons;
+  const enabled: Record<keyof typeof ADDON_PROFILES, boolean> = {
+    monitoring: a.prometheus.enabled || a.grafana.enabled,
+    logging: a.elk.enabled,
+    ci: a.jenkins.enabled,
+  };
+  return (Object.keys(enabled) as Array<keyof typeof ADDON_PROFILES>).filter(
+    (p) => enabled[p] && !active.includes(p),
+  );
+}
+
+export async function up(opts: UpOptions): Promise<UpResult> {
+  const started = Date.now();
+  const { reporter } = opts;
+  const check = () => {
+    if (opts.signal?.aborted) throw interrupted();
+  };
+  const loaded = await loadStack(opts.dir);
+
+  const renderTask = reporter.task("render", "Render generated files");
+  renderTask.running();
+  let rendered: string[];
+  try {
+    const report = await renderStack(loaded, { refuseHandEdits: true });
+    rendered = report.files.filter((f) => f.status !== "unchanged").map((f) => f.path);
+    renderTask.done(rendered.length ? `${rendered.length} file(s) updated` : "up to date");
+  } catch (err) {
+    renderTask.fail(err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+  check();
+
+  const docker = opts.docker ?? connectDocker();
+  const engineTask = reporter.task("engine", "Docker engine");
+  engineTask.running();
+  try {
+    await ensureEngine(docker);
+    const version = await docker.version();
+    engineTask.done(`${version.Version} (API ${version.ApiVersion})`);
+  } catch (err) {
+    engineTask.fail();
+    throw err;
+  }
+
+  const profiles = opts.profiles ?? [];
+  const project: ComposeProject = await loadComposeProject({
+    dir: loaded.dir,
+    projectName: loaded.config.name,
+    dotenv: loaded.env,
+    profiles,
+  });
+  for (const w of project.warnings) reporter.warn(w);
+
+  const preflight = reporter.task("preflight", "Preflight: ports, memory");
+  preflight.running();
+  try {
+    const conflicts = await findPortConflicts(docker, project);
+    if (conflicts.length) throw portConflictError(conflicts);
+    const running = new Set(
+      (await listProjectContainers(docker, project.name))
+        .filter((c) => c.state === "running")
+        .map((c) => c.service),
+    );
+    const mem = await checkMemory(docker, project, running);
+    if (mem.requiredMb > 0 && mem.availableMb > 0 && mem.requiredMb > mem.availableMb) throw memoryError(mem);
+    preflight.done(
+      mem.requiredMb > 0 ? `~${mem.requiredMb} MB needed, ${mem.availableMb} MB available` : "ok",
+    );
+  } catch (err) {
+    preflight.fail(err instanceof GatestackError ? err.code : undefined);
+    throw err;
+  }
+  check();
+
+  const result = await converge(docker, project, {
+    reporter,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    build: opts.build === true,
+    forceRecreate: opts.forceRecreate === true,
+    removeOrphans: opts.removeOrphans === true,
+    wait: opts.wait !== false,
+    timeoutMs: (opts.timeoutSeconds ?? 180) * 1000,
+  });
+  return {
+    project: project.name,
+    dir: loaded.dir,
+    profiles: project.activeProfiles,
+    rendered,
+    summary: result.summary,
+    containers: result.containers,
+    removed: result.removed,
+    urls: stackUrls(loaded.config, project),
+    credentials: credentialsInfo(loaded.config, loaded.dir),
+    profilesNotStarted: idleProfiles(loaded, profiles),
+    warnings: project.warnings,
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Waiting for containers to reach a state (running, healthy, exited 0), failing early and clearly
+ * when they cannot: exited, unhealthy, crash-looping, deadline passed, interrupted.
+ */
+import type Dockerode from "dockerode";
+import { GatestackError } from "../errors.js";
+import { dockerError } from "./engine.js";
+
+export type WaitGoal = "running" | "healthy" | "completed";
+
+export interface WaitOptions {
+  /** Epoch ms after which waiting fails with E_TIMEOUT. */
+  deadline: number;
+  signal?: AbortSignal;
+  /** Called when the observed state changes (e.g. "health: starting"). */
+  onState?: (state: string) => void;
+  pollMs?: number;
+  /** For "healthy": a container without a healthcheck counts as ready once running. */
+  allowNoHealthcheck?: boolean;
+}
+
+export function interrupted(): GatestackError {
+  return new GatestackError("E_INTERRUPTED", "interrupted", { exitCode: 130 });
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/** Last lines of a container's output, for failure messages. */
+export async function logTail(docker: Dockerode, id: string, lines = 15): Promise<string[]> {
+  try {
+    const buf = (await docker
+      .getContainer(id)
+      .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as Buffer;
+    return demuxToText(buf)
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .slice(-lines);
+  } catch {
+    return [];
+  }
+}
+
+/** Engine log payloads carry 8-byte frame headers unless the container has a TTY. */
+export function demuxToText(buf: Buffer): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (
+    i + 8 <= buf.length &&
+    (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) &&
+    buf[i + 1] === 0 &&
+    buf[i + 2] === 0 &&
+    buf[i + 3] === 0
+  ) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size).toString("utf8"));
+    i += 8 + size;
+  }
+  if (i === 0) return buf.toString("utf8");
+  return parts.join("");
+}
+
+/** Waits until the container reaches `goal`; throws E_TIMEOUT, E_DOCKER (with its log tail) or E_INTERRUPTED. */
+export async function waitForContainer(
+  docker: Dockerode,
+  id: string,
+  name: string,
+  goal: WaitGoal,
+  opts: WaitOptions,
+): Promise<string> {
+  const pollMs = opts.pollMs ?? 250;
+  let last = "";
+  let firstRestartCount: number | undefined;
+  for (;;) {
+    if (opts.signal?.aborted) throw interrupted();
+    let info: Dockerode.ContainerInspectInfo;
+    try {
+      info = await docker.getContainer(id).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        throw new GatestackError(
+          "E_DOCKER",
+          `${name} disappeared while waiting for it (removed by someone else?)`,
+        );
+      }
+      throw dockerError(`inspecting ${name}`, err);
+    }
+    const st = info.State;
+    const health = st.Health?.Status;
+    const described = health
+      ? `${st.Status} (${health === "starting" ? "health: starting" : health})`
+      : st.Status;
+    if (described !== last) {
+      last = described;
+      opts.onState?.(described);
+    }
+    firstRestartCount ??= info.RestartCount;
+    const fail = async (why: string, extra: string[] = []) => {
+      const tail = await logTail(docker, id);
+      const lines = [...extra, ...tail];
+      return new GatestackError("E_DOCKER", `${name} ${why}`, {
+        hint: `see \`stack logs\` for the whole output${lines.length ? `; last lines:\n    ${lines.join("\n    ")}` : ""}`,
+        data: { container: name, state: st.Status, exitCode: st.ExitCode, health, log: lines },
+      });
+    };
+    if (goal === "completed") {
+      if (st.Status === "exited" || st.Status === "dead") {
+        if (st.ExitCode === 0) return "completed";
+        throw await fail(`exited with code ${st.ExitCode}`);
+      }
+    } else {
+      if (st.Status === "exited" || st.Status === "dead") {
+        throw await fail(
+          st.OOMKilled ? "was killed: out of memory (OOM)" : `exited with code ${st.ExitCode}`,
+        );
+      }
+      if (info.RestartCount - firstRestartCount >= 3)
+        throw await fail(`keeps restarting (${info.RestartCount} restarts)`);
+      if (st.Status === "running") {
+        if (goal === "running") return "running";
+        if (health === "healthy") return "healthy";
+        if (health === "unhealthy") {
+          const probe = st.Health?.Log?.at(-1)?.Output?.trim();
+          throw await fail(
+            "is unhealthy",
+            probe ? [`healthcheck: ${probe.split("\n").slice(-3).join(" / ")}`] : [],
+          );
+        }
+        if (!health) {
+          if (opts.allowNoHealthcheck) return "running";
+          throw new GatestackError(
+            "E_DOCKER",
+            `${name} has no healthcheck, but a dependency asks for service_healthy`,
+            {
+              hint: "add a healthcheck to the service or use condition: service_started",
+            },
+          );
+        }
+      }
+    }
+    if (Date.now() > opts.deadline) {
+      throw new GatestackError("E_TIMEOUT", `${name} is not ${goal} yet (${described}) after the timeout`, {
+        hint: "raise --timeout, or look at `stack logs` and `stack ps` to see why it is slow",
+        data: { container: name, state: described },
+      });
+    }
+    await sleep(pollMs, opts.signal);
+  }
+}
