@@ -3,7 +3,14 @@ import type { StackConfig } from "../stack/schema.js";
 import { GENERATED_NOTICE } from "./header.js";
 import { toYaml } from "./serialize.js";
 import { renderTemplate } from "./templates.js";
-import { enabledAddons, PORTS, replicaContainerName, serviceSource, siteUrl } from "./topology.js";
+import {
+  enabledAddons,
+  envInterpolation,
+  PORTS,
+  replicaContainerName,
+  serviceSource,
+  siteUrl,
+} from "./topology.js";
 import type { Artifact } from "./types.js";
 
 export const JENKINS_CASC_PATH = "config/jenkins/casc.yaml";
@@ -59,7 +66,9 @@ export function renderJenkins(stack: StackConfig): Artifact[] {
       securityRealm: {
         local: {
           allowsSignup: false,
-          users: [{ id: "admin", name: "Administrator", password: "${JENKINS_ADMIN_PASSWORD}" }],
+          users: [
+            { id: "admin", name: "Administrator", password: envInterpolation("JENKINS_ADMIN_PASSWORD") },
+          ],
         },
       },
       authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },

@@ -1,0 +1,161 @@
+import { readFileSync } from "node:fs";
+import AjvDraft04Module from "ajv-draft-04";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseDeclarativeConfig } from "../../src/gateway/config/load.js";
+import { loadPluginRegistry, type PluginRegistry } from "../../src/gateway/plugins/registry.js";
+import { GATEWAY_CONFIG_FILE, type KongDeclarative } from "../../src/render/gateway.js";
+import { ALL_ADDONS, microservicesStack, monolithStack, stackMatrix } from "./fixtures.js";
+import { artifact, artifactsOf } from "./support.js";
+
+const schemaPath = new URL("../../../shared/conformance/kong-declarative.schema.json", import.meta.url);
+/** ajv-draft-04 is CommonJS: its class is the `default` property under NodeNext typing. */
+const AjvDraft04 = AjvDraft04Module.default;
+const validateKong = new AjvDraft04({ strict: false, allErrors: true }).compile(
+  JSON.parse(readFileSync(schemaPath, "utf8")),
+);
+
+type Stack = ReturnType<typeof monolithStack>;
+const gatewayText = (stack: Stack) => artifact(artifactsOf(stack), GATEWAY_CONFIG_FILE).content;
+const gatewayDoc = (stack: Stack) => parse(gatewayText(stack)) as KongDeclarative;
+
+/** A value for every {vault://env/NAME} reference, as the gateway container gets from .env. */
+function envFor(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/\{vault:\/\/env\/([A-Z0-9_]+)\}/g))
+    env[m[1]!] = `value-of-${m[1]!.toLowerCase()}`;
+  return env;
+}
+
+let registry: PluginRegistry;
+beforeAll(async () => {
+  registry = await loadPluginRegistry();
+});
+
+describe("gateway.yaml", () => {
+  for (const { label, stack } of stackMatrix()) {
+    it(`validates against Kong's declarative schema and loads in the gateway: ${label}`, () => {
+      const text = gatewayText(stack);
+      const doc = parse(text) as KongDeclarative;
+      validateKong(doc);
+      expect(validateKong.errors ?? [], label).toEqual([]);
+      expect(doc._format_version).toBe("3.0");
+
+      const result = parseDeclarativeConfig(text, {
+        env: envFor(text),
+        plugins: (name) => registry.get(name),
+      });
+      if (!result.ok) throw new Error(`${label}: ${JSON.stringify(result.error, null, 2)}`);
+      const names = (xs: Array<{ name: string | null }>) => xs.map((x) => x.name);
+      expect(names(result.config.upstreams)).toEqual(stack.services.map((s) => `${s.name}.upstream`));
+      expect(result.config.routes.map((r) => r.name).sort()).toEqual(
+        stack.services.flatMap((s) => s.routes.map((r) => r.name)).sort(),
+      );
+      // Vault references resolved from the environment, never written in the file.
+      for (const cred of result.config.keyauth_credentials) expect(cred.key).toMatch(/^value-of-/);
+    });
+  }
+
+  it("declares a service and an upstream per app, targets = the compose service, health checks on health_path", () => {
+    const doc = gatewayDoc(microservicesStack());
+    expect(doc.upstreams.map((u) => [u.name, u.targets])).toEqual([
+      ["users.upstream", [{ target: "users:8000", weight: 100 }]],
+      ["orders.upstream", [{ target: "orders:8000", weight: 100 }]],
+      ["catalog.upstream", [{ target: "catalog:8080", weight: 100 }]],
+    ]);
+    const catalog = doc.upstreams[2]!.healthchecks as {
+      active: { http_path: string };
+      passive: { type: string };
+    };
+    expect(catalog.active.http_path).toBe("/healthz");
+    expect(catalog.passive.type).toBe("http");
+    const users = doc.services.find((s) => s.name === "users")!;
+    expect(users).toMatchObject({ host: "users.upstream", port: 8000, protocol: "http" });
+    expect(users.plugins).toEqual([{ name: "rate-limiting", config: { minute: 120, policy: "local" } }]);
+  });
+
+  it("copies routes field by field", () => {
+    const doc = gatewayDoc(microservicesStack());
+    const catalog = doc.services.find((s) => s.name === "catalog")!;
+    expect(catalog.routes).toEqual([
+      {
+        name: "catalog",
+        paths: ["/api/catalog"],
+        hosts: ["shop.example.com"],
+        headers: { "x-version": ["1"] },
+        strip_path: true,
+        preserve_host: false,
+      },
+    ]);
+    const orders = doc.services.find((s) => s.name === "orders")!;
+    expect(orders.routes).toEqual([
+      {
+        name: "orders",
+        paths: ["/api/orders"],
+        methods: ["GET", "POST"],
+        strip_path: true,
+        preserve_host: false,
+      },
+    ]);
+  });
+
+  it("gives a route with upstream_path its own service on the same upstream, with the app's plugins", () => {
+    const doc = gatewayDoc(microservicesStack());
+    const v2 = doc.services.find((s) => s.name === "orders-orders-v2")!;
+    expect(v2).toMatchObject({ host: "orders.upstream", path: "/v2", plugins: [{ name: "jwt" }] });
+    expect(v2.routes.map((r) => r.name)).toEqual(["orders-v2"]);
+  });
+
+  it("writes consumers with credentials as vault references and plugins at every scope", () => {
+    const doc = gatewayDoc(microservicesStack());
+    expect(doc.consumers).toEqual([
+      {
+        username: "mobile-app",
+        custom_id: "m-1",
+        keyauth_credentials: [{ key: "{vault://env/MOBILE_API_KEY}" }],
+        jwt_secrets: [
+          { key: "mobile-issuer", algorithm: "HS256", secret: "{vault://env/MOBILE_JWT_SECRET}" },
+        ],
+        basicauth_credentials: [{ username: "mobile", password: "{vault://env/MOBILE_PASSWORD}" }],
+        acls: [{ group: "apps" }],
+        plugins: [{ name: "rate-limiting", config: { minute: 600, policy: "local" } }],
+      },
+    ]);
+    expect(doc.plugins).toEqual([
+      { name: "correlation-id", config: { header_name: "X-Request-ID", generator: "uuid" } },
+    ]);
+    const mono = gatewayDoc(monolithStack());
+    const admin = mono.services[0]!.routes.find((r) => r.name === "admin")!;
+    expect(admin.plugins!.map((p) => p.name)).toEqual(["key-auth", "acl"]);
+  });
+
+  it("adds the prometheus plugin with the monitoring addon and http-log to Logstash with ELK", () => {
+    expect(gatewayDoc(monolithStack()).plugins).toBeUndefined();
+    const all = gatewayDoc(monolithStack({}, ALL_ADDONS)).plugins!;
+    expect(all.map((p) => p.name)).toEqual(["prometheus", "http-log"]);
+    expect(all[0]!.config).toMatchObject({
+      status_code_metrics: true,
+      latency_metrics: true,
+      upstream_health_metrics: true,
+    });
+    expect(all[1]!.config).toMatchObject({ http_endpoint: "http://logstash:8080" });
+    // A stack's own global http-log wins: no duplicate plugin on the global scope.
+    const own = monolithStack(
+      { gateway: { plugins: [{ name: "http-log", config: { http_endpoint: "http://collector:9000" } }] } },
+      ALL_ADDONS,
+    );
+    expect(gatewayDoc(own).plugins!.filter((p) => p.name === "http-log")).toHaveLength(1);
+  });
+
+  it("refuses an HMAC JWT credential without secret_env", () => {
+    const stack = microservicesStack();
+    stack.consumers[0]!.credentials.jwt = [{ key: "k", algorithm: "HS256" }];
+    expect(() => artifactsOf(stack)).toThrow(/secret_env/);
+  });
+
+  it("writes no secret values", () => {
+    const text = gatewayText(microservicesStack({}, ALL_ADDONS));
+    expect(text).not.toMatch(/value-of-/);
+    expect(text.match(/\{vault:\/\/env\//g)).toHaveLength(3);
+  });
+});
