@@ -42,7 +42,9 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const { argv } = await this.parse(Logs);
     const services = (argv as string[]).filter(Boolean);
     if (this.flags.tail !== "all" && !/^\d+$/.test(this.flags.tail)) {
-      throw new GatestackError("E_USAGE", `--tail ${this.flags.tail}: expected "all" or a number of lines`, { exitCode: 2 });
+      throw new GatestackError("E_USAGE", `--tail ${this.flags.tail}: expected "all" or a number of lines`, {
+        exitCode: 2,
+      });
     }
     const loaded = await loadStack(this.flags.dir);
     const docker = connectDocker();
