@@ -53,8 +53,9 @@ export const jwtSchema = z
     }
   })
   .describe(
-    "JWT authentication: verifies HS256/384/512, RS256/384/512 and ES256/384 tokens against the consumers' " +
-      "`jwt_secrets` and identifies the consumer.",
+    "JWT authentication: verifies HS256/384/512, RS256/384/512, ES256/384/512, PS256/384/512 and EdDSA tokens " +
+      "against the consumers' `jwt_secrets` (the token's `alg` must equal the credential's `algorithm`; `none` " +
+      "is refused) and identifies the consumer.",
   );
 
 export type JwtConfig = z.infer<typeof jwtSchema>;

@@ -3,18 +3,11 @@
  * them strictly (base64url or base64, padded or not), and report Kong's "Bad token; …"
  * reasons. Signature verification itself is done with `jose` (handler.ts).
  */
+import { JWT_ALGORITHMS } from "../../config/schema/entities.js";
 
-export const SUPPORTED_ALGORITHMS = [
-  "HS256",
-  "HS384",
-  "HS512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "ES256",
-  "ES384",
-] as const;
-export type JwtAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+/** Every algorithm a jwt_secrets credential may declare (the config loader's list); jose verifies each. */
+export const SUPPORTED_ALGORITHMS: readonly string[] = JWT_ALGORITHMS;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export interface DecodedToken {
   header: Record<string, unknown> & { alg: JwtAlgorithm };
@@ -51,7 +44,7 @@ export function decodeToken(token: string): { token: DecodedToken } | { error: s
   const claims = decodeJsonObject(token.slice(first + 1, second));
   if (!header || !claims) return { error: "invalid JSON" };
   const alg = header.alg;
-  if (typeof alg !== "string" || !(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
+  if (typeof alg !== "string" || !SUPPORTED_ALGORITHMS.includes(alg)) {
     return { error: "invalid alg" };
   }
   if (!decodeBase64(token.slice(second + 1))) return { error: "invalid signature" };

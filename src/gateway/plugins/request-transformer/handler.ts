@@ -126,12 +126,7 @@ function transformMultipart(
 }
 
 const hasBodyOps = (c: RequestTransformerConfig) =>
-  c.remove.body.length +
-    c.rename.body.length +
-    c.replace.body.length +
-    c.add.body.length +
-    c.append.body.length >
-  0;
+  [c.remove, c.rename, c.replace, c.add, c.append].some((section) => section.body.length > 0);
 
 async function transformBody(ctx: RequestContext, conf: RequestTransformerConfig, render: Render) {
   if (!hasBodyOps(conf)) return;

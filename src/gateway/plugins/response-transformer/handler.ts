@@ -79,12 +79,7 @@ function transformJson(conf: ResponseTransformerConfig, json: Record<string, unk
 }
 
 const hasJsonOps = (c: ResponseTransformerConfig) =>
-  c.remove.json.length +
-    c.rename.json.length +
-    c.replace.json.length +
-    c.add.json.length +
-    c.append.json.length >
-  0;
+  [c.remove, c.rename, c.replace, c.add, c.append].some((section) => section.json.length > 0);
 
 export function createResponseTransformerHandler(
   entry: PluginEntry<ResponseTransformerConfig>,
