@@ -2,8 +2,12 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { hostname } from "node:os";
 import { Registry } from "prom-client";
 import { GatestackError } from "../errors.js";
+import { GATESTACK_VERSION } from "../stack/images.js";
+import { createAdminHandler } from "./admin/handler.js";
+import type { AdminState } from "./admin/types.js";
 import { AdminRouteTable } from "./admin-routes.js";
 import { BalancerSet, type Resolver, systemResolver } from "./balancer/index.js";
 import { parseDeclarativeConfig } from "./config/load.js";
@@ -291,7 +295,7 @@ class GatewayInstance implements ProxyState {
     }
     const admin = this.adminListen();
     if (admin !== null) {
-      const server = createServer(await this.adminHandler());
+      const server = createServer(this.adminHandler());
       this.adminUrl = await this.listen(server, admin, "admin");
     }
     const status = this.opts.statusListen === undefined ? DEFAULT_STATUS : this.opts.statusListen;
@@ -482,9 +486,30 @@ class GatewayInstance implements ProxyState {
     return this.opts.adminListen === undefined ? DEFAULT_ADMIN : this.opts.adminListen;
   }
 
-  private async adminHandler(): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
-    const { createAdminShim } = await import("./admin-shim.js");
-    return createAdminShim(this.runtime, this.opts.adminToken);
+  private adminHandler(): (req: IncomingMessage, res: ServerResponse) => void {
+    const registry = this.registry!;
+    const runtime = this.runtime;
+    const state: AdminState = {
+      node: { node_id: runtime.nodeId, version: GATESTACK_VERSION, hostname: hostname() },
+      config: () => runtime.current?.config ?? null,
+      document: () => runtime.currentDoc,
+      apply: async (doc) => {
+        try {
+          await this.apply(doc);
+          return { ok: true };
+        } catch (err) {
+          if (err instanceof ConfigInvalidError) return { ok: false, error: err.error };
+          throw err;
+        }
+      },
+      upstreamHealth: (nameOrId) => runtime.current?.balancers.health(nameOrId) ?? null,
+      metrics: runtime.metrics,
+      pluginRoutes: () => runtime.current?.adminRoutes ?? null,
+      serverStats: () => runtime.serverStats(),
+      availablePlugins: () =>
+        registry.definitions().map((d) => ({ name: d.name, version: d.version, priority: d.priority })),
+    };
+    return createAdminHandler(state, { token: this.opts.adminToken });
   }
 
   private listen(server: Server, addr: ListenAddress, name: string): Promise<string> {

@@ -32,7 +32,6 @@ export function statusBody(source: StatusSource): Record<string, unknown> {
         { pid: process.pid, http_allocated_gc: `${(mem.heapUsed / 1048576).toFixed(2)} MiB` },
       ],
       lua_shared_dicts: {},
-      rss: mem.rss,
     },
     configuration_hash: source.configHash() ?? EMPTY_CONFIG_HASH,
   };
