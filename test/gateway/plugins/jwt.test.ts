@@ -16,6 +16,8 @@ const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const RSA_PEM = rsa.publicKey.export({ type: "spki", format: "pem" }).toString();
 const EC_PEM = ec.publicKey.export({ type: "spki", format: "pem" }).toString();
+const ec384 = generateKeyPairSync("ec", { namedCurve: "P-384" });
+const EC384_PEM = ec384.publicKey.export({ type: "spki", format: "pem" }).toString();
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -92,6 +94,14 @@ beforeAll(async () => {
           {
             username: "es-user",
             jwt_secrets: [{ key: "es-key", algorithm: "ES256", rsa_public_key: EC_PEM }],
+          },
+          {
+            username: "more-algs",
+            jwt_secrets: [
+              { key: "es384-key", algorithm: "ES384", rsa_public_key: EC384_PEM },
+              { key: "ps256-key", algorithm: "PS256", rsa_public_key: RSA_PEM },
+              { key: "hs384-key", algorithm: "HS384", secret: HS_SECRET },
+            ],
           },
           { username: "guest" },
         ],
@@ -219,6 +229,23 @@ describe("jwt: bad tokens and credentials", () => {
     const wrong = await sign({ iss: "rs-key" }, "RS256", other.privateKey);
     expect((await send(gw.proxyUrl, "/plain", { headers: bearer(wrong) })).json().message).toBe(
       "Invalid signature",
+    );
+  });
+
+  it("verifies ES384, PS256 and HS384 tokens", async () => {
+    const tokens = [
+      await sign({ iss: "es384-key" }, "ES384", ec384.privateKey),
+      await sign({ iss: "ps256-key" }, "PS256", rsa.privateKey),
+      await hs({ iss: "hs384-key" }, "HS384"),
+    ];
+    for (const token of tokens) {
+      const r = await send(gw.proxyUrl, "/plain", { headers: bearer(token) });
+      expect(r.status).toBe(200);
+      expect(r.upstream().headers["x-consumer-username"]).toBe("more-algs");
+    }
+    const rsAsPs = await sign({ iss: "ps256-key" }, "RS256", rsa.privateKey);
+    expect((await send(gw.proxyUrl, "/plain", { headers: bearer(rsAsPs) })).json().message).toBe(
+      "Invalid algorithm",
     );
   });
 
