@@ -87,6 +87,11 @@ beforeAll(async () => {
           plugins: [{ name: "key-auth" }],
         },
         {
+          name: "by-consumer-route",
+          paths: ["/by-consumer-route"],
+          plugins: [{ name: "key-auth" }],
+        },
+        {
           name: "disabled",
           paths: ["/disabled"],
           plugins: [
@@ -103,7 +108,15 @@ beforeAll(async () => {
           },
           { username: "free", keyauth_credentials: [{ key: "free-key" }] },
         ],
-        plugins: [{ name: "request-transformer", config: { add: { headers: ["x-scope:global"] } } }],
+        plugins: [
+          { name: "request-transformer", config: { add: { headers: ["x-scope:global"] } } },
+          {
+            name: "request-transformer",
+            consumer: "gold",
+            route: "by-consumer-route",
+            config: { add: { headers: ["x-plan:gold-on-this-route"] } },
+          },
+        ],
       },
     ),
   );
@@ -263,6 +276,14 @@ describe("request-transformer: scopes", () => {
         "x-scope"
       ],
     ).toBe("global");
+  });
+
+  it("a consumer+route entry wins over the consumer-only entry", async () => {
+    const here = await send(gw.proxyUrl, "/by-consumer-route", { headers: { apikey: "gold-key" } });
+    expect(here.upstream().headers["x-plan"]).toBe("gold-on-this-route");
+    const free = await send(gw.proxyUrl, "/by-consumer-route", { headers: { apikey: "free-key" } });
+    expect(free.upstream().headers["x-plan"]).toBeUndefined();
+    expect(free.upstream().headers["x-scope"]).toBe("global");
   });
 
   it("a disabled route entry is ignored (Kong loads enabled entries only), so the global one applies", async () => {
