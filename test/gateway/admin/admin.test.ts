@@ -297,7 +297,7 @@ describe("Admin API (no token)", () => {
     const doc = parseYaml(text) as typeof DOC;
     expect(doc._format_version).toBe("3.0");
     expect(doc.consumers[0]!.keyauth_credentials[0]!.key).toBe("[REDACTED]");
-    expect(doc.services[0]!.routes[0]!.paths).toEqual(["/orders"]);
+    expect(doc.services[0]!.routes?.[0]?.paths).toEqual(["/orders"]);
   });
 
   it("GET /metrics renders the registry", async () => {
