@@ -279,7 +279,7 @@ export function explainChainFailure(
       hint: "see the gateway layer and `stack logs gateway`",
     };
   return {
-    reason: `${service.name} answered ${said} through the chain`,
+    reason: `${appFailures.length > 0 ? "app fault: " : ""}${service.name} answered ${said} through the chain${appFailures.length > 0 ? " and fails directly too" : ""}`,
     hint: `see \`stack logs ${service.name}\``,
   };
 }
