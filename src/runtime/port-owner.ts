@@ -26,7 +26,7 @@ function hexToIpv6(hex: string): string {
   const words: string[] = [];
   for (let i = 0; i < 32; i += 8) {
     const w = hex.slice(i, i + 8);
-    words.push((w.match(/../g) ?? []).reverse().join(""));
+    words.push((w.toLowerCase().match(/../g) ?? []).reverse().join(""));
   }
   const groups = (words.join("").match(/..../g) ?? []).map((g) => g.replace(/^0+(?=.)/, ""));
   const ip = groups.join(":");
