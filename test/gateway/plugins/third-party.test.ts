@@ -43,6 +43,29 @@ export default {
 `;
 }
 
+/** A second plugin standing in for an auth plugin that yields groups (LDAP/OIDC style), not a consumer. */
+function groupSourceSource(zodUrl: string): string {
+  return `import { z } from ${JSON.stringify(zodUrl)};
+
+export default {
+  name: "group-source",
+  priority: 1000,
+  version: "1.0.0",
+  configSchema: z.strictObject({}),
+  create() {
+    return {
+      access(ctx) {
+        const groups = ctx.request.headers["x-test-groups"];
+        if (typeof groups === "string") ctx.authenticatedGroups = groups.split(",");
+      },
+    };
+  },
+};
+`;
+}
+
+const ZOD_URL = new URL("../../../node_modules/zod/index.js", import.meta.url).href;
+
 let dir: string;
 let upstream: EchoUpstream;
 let gw: Gateway;
@@ -50,11 +73,10 @@ let doc: Record<string, unknown>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "gatestack-plugins-"));
+  await mkdir(join(dir, "group-source"));
+  await writeFile(join(dir, "group-source", "index.mjs"), groupSourceSource(ZOD_URL));
   await mkdir(join(dir, "header-stamp"));
-  await writeFile(
-    join(dir, "header-stamp", "index.mjs"),
-    pluginSource(new URL("../../../node_modules/zod/index.js", import.meta.url).href),
-  );
+  await writeFile(join(dir, "header-stamp", "index.mjs"), pluginSource(ZOD_URL));
   upstream = await startEchoUpstream();
   doc = kongDoc(
     upstream.url,
@@ -65,6 +87,11 @@ beforeAll(async () => {
         plugins: [{ name: "key-auth" }, { name: "header-stamp", config: { value: "v1" } }],
       },
       { name: "default", paths: ["/default"], plugins: [{ name: "header-stamp" }] },
+      {
+        name: "groups",
+        paths: ["/groups"],
+        plugins: [{ name: "group-source" }, { name: "acl", config: { allow: ["team-a"] } }],
+      },
     ],
     { consumers: [{ username: "bob", keyauth_credentials: [{ key: "bob-key" }] }] },
   );
@@ -91,6 +118,17 @@ describe("third-party plugin drop-in", () => {
     const denied = await send(gw.proxyUrl, "/stamped");
     expect(denied.status).toBe(401);
     expect(denied.headers["x-stamp-phase"]).toBe("exit");
+  });
+
+  it("can feed authenticated groups to acl (X-Authenticated-Groups upstream)", async () => {
+    const ok = await send(gw.proxyUrl, "/groups", { headers: { "x-test-groups": "team-b,team-a" } });
+    expect(ok.status).toBe(200);
+    expect(ok.upstream().headers["x-authenticated-groups"]).toBe("team-b, team-a");
+    expect(ok.upstream().headers["x-consumer-groups"]).toBeUndefined();
+    const other = await send(gw.proxyUrl, "/groups", { headers: { "x-test-groups": "team-b" } });
+    expect(other.status).toBe(403);
+    expect(other.json().message).toBe("You cannot consume this service");
+    expect((await send(gw.proxyUrl, "/groups")).status).toBe(401);
   });
 
   it("validates its config with its own schema", async () => {
