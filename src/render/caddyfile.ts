@@ -1,7 +1,14 @@
 import type { StackConfig } from "../stack/schema.js";
 import { GENERATED_NOTICE } from "./header.js";
 import { renderTemplate } from "./templates.js";
-import { httpsEnabled, isLocalDomain, PORTS, replicaContainerName, toolRoutes } from "./topology.js";
+import {
+  allPlugins,
+  httpsEnabled,
+  isLocalDomain,
+  PORTS,
+  replicaContainerName,
+  toolRoutes,
+} from "./topology.js";
 import type { Artifact } from "./types.js";
 
 export const CADDYFILE_PATH = "config/caddy/Caddyfile";
@@ -55,11 +62,7 @@ export function renderCaddyfile(stack: StackConfig): Artifact {
  */
 function redactedHeaders(stack: StackConfig): string[] {
   const names = new Set<string>(["apikey", "x-api-key"]);
-  const entries = [
-    ...stack.gateway.plugins,
-    ...stack.services.flatMap((s) => [...s.plugins, ...s.routes.flatMap((r) => r.plugins)]),
-  ];
-  for (const plugin of entries) {
+  for (const plugin of allPlugins(stack)) {
     if (plugin.name !== "key-auth") continue;
     const keyNames = plugin.config.key_names;
     if (Array.isArray(keyNames))

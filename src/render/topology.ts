@@ -1,5 +1,6 @@
 import { GatestackError } from "../errors.js";
-import type { AddonName, ServiceSpec, StackConfig } from "../stack/schema.js";
+import { pluginScopesOf } from "../stack/checks.js";
+import type { AddonName, PluginSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
 
 /**
  * Facts about the generated topology that several generators share: compose service
@@ -140,17 +141,17 @@ export function gatewaySecretEnvNames(stack: StackConfig): string[] {
     }
     for (const c of consumer.credentials["basic-auth"]) names.add(c.password_env);
   }
-  const pluginConfigs = [
-    ...stack.gateway.plugins,
-    ...stack.services.flatMap((s) => [...s.plugins, ...s.routes.flatMap((r) => r.plugins)]),
-    ...stack.consumers.flatMap((c) => c.plugins),
-  ].map((p) => p.config);
-  for (const config of pluginConfigs) {
+  for (const { config } of allPlugins(stack)) {
     for (const match of JSON.stringify(config).matchAll(VAULT_ENV_REF)) {
       names.add(match[1]!.toUpperCase().replaceAll("-", "_"));
     }
   }
   return [...names].sort();
+}
+
+/** Every plugin entry of the stack, at every scope (global, service, route, consumer). */
+export function allPlugins(stack: StackConfig): PluginSpec[] {
+  return pluginScopesOf(stack).flatMap((scope) => scope.plugins);
 }
 
 /** `${NAME}`: compose interpolation of a variable from .env. */
