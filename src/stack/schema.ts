@@ -36,9 +36,11 @@ export type ImageKey = (typeof IMAGE_KEYS)[number];
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
+/** Descriptions of .env variable name fields start with this, e.g. ".env variable (A-Z, 0-9, _) holding the API key." */
 const envName = z
   .string()
   .regex(ENV_NAME, "must be an environment variable name (A-Z, 0-9, _), e.g. ALICE_API_KEY");
+const ENV_VAR = ".env variable (A-Z, 0-9, _)";
 
 const port = z.number().int().min(1).max(65535);
 
@@ -51,6 +53,9 @@ const routePath = z
   .string()
   .refine((p) => p.startsWith("/") || p.startsWith("~/"), "must start with '/' (or '~/' for a regex path)");
 
+/** The description of a plugin entry (the README reference documents plugin entries once, by it). */
+export const PLUGIN_SPEC_DESCRIPTION = "A gateway plugin instance.";
+
 export const pluginSpecSchema = z
   .strictObject({
     name: z.enum(BUNDLED_PLUGIN_NAMES).describe("Bundled gateway plugin name (Kong-compatible)."),
@@ -60,7 +65,7 @@ export const pluginSpecSchema = z
       .default({})
       .describe("The plugin's Kong config fields; secrets as {vault://env/NAME} references."),
   })
-  .describe("A gateway plugin instance.");
+  .describe(PLUGIN_SPEC_DESCRIPTION);
 export type PluginSpec = z.infer<typeof pluginSpecSchema>;
 
 const plugins = z.array(pluginSpecSchema).default([]);
@@ -70,7 +75,7 @@ export const routeSchema = z
     name: z
       .string()
       .regex(DNS_LABEL, "must be lowercase letters, digits and '-'")
-      .describe("Route name, unique across the stack."),
+      .describe("Route name (lowercase letters, digits, '-'), unique across the stack."),
     paths: z
       .array(routePath)
       .default([])
@@ -78,7 +83,7 @@ export const routeSchema = z
     hosts: z
       .array(z.string().regex(HOSTNAME, "must be a hostname (optionally *.wildcard)"))
       .default([])
-      .describe("Host header values this route matches (empty: any host)."),
+      .describe("Host header values this route matches, *.wildcard allowed (empty: any host)."),
     methods: z
       .array(z.enum(HTTP_METHODS))
       .default([])
@@ -108,7 +113,9 @@ export const serviceSchema = z
     name: z
       .string()
       .regex(DNS_LABEL, "must be lowercase letters, digits and '-'")
-      .describe("Service name, unique; also its compose service and host name."),
+      .describe(
+        "Service name (lowercase letters, digits, '-'), unique; also its compose service and host name.",
+      ),
     source: z
       .string()
       .optional()
@@ -141,14 +148,14 @@ export const consumerSchema = z
       .string()
       .min(1)
       .regex(/^[A-Za-z0-9._@-]+$/, "letters, digits, . _ @ - only")
-      .describe("Consumer name, unique; sent to apps as X-Consumer-Username."),
+      .describe("Consumer name (letters, digits, . _ @ -), unique; sent to apps as X-Consumer-Username."),
     custom_id: z.string().optional().describe("Your own id for this consumer, sent as X-Consumer-Custom-ID."),
     credentials: z
       .strictObject({
         "key-auth": z
           .array(
             z
-              .strictObject({ key_env: envName.describe(".env variable holding the API key.") })
+              .strictObject({ key_env: envName.describe(`${ENV_VAR} holding the API key.`) })
               .describe("An API key."),
           )
           .default([])
@@ -162,10 +169,10 @@ export const consumerSchema = z
                   .enum(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"])
                   .default("HS256")
                   .describe("Signing algorithm."),
-                secret_env: envName.optional().describe(".env variable holding the HMAC secret (HS*)."),
+                secret_env: envName.optional().describe(`${ENV_VAR} holding the HMAC secret (HS*).`),
                 rsa_public_key_env: envName
                   .optional()
-                  .describe(".env variable holding the PEM public key (RS*/ES*)."),
+                  .describe(`${ENV_VAR} holding the PEM public key (RS*/ES*).`),
               })
               .describe("A JWT signing credential."),
           )
@@ -176,7 +183,7 @@ export const consumerSchema = z
             z
               .strictObject({
                 username: z.string().min(1).describe("Basic auth user name."),
-                password_env: envName.describe(".env variable holding the password."),
+                password_env: envName.describe(`${ENV_VAR} holding the password.`),
               })
               .describe("A user name and password."),
           )
@@ -212,13 +219,15 @@ export const stackSchema = z
     name: z
       .string()
       .regex(DNS_LABEL, "must be lowercase letters, digits and '-', starting with a letter")
-      .describe("Project name; the Docker Compose project name."),
+      .describe(
+        "Project name (lowercase letters, digits, '-'): the Docker Compose project and app image prefix.",
+      ),
     template: z.enum(TEMPLATE_NAMES).describe("The starter this stack was created from."),
     domain: z
       .string()
       .regex(HOSTNAME, "must be a hostname such as localhost or api.example.com")
       .default("localhost")
-      .describe("Site address Caddy serves."),
+      .describe("Site address Caddy serves: localhost or a hostname such as api.example.com."),
     https: z
       .enum(["auto", "internal", "off"])
       .default("auto")
