@@ -30,6 +30,11 @@ beforeAll(async () => {
           paths: ["/names"],
           plugins: [{ name: "key-auth", config: { key_names: ["x-api-key", "token"], key_in_query: false } }],
         },
+        {
+          name: "underscore",
+          paths: ["/underscore"],
+          plugins: [{ name: "key-auth", config: { key_names: ["api_key"] } }],
+        },
         { name: "body", paths: ["/body"], plugins: [{ name: "key-auth", config: { key_in_body: true } }] },
         { name: "anon", paths: ["/anon"], plugins: [{ name: "key-auth", config: { anonymous: "guest" } }] },
         {
@@ -143,6 +148,13 @@ describe("key-auth: valid keys", () => {
     const q = await send(gw.proxyUrl, "/names?token=kong");
     expect(q.status).toBe(401);
     expect(q.json().message).toBe("No API key found in request");
+  });
+
+  it("finds a key name with underscores in the dashed header, as Kong normalizes", async () => {
+    const dashed = await send(gw.proxyUrl, "/underscore", { headers: { "api-key": "kong" } });
+    expect(dashed.status).toBe(200);
+    expect((await send(gw.proxyUrl, "/underscore?api_key=kong")).status).toBe(200);
+    expect((await send(gw.proxyUrl, "/underscore?api-key=kong")).status).toBe(401);
   });
 
   it("reads the key from form, JSON and multipart bodies when key_in_body is set", async () => {

@@ -134,8 +134,3 @@ export function replaceUpstreamBody(
   upstream.headers["content-length"] = String(body.length);
   delete upstream.headers["transfer-encoding"];
 }
-
-/** The first value of a header from a lowercased header record. */
-export function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}

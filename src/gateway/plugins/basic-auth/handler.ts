@@ -3,9 +3,10 @@
  * passwords compared in constant time; every failure is 401 "Unauthorized" with
  * `WWW-Authenticate: Basic realm="<realm>"`.
  */
+
 import { type AuthFailure, runAuthentication, setConsumer } from "../_shared/auth-consumer.js";
 import { secretsEqual } from "../_shared/constant-time.js";
-import { firstHeader } from "../_shared/request-body.js";
+import { firstHeader } from "../_shared/request-headers.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
 import type { BasicAuthConfig } from "./schema.js";
 

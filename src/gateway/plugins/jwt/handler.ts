@@ -9,6 +9,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { compactVerify } from "jose";
 import type { JwtSecret } from "../../config/types.js";
 import { type AuthFailure, challenge, runAuthentication, setConsumer } from "../_shared/auth-consumer.js";
+import { firstHeader, headerValue } from "../_shared/request-headers.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
 import type { JwtConfig } from "./schema.js";
 import { decodeBase64, decodeToken, exceedsMaximumExpiration, verifyRegisteredClaims } from "./token.js";
@@ -42,8 +43,7 @@ function retrieveTokens(ctx: RequestContext, conf: JwtConfig): string[] {
     }
   }
   for (const name of conf.header_names) {
-    const raw = ctx.request.headers[name.toLowerCase()];
-    const value = Array.isArray(raw) ? raw[0] : raw;
+    const value = firstHeader(headerValue(ctx.request.headers, name));
     const m = value ? BEARER.exec(value) : null;
     if (m?.[1]) tokens.add(m[1]);
   }

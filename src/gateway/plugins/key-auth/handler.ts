@@ -9,12 +9,12 @@ import { SecretIndex } from "../_shared/constant-time.js";
 import {
   bodyField,
   encodeBody,
-  firstHeader,
   type ParsedBody,
   parseBody,
   removeBodyField,
   replaceUpstreamBody,
 } from "../_shared/request-body.js";
+import { firstHeader, headerKeys, headerValue } from "../_shared/request-headers.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
 import type { KeyAuthConfig } from "./schema.js";
 
@@ -60,7 +60,7 @@ async function findKey(
   };
   for (const name of conf.key_names) {
     let value: unknown;
-    if (conf.key_in_header) value = ctx.request.headers[name.toLowerCase()];
+    if (conf.key_in_header) value = headerValue(ctx.request.headers, name);
     if (value === undefined && conf.key_in_query) value = queryValue(ctx.request.query, name);
     if (value === undefined && conf.key_in_body) {
       const parsed = await readBody();
@@ -69,7 +69,7 @@ async function findKey(
     if (typeof value === "string") {
       if (conf.hide_credentials) {
         ctx.upstream.query.delete(name);
-        delete ctx.upstream.headers[name.toLowerCase()];
+        for (const key of headerKeys(name)) delete ctx.upstream.headers[key];
         if (conf.key_in_body) {
           const parsed = await readBody();
           if (parsed) {

@@ -5,12 +5,12 @@
 import { type ConfigPair, splitPair } from "../_shared/config-pairs.js";
 import {
   encodeBody,
-  firstHeader,
   multipartField,
   type ParsedBody,
   parseBody,
   replaceUpstreamBody,
 } from "../_shared/request-body.js";
+import { firstHeader } from "../_shared/request-headers.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
 import type { RequestTransformerConfig } from "./schema.js";
 import { compileTemplate, hasTemplate, renderTemplate, type TemplateEnvironment } from "./template.js";
