@@ -5,22 +5,16 @@ import type { Artifact } from "./types.js";
 
 export const PROMETHEUS_CONFIG_PATH = "config/prometheus/prometheus.yml";
 
-/** Resolve a compose service name to one target per replica (Docker DNS returns one A record each). */
-function dnsTargets(
-  name: string,
-  port: number,
-): { names: string[]; type: "A"; port: number; refresh_interval: string } {
-  return { names: [name], type: "A", port, refresh_interval: "15s" };
-}
-
 /**
- * config/prometheus/prometheus.yml: Prometheus itself, Caddy's internal metrics listener,
- * every gateway replica's status listener (/metrics, Kong's metric names) and every app
- * replica's /metrics (job "apps", label `service`). No rule or file_sd files are
- * referenced, so the config is self-contained.
+ * config/prometheus/prometheus.yml: Prometheus itself, Caddy's internal metrics listener and
+ * every gateway replica's status listener (/metrics, Kong's metric names; Docker DNS returns
+ * one A record per replica). The apps are observed through the gateway — requests, status
+ * codes and latency per service and route, and the health of every app replica
+ * (kong_upstream_target_health) — because the FastAPI starters export no /metrics of their
+ * own: scraping them would only add targets that are always down (and `stack health` would
+ * call the stack degraded). No rule or file_sd files are referenced: the file is self-contained.
  */
 export function buildPrometheusConfig(stack: StackConfig): Record<string, unknown> {
-  const apps = stack.services.map((app) => dnsTargets(app.name, app.port));
   return {
     global: { scrape_interval: "15s", evaluation_interval: "15s", external_labels: { stack: stack.name } },
     scrape_configs: [
@@ -29,13 +23,9 @@ export function buildPrometheusConfig(stack: StackConfig): Record<string, unknow
       {
         job_name: "gateway",
         metrics_path: "/metrics",
-        dns_sd_configs: [dnsTargets("gateway", PORTS.gatewayStatus)],
-      },
-      {
-        job_name: "apps",
-        metrics_path: "/metrics",
-        dns_sd_configs: apps,
-        relabel_configs: [{ source_labels: ["__meta_dns_name"], target_label: "service" }],
+        dns_sd_configs: [
+          { names: ["gateway"], type: "A", port: PORTS.gatewayStatus, refresh_interval: "15s" },
+        ],
       },
     ],
   };

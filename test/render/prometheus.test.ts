@@ -34,26 +34,17 @@ describe("prometheus.yml", () => {
     expect(paths).not.toContain(PROMETHEUS_CONFIG_PATH);
   });
 
-  it("scrapes itself, caddy's internal listener, every gateway replica and every app replica", () => {
+  it("scrapes itself, caddy's internal listener and every gateway replica (apps are seen through the gateway)", () => {
     const doc = yamlOf<{ scrape_configs: Array<Record<string, unknown>> }>(
       artifactsOf(microservicesStack({}, { prometheus: true })),
       PROMETHEUS_CONFIG_PATH,
     );
     const jobs = Object.fromEntries(doc.scrape_configs.map((j) => [j.job_name as string, j]));
-    expect(Object.keys(jobs)).toEqual(["prometheus", "caddy", "gateway", "apps"]);
+    expect(Object.keys(jobs)).toEqual(["prometheus", "caddy", "gateway"]);
+    expect(jobs.prometheus!.static_configs).toEqual([{ targets: ["localhost:9090"] }]);
     expect(jobs.caddy!.static_configs).toEqual([{ targets: ["caddy:9180"] }]);
     expect(jobs.gateway!.dns_sd_configs).toEqual([
       { names: ["gateway"], type: "A", port: 8100, refresh_interval: "15s" },
-    ]);
-    expect(
-      (jobs.apps!.dns_sd_configs as Array<{ names: string[]; port: number }>).map((d) => [
-        d.names[0],
-        d.port,
-      ]),
-    ).toEqual([
-      ["users", 8000],
-      ["orders", 8000],
-      ["catalog", 8080],
     ]);
   });
 });
