@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 600_000,
     pool: "forks",
     fileParallelism: false,
+    globalSetup: ["test/e2e/support/global-setup.ts"],
   },
 });

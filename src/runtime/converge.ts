@@ -295,6 +295,7 @@ class Run {
             deadline: this.deadline,
             signal: this.signal,
             allowNoHealthcheck: true,
+            acceptCompleted: true,
             onState: (s) => task?.progress(`${describeAction(o)}, ${s}`),
           });
           task?.done(`${describeAction(o)}, ${o.state}`);

@@ -17,6 +17,8 @@ export interface WaitOptions {
   pollMs?: number;
   /** For "healthy": a container without a healthcheck counts as ready once running. */
   allowNoHealthcheck?: boolean;
+  /** For "healthy"/"running": a one-shot container (no restart policy) that exited 0 counts as done. */
+  acceptCompleted?: boolean;
 }
 
 export function interrupted(): GatestackError {
@@ -118,6 +120,9 @@ export async function waitForContainer(
       }
     } else {
       if (st.Status === "exited" || st.Status === "dead") {
+        const policy = info.HostConfig.RestartPolicy?.Name ?? "no";
+        const oneShot = policy === "no" || policy === "" || policy === "on-failure";
+        if (opts.acceptCompleted && st.ExitCode === 0 && oneShot) return "completed";
         throw await fail(
           st.OOMKilled ? "was killed: out of memory (OOM)" : `exited with code ${st.ExitCode}`,
         );
