@@ -36,7 +36,12 @@ export interface StackAnalysis {
  */
 export function analyzeStackText(text: string, file: string = STACK_FILE): StackAnalysis {
   const source = parseYamlSource(text, file);
-  const parsed = stackSchema.safeParse(source.data ?? {}, { reportInput: true });
+  if (source.data === null || source.data === undefined) {
+    const message = "is empty: a stack needs at least name, template and services (`stack init` writes one)";
+    const errors = [placeIssue(source, { path: [], message })];
+    return { source, config: undefined, errors, warnings: [] };
+  }
+  const parsed = stackSchema.safeParse(source.data, { reportInput: true });
   const drafts = parsed.success ? crossFieldChecks(parsed.data) : draftsFromZod(parsed.error.issues);
   const issues = drafts.map((draft) => placeIssue(source, draft));
   const errors = sortIssues(issues.filter((i) => i.severity === "error"));

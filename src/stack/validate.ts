@@ -91,7 +91,7 @@ function envIssues(
 ): StackIssue[] {
   const missing = envVarsFor(config).filter((spec) => spec.required && !env[spec.name]);
   return missing.map((spec: EnvVarSpec) => {
-    const message = `${spec.name} is not set in ${envFile} (${spec.purpose.replace(/\.$/, "")}); add ${spec.name}=<value> to it`;
+    const message = `${spec.name} is not set in ${ENV_FILE} (${spec.purpose.replace(/\.$/, "")}); add ${spec.name}=<value> to it`;
     if (spec.path) return placeIssue(analysis.source, { path: spec.path, message });
     return { severity: "error", file: envFile, line: 1, col: 1, path: "", message };
   });

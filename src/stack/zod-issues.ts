@@ -89,6 +89,7 @@ function isPluginName(path: KeyPath): boolean {
 
 function invalidValue(input: unknown, values: readonly unknown[], path: KeyPath): string {
   const names = values.map(String);
+  if (input === undefined) return REQUIRED;
   if (typeof input !== "string") return `expected one of ${names.join(", ")}, got ${show(input)}`;
   const suggestion = closest(input, names);
   if (isPluginName(path)) {

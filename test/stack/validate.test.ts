@@ -1,0 +1,135 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderStack } from "../../src/render/index.js";
+import { initStack } from "../../src/stack/init.js";
+import { formatIssue, StackInvalidError } from "../../src/stack/issues.js";
+import { loadStack } from "../../src/stack/load.js";
+import { validateStack } from "../../src/stack/validate.js";
+
+let root: string;
+let pristine: { stack: string; env: string };
+let dir: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "gs-validate-"));
+  dir = join(root, "shop");
+  await initStack({
+    dir,
+    template: "microservices",
+    name: "shop",
+    domain: "localhost",
+    https: "auto",
+    httpPort: 80,
+    httpsPort: 443,
+    addons: [],
+    force: false,
+  });
+  pristine = {
+    stack: await readFile(join(dir, "stack.yaml"), "utf8"),
+    env: await readFile(join(dir, ".env"), "utf8"),
+  };
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Rewrite the stack (and render it, so only the change under test is reported). */
+async function arrange(edit: {
+  stack?: (s: string) => string;
+  env?: (s: string) => string;
+  render?: boolean;
+}) {
+  await writeFile(join(dir, "stack.yaml"), (edit.stack ?? ((s) => s))(pristine.stack));
+  await writeFile(join(dir, ".env"), (edit.env ?? ((s) => s))(pristine.env));
+  if (edit.render !== false) await renderStack(await loadStack(dir));
+}
+
+async function errorsOf(opts = {}): Promise<string[]> {
+  const err = await validateStack(dir, opts).catch((e: unknown) => e);
+  if (!(err instanceof StackInvalidError)) throw new Error(`expected StackInvalidError, got ${String(err)}`);
+  return err.errors.map((e) => formatIssue({ ...e, file: e.file.replace(/^.*\//, "") }));
+}
+
+const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+
+describe("validateStack", () => {
+  it("a freshly initialised and rendered stack is valid", async () => {
+    await arrange({});
+    const report = await validateStack(dir);
+    expect(report).toMatchObject({ valid: true, services: 3, routes: 3, consumers: 1, warnings: [] });
+    expect(report.checks).toEqual([
+      "stack.yaml",
+      "plugin configs",
+      "service folders",
+      ".env",
+      "generated files",
+      "gateway config",
+    ]);
+  });
+
+  it("generated files not rendered yet", async () => {
+    await arrange({ stack: (s) => s.replace("replicas: 2", "replicas: 3"), render: false });
+    const [line] = await errorsOf();
+    expect(line).toMatch(
+      /^compose\.yaml:1:1: generated files are out of date with stack\.yaml: compose\.yaml \(stale\), .*run `stack render`$/,
+    );
+    await expect(validateStack(dir, { rendered: false })).resolves.toMatchObject({ valid: true });
+  });
+
+  it("a consumer credential missing from .env is reported where stack.yaml names it", async () => {
+    await arrange({ env: (s) => s.replace(/^DEMO_API_KEY=.*$/m, "DEMO_API_KEY=") });
+    const line = lineOf(pristine.stack, "key_env: DEMO_API_KEY");
+    expect(await errorsOf()).toEqual([
+      `stack.yaml:${line}:20: consumers[0].credentials.key-auth[0].key_env: DEMO_API_KEY is not set in .env (API key of consumer demo (key-auth)); add DEMO_API_KEY=<value> to it`,
+    ]);
+  });
+
+  it("an addon's password missing from .env", async () => {
+    await arrange({
+      stack: (s) =>
+        s.replace("grafana: false", "grafana: true").replace("prometheus: false", "prometheus: true"),
+      env: (s) => s.replace(/^GRAFANA_ADMIN_PASSWORD=.*\n/m, ""),
+    });
+    expect(await errorsOf()).toEqual([
+      ".env:1:1: GRAFANA_ADMIN_PASSWORD is not set in .env (Grafana's admin password); add GRAFANA_ADMIN_PASSWORD=<value> to it",
+    ]);
+  });
+
+  it("plugin configs are checked against the gateway plugin's schema, with did-you-mean", async () => {
+    await arrange({
+      stack: (s) => s.replace("minute: 60", "minute: lots").replace("cache_ttl: 30", "cache_tl: 30"),
+      render: false,
+    });
+    const minute = lineOf(pristine.stack, "minute: 60");
+    const ttl = lineOf(pristine.stack, "cache_ttl: 30");
+    expect(await errorsOf()).toEqual([
+      `stack.yaml:${minute}:19: services[1].plugins[1].config.minute: expected number, got string "lots"`,
+      `stack.yaml:${ttl}:11: services[2].plugins[0].config.cache_tl: unknown key "cache_tl" — did you mean "cache_ttl"?`,
+    ]);
+  });
+
+  it("plugins on scopes the gateway forbids", async () => {
+    await arrange({
+      stack: (s) =>
+        s.replace("  - username: demo\n", "  - username: demo\n    plugins: [{name: key-auth}]\n"),
+      render: false,
+    });
+    const line = lineOf(pristine.stack, "- username: demo") + 1;
+    expect(await errorsOf()).toEqual([
+      `stack.yaml:${line}:22: consumers[0].plugins[0].name: plugin "key-auth" cannot be applied to a consumer`,
+    ]);
+  });
+
+  it("an app folder without its Dockerfile", async () => {
+    await arrange({
+      stack: (s) => s.replace("  - name: users\n", "  - name: users\n    source: services/nowhere\n"),
+    });
+    const line = lineOf(pristine.stack, "- name: users") + 1;
+    expect(await errorsOf({ rendered: false })).toEqual([
+      `stack.yaml:${line}:13: services[0].source: services/nowhere/ not found: the folder with the app and its Dockerfile`,
+    ]);
+  });
+});
