@@ -20,12 +20,12 @@ export function renderStackReference(schema: JsonSchemaNode = stackJsonSchema())
   // Plugin entries look the same at every scope: documented once, as `<…>.plugins[]`.
   const plugin = findPluginSpec(schema);
   if (plugin) collectRows(plugin, "<…>.plugins[]", rows);
-  const escape = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
   const lines = [
     "| Key | Type | Default | Meaning |",
     "| --- | --- | --- | --- |",
     ...rows.map(
-      (r) => `| \`${r.key}\` | ${escape(r.type)} | ${escape(r.fallback)} | ${escape(r.description)} |`,
+      (r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.fallback)} | ${cell(r.description)} |`,
     ),
   ];
   return `${lines.join("\n")}\n`;
