@@ -24,9 +24,7 @@ export function renderStackReference(schema: JsonSchemaNode = stackJsonSchema())
   const lines = [
     "| Key | Type | Default | Meaning |",
     "| --- | --- | --- | --- |",
-    ...rows.map(
-      (r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.fallback)} | ${cell(r.description)} |`,
-    ),
+    ...rows.map((r) => `| \`${r.key}\` | ${cell(r.type)} | ${cell(r.fallback)} | ${cell(r.description)} |`),
   ];
   return `${lines.join("\n")}\n`;
 }
