@@ -14,8 +14,11 @@ import { KONG_VERSION } from "../_shared/version.js";
 import type { AccessLogEntry, GatewayLogger, GatewayRuntimeInfo, RequestContext } from "../types.js";
 import {
   CollectedGauge,
+  type CounterSeries,
   FastCounter,
   FastHistogram,
+  type FastMetric,
+  type HistogramSeries,
   type Labels,
   registerFast,
   type Sample,
@@ -41,6 +44,25 @@ export interface ExportFlags {
 
 const HEALTH_STATES = ["healthchecks_off", "healthy", "unhealthy", "dns_error"] as const;
 
+/** Series handles of one consumer label value on one route. */
+interface ConsumerSeries {
+  ingress: CounterSeries | null;
+  egress: CounterSeries | null;
+  /** by status × 2 + (proxied ? 1 : 0) */
+  requests: Map<number, CounterSeries>;
+}
+
+/** Series handles of one route, cached on the route entity of the loaded config. */
+interface RouteSeries {
+  generation: number;
+  service: string;
+  route: string;
+  request: HistogramSeries | null;
+  upstream: HistogramSeries | null;
+  kong: HistogramSeries | null;
+  consumers: Map<string, ConsumerSeries>;
+}
+
 export class KongExporter {
   private readonly httpRequests: FastCounter | null;
   private readonly kongLatency: FastHistogram | null;
@@ -50,6 +72,8 @@ export class KongExporter {
   /** live plugin instances with upstream_health_metrics on */
   private healthUsers = 0;
   private readonly warnedFull = new Set<string>();
+  private readonly routes = new WeakMap<object, RouteSeries>();
+  private readonly families: FastMetric[];
   runtime: GatewayRuntimeInfo | undefined;
 
   constructor(
@@ -89,6 +113,13 @@ export class KongExporter {
       registry,
       new FastCounter("kong_bandwidth_bytes", "Total bandwidth (ingress/egress) throughput in bytes"),
     );
+    this.families = [
+      this.httpRequests,
+      this.kongLatency,
+      this.upstreamLatency,
+      this.requestLatency,
+      this.bandwidth,
+    ].filter((m): m is FastCounter | FastHistogram => m !== null);
     registerFast(
       registry,
       new CollectedGauge(
@@ -151,84 +182,139 @@ export class KongExporter {
 
   /** Kong's exporter.log: record one finished request. */
   log(ctx: RequestContext, entry: AccessLogEntry, flags: ExportFlags): void {
-    const service = ctx.service;
-    if (service === null) return; // Kong records nothing without a service
-    const serviceName = service.name ?? service.host;
-    const routeName = ctx.route.name ?? ctx.route.id;
+    if (ctx.service === null) return; // Kong records nothing without a service
+    const rs = this.routeSeries(ctx);
     const consumer =
       flags.perConsumer && ctx.consumer !== null
         ? (ctx.consumer.username ?? ctx.consumer.custom_id ?? "")
         : "";
-    const base = serviceName + SEP + routeName;
+    let cs = rs.consumers.get(consumer);
+    if (cs === undefined) {
+      cs = { ingress: null, egress: null, requests: new Map() };
+      rs.consumers.set(consumer, cs);
+    }
+    const proxied = !ctx.exited && entry.upstream_uri !== "";
 
     if (flags.bandwidth && this.bandwidth !== null) {
       const ingress = entry.request.size;
-      if (ingress > 0) this.incBandwidth(serviceName, routeName, "ingress", consumer, ingress);
+      if (ingress > 0) {
+        if (cs.ingress === null) cs.ingress = this.bandwidthSeries(rs, "ingress", consumer);
+        cs.ingress.value += ingress;
+      }
       const egress = entry.response.size;
-      if (egress > 0) this.incBandwidth(serviceName, routeName, "egress", consumer, egress);
+      if (egress > 0) {
+        if (cs.egress === null) cs.egress = this.bandwidthSeries(rs, "egress", consumer);
+        cs.egress.value += egress;
+      }
     }
 
-    const proxied = !ctx.exited && entry.upstream_uri !== "";
     if (flags.statusCodes && this.httpRequests !== null) {
-      const code = String(entry.response.status);
-      const source = proxied ? "service" : "kong";
-      let route = routeName;
-      let who = consumer;
-      let key = base + SEP + code + SEP + source + SEP + who;
-      if (!this.httpRequests.has(key) && this.full(this.httpRequests)) {
-        route = "";
-        who = "";
-        key = serviceName + SEP + SEP + code + SEP + source + SEP;
+      const status = entry.response.status;
+      const slot = status * 2 + (proxied ? 1 : 0);
+      let series = cs.requests.get(slot);
+      if (series === undefined) {
+        series = this.requestSeries(rs, String(status), proxied ? "service" : "kong", consumer);
+        cs.requests.set(slot, series);
       }
-      this.httpRequests.inc(key, () => ({
-        service: serviceName,
-        route,
-        code,
-        source,
-        workspace: WORKSPACE,
-        consumer: who,
-      }));
+      series.value++;
     }
 
     if (flags.latency) {
       const l = entry.latencies;
-      if (l.request >= 0 && this.requestLatency !== null)
-        this.observe(this.requestLatency, serviceName, routeName, l.request);
-      if (proxied && l.proxy >= 0 && this.upstreamLatency !== null) {
-        this.observe(this.upstreamLatency, serviceName, routeName, l.proxy);
+      if (l.request >= 0 && this.requestLatency !== null) {
+        if (rs.request === null) rs.request = this.latencySeries(this.requestLatency, rs);
+        this.requestLatency.observeInto(rs.request, l.request);
       }
-      if (l.kong >= 0 && this.kongLatency !== null)
-        this.observe(this.kongLatency, serviceName, routeName, l.kong);
+      if (proxied && l.proxy >= 0 && this.upstreamLatency !== null) {
+        if (rs.upstream === null) rs.upstream = this.latencySeries(this.upstreamLatency, rs);
+        this.upstreamLatency.observeInto(rs.upstream, l.proxy);
+      }
+      if (l.kong >= 0 && this.kongLatency !== null) {
+        if (rs.kong === null) rs.kong = this.latencySeries(this.kongLatency, rs);
+        this.kongLatency.observeInto(rs.kong, l.kong);
+      }
     }
   }
 
-  private incBandwidth(
-    service: string,
-    routeName: string,
-    direction: string,
-    consumer: string,
-    bytes: number,
-  ): void {
+  /** The cached series handles of the request's route (rebuilt after a metrics reset). */
+  private routeSeries(ctx: RequestContext): RouteSeries {
+    const generation = this.generation();
+    let rs = this.routes.get(ctx.route);
+    if (rs === undefined || rs.generation !== generation) {
+      const service = ctx.service!;
+      rs = {
+        generation,
+        service: service.name ?? service.host,
+        route: ctx.route.name ?? ctx.route.id,
+        request: null,
+        upstream: null,
+        kong: null,
+        consumers: new Map(),
+      };
+      this.routes.set(ctx.route, rs);
+    }
+    return rs;
+  }
+
+  private generation(): number {
+    let g = 0;
+    for (const m of this.families) g += m.generation;
+    return g;
+  }
+
+  private requestSeries(rs: RouteSeries, code: string, source: string, consumer: string): CounterSeries {
+    const metric = this.httpRequests!;
+    const service = rs.service;
+    const key = service + SEP + rs.route + SEP + code + SEP + source + SEP + consumer;
+    if (metric.has(key) || !this.full(metric)) {
+      return metric.seriesFor(key, () => ({
+        service,
+        route: rs.route,
+        code,
+        source,
+        workspace: WORKSPACE,
+        consumer,
+      }));
+    }
+    return metric.seriesFor(service + SEP + SEP + code + SEP + source + SEP, () => ({
+      service,
+      route: "",
+      code,
+      source,
+      workspace: WORKSPACE,
+      consumer: "",
+    }));
+  }
+
+  private bandwidthSeries(rs: RouteSeries, direction: string, consumer: string): CounterSeries {
     const metric = this.bandwidth!;
-    let route = routeName;
-    let who = consumer;
-    let key = service + SEP + route + SEP + direction + SEP + who;
-    if (!metric.has(key) && this.full(metric)) {
-      route = "";
-      who = "";
-      key = service + SEP + SEP + direction + SEP;
+    const service = rs.service;
+    const key = service + SEP + rs.route + SEP + direction + SEP + consumer;
+    if (metric.has(key) || !this.full(metric)) {
+      return metric.seriesFor(key, () => ({
+        service,
+        route: rs.route,
+        direction,
+        workspace: WORKSPACE,
+        consumer,
+      }));
     }
-    metric.inc(key, () => ({ service, route, direction, workspace: WORKSPACE, consumer: who }), bytes);
+    return metric.seriesFor(service + SEP + SEP + direction + SEP, () => ({
+      service,
+      route: "",
+      direction,
+      workspace: WORKSPACE,
+      consumer: "",
+    }));
   }
 
-  private observe(metric: FastHistogram, service: string, routeName: string, value: number): void {
-    let route = routeName;
-    let key = service + SEP + route;
-    if (!metric.has(key) && this.full(metric)) {
-      route = "";
-      key = service + SEP;
+  private latencySeries(metric: FastHistogram, rs: RouteSeries): HistogramSeries {
+    const service = rs.service;
+    const key = service + SEP + rs.route;
+    if (metric.has(key) || !this.full(metric)) {
+      return metric.seriesFor(key, (): Labels => ({ service, route: rs.route, workspace: WORKSPACE }));
     }
-    metric.observe(key, (): Labels => ({ service, route, workspace: WORKSPACE }), value);
+    return metric.seriesFor(service + SEP, (): Labels => ({ service, route: "", workspace: WORKSPACE }));
   }
 
   private full(metric: FastCounter | FastHistogram): boolean {

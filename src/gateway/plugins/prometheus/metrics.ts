@@ -1,8 +1,9 @@
 /**
  * Lean metric families for the request hot path, registered into the gateway's shared
  * prom-client Registry (they implement the interface the Registry renders: name, help,
- * type, get(), reset()). A series is found with ONE Map lookup on a key the caller
- * builds by concatenation; its label object is only built the first time. This avoids
+ * type, get(), reset()). A series is looked up once by a key the caller builds and then
+ * used through its handle (callers cache handles; `generation` changes when a reset
+ * invalidates them); label objects are only built when a series is created. This avoids
  * prom-client's per-observation label hashing and validation.
  */
 import type { Metric, Registry } from "prom-client";
@@ -18,6 +19,9 @@ export interface Sample {
 type MetricType = "counter" | "gauge" | "histogram";
 
 export abstract class FastMetric {
+  /** Bumped by reset(): series handles obtained before are no longer part of the metric. */
+  generation = 0;
+
   constructor(
     readonly name: string,
     readonly help: string,
@@ -39,8 +43,14 @@ export abstract class FastMetric {
   }
 }
 
+/** A handle on one counter series. */
+export interface CounterSeries {
+  readonly labels: Labels;
+  value: number;
+}
+
 export class FastCounter extends FastMetric {
-  private readonly series = new Map<string, { labels: Labels; value: number }>();
+  private readonly series = new Map<string, CounterSeries>();
 
   constructor(name: string, help: string) {
     super(name, help, "counter");
@@ -54,10 +64,18 @@ export class FastCounter extends FastMetric {
     return this.series.has(key);
   }
 
+  /** The series of `key`, created (with `labels()`) when new. */
+  seriesFor(key: string, labels: () => Labels): CounterSeries {
+    let s = this.series.get(key);
+    if (s === undefined) {
+      s = { labels: labels(), value: 0 };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
   inc(key: string, labels: () => Labels, value = 1): void {
-    const s = this.series.get(key);
-    if (s !== undefined) s.value += value;
-    else this.series.set(key, { labels: labels(), value });
+    this.seriesFor(key, labels).value += value;
   }
 
   samples(): Sample[] {
@@ -66,10 +84,12 @@ export class FastCounter extends FastMetric {
 
   reset(): void {
     this.series.clear();
+    this.generation++;
   }
 }
 
-interface HistogramSeries {
+/** A handle on one histogram series. */
+export interface HistogramSeries {
   labels: Labels;
   /** per-bucket (not cumulative) counts; the last slot is +Inf */
   counts: Float64Array;
@@ -98,12 +118,21 @@ export class FastHistogram extends FastMetric {
     return this.series.has(key);
   }
 
-  observe(key: string, labels: () => Labels, value: number): void {
+  /** The series of `key`, created (with `labels()`) when new. */
+  seriesFor(key: string, labels: () => Labels): HistogramSeries {
     let s = this.series.get(key);
     if (s === undefined) {
       s = { labels: labels(), counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
       this.series.set(key, s);
     }
+    return s;
+  }
+
+  observe(key: string, labels: () => Labels, value: number): void {
+    this.observeInto(this.seriesFor(key, labels), value);
+  }
+
+  observeInto(s: HistogramSeries, value: number): void {
     const b = this.buckets;
     let i = 0;
     while (i < b.length && value > b[i]!) i++;
@@ -130,6 +159,7 @@ export class FastHistogram extends FastMetric {
 
   reset(): void {
     this.series.clear();
+    this.generation++;
   }
 }
 

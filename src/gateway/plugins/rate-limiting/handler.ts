@@ -23,7 +23,7 @@ const EMPTY_UUID = "00000000-0000-0000-0000-000000000000";
 
 export class RateLimitingHandler implements PluginHandler {
   readonly policy: CounterPolicy;
-  private readonly limits: ReadonlyArray<{ period: Period; limit: number }>;
+  private readonly limits: ReadonlyArray<{ period: Period; limit: number; limitText: string }>;
   /** Kong's `<route id>:<service id>` of the plugin entry (part of the Redis key). */
   private readonly scope: string;
   private readonly headerName: string | null;
@@ -40,7 +40,7 @@ export class RateLimitingHandler implements PluginHandler {
     this.logger = env.logger;
     this.limits = PERIODS.flatMap((period) => {
       const limit = conf[period];
-      return typeof limit === "number" ? [{ period, limit }] : [];
+      return typeof limit === "number" ? [{ period, limit, limitText: String(limit) }] : [];
     });
     this.headerName = conf.header_name ? conf.header_name.toLowerCase() : null;
     this.scope = conf.policy === "redis" ? `${entry.route ?? EMPTY_UUID}:${entry.service ?? EMPTY_UUID}` : "";
@@ -116,40 +116,41 @@ export class RateLimitingHandler implements PluginHandler {
   }
 
   private apply(ctx: RequestContext, windows: readonly CounterWindow[], r: Consumption, now: number): void {
-    let headers: Record<string, string> | undefined;
-    let reset: number | undefined;
-    if (!this.conf.hide_client_headers) {
-      headers = {};
-      // RateLimit-* describe the closest limit: least remaining, then the longest window (Kong).
-      let limit = 0;
-      let window = 0;
-      let remaining = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < windows.length; i++) {
-        const w = windows[i]!;
-        let left = w.limit - r.usage[i]!;
-        if (r.stop < 0 || r.stop === i) left -= 1;
-        left = Math.max(0, left);
-        const seconds = PERIOD_SECONDS[w.period];
-        if (left < remaining || (left === remaining && seconds > window)) {
-          limit = w.limit;
-          window = seconds;
-          remaining = left;
-          reset = resetSeconds(w.period, now, w.start);
-        }
-        headers[LIMIT_HEADER[w.period]] = String(w.limit);
-        headers[REMAINING_HEADER[w.period]] = String(left);
-      }
-      headers["ratelimit-limit"] = String(limit);
-      headers["ratelimit-remaining"] = String(remaining);
-      headers["ratelimit-reset"] = String(reset);
-    }
-    if (r.stop >= 0) {
-      const exitHeaders = headers ?? {};
-      if (reset !== undefined) exitHeaders["retry-after"] = String(reset);
-      ctx.exitMessage(this.conf.error_code, this.conf.error_message, { headers: exitHeaders });
+    const stopped = r.stop >= 0;
+    if (this.conf.hide_client_headers) {
+      if (stopped) ctx.exitMessage(this.conf.error_code, this.conf.error_message);
       return;
     }
-    if (headers) Object.assign(ctx.downstreamHeaders, headers);
+    // admitted: straight onto the response; refused: onto the 429
+    const headers: Record<string, string | string[]> = stopped ? {} : ctx.downstreamHeaders;
+    // RateLimit-* describe the closest limit: least remaining, then the longest window (Kong).
+    let limit = "";
+    let window = 0;
+    let remaining = Number.POSITIVE_INFINITY;
+    let reset = 0;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      let left = w.limit - r.usage[i]!;
+      if (!stopped || r.stop === i) left -= 1;
+      left = Math.max(0, left);
+      const seconds = PERIOD_SECONDS[w.period];
+      const limitText = this.limits[i]!.limitText;
+      if (left < remaining || (left === remaining && seconds > window)) {
+        limit = limitText;
+        window = seconds;
+        remaining = left;
+        reset = resetSeconds(w.period, now, w.start);
+      }
+      headers[LIMIT_HEADER[w.period]] = limitText;
+      headers[REMAINING_HEADER[w.period]] = String(left);
+    }
+    headers["ratelimit-limit"] = limit;
+    headers["ratelimit-remaining"] = String(remaining);
+    headers["ratelimit-reset"] = String(reset);
+    if (stopped) {
+      headers["retry-after"] = String(reset);
+      ctx.exitMessage(this.conf.error_code, this.conf.error_message, { headers });
+    }
   }
 
   /** The counter store failed: pass (fault_tolerant) or answer Kong's 500. */
