@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type Dockerode from "dockerode";
+import { GatestackError } from "../errors.js";
 import { connectDocker, ensureEngine } from "../runtime/engine.js";
 import type { LoadedStack } from "../stack/load.js";
 import { aggregate } from "./aggregate.js";
@@ -36,7 +37,9 @@ export async function runHealth(loaded: LoadedStack, opts: HealthOptions): Promi
   const generatedAt = new Date();
   const docker = opts.docker ?? connectDocker();
   const project = loaded.config.name;
-  await ensureEngine(docker, Math.max(opts.timeoutMs, 1000));
+  await ensureEngine(docker, Math.max(opts.timeoutMs, 1000)).catch((err: unknown) => {
+    throw asDown(err);
+  });
   const [facts, targets] = await Promise.all([readProjectFacts(docker, project), healthTargets(loaded)]);
   const inspectMs = round(performance.now() - started);
   if (!facts.some((f) => f.running)) throw notRunningError(project, facts);
@@ -75,4 +78,16 @@ export async function runHealth(loaded: LoadedStack, opts: HealthOptions): Promi
     layers,
     trace: trace.trace,
   };
+}
+
+/** Docker unreachable means nothing can be served as far as we can tell: exit 2 like "down". */
+function asDown(err: unknown): unknown {
+  if (!(err instanceof GatestackError) || err.exitCode === 2) return err;
+  return new GatestackError(err.code, err.message, {
+    exitCode: 2,
+    ...(err.place ? { place: err.place } : {}),
+    ...(err.hint ? { hint: err.hint } : {}),
+    ...(err.data ? { data: err.data } : {}),
+    cause: err,
+  });
 }

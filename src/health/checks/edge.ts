@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
-import { containerClause, replicaLabel } from "../facts.js";
+import { PORTS } from "../../render/topology.js";
+import { type ContainerFacts, containerClause, replicaLabel } from "../facts.js";
 import { httpProbe } from "../probe/http.js";
 import type { InContainerOutcome } from "../probe/in-container.js";
 import { assessCertificate, probeCertificate } from "../probe/tls.js";
@@ -94,17 +95,11 @@ async function portAnswerChecks(ctx: ProbeContext): Promise<Array<{ result: Chec
       }
       const location = outcome.headers.location ?? "";
       if (p.scheme === "http" && t.https && outcome.status >= 300 && outcome.status < 400) {
-        const ok = location.startsWith("https://");
+        const detail = `${httpStatusText(outcome.status)} → ${location || "(no Location)"} in ${ms(outcome.ms)}`;
+        const why = redirectProblem(location, t.httpsPort);
         return {
           main: p.main,
-          result: check(
-            "edge",
-            name,
-            ok ? "ok" : "warn",
-            outcome.ms,
-            `${httpStatusText(outcome.status)} → ${location || "(no Location)"} in ${ms(outcome.ms)}`,
-            { reason: "HTTP redirects, but not to HTTPS", hint: "check the Caddyfile site address" },
-          ),
+          result: check("edge", name, why ? "warn" : "ok", outcome.ms, detail, why),
         };
       }
       if (outcome.status >= 500) {
@@ -135,6 +130,31 @@ async function portAnswerChecks(ctx: ProbeContext): Promise<Array<{ result: Chec
       };
     }),
   );
+}
+
+/** An HTTP → HTTPS redirect must land on HTTPS at the port the stack publishes. */
+export function redirectProblem(
+  location: string,
+  httpsPort: number,
+): { reason: string; hint: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return {
+      reason: "HTTP redirects, but not to an absolute HTTPS URL",
+      hint: "check the Caddyfile site address",
+    };
+  }
+  if (url.protocol !== "https:")
+    return { reason: "HTTP redirects, but not to HTTPS", hint: "check the Caddyfile site address" };
+  const port = Number(url.port || 443);
+  if (port !== httpsPort)
+    return {
+      reason: `HTTP redirects to port ${port}, but HTTPS is published on ${httpsPort}: browsers following it find nothing`,
+      hint: `make Caddy redirect to :${httpsPort} (an explicit \`http://\` site with \`redir https://{host}:${httpsPort}{uri}\`), or publish HTTPS on ${port}`,
+    };
+  return undefined;
 }
 
 function rootFromPki(outcome: InContainerOutcome | null): string | undefined {
@@ -205,19 +225,21 @@ function caddyUpstreamCheck(
       reason: `Caddy's admin API: ${outcome.error.message}`,
       hint: "check the `admin` global option in config/caddy/Caddyfile",
     });
-  let list: Array<{ address?: unknown; fails?: unknown; num_requests?: unknown }> = [];
+  const gateways = replicasOf(ctx.facts, "gateway");
+  let all: Array<{ address?: unknown; fails?: unknown; num_requests?: unknown }> = [];
   try {
     const parsed = JSON.parse(outcome.body) as unknown;
-    if (Array.isArray(parsed)) list = parsed as typeof list;
+    if (Array.isArray(parsed)) all = parsed as typeof all;
   } catch {
-    list = [];
+    all = [];
   }
+  // The list covers every reverse_proxy of the config (tool routes too): keep the gateway's.
+  const list = all.filter((u) => isGatewayAddress(String(u.address ?? ""), gateways));
   if (outcome.status !== 200 || list.length === 0)
     return check("edge", name, "fail", outcome.ms, `admin API answered ${httpStatusText(outcome.status)}`, {
       reason: "Caddy has no upstreams for the gateway",
       hint: "check the reverse_proxy block in config/caddy/Caddyfile (`stack render --check`)",
     });
-  const gateways = replicasOf(ctx.facts, "gateway");
   const notes: string[] = [];
   let down = 0;
   const parts = list.map((u) => {
@@ -247,4 +269,21 @@ function caddyUpstreamCheck(
       hint: "Caddy retries the other replicas; see the gateway layer",
     });
   return check("edge", name, "ok", outcome.ms, detail);
+}
+
+function gatewayReplicaAt(address: string, gateways: ContainerFacts[]): ContainerFacts | undefined {
+  const host = address.replace(/:\d+$/, "");
+  return gateways.find(
+    (g) => g.name === host || (isIP(host) !== 0 && Object.values(g.networks).includes(host)),
+  );
+}
+
+/** A gateway replica's container name or IP, the `gateway` service name, or the proxy port 8000. */
+function isGatewayAddress(address: string, gateways: ContainerFacts[]): boolean {
+  const host = address.replace(/:\d+$/, "");
+  return (
+    gatewayReplicaAt(address, gateways) !== undefined ||
+    host === "gateway" ||
+    address.endsWith(`:${PORTS.gatewayProxy}`)
+  );
 }

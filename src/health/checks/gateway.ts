@@ -75,8 +75,9 @@ export async function gatewayChecks(ctx: ProbeContext): Promise<LayerOutcome> {
     );
   }
   for (const name of upstreamNames) checks.push(upstreamCheck(ctx, name, views));
-  const anyReady = views.some((v) => v.ready.ok && v.ready.status === 200);
-  return { layer: "gateway", checks, serves: anyReady };
+  // Whether traffic is served is the chain's verdict (services, edge): a replica whose status
+  // probe could not run may still proxy.
+  return { layer: "gateway", checks };
 }
 
 function readyCheck(view: ReplicaView): CheckResult {

@@ -1,13 +1,20 @@
 /**
  * The programs an in-container probe runs. One `sh -c` dispatcher picks the first HTTP client
- * the container has — node (gateway image), python3 (FastAPI images), curl or wget (Caddy,
- * Prometheus, busybox images) — and runs every request of the batch concurrently, each bounded
+ * the container has — curl, python3 (FastAPI images), node (gateway image), wget (busybox
+ * images) — and runs every request of the batch concurrently, each bounded
  * by its own timeout. Requests (and any secret header values) arrive in environment variables,
  * never on the command line. Output, one line per request:
  *   `@@GS {"i":0,"s":200,"ms":3.1,"b":"…"}`          (node, python3; "e"/"m" on failure)
  *   `@@GSB <i> <http status|000> <exit code> <seconds|-> <base64 body> <base64 stderr>`   (curl, wget)
  *   `@@GSX <message>`                                  (no client at all)
  */
+
+/**
+ * Client preference: curl starts in milliseconds and reports its own timing; python3 and node
+ * take tens of milliseconds to start (seconds on a loaded host); busybox wget has no timing.
+ * The official node:22-slim image has neither curl nor wget, so node stays in the list.
+ */
+export const DEFAULT_TOOLS = "curl python3 node wget";
 
 /** Env var names shared by the host side and the scripts. */
 export const ENV_REQUESTS = "GS_REQ";
@@ -148,7 +155,7 @@ function shellFallback(reqs: ScriptRequest[]): string {
 export function dispatcherScript(reqs: ScriptRequest[]): string {
   return [
     `t=""`,
-    `for c in \${${ENV_TOOLS}:-node python3 curl wget}; do if command -v "$c" >/dev/null 2>&1; then t=$c; break; fi; done`,
+    `for c in \${${ENV_TOOLS}:-${DEFAULT_TOOLS}}; do if command -v "$c" >/dev/null 2>&1; then t=$c; break; fi; done`,
     `case "$t" in`,
     `node) exec node -e "$${ENV_NODE}" ;;`,
     `python3) exec python3 -c "$${ENV_PY}" ;;`,

@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import {
   addressOf,
   describeProbeError,
+  formatSeconds,
   type ProbeError,
   type ProbeErrorCode,
   probeCodeFor,
@@ -93,8 +94,9 @@ export async function runBatch(
   const limit = Math.max(...reqs.map((r) => r.timeoutMs)) + EXEC_SLACK_MS;
   let stdout = "";
   let stderr = "";
+  let timedOut = false;
   try {
-    ({ stdout, stderr } = await runner.exec(
+    ({ stdout, stderr, timedOut } = await runner.exec(
       containerId,
       ["sh", "-c", dispatcherScript(scriptReqs)],
       requestEnv(scriptReqs, tools),
@@ -109,7 +111,21 @@ export async function runBatch(
     }));
   }
   const wall = round(performance.now() - started);
-  return parseBatchOutput(stdout, reqs, wall, stderr);
+  const parsed = parseResultLines(stdout, reqs, wall);
+  if (!timedOut) return fillMissing(parsed, reqs, wall, stderr);
+  // Requests without a result line: the probe program itself did not finish in time (a busy
+  // container or host starting processes slowly), which says nothing about the target.
+  return parsed.map(
+    (r) =>
+      r ?? {
+        ok: false,
+        error: {
+          code: "timeout",
+          message: `the probe in the container did not finish within ${formatSeconds(limit)} (container or host too busy to start it)`,
+        },
+        ms: wall,
+      },
+  );
 }
 
 /** Parse the scripts' output lines (see in-container-script.ts) into one outcome per request. */
@@ -119,19 +135,37 @@ export function parseBatchOutput(
   wallMs: number,
   stderr = "",
 ): InContainerOutcome[] {
+  return fillMissing(parseResultLines(stdout, reqs, wallMs), reqs, wallMs, stderr);
+}
+
+/** Outcomes for the requests that printed a result line; undefined for the others. */
+function parseResultLines(
+  stdout: string,
+  reqs: InContainerRequest[],
+  wallMs: number,
+): (InContainerOutcome | undefined)[] {
   const results: (InContainerOutcome | undefined)[] = reqs.map(() => undefined);
   for (const line of stdout.split("\n")) {
     if (line.startsWith("@@GSX ")) {
       return reqs.map((r) => failure("no-client", r, "", wallMs));
     }
-    if (line.startsWith("@@GS ")) {
-      const parsed = parseJsonLine(line.slice(5), reqs);
-      if (parsed && results[parsed.index] === undefined) results[parsed.index] = parsed.outcome;
-    } else if (line.startsWith("@@GSB ")) {
-      const parsed = parseShellLine(line.slice(6), reqs, wallMs);
-      if (parsed && results[parsed.index] === undefined) results[parsed.index] = parsed.outcome;
-    }
+    const parsed = line.startsWith("@@GS ")
+      ? parseJsonLine(line.slice(5), reqs)
+      : line.startsWith("@@GSB ")
+        ? parseShellLine(line.slice(6), reqs, wallMs)
+        : undefined;
+    if (parsed && results[parsed.index] === undefined) results[parsed.index] = parsed.outcome;
   }
+  return results;
+}
+
+/** A request without a result line while the program finished: it hit its own deadline. */
+function fillMissing(
+  results: (InContainerOutcome | undefined)[],
+  reqs: InContainerRequest[],
+  wallMs: number,
+  stderr: string,
+): InContainerOutcome[] {
   const why = stderr.trim().split("\n").slice(-1)[0] ?? "";
   return results.map((r, i) => r ?? failure("timeout", reqs[i]!, why, wallMs));
 }

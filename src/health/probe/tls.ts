@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { checkServerIdentity, connect, type PeerCertificate } from "node:tls";
 import type { CheckStatus } from "../report.js";
@@ -55,7 +56,8 @@ export function probeCertificate(req: CertificateProbeRequest): Promise<Certific
     const socket = connect({
       host: req.host,
       port: req.port,
-      servername: req.servername,
+      // SNI carries names only (RFC 6066); for an IP site the server picks by address.
+      ...(isIP(req.servername) ? {} : { servername: req.servername }),
       rejectUnauthorized: false,
       ...(req.ca ? { ca: req.ca } : {}),
     });

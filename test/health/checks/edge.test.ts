@@ -27,11 +27,15 @@ describe("edge checks", () => {
   let admin: Server;
   let adminPort: number;
   let upstreams: unknown = [];
+  /** Port the HTTP side redirects to (Caddy: the HTTPS port it believes it serves). */
+  let redirectPort: number | null = null;
 
   beforeAll(async () => {
     certs = generateTestCerts();
     http = await startFaultServer((req, res) => {
-      res.writeHead(308, { location: `https://localhost${req.url}` });
+      res.writeHead(308, {
+        location: `https://localhost${redirectPort ? `:${redirectPort}` : ""}${req.url}`,
+      });
       res.end();
     });
     admin = createServer((req, res) => {
@@ -82,8 +86,14 @@ describe("edge checks", () => {
     fact("gateway", 2, second),
   ];
 
-  async function run(site: keyof TestCerts, t: (port: number) => HealthTargets, facts = gateways()) {
+  async function run(
+    site: keyof TestCerts,
+    t: (port: number) => HealthTargets,
+    facts = gateways(),
+    opts: { redirectTo?: number | null } = {},
+  ) {
     const server = await startTlsFaultServer(certs[site] as { key: string; cert: string });
+    redirectPort = opts.redirectTo === undefined ? server.port : opts.redirectTo;
     try {
       return await edgeChecks({
         targets: t(server.port),
@@ -110,12 +120,21 @@ describe("edge checks", () => {
       ["certificate localhost", "ok"],
       ["caddy → gateway upstreams", "ok"],
     ]);
-    expect(edge.checks[0]!.detail).toMatch(/^308 Permanent Redirect → https:\/\/localhost\//);
+    expect(edge.checks[0]!.detail).toMatch(/^308 Permanent Redirect → https:\/\/localhost:\d+\//);
     expect(edge.checks[2]!.detail).toMatch(
       /^issuer Test Local Authority, expires in (19|20) days \(Caddy's local CA\)$/,
     );
     expect(edge.checks[3]!.detail).toBe("2 upstreams: shop-gateway-1:8000, shop-gateway-2:8000");
     expect(edge.serves).toBe(true);
+  });
+
+  it("an HTTP redirect to another port than the published HTTPS one is a warning", async () => {
+    const edge = await run("leaf", (p) => targets(p), gateways(), { redirectTo: null });
+    const http0 = edge.checks[0]!;
+    expect(http0.status).toBe("warn");
+    expect(http0.reason).toMatch(
+      /^HTTP redirects to port 443, but HTTPS is published on \d+: browsers following it find nothing$/,
+    );
   });
 
   it("expired certificate: fail with the date; the site still answers", async () => {
