@@ -170,7 +170,12 @@ export const rateLimitingSchema = z
     if (conf.policy === "redis" && !(conf.redis.host ?? conf.redis_host)) {
       ctx.addIssue({ code: "custom", path: ["redis", "host"], message: "required field missing" });
     }
-  });
+  })
+  .describe(
+    "Rate-limits requests per second, minute, hour, day, month and year, counted per consumer, credential, " +
+      "client IP, service, header or path, in local memory or in Redis (atomically, exact across replicas). " +
+      "Answers 429 `API rate limit exceeded` with Retry-After, and sends Kong's X-RateLimit-* and RateLimit-* headers.",
+  );
 
 export type RateLimitingConfig = z.output<typeof rateLimitingSchema>;
 
