@@ -89,8 +89,8 @@ export function hash32(s: string): number {
 }
 
 /**
- * Consistent hashing on a ring of `slots` points shared by the peers in proportion to
- * their weights. A key maps to the first point at or after its hash; unavailable peers are
+ * Consistent hashing on a ring of points (at most `slots`) shared by the peers in proportion
+ * to their weights. A key maps to the first point at or after its hash; unavailable peers are
  * skipped by walking on. Adding or removing a peer only moves the keys of its own points.
  */
 export class ConsistentHashing implements Algorithm {
@@ -102,10 +102,13 @@ export class ConsistentHashing implements Algorithm {
 
   rebuild(peers: readonly Peer[]): void {
     const usable = peers.filter((p) => p.weight > 0);
-    const totalWeight = usable.reduce((s, p) => s + p.weight, 0);
+    // Points per peer depend on its own weight only (160 per weight 100, as ketama), so adding or
+    // removing a peer never moves keys between the others; `slots` caps the ring size.
+    const wanted = usable.reduce((s, p) => s + pointsFor(p.weight), 0);
+    const scale = wanted > this.slots ? this.slots / wanted : 1;
     const entries: Array<{ pos: number; peer: Peer }> = [];
     for (const p of usable) {
-      const count = Math.max(1, Math.round((this.slots * p.weight) / totalWeight));
+      const count = Math.max(1, Math.round(pointsFor(p.weight) * scale));
       for (let j = 0; j < count; j++) entries.push({ pos: hash32(`${p.key}#${j}`), peer: p });
     }
     entries.sort((a, b) => a.pos - b.pos || (a.peer.key < b.peer.key ? -1 : 1));
@@ -129,6 +132,12 @@ export class ConsistentHashing implements Algorithm {
     return null;
   }
 }
+
+function pointsFor(weight: number): number {
+  return Math.max(1, Math.round((weight * POINTS_PER_100) / 100));
+}
+
+const POINTS_PER_100 = 160;
 
 function lowerBound(arr: Uint32Array, value: number): number {
   let lo = 0;
