@@ -59,12 +59,14 @@ function sendCommand(port: number, args: string[], timeoutMs = 1000): Promise<st
   });
 }
 
-async function waitForPing(port: number, child: ChildProcess): Promise<void> {
+async function waitForPing(port: number, child: ChildProcess, password?: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
     try {
-      if ((await sendCommand(port, ["PING"], 300)).startsWith("+PONG")) return;
+      // with requirepass, a NOAUTH error also proves the server is up
+      const reply = await sendCommand(port, ["PING"], 300);
+      if (reply.startsWith("+PONG") || (password !== undefined && reply.startsWith("-NOAUTH"))) return;
     } catch {
       // not listening yet
     }
@@ -73,18 +75,24 @@ async function waitForPing(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`redis-server did not answer PING on port ${port}`);
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+export interface TestRedisOptions {
+  /** require this password (`requirepass`) */
+  password?: string;
+}
+
+export async function startTestRedis(opts: TestRedisOptions = {}): Promise<TestRedis> {
   let child: ChildProcess | null = null;
   let port = 0;
 
   const launch = async (): Promise<void> => {
+    const auth = opts.password === undefined ? [] : ["--requirepass", opts.password];
     const proc = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth],
       { stdio: "ignore" },
     );
     child = proc;
-    await waitForPing(port, proc);
+    await waitForPing(port, proc, opts.password);
   };
 
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {

@@ -493,6 +493,36 @@ describe("rate-limiting, redis policy", () => {
     }
   });
 
+  it("authenticates with redis.password (and fails closed on a wrong one when not fault tolerant)", async () => {
+    const secured = await startTestRedis({ password: "s3cret-pass" });
+    const gw = await startTestGateway(
+      doc([
+        {
+          path: "/r-auth",
+          config: { hour: 2, redis: { host: "127.0.0.1", port: secured.port, password: "s3cret-pass" } },
+        },
+        {
+          path: "/r-badauth",
+          config: {
+            hour: 2,
+            fault_tolerant: false,
+            redis: { host: "127.0.0.1", port: secured.port, password: "wrong", timeout: 500 },
+          },
+        },
+      ]),
+    );
+    try {
+      await awayFromWindowEdge(HOUR);
+      expect((await burst(`${gw.proxyUrl}/r-auth`, 3)).sort()).toEqual([200, 200, 429]);
+      const refused = await get(`${gw.proxyUrl}/r-badauth`);
+      expect(refused.status).toBe(500);
+      expect(refused.json().message).toBe("An unexpected error occurred");
+    } finally {
+      await gw.close();
+      await secured.stop();
+    }
+  });
+
   it("fault_tolerant: passes when Redis was never reachable", async () => {
     const gw = await startTestGateway(
       doc([
