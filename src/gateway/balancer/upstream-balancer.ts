@@ -72,7 +72,8 @@ export class UpstreamBalancer {
   private healthyTimer: NodeJS.Timeout | null = null;
   private unhealthyTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  private probing = false;
+  /** a probe round in flight, per kind (healthy peers / unhealthy peers) */
+  private readonly probing = { healthy: false, unhealthy: false };
 
   constructor(upstream: GatewayUpstream, targets: GatewayTarget[], deps: BalancerDeps, explicit = true) {
     this.upstream = { ...upstream, healthchecks: withHealthcheckDefaults(upstream.healthchecks) };
@@ -308,8 +309,9 @@ export class UpstreamBalancer {
 
   /** One round of active probes of the healthy (or unhealthy) peers. */
   private async probe(healthyOnes: boolean): Promise<void> {
-    if (this.closed || this.probing) return;
-    this.probing = true;
+    const kind = healthyOnes ? "healthy" : "unhealthy";
+    if (this.closed || this.probing[kind]) return;
+    this.probing[kind] = true;
     try {
       const candidates = this.peers.filter((p) => p.health.healthy === healthyOnes && p.weight > 0);
       const concurrency = Math.max(
@@ -321,7 +323,7 @@ export class UpstreamBalancer {
         if (this.closed) return;
       }
     } finally {
-      this.probing = false;
+      this.probing[kind] = false;
     }
   }
 
