@@ -1,0 +1,186 @@
+/**
+ * Host names that resolve to several addresses: one balancer entry per address, re-resolved
+ * periodically (`docker compose up --scale app=3` picked up without a reload). DNS of
+ * arbitrary names cannot be controlled here, so the resolver is injected (GatewayOptions.
+ * resolver); a real lookup of `localhost` covers the system resolver.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ResolvedAddress } from "../../../src/gateway/balancer/dns.js";
+import type { Gateway } from "../../../src/gateway/server.js";
+import { rawRequest, startTestGateway } from "../../support/gateway.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+/** Replicas of one app on 127.0.0.1, .2, .3 … sharing a port; each answers with its address. */
+async function replicas(n: number): Promise<{ port: number; hits: Map<string, number> }> {
+  const hits = new Map<string, number>();
+  let port = 0;
+  for (let i = 1; i <= n; i++) {
+    const ip = `127.0.0.${i}`;
+    const server = createServer((req, res) => {
+      hits.set(ip, (hits.get(ip) ?? 0) + 1);
+      req.resume();
+      res.end(ip);
+    });
+    await new Promise<void>((r) => server.listen(port, ip, r));
+    port = (server.address() as AddressInfo).port;
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        }),
+    );
+  }
+  return { port, hits };
+}
+
+function fakeDns(initial: Record<string, string[]>) {
+  const records = new Map(Object.entries(initial));
+  let lookups = 0;
+  return {
+    records,
+    get lookups() {
+      return lookups;
+    },
+    resolver: async (host: string): Promise<ResolvedAddress[]> => {
+      lookups++;
+      const list = records.get(host);
+      if (list === undefined)
+        throw Object.assign(new Error(`queryA ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+      return list.map((address) => ({ address, family: 4 as const }));
+    },
+  };
+}
+
+async function spread(gw: Gateway, n: number): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const res = await rawRequest(gw.proxyUrl, "/");
+    expect(res.status).toBe(200);
+    seen[res.body] = (seen[res.body] ?? 0) + 1;
+  }
+  return seen;
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("DNS expansion", () => {
+  it("an upstream target host name expands into one entry per address and follows scaling", async () => {
+    const { port } = await replicas(3);
+    const dns = fakeDns({ "app.internal": ["127.0.0.1"] });
+    const gw = await startTestGateway(
+      {
+        _format_version: "3.0",
+        services: [{ name: "app", host: "app-upstream", routes: [{ paths: ["/"] }] }],
+        upstreams: [{ name: "app-upstream", targets: [{ target: `app.internal:${port}` }] }],
+      },
+      { resolver: dns.resolver, dnsRefreshMs: 50 },
+    );
+    cleanups.push(() => gw.close());
+    expect(await spread(gw, 6)).toEqual({ "127.0.0.1": 6 });
+
+    // docker compose up --scale app=3
+    dns.records.set("app.internal", ["127.0.0.1", "127.0.0.2", "127.0.0.3"]);
+    await until(async () => Object.keys(await spread(gw, 3)).length === 3);
+    expect(await spread(gw, 30)).toEqual({ "127.0.0.1": 10, "127.0.0.2": 10, "127.0.0.3": 10 });
+
+    const health = (await (await fetch(`${gw.adminUrl}/upstreams/app-upstream/health`)).json()) as {
+      data: Array<{ target: string; data: { addresses: Array<{ ip: string }> } }>;
+    };
+    expect(health.data[0]!.target).toBe(`app.internal:${port}`);
+    expect(health.data[0]!.data.addresses.map((a) => a.ip)).toEqual(["127.0.0.1", "127.0.0.2", "127.0.0.3"]);
+
+    // scale down to 2
+    dns.records.set("app.internal", ["127.0.0.2", "127.0.0.3"]);
+    await until(async () => !("127.0.0.1" in (await spread(gw, 4))));
+    expect(await spread(gw, 10)).toEqual({ "127.0.0.2": 5, "127.0.0.3": 5 });
+  });
+
+  it("a service host that is not an upstream is balanced over all its addresses", async () => {
+    const { port } = await replicas(2);
+    const dns = fakeDns({ "api.internal": ["127.0.0.1", "127.0.0.2"] });
+    const gw = await startTestGateway(
+      {
+        _format_version: "3.0",
+        services: [{ name: "api", url: `http://api.internal:${port}`, routes: [{ paths: ["/"] }] }],
+      },
+      { resolver: dns.resolver, dnsRefreshMs: 60_000 },
+    );
+    cleanups.push(() => gw.close());
+    expect(await spread(gw, 8)).toEqual({ "127.0.0.1": 4, "127.0.0.2": 4 });
+  });
+
+  it("a name that does not resolve: DNS_ERROR in the report, 503 name resolution failed; resolved later, it serves", async () => {
+    const { port } = await replicas(1);
+    const dns = fakeDns({});
+    const gw = await startTestGateway(
+      {
+        _format_version: "3.0",
+        services: [{ name: "app", host: "late-upstream", routes: [{ paths: ["/"] }] }],
+        upstreams: [{ name: "late-upstream", targets: [{ target: `late.internal:${port}` }] }],
+      },
+      { resolver: dns.resolver, dnsRefreshMs: 50 },
+    );
+    cleanups.push(() => gw.close());
+    const health = (await (await fetch(`${gw.adminUrl}/upstreams/late-upstream/health`)).json()) as {
+      data: Array<{ health: string }>;
+    };
+    expect(health.data[0]!.health).toBe("DNS_ERROR");
+    const res = await rawRequest(gw.proxyUrl, "/");
+    expect(res.status).toBe(503);
+    expect((res.json as { message: string }).message).toBe("name resolution failed");
+    dns.records.set("late.internal", ["127.0.0.1"]);
+    await until(async () => (await rawRequest(gw.proxyUrl, "/")).status === 200);
+  });
+
+  it("the Host header sent upstream is the target's name, not the address", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.host ?? "");
+      res.end("ok");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as AddressInfo).port;
+    const dns = fakeDns({ "named.internal": ["127.0.0.1"] });
+    const gw = await startTestGateway(
+      {
+        _format_version: "3.0",
+        services: [{ name: "n", url: `http://named.internal:${port}`, routes: [{ paths: ["/"] }] }],
+      },
+      { resolver: dns.resolver },
+    );
+    cleanups.push(() => gw.close());
+    await rawRequest(gw.proxyUrl, "/");
+    expect(seen).toEqual([`named.internal:${port}`]);
+  });
+
+  it("the system resolver: a service on localhost works (real lookup)", async () => {
+    const server = createServer((_req, res) => res.end("local"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as AddressInfo).port;
+    const gw = await startTestGateway({
+      _format_version: "3.0",
+      services: [{ name: "l", url: `http://localhost:${port}`, routes: [{ paths: ["/"] }] }],
+    });
+    cleanups.push(() => gw.close());
+    for (let i = 0; i < 4; i++) {
+      const res = await rawRequest(gw.proxyUrl, "/");
+      expect(res.status).toBe(200);
+      expect(res.body).toBe("local");
+    }
+  });
+});
