@@ -95,7 +95,8 @@ are never touched, and files no longer generated (an addon switched off) are rem
       .map(([s, n]) => `${n} ${s}`)
       .join(", ");
     this.say(dryRun ? `Dry run in ${where} (nothing written): ${counts}` : `✓ Rendered ${where}: ${counts}`);
-    for (const file of report.files) {
+    // Unchanged files are only counted: the list shows what moved.
+    for (const file of report.files.filter((f) => f.status !== "unchanged")) {
       const verb = dryRun ? VERB[file.status].planned : VERB[file.status].done;
       this.say(`  ${verb.padEnd(12)} ${file.path}`);
     }
