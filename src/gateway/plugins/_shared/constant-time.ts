@@ -37,7 +37,11 @@ export class SecretIndex<V> {
   get(presented: string): V | null {
     const hit = this.byDigest.get(secretDigest(presented));
     if (!hit) return null;
-    return secretsEqual(hit.secret, presented) ? hit.value : null;
+    // Found by digest, so the lengths match (barring an HMAC collision); a plain
+    // constant-time byte comparison re-checks without two more HMACs on the hot path.
+    const stored = Buffer.from(hit.secret, "utf8");
+    const given = Buffer.from(presented, "utf8");
+    return stored.length === given.length && timingSafeEqual(stored, given) ? hit.value : null;
   }
 
   get size(): number {
