@@ -136,3 +136,21 @@ describe("stack init", () => {
     expect(forced.stdout).toContain("services/app  (kept as it was)");
   });
 });
+
+describe("stack init on a terminal", () => {
+  it("asks for template, name, domain and addons, re-asking after a bad answer", async () => {
+    // `script` gives the CLI a real pseudo-terminal; the answers are typed ahead.
+    const answers = ["monolit", "microservices", "tty-shop", "", "grafana", ""].join("\n");
+    const r = await execa("script", ["-qec", `${bin} init tty --no-render`, "/dev/null"], {
+      cwd: root,
+      input: answers,
+      reject: false,
+    });
+    expect(r.stdout).toContain("choose monolith or microservices");
+    expect(r.stdout).toContain('✓ Created stack "tty-shop" (microservices with prometheus, grafana) in tty');
+    const text = await readFile(join(root, "tty", "stack.yaml"), "utf8");
+    expect(text).toMatch(/^name: tty-shop$/m);
+    expect(text).toMatch(/^domain: localhost$/m);
+    expect(text).toMatch(/^ {2}grafana: true$/m);
+  });
+});
