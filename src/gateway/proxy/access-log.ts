@@ -68,15 +68,13 @@ export function redactedQueryString(rawQuery: string): string {
   if (rawQuery === "") return "";
   const params = new URLSearchParams(rawQuery);
   let touched = false;
-  for (const k of new Set(params.keys())) {
-    if (SECRET_QUERY_ARGS.has(k.toLowerCase())) {
-      const n = params.getAll(k).length;
-      params.delete(k);
-      for (let i = 0; i < n; i++) params.append(k, REDACTED);
-      touched = true;
-    }
+  const out = new URLSearchParams();
+  for (const [k, v] of params) {
+    const secret = SECRET_QUERY_ARGS.has(k.toLowerCase());
+    if (secret) touched = true;
+    out.append(k, secret ? REDACTED : v);
   }
-  return touched ? params.toString() : rawQuery;
+  return touched ? out.toString() : rawQuery;
 }
 
 /** The stdout line for one request. */
