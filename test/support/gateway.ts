@@ -168,3 +168,12 @@ export function rawRequest(
     req.end(opts.body);
   });
 }
+
+/** An EchoUpstream handler answering every request with a fixed text (tells upstreams apart). */
+export function replyWith(text: string, status = 200): NonNullable<EchoUpstreamOptions["handler"]> {
+  return (_req, res) => {
+    res.writeHead(status, { "content-type": "text/plain" });
+    res.end(text);
+    return true;
+  };
+}

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isGatestackError } from "../../../src/errors.js";
 import { silentLogger } from "../../../src/gateway/logger.js";
 import { type Gateway, startGateway } from "../../../src/gateway/server.js";
-import { rawRequest, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { rawRequest, replyWith, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -158,7 +158,7 @@ describe("configuration swaps", () => {
         },
       }),
     );
-    const fresh = await track(startEchoUpstream({ handler: (_req, res) => (res.end("new"), true) }));
+    const fresh = await track(startEchoUpstream({ handler: replyWith("new") }));
     const gw = await track(startTestGateway(routeTo(slow.url)));
     const inflight = rawRequest(gw.proxyUrl, "/");
     await new Promise((r) => setTimeout(r, 100));
@@ -168,8 +168,8 @@ describe("configuration swaps", () => {
   });
 
   it("POST /config under load: no failed request, every answer from one whole configuration", async () => {
-    const a = await track(startEchoUpstream({ handler: (_req, res) => (res.end("A"), true) }));
-    const b = await track(startEchoUpstream({ handler: (_req, res) => (res.end("B"), true) }));
+    const a = await track(startEchoUpstream({ handler: replyWith("A") }));
+    const b = await track(startEchoUpstream({ handler: replyWith("B") }));
     const docA = routeTo(a.url);
     const docB = {
       _format_version: "3.0",

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { rawRequest, startEchoUpstream } from "../../support/gateway.js";
+import { rawRequest, replyWith, startEchoUpstream } from "../../support/gateway.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/run.js", import.meta.url));
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -104,8 +104,8 @@ describe("stack gateway serve", () => {
   });
 
   it("SIGHUP: reloads the file; an invalid file is logged and the old configuration kept", async () => {
-    const a = await startEchoUpstream({ handler: (_req, res) => (res.end("A"), true) });
-    const b = await startEchoUpstream({ handler: (_req, res) => (res.end("B"), true) });
+    const a = await startEchoUpstream({ handler: replyWith("A") });
+    const b = await startEchoUpstream({ handler: replyWith("B") });
     cleanups.push(
       () => a.close(),
       () => b.close(),
