@@ -16,7 +16,13 @@ interface AppCase {
 }
 
 const APPS: AppCase[] = [
-  { template: "monolith", service: "app", rootPath: "/api", collection: "/items", create: { name: "Pen", price: 2.5 } },
+  {
+    template: "monolith",
+    service: "app",
+    rootPath: "/api",
+    collection: "/items",
+    create: { name: "Pen", price: 2.5 },
+  },
   {
     template: "microservices",
     service: "users",
@@ -46,7 +52,9 @@ beforeAll(async () => {
   await Promise.all(
     APPS.map(async (app) => {
       const port = await freePort();
-      const cwd = fileURLToPath(new URL(`../../stacks/${app.template}/services/${app.service}/`, import.meta.url));
+      const cwd = fileURLToPath(
+        new URL(`../../stacks/${app.template}/services/${app.service}/`, import.meta.url),
+      );
       const proc = await startProcess(
         "/usr/bin/python3",
         ["-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", String(port), "--proxy-headers"],
@@ -129,7 +137,13 @@ describe.each(APPS)("$template/$service", (app) => {
       .proc.output()
       .split("\n")
       .find((l) => l.includes(id))!;
-    expect(JSON.parse(line)).toMatchObject({ service: app.service, request_id: id, method: "GET", path: "/health", status: 200 });
+    expect(JSON.parse(line)).toMatchObject({
+      service: app.service,
+      request_id: id,
+      method: "GET",
+      path: "/health",
+      status: 200,
+    });
   });
 });
 
