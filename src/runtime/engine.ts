@@ -2,13 +2,19 @@
  * Connecting to the Docker engine (DOCKER_HOST or the local socket) with an actionable error when
  * none answers.
  */
-import Docker from "dockerode";
+import { createRequire } from "node:module";
+import type Docker from "dockerode";
 import { GatestackError } from "../errors.js";
 
 export type { default as Docker } from "dockerode";
 
+/**
+ * A client for DOCKER_HOST or the local socket. dockerode is loaded on first use: it pulls in gRPC
+ * and protobuf, which commands that never talk to the engine should not pay for at startup.
+ */
 export function connectDocker(): Docker {
-  return new Docker();
+  const Dockerode = createRequire(import.meta.url)("dockerode") as typeof Docker;
+  return new Dockerode();
 }
 
 const START_HINT =

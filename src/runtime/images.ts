@@ -3,11 +3,11 @@
  * their folders, the gateway built from this package's Dockerfile, everything else pulled.
  */
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
 import { PACKAGE_ROOT } from "../stack/package-paths.js";
+import { packContext } from "./build-context.js";
 import type { BuildConfig, ComposeProject } from "./compose/project.js";
 import { dockerError } from "./engine.js";
 import { jsonLines } from "./json-lines.js";
@@ -183,13 +183,6 @@ interface BuildEvent {
   aux?: { ID?: string };
 }
 
-/** Top-level entries of a build context; .dockerignore is applied by dockerode while packing. */
-async function contextEntries(dir: string): Promise<string[]> {
-  const entries = await readdir(dir);
-  if (existsSync(path.join(dir, ".dockerignore"))) return entries;
-  return entries.filter((e) => e !== ".git" && e !== "node_modules");
-}
-
 interface BuildRequest {
   context: string;
   dockerfile: string;
@@ -225,10 +218,10 @@ async function runBuild(
   if (signal) buildOpts.abortSignal = signal;
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.buildImage(
-      { context: req.context, src: await contextEntries(req.context) },
-      buildOpts,
-    );
+    const context = await packContext(req.context, req.dockerfile);
+    const mb = context.entries.reduce((sum, e) => sum + e.size, 0) / 1e6;
+    task.progress(`sending build context (${mb.toFixed(1)} MB)`);
+    stream = await docker.buildImage(context.stream, buildOpts);
   } catch (err) {
     task.fail("build failed");
     throw dockerError(`building ${req.tag}`, err);

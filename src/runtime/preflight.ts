@@ -97,7 +97,7 @@ export function portConflictError(conflicts: PortConflict[]): GatestackError {
       : "stop whatever listens there";
   return new GatestackError(
     "E_PORT_BUSY",
-    `host port ${conflicts.length === 1 ? "is" : "s are"} in use: ${list}`,
+    `host port${conflicts.length === 1 ? " is" : "s are"} in use: ${list}`,
     {
       hint: `${fix}, or choose other ports in stack.yaml (ports.http / ports.https) and run stack up again`,
       data: { conflicts },
