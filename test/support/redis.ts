@@ -4,7 +4,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
+import { freePort } from "./processes.js";
 
 export interface TestRedis {
   host: string;
@@ -18,16 +19,6 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Stop for good (SIGTERM, then SIGKILL after 2 s). Safe to call twice. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, "127.0.0.1");
-  await once(srv, "listening");
-  const addr = srv.address();
-  const port = typeof addr === "object" && addr ? addr.port : 0;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 function encodeCommand(args: string[]): string {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { postPluginConfig, routesWithPlugin } from "./_plugin-config.js";
 
 let upstream: EchoUpstream;
 let dir: string;
@@ -22,18 +23,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function doc(path: string, config: Record<string, unknown>) {
-  return {
-    _format_version: "3.0",
-    services: [
-      {
-        name: "svc",
-        url: upstream.url,
-        routes: [{ name: "r", paths: [path], plugins: [{ name: "file-log", config }] }],
-      },
-    ],
-  };
-}
+const doc = (path: string, config: Record<string, unknown>) =>
+  routesWithPlugin(upstream.url, "file-log", [{ path, config }]);
 
 async function lines(file: string): Promise<Array<Record<string, unknown>>> {
   let text = "";
@@ -77,7 +68,7 @@ describe("file-log", () => {
       const first = got[0]!;
       expect((first.request as { headers: Record<string, unknown> }).headers["x-test"]).toBe("yes");
       expect((first.response as Record<string, unknown>).status).toBe(200);
-      expect((first.route as Record<string, unknown>).name).toBe("r");
+      expect((first.route as Record<string, unknown>).name).toBe("r-logged");
       expect((first.service as Record<string, unknown>).name).toBe("svc");
       expect(first.client_ip).toBe("127.0.0.1");
       expect((await stat(file)).mode & 0o777).toBe(0o644);
@@ -153,16 +144,9 @@ describe("file-log", () => {
   it("rejects paths Kong rejects", async () => {
     const gw = await startTestGateway({ _format_version: "3.0" });
     try {
-      const res = await fetch(`${gw.adminUrl}/config`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          _format_version: "3.0",
-          plugins: [{ name: "file-log", config: { path: "/tmp/a*b.log" } }],
-        }),
-      });
+      const res = await postPluginConfig(gw.adminUrl, "file-log", { path: "/tmp/a*b.log" });
       expect(res.status).toBe(400);
-      expect(await res.text()).toContain("not a valid filename");
+      expect(res.text).toContain("not a valid filename");
     } finally {
       await gw.close();
     }

@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from "nod
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { type PluginRoute, postPluginConfig, routesWithPlugin } from "./_plugin-config.js";
 
 interface Received {
   method: string;
@@ -99,23 +100,10 @@ afterAll(async () => {
   await upstream.close();
 });
 
-function docWith(routes: Array<{ path: string; config: Record<string, unknown>; extra?: object[] }>) {
-  return {
-    _format_version: "3.0",
+const docWith = (routes: PluginRoute[]) =>
+  routesWithPlugin(upstream.url, "http-log", routes, {
     consumers: [{ username: "bob", keyauth_credentials: [{ key: "bob-secret" }] }],
-    services: [
-      {
-        name: "logged",
-        url: upstream.url,
-        routes: routes.map((r) => ({
-          name: `r${r.path.replaceAll("/", "-")}`,
-          paths: [r.path],
-          plugins: [{ name: "http-log", config: r.config }, ...(r.extra ?? [])],
-        })),
-      },
-    ],
-  };
-}
+  });
 
 describe("http-log", () => {
   it("POSTs Kong's log payload as JSON for each request", async () => {
@@ -146,7 +134,7 @@ describe("http-log", () => {
       expect(entry.response.size).toBeGreaterThan(0);
       expect(entry.route.name).toBe("r-logged");
       expect(entry.route.paths).toEqual(["/logged"]);
-      expect(entry.service.name).toBe("logged");
+      expect(entry.service.name).toBe("svc");
       expect(entry.consumer.username).toBe("bob");
       expect(entry.authenticated_entity.consumer_id).toBe(entry.consumer.id);
       expect(entry.client_ip).toBe("127.0.0.1");
@@ -305,14 +293,7 @@ describe("http-log", () => {
   it("rejects invalid configs the way Kong does", async () => {
     const gw = await startTestGateway({ _format_version: "3.0" });
     try {
-      const post = async (config: Record<string, unknown>) => {
-        const res = await fetch(`${gw.adminUrl}/config`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ _format_version: "3.0", plugins: [{ name: "http-log", config }] }),
-        });
-        return { status: res.status, text: await res.text() };
-      };
+      const post = (config: Record<string, unknown>) => postPluginConfig(gw.adminUrl, "http-log", config);
       const missing = await post({});
       expect(missing.status).toBe(400);
       expect(missing.text).toContain("http_endpoint");

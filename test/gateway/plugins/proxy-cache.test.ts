@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { postPluginConfig } from "./_plugin-config.js";
 
 interface Reply {
   status: number;
@@ -389,16 +390,7 @@ describe("proxy-cache: Admin API", () => {
 
 describe("proxy-cache: config", () => {
   it("rejects configs Kong rejects", async () => {
-    const post = async (config: Record<string, unknown>) => {
-      const res = await fetch(`${gw.adminUrl}/config`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ _format_version: "3.0", plugins: [{ name: "proxy-cache", config }] }),
-      });
-      return { status: res.status, text: await res.text() };
-    };
-    const gw2 = gw;
-    expect(gw2.adminUrl).not.toBeNull();
+    const post = (config: Record<string, unknown>) => postPluginConfig(gw.adminUrl, "proxy-cache", config);
     const empty = await post({ strategy: "memory", response_code: [] });
     expect(empty.status).toBe(400);
     expect(empty.text).toContain("response_code");

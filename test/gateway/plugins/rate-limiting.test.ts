@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
 import { startTestRedis, type TestRedis } from "../../support/redis.js";
+import { type PluginRoute, postPluginConfig, routesWithPlugin } from "./_plugin-config.js";
 
 interface Reply {
   status: number;
@@ -316,17 +317,8 @@ describe("rate-limiting config validation", () => {
   it("rejects configs Kong rejects, naming the field", async () => {
     const gw = await startTestGateway({ _format_version: "3.0" });
     try {
-      const post = async (config: Record<string, unknown>) => {
-        const res = await fetch(`${gw.adminUrl}/config`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            _format_version: "3.0",
-            services: [{ name: "s", url: upstream.url, plugins: [{ name: "rate-limiting", config }] }],
-          }),
-        });
-        return { status: res.status, text: await res.text() };
-      };
+      const post = (config: Record<string, unknown>) =>
+        postPluginConfig(gw.adminUrl, "rate-limiting", config);
       const noLimit = await post({ limit_by: "ip" });
       expect(noLimit.status).toBe(400);
       expect(noLimit.text).toContain("at least one of these fields must be non-empty");
@@ -359,20 +351,12 @@ describe("rate-limiting, redis policy", () => {
     await redis.stop();
   });
 
-  const doc = (routes: Array<{ path: string; config: Record<string, unknown> }>) => ({
-    _format_version: "3.0",
-    services: [
-      {
-        name: "redis-svc",
-        url: upstream.url,
-        routes: routes.map((r) => ({
-          name: `route${r.path.replaceAll("/", "-")}`,
-          paths: [r.path],
-          plugins: [{ name: "rate-limiting", config: { policy: "redis", ...r.config } }],
-        })),
-      },
-    ],
-  });
+  const doc = (routes: PluginRoute[]) =>
+    routesWithPlugin(
+      upstream.url,
+      "rate-limiting",
+      routes.map((r) => ({ ...r, config: { policy: "redis", ...r.config } })),
+    );
 
   it("counts in Redis under Kong's key layout with the window's expiry", async () => {
     await awayFromWindowEdge(HOUR);
