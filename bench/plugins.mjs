@@ -14,6 +14,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,9 +40,16 @@ if (spawnSync("wrk", ["--version"]).error) {
   process.exit(1);
 }
 
+// The gateway gets CPU 0 to itself, the upstream and wrk share CPU 1 (taskset), so the
+// gateway is the bottleneck and both routes are measured on the same core.
+const pinning = cpus().length >= 2 && !spawnSync("taskset", ["-c", "0", "true"]).error;
+const pinned = (cpu, cmd, cmdArgs) =>
+  pinning ? ["taskset", ["-c", String(cpu), cmd, ...cmdArgs]] : [cmd, cmdArgs];
+
 /** Start a node child that prints one JSON line when ready; resolve with it. */
-function startChild(source) {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", source], {
+function startChild(source, cpu) {
+  const [cmd, cmdArgs] = pinned(cpu, process.execPath, ["--input-type=module", "-e", source]);
+  const child = spawn(cmd, cmdArgs, {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -116,7 +124,8 @@ let gatewayPid = 0;
 function wrk(url, headers = []) {
   const h = headers.flatMap((x) => ["-H", x]);
   const cpuBefore = cpuSeconds(gatewayPid);
-  const r = spawnSync("wrk", ["-t1", `-c${connections}`, `-d${duration}s`, ...h, url], { encoding: "utf8" });
+  const [cmd, cmdArgs] = pinned(1, "wrk", ["-t1", `-c${connections}`, `-d${duration}s`, ...h, url]);
+  const r = spawnSync(cmd, cmdArgs, { encoding: "utf8" });
   const cpu = cpuSeconds(gatewayPid) - cpuBefore;
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
   const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
@@ -130,8 +139,8 @@ function wrk(url, headers = []) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const upstream = await startChild(upstreamSource);
-const gateway = await startChild(gatewaySource(upstream.info.port));
+const upstream = await startChild(upstreamSource, 1);
+const gateway = await startChild(gatewaySource(upstream.info.port), 0);
 gatewayPid = gateway.child.pid;
 try {
   const base = gateway.info.proxyUrl;
