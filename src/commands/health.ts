@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
+import { GatestackError } from "../errors.js";
 import {
   DEFAULT_WATCH_SECONDS,
   normalizeHealthArgv,
@@ -40,12 +41,7 @@ the stack is not running, or Docker is unreachable). The --json document follows
     timeout: Flags.custom<number>({
       description: "Bound of every single probe, in seconds (decimals allowed).",
       default: DEFAULT_TIMEOUT_MS / 1000,
-      parse: async (input) => {
-        const n = Number(input);
-        if (!Number.isFinite(n) || n <= 0 || n > 120)
-          throw new Error(`--timeout must be seconds between 0 and 120, got "${input}"`);
-        return n;
-      },
+      parse: async (input) => Number(input),
     })(),
     format: Flags.string({
       char: "f",
@@ -60,12 +56,7 @@ the stack is not running, or Docker is unreachable). The --json document follows
       char: "w",
       description: `Redraw the report every SECONDS (default ${DEFAULT_WATCH_SECONDS}) until Ctrl-C.`,
       helpValue: "[SECONDS]",
-      parse: async (input) => {
-        const n = Number(input);
-        if (!Number.isFinite(n) || n < 0.5 || n > 3600)
-          throw new Error(`--watch must be seconds between 0.5 and 3600, got "${input}"`);
-        return n;
-      },
+      parse: async (input) => Number(input),
     })(),
   };
 
@@ -76,6 +67,8 @@ the stack is not running, or Docker is unreachable). The --json document follows
 
   async run(): Promise<HealthReport | undefined> {
     const { dir, timeout, output, watch } = this.flags;
+    checkRange("--timeout", timeout, 0.05, 120);
+    if (watch !== undefined) checkRange("--watch", watch, 0.5, 3600);
     const format: ReportFormat = outputFormatFor(this.flags.format, output, this.jsonEnabled());
     const timeoutMs = Math.round(timeout * 1000);
     const loaded = await loadStack(dir);
@@ -107,4 +100,12 @@ the stack is not running, or Docker is unreachable). The --json document follows
     process.stdout.write(renderReport(report, format, { color: this.useColor }));
     return report;
   }
+}
+
+function checkRange(flag: string, value: number, min: number, max: number): void {
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new GatestackError("E_USAGE", `${flag} must be seconds between ${min} and ${max}`, {
+      exitCode: 2,
+      hint: "see `stack health --help`",
+    });
 }

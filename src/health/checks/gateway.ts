@@ -234,7 +234,14 @@ function upstreamCheck(ctx: ProbeContext, upstream: string, views: ReplicaView[]
         ? `see the services layer and \`stack logs ${service.name}\``
         : "see `stack logs gateway`",
     });
-  const missingReplicas = service !== undefined && healthyIps.size < service.replicas;
+  const runningApps = appReplicas.filter((r) => r.running).length;
+  if (service && appReplicas.length > 0 && runningApps === 0)
+    return check("gateway", name, "fail", latency, detail, {
+      reason: `no ${service.name} container is running${facts}${healthyIps.size > 0 ? "; the gateway has not noticed yet (health checks lag)" : ""}`,
+      hint: restartHint(down[0]!),
+    });
+  const missingReplicas =
+    service !== undefined && (healthyIps.size < service.replicas || runningApps < service.replicas);
   if (unhealthyIps.size > 0 || problems.length > 0 || missingReplicas) {
     const what = [
       ...(unhealthyIps.size > 0 ? [`${[...unhealthyIps].join(", ")} marked unhealthy`] : []),

@@ -209,6 +209,10 @@ export function explainChainFailure(
     if (first.outcome && !first.outcome.ok) return first.outcome.error.message;
     return first.check.reason ?? first.check.detail;
   };
+  const appHint = (): string => {
+    const stopped = appFailures.find((d) => !d.replica.running);
+    return stopped ? restartHint(stopped.replica) : `see \`stack logs ${service.name}\``;
+  };
   const routing = appOk ? `routing fault: ${service.name} answers directly but not through the chain — ` : "";
 
   if (!outcome.ok) {
@@ -225,7 +229,7 @@ export function explainChainFailure(
     if (!appOk && appFailures.length > 0)
       return {
         reason: `gateway → ${service.name}: ${appFault()}`,
-        hint: `see \`stack logs ${service.name}\``,
+        hint: appHint(),
       };
     return {
       reason: `${routing}${outcome.error.message}`,
@@ -249,9 +253,7 @@ export function explainChainFailure(
     if (appFailures.length > 0 && !appOk)
       return {
         reason: `gateway → ${service.name}: ${appFault()} (gateway answered ${said})`,
-        hint: appFailures.some((d) => !d.replica.running)
-          ? restartHint(appFailures.find((d) => !d.replica.running)!.replica)
-          : `see \`stack logs ${service.name}\``,
+        hint: appHint(),
       };
     return {
       reason: `${routing}gateway answered ${said}`,
