@@ -25,12 +25,7 @@ import type { Artifact } from "./types.js";
 
 export const COMPOSE_PATH = "compose.yaml";
 
-/** Compose profiles the addons live under (`stack up --profile …`, `docker compose --profile …`). */
-export const ADDON_PROFILES = {
-  monitoring: ["prometheus", "grafana"],
-  logging: ["elasticsearch", "logstash", "kibana"],
-  ci: ["jenkins"],
-} as const;
+export { ADDON_PROFILES } from "./topology.js";
 
 function hostPort(bind: string, host: number, container: number): string {
   const address = bind.includes(":") ? `[${bind}]` : bind;

@@ -9,17 +9,19 @@ import type { AddonName, PluginSpec, ServiceSpec, StackConfig } from "../stack/s
  * gateway.yaml and prometheus.yml cannot disagree.
  */
 
+/** Compose profiles the addons live under (`stack up --profile …`, `docker compose --profile …`) and their services. */
+export const ADDON_PROFILES = {
+  monitoring: ["prometheus", "grafana"],
+  logging: ["elasticsearch", "logstash", "kibana"],
+  ci: ["jenkins"],
+} as const;
+
 /** Compose service names the stack itself uses; an app may not take one of them. */
-export const RESERVED_SERVICE_NAMES = [
+export const RESERVED_SERVICE_NAMES: readonly string[] = [
   "caddy",
   "gateway",
-  "prometheus",
-  "grafana",
-  "elasticsearch",
-  "logstash",
-  "kibana",
-  "jenkins",
-] as const;
+  ...Object.values(ADDON_PROFILES).flat(),
+];
 
 /** Ports inside the containers (never published, except Caddy's 80/443). */
 export const PORTS = {
@@ -162,7 +164,7 @@ export function envInterpolation(name: string): string {
 /** Refuse app names that collide with the stack's own compose services. */
 export function assertNoReservedNames(stack: StackConfig): void {
   stack.services.forEach((service, i) => {
-    if ((RESERVED_SERVICE_NAMES as readonly string[]).includes(service.name)) {
+    if (RESERVED_SERVICE_NAMES.includes(service.name)) {
       throw new GatestackError(
         "E_STACK_INVALID",
         `service name "${service.name}" is used by the stack itself`,
