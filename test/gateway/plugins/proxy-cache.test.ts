@@ -388,6 +388,37 @@ describe("proxy-cache: Admin API", () => {
   });
 });
 
+describe("proxy-cache: reloads", () => {
+  it("keeps cached entries and the Admin API across a reload of the same configuration", async () => {
+    const doc = {
+      _format_version: "3.0",
+      services: [
+        {
+          name: "reload-svc",
+          url: upstream.url,
+          routes: [{ name: "reload-r", paths: ["/reload"] }],
+          plugins: [{ name: "proxy-cache", id: PLUGIN_1, config: { strategy: "memory" } }],
+        },
+      ],
+    };
+    const g = await startTestGateway(doc);
+    try {
+      const miss = await send(`${g.proxyUrl}/reload/x`);
+      expect(status(miss)).toBe("Miss");
+      await g.apply(doc);
+      expect(status(await send(`${g.proxyUrl}/reload/x`))).toBe("Hit");
+      const key = miss.headers.get("x-cache-key")!;
+      expect((await send(`${g.adminUrl}/proxy-cache/${PLUGIN_1}/caches/${key}`)).status).toBe(200);
+      expect(
+        (await send(`${g.adminUrl}/proxy-cache/${PLUGIN_1}/caches/${key}`, { method: "DELETE" })).status,
+      ).toBe(204);
+      expect(status(await send(`${g.proxyUrl}/reload/x`))).toBe("Miss");
+    } finally {
+      await g.close();
+    }
+  });
+});
+
 describe("proxy-cache: config", () => {
   it("rejects configs Kong rejects", async () => {
     const post = (config: Record<string, unknown>) => postPluginConfig(gw.adminUrl, "proxy-cache", config);

@@ -2,6 +2,7 @@
  * Kong's file-log: one JSON line (Kong's log payload) per request, appended after the
  * response has been sent.
  */
+import { Retirement } from "../_shared/handover.js";
 import { kongLogPayload } from "../_shared/log-payload.js";
 import { warnIgnoredLua } from "../_shared/log-schema.js";
 import type {
@@ -17,6 +18,7 @@ import { type LineSink, openLineSink } from "./writer.js";
 export class FileLogHandler implements PluginHandler {
   readonly sink: LineSink;
   readonly sinkKey: string;
+  private readonly retired: Retirement | null = null;
 
   constructor(conf: FileLogConfig, env: PluginEnvironment) {
     this.sinkKey = `${conf.reopen}|${conf.path}`;
@@ -24,7 +26,7 @@ export class FileLogHandler implements PluginHandler {
     if (prev instanceof FileLogHandler && prev.sinkKey === this.sinkKey) {
       this.sink = prev.sink;
     } else {
-      if (prev instanceof FileLogHandler) void prev.sink.close();
+      if (prev instanceof FileLogHandler) this.retired = new Retirement(() => prev.close());
       this.sink = openLineSink(conf.path, conf.reopen, env.logger);
     }
     warnIgnoredLua("file-log", conf.custom_fields_by_lua, env.logger);
@@ -34,8 +36,9 @@ export class FileLogHandler implements PluginHandler {
     this.sink.write(`${JSON.stringify(kongLogPayload(ctx, entry))}\n`);
   }
 
-  close(): Promise<void> {
-    return this.sink.close();
+  async close(): Promise<void> {
+    await this.retired?.now();
+    await this.sink.close();
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { Pool } from "undici";
 import { BatchQueue } from "../_shared/batch-queue.js";
+import { Retirement } from "../_shared/handover.js";
 import { kongLogPayload } from "../_shared/log-payload.js";
 import { warnIgnoredLua } from "../_shared/log-schema.js";
 import type { QueueConfig } from "../_shared/queue-schema.js";
@@ -45,70 +46,98 @@ export function queueParams(conf: HttpLogConfig, logger: GatewayLogger): QueueCo
   return params;
 }
 
-export class HttpLogHandler implements PluginHandler {
+/** Everything that decides where and how entries are delivered. */
+interface Delivery {
+  readonly key: string;
   readonly queue: BatchQueue;
-  private readonly pool: Pool;
-  private readonly path: string;
-  private readonly headers: Record<string, string>;
-  private readonly hostPort: string;
-  private readonly singleEntries: boolean;
+  readonly pool: Pool;
+}
 
-  constructor(
-    private readonly conf: HttpLogConfig,
-    entry: PluginEntry<HttpLogConfig>,
-    env: PluginEnvironment,
-  ) {
-    const url = new URL(conf.http_endpoint);
-    const https = url.protocol === "https:";
-    const port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
-    this.hostPort = `${url.hostname}:${port}`;
-    this.path = `${url.pathname}${url.search}`;
-    this.headers = { host: url.host, "content-type": conf.content_type };
-    if (url.username !== "" || url.password !== "") {
-      const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-      this.headers.authorization = `Basic ${Buffer.from(userinfo).toString("base64")}`;
-    }
-    for (const [name, value] of Object.entries(conf.headers ?? {})) this.headers[name.toLowerCase()] = value;
-    this.pool = new Pool(url.origin, {
-      connections: 4,
-      keepAliveTimeout: Math.max(1, conf.keepalive),
-      connect: { timeout: conf.timeout, rejectUnauthorized: conf.ssl_verify },
-    });
+export class HttpLogHandler implements PluginHandler {
+  readonly delivery: Delivery;
+  private readonly retired: Retirement | null = null;
+
+  constructor(conf: HttpLogConfig, entry: PluginEntry<HttpLogConfig>, env: PluginEnvironment) {
     const params = queueParams(conf, env.logger);
-    this.singleEntries = params.max_batch_size === 1;
     warnIgnoredLua("http-log", conf.custom_fields_by_lua, env.logger);
-    this.queue = new BatchQueue(`http-log (${entry.id})`, params, (batch) => this.send(batch), env.logger);
+    const key = JSON.stringify([
+      conf.http_endpoint,
+      conf.method,
+      conf.content_type,
+      conf.timeout,
+      conf.keepalive,
+      conf.ssl_verify,
+      conf.headers ?? null,
+      params,
+    ]);
+    const prev = env.previous;
+    if (prev instanceof HttpLogHandler && prev.delivery.key === key) {
+      // same delivery: keep the queue (nothing queued is lost, order is kept) and connections
+      this.delivery = prev.delivery;
+    } else {
+      this.delivery = openDelivery(key, conf, params, `http-log (${entry.id})`, env.logger);
+      if (prev instanceof HttpLogHandler) this.retired = new Retirement(() => prev.close());
+    }
   }
 
   log(ctx: RequestContext, entry: AccessLogEntry): void {
-    this.queue.enqueue(JSON.stringify(kongLogPayload(ctx, entry)));
+    this.delivery.queue.enqueue(JSON.stringify(kongLogPayload(ctx, entry)));
   }
 
   async close(): Promise<void> {
-    await this.queue.close(CLOSE_FLUSH_MS);
-    await this.pool.close().catch(() => this.pool.destroy());
+    await this.retired?.now();
+    await this.delivery.queue.close(CLOSE_FLUSH_MS);
+    await this.delivery.pool.close().catch(() => this.delivery.pool.destroy());
   }
+}
 
-  private async send(batch: string[]): Promise<void> {
-    const body = this.singleEntries && batch.length === 1 ? batch[0]! : `[${batch.join(",")}]`;
+/** The queue and connection pool that deliver entries to `http_endpoint`. */
+function openDelivery(
+  key: string,
+  conf: HttpLogConfig,
+  params: QueueConfig,
+  name: string,
+  logger: GatewayLogger,
+): Delivery {
+  const url = new URL(conf.http_endpoint);
+  const https = url.protocol === "https:";
+  const port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
+  const hostPort = `${url.hostname}:${port}`;
+  const path = `${url.pathname}${url.search}`;
+  const headers: Record<string, string> = { host: url.host, "content-type": conf.content_type };
+  if (url.username !== "" || url.password !== "") {
+    const userinfo = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(userinfo).toString("base64")}`;
+  }
+  for (const [name, value] of Object.entries(conf.headers ?? {})) headers[name.toLowerCase()] = value;
+  const pool = new Pool(url.origin, {
+    connections: 4,
+    keepAliveTimeout: Math.max(1, conf.keepalive),
+    connect: { timeout: conf.timeout, rejectUnauthorized: conf.ssl_verify },
+  });
+  const singleEntries = params.max_batch_size === 1;
+
+  const send = async (batch: string[]): Promise<void> => {
+    const body = singleEntries && batch.length === 1 ? batch[0]! : `[${batch.join(",")}]`;
     let res: Awaited<ReturnType<Pool["request"]>>;
     try {
-      res = await this.pool.request({
-        method: this.conf.method,
-        path: this.path,
-        headers: { ...this.headers, "content-length": String(Buffer.byteLength(body)) },
+      res = await pool.request({
+        method: conf.method,
+        path,
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
         body,
-        headersTimeout: this.conf.timeout,
-        bodyTimeout: this.conf.timeout,
+        headersTimeout: conf.timeout,
+        bodyTimeout: conf.timeout,
       });
     } catch (err) {
-      throw new Error(`failed request to ${this.hostPort}: ${(err as Error).message}`);
+      throw new Error(`failed request to ${hostPort}: ${(err as Error).message}`);
     }
     const text = await res.body.text().catch(() => "");
     if (res.statusCode >= 300) {
-      throw new Error(`request to ${this.hostPort} returned status code ${res.statusCode} and body ${text}`);
+      throw new Error(`request to ${hostPort} returned status code ${res.statusCode} and body ${text}`);
     }
-  }
+  };
+  return { key, queue: new BatchQueue(name, params, send, logger), pool };
 }
 
 export function createHttpLogHandler(

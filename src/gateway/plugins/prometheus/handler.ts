@@ -29,6 +29,8 @@ export class PrometheusHandler implements PluginHandler {
     };
     this.records = this.flags.statusCodes || this.flags.latency || this.flags.bandwidth;
     this.releaseHealth = conf.upstream_health_metrics ? this.exporter.useUpstreamHealth() : null;
+    // a reloaded entry: its predecessor only held a claim on upstream health metrics
+    if (env.previous instanceof PrometheusHandler) env.previous.close();
   }
 
   log(ctx: RequestContext, entry: AccessLogEntry): void {

@@ -89,6 +89,8 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
         ? prev.store
         : new MemoryCacheStore(conf.memory.max_bytes, conf.memory.max_entries);
     this.unregister = cacheRegistryFor(env.nodeId).add(this);
+    // a reloaded entry: this instance now answers for its cache in the Admin API
+    if (prev instanceof ProxyCacheHandler) prev.close();
     registerProxyCacheAdmin(env);
   }
 

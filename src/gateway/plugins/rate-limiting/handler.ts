@@ -4,6 +4,7 @@
  * `error_code` / `{"message": error_message}` with Retry-After, or let it through with
  * Kong's X-RateLimit-* and RateLimit-* headers on the response.
  */
+import { Retirement } from "../_shared/handover.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
 import { LocalCounters } from "./local-policy.js";
 import {
@@ -31,6 +32,7 @@ export class RateLimitingHandler implements PluginHandler {
   private windowsSecond = -1;
   private readonly logger: PluginEnvironment["logger"];
   private lastErrorLog = 0;
+  private retired: Retirement | null = null;
 
   constructor(
     private readonly conf: RateLimitingConfig,
@@ -74,8 +76,9 @@ export class RateLimitingHandler implements PluginHandler {
     this.apply(ctx, windows, result, now);
   }
 
-  close(): void | Promise<void> {
-    return this.policy.close();
+  async close(): Promise<void> {
+    await this.retired?.now();
+    await this.policy.close();
   }
 
   private identify(ctx: RequestContext): string {
@@ -174,11 +177,11 @@ export class RateLimitingHandler implements PluginHandler {
     if (this.conf.policy === "redis") {
       const options = redisOptionsOf(this.conf);
       if (prev instanceof RedisCounters && prev.optionsKey === redisOptionsKey(options)) return prev;
-      if (prev) void prev.close();
+      if (prev) this.retired = new Retirement(() => prev.close());
       return new RedisCounters(options, env.logger);
     }
     if (prev instanceof LocalCounters) return prev;
-    if (prev) void prev.close();
+    if (prev) this.retired = new Retirement(() => prev.close());
     return new LocalCounters();
   }
 }
