@@ -1,9 +1,7 @@
-import type { AccessLogEntry } from "../plugins/types.js";
-
 /**
  * The access log: one JSON line per request on stdout (the feed the ELK addon ingests),
- * built from the same AccessLogEntry the log-phase plugins receive (Kong's serializer
- * shape). Credentials never reach it: credential headers, cookies and credential query
+ * and the redaction shared with the log-phase plugins' AccessLogEntry (Kong's serializer
+ * shape). Credentials never reach either: credential headers, cookies and credential query
  * arguments are replaced by "REDACTED".
  *
  * Line fields: time (ISO), request_id, method, path, query (redacted), status,
@@ -77,34 +75,46 @@ export function redactedQueryString(rawQuery: string): string {
   return touched ? out.toString() : rawQuery;
 }
 
+/** What one stdout access-log line says (cheap to gather: no header copies). */
+export interface AccessLogFields {
+  startedAtMs: number;
+  requestId: string;
+  method: string;
+  path: string;
+  rawQuery: string;
+  status: number;
+  requestSize: number;
+  responseSize: number;
+  gatewayMs: number;
+  upstreamMs: number;
+  totalMs: number;
+  route: string | null;
+  service: string | null;
+  consumer: string | null;
+  clientIp: string;
+  upstream: string | null;
+  userAgent: string | undefined;
+}
+
 /** The stdout line for one request. */
-export function accessLogLine(
-  entry: AccessLogEntry,
-  rawQuery: string,
-  userAgent: string | undefined,
-): string {
-  const last = entry.tries?.[entry.tries.length - 1];
-  const qs = redactedQueryString(rawQuery);
+export function accessLogLine(f: AccessLogFields): string {
+  const qs = redactedQueryString(f.rawQuery);
   return JSON.stringify({
-    time: new Date(entry.started_at).toISOString(),
-    request_id: entry.request.id,
-    method: entry.request.method,
-    path: entry.request.uri.split("?")[0],
+    time: new Date(f.startedAtMs).toISOString(),
+    request_id: f.requestId,
+    method: f.method,
+    path: f.path,
     query: qs === "" ? undefined : qs,
-    status: entry.response.status,
-    request_size: entry.request.size,
-    response_size: entry.response.size,
-    latencies: {
-      gateway: entry.latencies.gateway,
-      upstream: entry.latencies.upstream,
-      total: entry.latencies.request,
-    },
-    route: entry.route?.name ?? entry.route?.id ?? null,
-    service: entry.service?.name ?? entry.service?.id ?? null,
-    consumer: entry.consumer?.username ?? entry.consumer?.id ?? null,
-    client_ip: entry.client_ip,
-    upstream: last === undefined ? null : `${last.ip}:${last.port}`,
-    user_agent: userAgent,
+    status: f.status,
+    request_size: f.requestSize,
+    response_size: f.responseSize,
+    latencies: { gateway: f.gatewayMs, upstream: f.upstreamMs, total: f.totalMs },
+    route: f.route,
+    service: f.service,
+    consumer: f.consumer,
+    client_ip: f.clientIp,
+    upstream: f.upstream,
+    user_agent: f.userAgent,
   });
 }
 

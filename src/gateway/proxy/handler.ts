@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { type IncomingHttpHeaders, type IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -14,7 +14,7 @@ import { appendVia, SERVER_TOKEN } from "./constants.js";
 import { type ExitResponse, ProxyContext } from "./context.js";
 import { dispatchToTarget, type UpstreamPools } from "./dispatch.js";
 import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode, renderErrorBody } from "./errors.js";
-import { withoutHopByHop } from "./hop-by-hop.js";
+import { rawHeadersWithoutHopByHop } from "./hop-by-hop.js";
 import {
   hasLogPhase,
   needsResponseBody,
@@ -25,7 +25,7 @@ import {
   runResponseHeaders,
 } from "./pipeline.js";
 import { normalizeIp, resolveClientIp, type TrustedIps } from "./trusted-ips.js";
-import { prepareUpstreamRequest } from "./upstream-request.js";
+import { type PreparedUpstreamRequest, prepareUpstreamRequest } from "./upstream-request.js";
 
 /** What the proxy listener needs from the running gateway. */
 export interface ProxyState {
@@ -49,6 +49,9 @@ const MAX_REQUEST_ID_LENGTH = 200;
  * precise timer of our own (refreshed on every chunk) on top.
  */
 const PRECISE_READ_TIMEOUT_BELOW_MS = 5000;
+const noop = (): void => undefined;
+/** process.hrtime.bigint() at performance.now() === 0, to derive RequestContext.startedAt. */
+const HRTIME_ORIGIN_NS = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
 
 /** Parsed pieces of the request target. */
 export interface RequestTarget {
@@ -81,24 +84,44 @@ export function hostWithoutPort(host: string | undefined): string {
   return (colon < 0 ? host : host.slice(0, colon)).toLowerCase();
 }
 
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
+/** A fresh 32-hex request id (Kong's format), from a pooled random buffer. */
+export function newRequestId(): string {
+  if (idOffset + 16 > idPool.length) {
+    idPool = randomBytes(4096);
+    idOffset = 0;
+  }
+  const id = idPool.toString("hex", idOffset, idOffset + 16);
+  idOffset += 16;
+  return id;
+}
+
 /** X-Request-ID when the client sent a sane one, else a fresh 32-hex id. */
 export function requestIdFor(headers: IncomingHttpHeaders): string {
   const given = headers["x-request-id"];
   if (typeof given === "string" && given.length > 0 && given.length <= MAX_REQUEST_ID_LENGTH) {
     if (/^[\x21-\x7e]+$/.test(given)) return given;
   }
-  return randomUUID().replaceAll("-", "");
+  return newRequestId();
 }
 
 function ms(from: number, to: number): number {
   return Math.max(0, Math.round(to - from));
 }
 
+const EXCHANGE = Symbol("exchange");
+type WithExchange = ServerResponse & { [EXCHANGE]?: Exchange };
+
+function onResponseClose(this: WithExchange): void {
+  this[EXCHANGE]?.onClientClose();
+}
+
 /** Build the request listener of the proxy port. */
 export function createProxyHandler(state: ProxyState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const exchange = new Exchange(state, req, res, null);
-    exchange.start();
+    new Exchange(state, req, res, null).start();
   };
 }
 
@@ -114,29 +137,33 @@ export function createUpgradeHandler(
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
     res.shouldKeepAlive = false;
+    const exchange = new Exchange(state, req, res, { socket, head });
     // a gateway answer (or a non-101 upstream answer) ends the connection
     res.once("finish", () => {
       if (!exchange.tunnelling) socket.end();
     });
-    socket.on("error", () => undefined);
-    const exchange = new Exchange(state, req, res, { socket, head });
+    socket.on("error", noop);
     exchange.start();
   };
 }
 
 /**
  * One proxied request from arrival to the log phase. It is also the undici dispatch
- * handler of its upstream attempts (no per-attempt closures).
+ * handler of its upstream attempts (undici's core handler interface: raw header lists go
+ * straight to `res.writeHead` without an intermediate object). The plugin context is only
+ * built on routes that have plugins.
  */
 class Exchange implements Dispatcher.DispatchHandler {
   private readonly tStart = performance.now();
-  private readonly startedAt = process.hrtime.bigint();
-  private readonly startedAtMs = Date.now();
   private snapshot: GatewaySnapshot | null = null;
   private ctx: ProxyContext | null = null;
+  private upstream: PreparedUpstreamRequest | null = null;
   private plugins: readonly PluginInstance[] = NO_PLUGINS;
   private route: GatewayRoute | null = null;
   private service: GatewayService | null = null;
+  private match: RouteMatch | null = null;
+  private protocol: "http" | "https" = "http";
+  private host = "";
   private requestId = "";
   private clientIp = "";
   private target: RequestTarget = { path: "/", rawQuery: "" };
@@ -145,7 +172,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private tried: Set<Peer> | null = null;
   private tries: Array<{ ip: string; port: number; balancer_latency?: number }> | null = null;
   private retriesLeft = 0;
-  private controller: Dispatcher.DispatchController | null = null;
+  private abortUpstream: ((err?: Error) => void) | null = null;
+  private resumeUpstream: (() => void) | null = null;
   private tUpstreamStart = 0;
   private tUpstreamHeaders = 0;
   private status = 0;
@@ -158,10 +186,6 @@ class Exchange implements Dispatcher.DispatchHandler {
   private upstreamUri = "";
   private pausedForDrain = false;
   private tunnelled = false;
-
-  get tunnelling(): boolean {
-    return this.tunnelled;
-  }
   private readTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -171,38 +195,43 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly upgrade: { socket: Duplex; head: Buffer } | null,
   ) {}
 
+  get tunnelling(): boolean {
+    return this.tunnelled;
+  }
+
   start(): void {
     const { req, res, state } = this;
     state.begin();
-    res.once("close", () => this.onClientClose());
-    req.on("error", () => undefined);
-    const snapshot = state.current;
-    this.requestId = requestIdFor(req.headers);
+    (res as WithExchange)[EXCHANGE] = this;
+    res.once("close", onResponseClose);
+    req.on("error", noop);
+    const headers = req.headers;
+    this.requestId = requestIdFor(headers);
     const peer = normalizeIp(req.socket.remoteAddress);
-    this.clientIp = resolveClientIp(
-      peer,
-      state.trusted,
-      req.headers["x-real-ip"],
-      req.headers["x-forwarded-for"],
-    );
+    const trustedIps = state.trusted;
+    const trusted = !trustedIps.empty && trustedIps.has(peer);
+    this.clientIp = trusted
+      ? resolveClientIp(peer, trustedIps, headers["x-real-ip"], headers["x-forwarded-for"])
+      : peer;
     this.target = splitTarget(req.url);
+    const snapshot = state.current;
     if (snapshot === null) {
       this.sendError("GW_NO_ROUTE");
       return;
     }
     this.snapshot = snapshot;
     snapshot.inflight++;
-    const trusted = !state.trusted.empty && state.trusted.has(peer);
-    const xfp = req.headers["x-forwarded-proto"];
-    const protocol: "http" | "https" = trusted && xfp === "https" ? "https" : "http";
-    const host = hostWithoutPort(req.headers.host);
+    const protocol: "http" | "https" = trusted && headers["x-forwarded-proto"] === "https" ? "https" : "http";
+    this.protocol = protocol;
+    const host = hostWithoutPort(headers.host);
+    this.host = host;
     let match: RouteMatch | null;
     try {
       match = snapshot.router.match({
         method: req.method ?? "GET",
         host,
         path: this.target.path,
-        headers: req.headers,
+        headers,
         protocol,
       });
     } catch (err) {
@@ -214,19 +243,17 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.sendError("GW_NO_ROUTE");
       return;
     }
-    this.route = match.route;
+    this.match = match;
+    const route = match.route;
+    this.route = route;
     this.service = match.service;
-    if (
-      !match.route.protocols.includes(protocol) &&
-      protocol === "http" &&
-      match.route.protocols.includes("https")
-    ) {
-      this.sendHttpsRequired(match.route, host);
+    if (protocol === "http" && !route.protocols.includes("http") && route.protocols.includes("https")) {
+      this.sendHttpsRequired(route, host);
       return;
     }
-    const upstream = prepareUpstreamRequest({
+    this.upstream = prepareUpstreamRequest({
       method: req.method ?? "GET",
-      headers: req.headers,
+      headers,
       upstreamPath: match.upstreamPath,
       rawQuery: this.target.rawQuery,
       downstreamPath: this.target.path,
@@ -236,30 +263,16 @@ class Exchange implements Dispatcher.DispatchHandler {
       trusted,
       protocol,
       serverPort: req.socket.localPort ?? 0,
-      preserveHost: match.route.preserve_host,
+      preserveHost: route.preserve_host,
       strippedPrefix: match.strippedPrefix,
       requestId: this.requestId,
     });
-    const ctx = new ProxyContext(
-      req,
-      this.requestId,
-      this.startedAt,
-      this.clientIp,
-      protocol,
-      match.route,
-      match.service,
-      match.uriCaptures,
-      upstream,
-      this.target.path,
-      this.target.rawQuery,
-      host,
-    );
-    this.ctx = ctx;
-    const plan = snapshot.plugins.planFor(match.route);
+    const plan = snapshot.plugins.planFor(route);
     if (plan.empty) {
       this.afterAccess();
       return;
     }
+    const ctx = this.context();
     let result: readonly PluginInstance[] | Promise<readonly PluginInstance[]>;
     try {
       result = runAccess(ctx, plan);
@@ -281,16 +294,36 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
+  /** The plugin context (created on first need: routes with plugins, exits). */
+  private context(): ProxyContext {
+    if (this.ctx === null) {
+      const match = this.match!;
+      this.ctx = new ProxyContext(
+        this.req,
+        this.requestId,
+        HRTIME_ORIGIN_NS + BigInt(Math.round(this.tStart * 1e6)),
+        this.clientIp,
+        this.protocol,
+        match.route,
+        match.service,
+        match.uriCaptures,
+        this.upstream!,
+        this.target.path,
+        this.target.rawQuery,
+        this.host,
+      );
+    }
+    return this.ctx;
+  }
+
   private afterAccess(): void {
     if (this.clientGone) return;
-    const ctx = this.ctx!;
-    if (ctx.exitResponse === null && this.service === null) {
-      // Kong checks for a service after the access phase: plugins of a service-less route run
-      ctx.exit(503, { message: PROXY_ERRORS.GW_NO_SERVICE.message });
-    }
-    const exit = ctx.exitResponse;
+    const exit = this.ctx?.exitResponse ?? null;
     if (exit !== null) this.sendExit(exit);
-    else this.proxy();
+    else if (this.service === null) {
+      // Kong checks for a service after the access phase: plugins of a service-less route run first
+      this.sendExit(jsonExit(503, { message: PROXY_ERRORS.GW_NO_SERVICE.message }));
+    } else this.proxy();
   }
 
   private pluginFailed(err: unknown, phase: string): void {
@@ -309,10 +342,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   // ---------------------------------------------------------------- upstream
 
   private proxy(): void {
-    const snapshot = this.snapshot!;
     const service = this.service!;
-    const balancer = snapshot.balancers.forService(service) ?? null;
-    this.balancer = balancer;
+    this.balancer = this.snapshot!.balancers.forService(service) ?? null;
     this.retriesLeft = service.retries;
     this.tUpstreamStart = performance.now();
     this.attempt();
@@ -335,23 +366,22 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.peer = peer;
     if (this.tries === null) this.tries = [];
     this.tries.push({ ip: peer.ip, port: peer.port });
-    const ctx = this.ctx!;
-    const up = ctx.upstream;
+    const up = this.upstream!;
     const service = this.service!;
+    const protocol = protocolOf(service);
     const headers = up.headers;
     if (headers.host === undefined) {
-      const hostHeader =
-        balancer.upstream.host_header ?? hostHeaderFor(peer.hostname, peer.port, protocolOf(service));
-      headers.host = hostHeader;
+      headers.host = balancer.upstream.host_header ?? hostHeaderFor(peer.hostname, peer.port, protocol);
     }
     this.upstreamUri = up.target();
     let body: IncomingMessage | Buffer | null = null;
+    const buffered = this.ctx?.request.buffered ?? null;
     if (up.body !== undefined) {
       body = up.body;
       headers["content-length"] = String(up.body.length);
-    } else if (ctx.request.buffered !== null) {
-      body = ctx.request.buffered;
-      headers["content-length"] = String(body.length);
+    } else if (buffered !== null) {
+      body = buffered;
+      headers["content-length"] = String(buffered.length);
     } else if (hasBody(this.req)) {
       body = this.req;
     }
@@ -359,7 +389,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     try {
       dispatchToTarget(
         this.state.pools,
-        { host: peer.ip, port: peer.port, protocol: protocolOf(service) },
+        { host: peer.ip, port: peer.port, protocol },
         {
           method: up.method,
           path: this.upstreamUri,
@@ -373,19 +403,21 @@ class Exchange implements Dispatcher.DispatchHandler {
         this,
       );
     } catch (err) {
+      this.clearReadTimer();
       this.state.logger.error("dispatch failed", { error: (err as Error).message });
       this.releasePeer();
       this.sendError("GW_INTERNAL");
     }
   }
 
-  private startReadTimer(ms: number): void {
+  private startReadTimer(timeoutMs: number): void {
     this.clearReadTimer();
     this.readTimer = setTimeout(() => {
       this.readTimer = null;
-      const err = Object.assign(new Error("upstream read timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" });
-      if (this.controller !== null) this.controller.abort(err);
-    }, ms);
+      this.abortUpstream?.(
+        Object.assign(new Error("upstream read timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" }),
+      );
+    }, timeoutMs);
   }
 
   private clearReadTimer(): void {
@@ -396,30 +428,30 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private hashSource(): HashSource {
-    const ctx = this.ctx!;
+    const req = this.req;
     return {
       value: (kind: GatewayUpstream["hash_on"], name: string | null): string | null => {
         switch (kind) {
           case "ip":
-            return ctx.clientIp;
+            return this.clientIp;
           case "consumer":
-            return ctx.consumer?.id ?? ctx.credential?.id ?? null;
+            return this.ctx?.consumer?.id ?? this.ctx?.credential?.id ?? null;
           case "header": {
             if (name === null) return null;
-            const v = this.req.headers[name.toLowerCase()];
+            const v = req.headers[name.toLowerCase()];
             return v === undefined ? null : Array.isArray(v) ? v.join(",") : v;
           }
           case "cookie":
-            return name === null ? null : cookieValue(this.req.headers.cookie, name);
+            return name === null ? null : cookieValue(req.headers.cookie, name);
           case "path":
-            return ctx.request.path;
+            return this.target.path;
           case "query_arg": {
             if (name === null) return null;
-            const all = ctx.request.query.getAll(name);
+            const all = new URLSearchParams(this.target.rawQuery).getAll(name);
             return all.length === 0 ? null : all.join(",");
           }
           case "uri_capture":
-            return name === null ? null : (ctx.uriCaptures?.[name] ?? null);
+            return name === null ? null : (this.match?.uriCaptures?.[name] ?? null);
           default:
             return null;
         }
@@ -431,17 +463,154 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.peer !== null && this.balancer !== null) this.balancer.release(this.peer);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.clientGone) controller.abort(new Error("client closed the connection"));
+  /** Latency headers and the request id, added to every proxied response head. */
+  private gatewayHeaders(): [string, string, string, string, string, string] {
+    return [
+      "x-kong-upstream-latency",
+      String(ms(this.tUpstreamStart, this.tUpstreamHeaders)),
+      "x-kong-proxy-latency",
+      String(ms(this.tStart, this.tUpstreamStart)),
+      "x-kong-request-id",
+      this.requestId,
+    ];
   }
 
-  onRequestUpgrade(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    upstreamSocket: Duplex,
-  ): void {
+  // undici core handler interface --------------------------------------------
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.clientGone) abort(clientAbortError());
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational: not relayed
+    this.readTimer?.refresh();
+    this.resumeUpstream = resume;
+    this.tUpstreamHeaders = performance.now();
+    this.status = statusCode;
+    if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
+    const { list, via } = rawHeadersWithoutHopByHop(rawHeaders);
+    list.push("via", appendVia(via), ...this.gatewayHeaders());
+    const ctx = this.ctx;
+    if (ctx === null) {
+      if (!this.clientGone) this.res.writeHead(statusCode, list);
+      return true;
+    }
+    const head: ResponseHead = { status: statusCode, headers: headerRecord(list), source: "upstream" };
+    for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
+    this.head = head;
+    const plugins = this.plugins;
+    if (needsResponseBody(plugins)) this.bodyChunks = [];
+    let r: void | Promise<void>;
+    try {
+      r = plugins.length === 0 ? undefined : runResponseHeaders(ctx, plugins, head);
+    } catch (err) {
+      this.abortUpstream?.(err as Error);
+      this.pluginFailed(err, "responseHeaders");
+      return false;
+    }
+    if (r === undefined) {
+      if (this.bodyChunks === null) this.writeHead(head);
+      return true;
+    }
+    r.then(
+      () => {
+        if (this.bodyChunks === null) this.writeHead(head);
+        resume();
+      },
+      (err: unknown) => {
+        this.abortUpstream?.(err as Error);
+        this.pluginFailed(err, "responseHeaders");
+      },
+    );
+    return false;
+  }
+
+  private writeHead(head: ResponseHead): void {
+    if (this.clientGone || this.res.headersSent) return;
+    this.res.writeHead(head.status, head.headers);
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.status < 200) return true;
+    this.readTimer?.refresh();
+    this.responseBytes += chunk.length;
+    if (this.bodyChunks !== null) {
+      this.bodyChunks.push(chunk);
+      return true;
+    }
+    if (this.clientGone) return true;
+    if (this.res.write(chunk)) return true;
+    if (!this.pausedForDrain) {
+      this.pausedForDrain = true;
+      this.res.once("drain", () => {
+        this.pausedForDrain = false;
+        this.resumeUpstream?.();
+      });
+    }
+    return false;
+  }
+
+  onComplete(): void {
+    this.clearReadTimer();
+    this.upstreamDone = true;
+    this.releasePeer();
+    if (this.clientGone) return;
+    if (this.bodyChunks !== null) {
+      const chunks = this.bodyChunks;
+      this.bodyChunks = null;
+      const head = this.head!;
+      runResponseBody(this.ctx!, this.plugins, head, Buffer.concat(chunks)).then(
+        (body) => {
+          if (this.clientGone) return;
+          head.headers["content-length"] = String(body.length);
+          this.writeHead(head);
+          this.res.end(this.req.method === "HEAD" ? undefined : body);
+        },
+        (err: unknown) => this.pluginFailed(err, "responseBody"),
+      );
+      return;
+    }
+    this.res.end();
+  }
+
+  onError(err: Error): void {
+    this.clearReadTimer();
+    const peer = this.peer;
+    this.releasePeer();
+    if (this.clientGone) return;
+    const info = classifyUpstreamError(err);
+    if (peer !== null)
+      this.balancer?.report(peer, info.timeout ? { kind: "timeout" } : { kind: "tcp_failure" });
+    if (this.status >= 200 || this.tunnelled) {
+      // the response had started: nothing to answer with, cut the client connection
+      this.res.destroy();
+      return;
+    }
+    const code = (err as { code?: string }).code;
+    const connectPhase = code === "ECONNREFUSED" || code === "UND_ERR_CONNECT_TIMEOUT";
+    const up = this.upstream!;
+    const replayable = up.body !== undefined || !hasBody(this.req) || !this.req.readableDidRead;
+    const safe = connectPhase || IDEMPOTENT.has(up.method);
+    if (info.retryable && safe && replayable && this.retriesLeft > 0) {
+      this.retriesLeft--;
+      if (peer !== null) {
+        if (this.tried === null) this.tried = new Set();
+        this.tried.add(peer);
+      }
+      this.attempt();
+      return;
+    }
+    this.state.logger.warn("upstream request failed", {
+      request_id: this.requestId,
+      upstream: peer?.key,
+      error: err.message,
+      code,
+    });
+    this.sendError(info.code);
+  }
+
+  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, upstreamSocket: Duplex): void {
     this.clearReadTimer();
     const client = this.upgrade?.socket;
     if (client === undefined || this.clientGone || client.destroyed) {
@@ -453,15 +622,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.tUpstreamHeaders = performance.now();
     this.status = statusCode;
     if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
-    const out: Record<string, string | string[]> = {};
-    for (const k in headers) if (headers[k] !== undefined) out[k] = headers[k]!;
-    out.via = appendVia(headers.via);
-    out["x-kong-upstream-latency"] = String(ms(this.tUpstreamStart, this.tUpstreamHeaders));
-    out["x-kong-proxy-latency"] = String(ms(this.tStart, this.tUpstreamStart));
-    out["x-kong-request-id"] = this.requestId;
-    const ctx = this.ctx!;
-    for (const k in ctx.downstreamHeaders) out[k] = ctx.downstreamHeaders[k]!;
-    const head: ResponseHead = { status: statusCode, headers: out, source: "upstream" };
+    // a 101 keeps its Connection/Upgrade fields: they are what the client asked for
+    const list: string[] = [];
+    let via: string | undefined;
+    const raw = rawHeaders ?? [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = String(raw[i]);
+      const value = String(raw[i + 1]);
+      if (name.toLowerCase() === "via") via = value;
+      else list.push(name, value);
+    }
+    list.push("via", appendVia(via), ...this.gatewayHeaders());
+    const ctx = this.ctx;
+    const head: ResponseHead = { status: statusCode, headers: headerRecord(list), source: "upstream" };
+    if (ctx !== null) for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
     this.head = head;
     const open = () => {
       let text = `HTTP/1.1 ${head.status} Switching Protocols\r\n`;
@@ -490,7 +664,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     };
     let r: Promise<void> | undefined;
     try {
-      if (this.plugins.length > 0) r = runResponseHeaders(ctx, this.plugins, head) ?? undefined;
+      if (ctx !== null && this.plugins.length > 0)
+        r = runResponseHeaders(ctx, this.plugins, head) ?? undefined;
     } catch (err) {
       upstreamSocket.destroy();
       this.pluginFailed(err, "responseHeaders");
@@ -502,142 +677,6 @@ class Exchange implements Dispatcher.DispatchHandler {
         upstreamSocket.destroy();
         this.pluginFailed(err, "responseHeaders");
       });
-    void controller;
-  }
-
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-  ): void {
-    if (statusCode < 200) return; // 1xx informational: not relayed
-    this.readTimer?.refresh();
-    this.tUpstreamHeaders = performance.now();
-    this.status = statusCode;
-    if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
-    const out = withoutHopByHop(headers);
-    out.via = appendVia(headers.via);
-    out["x-kong-upstream-latency"] = String(ms(this.tUpstreamStart, this.tUpstreamHeaders));
-    out["x-kong-proxy-latency"] = String(ms(this.tStart, this.tUpstreamStart));
-    out["x-kong-request-id"] = this.requestId;
-    const ctx = this.ctx!;
-    for (const k in ctx.downstreamHeaders) out[k] = ctx.downstreamHeaders[k]!;
-    const head: ResponseHead = { status: statusCode, headers: out, source: "upstream" };
-    this.head = head;
-    const plugins = this.plugins;
-    if (plugins.length === 0) {
-      this.writeHead(head);
-      return;
-    }
-    if (needsResponseBody(plugins)) this.bodyChunks = [];
-    let r: void | Promise<void>;
-    try {
-      r = runResponseHeaders(ctx, plugins, head);
-    } catch (err) {
-      controller.abort(err as Error);
-      this.pluginFailed(err, "responseHeaders");
-      return;
-    }
-    if (r === undefined) {
-      if (this.bodyChunks === null) this.writeHead(head);
-      return;
-    }
-    controller.pause();
-    r.then(
-      () => {
-        if (this.bodyChunks === null) this.writeHead(head);
-        controller.resume();
-      },
-      (err: unknown) => {
-        controller.abort(err as Error);
-        this.pluginFailed(err, "responseHeaders");
-      },
-    );
-  }
-
-  private writeHead(head: ResponseHead): void {
-    if (this.clientGone || this.res.headersSent) return;
-    this.res.writeHead(head.status, head.headers);
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.status < 200) return;
-    this.readTimer?.refresh();
-    this.responseBytes += chunk.length;
-    if (this.bodyChunks !== null) {
-      this.bodyChunks.push(chunk);
-      return;
-    }
-    if (this.clientGone) return;
-    if (!this.res.write(chunk) && !this.pausedForDrain) {
-      this.pausedForDrain = true;
-      controller.pause();
-      this.res.once("drain", () => {
-        this.pausedForDrain = false;
-        controller.resume();
-      });
-    }
-  }
-
-  onResponseEnd(): void {
-    this.clearReadTimer();
-    this.upstreamDone = true;
-    this.releasePeer();
-    if (this.clientGone) return;
-    if (this.bodyChunks !== null) {
-      const chunks = this.bodyChunks;
-      this.bodyChunks = null;
-      const head = this.head!;
-      runResponseBody(this.ctx!, this.plugins, head, Buffer.concat(chunks)).then(
-        (body) => {
-          if (this.clientGone) return;
-          head.headers["content-length"] = String(body.length);
-          this.writeHead(head);
-          this.res.end(this.req.method === "HEAD" ? undefined : body);
-        },
-        (err: unknown) => this.pluginFailed(err, "responseBody"),
-      );
-      return;
-    }
-    this.res.end();
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    this.clearReadTimer();
-    const peer = this.peer;
-    this.releasePeer();
-    if (this.clientGone) return;
-    const info = classifyUpstreamError(err);
-    if (this.status >= 200) {
-      // the response had started: nothing to answer with, cut the client connection
-      if (peer !== null)
-        this.balancer?.report(peer, info.timeout ? { kind: "timeout" } : { kind: "tcp_failure" });
-      this.res.destroy();
-      return;
-    }
-    if (peer !== null)
-      this.balancer?.report(peer, info.timeout ? { kind: "timeout" } : { kind: "tcp_failure" });
-    const code = (err as { code?: string }).code;
-    const connectPhase = code === "ECONNREFUSED" || code === "UND_ERR_CONNECT_TIMEOUT";
-    const replayable =
-      this.ctx!.upstream.body !== undefined || !this.req.readableDidRead || !hasBody(this.req);
-    const safe = connectPhase || IDEMPOTENT.has(this.ctx!.upstream.method);
-    if (info.retryable && safe && replayable && this.retriesLeft > 0) {
-      this.retriesLeft--;
-      if (peer !== null) {
-        if (this.tried === null) this.tried = new Set();
-        this.tried.add(peer);
-      }
-      this.attempt();
-      return;
-    }
-    this.state.logger.warn("upstream request failed", {
-      request_id: this.requestId,
-      upstream: peer?.key,
-      error: err.message,
-      code,
-    });
-    this.sendError(info.code);
   }
 
   // ---------------------------------------------------------------- gateway answers
@@ -645,11 +684,6 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Answer with Kong's error for a gateway failure (runs response phases of the request's plugins). */
   private sendError(code: ProxyErrorCode): void {
     const spec = PROXY_ERRORS[code];
-    if (this.ctx !== null) {
-      this.ctx.exitMessage(spec.status, spec.message);
-      this.sendExit(this.ctx.exitResponse!);
-      return;
-    }
     const accept = this.req.headers.accept;
     const rendered = renderErrorBody(
       spec.message,
@@ -683,8 +717,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       });
       return;
     }
-    const location = `https://${host}${this.req.url ?? "/"}`;
-    this.sendExit({ status, body: null, headers: { location } });
+    this.sendExit({ status, body: null, headers: { location: `https://${host}${this.req.url ?? "/"}` } });
   }
 
   private sendExit(exit: ExitResponse): void {
@@ -730,16 +763,12 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   // ---------------------------------------------------------------- completion
 
-  private onClientClose(): void {
+  onClientClose(): void {
     if (this.tunnelled) return; // the tunnel's own close handler ends the exchange
     const completed = this.res.writableFinished;
     if (!completed) {
       this.clientGone = true;
-      if (this.controller !== null && !this.upstreamDone) {
-        this.controller.abort(
-          Object.assign(new Error("client closed the connection"), { code: "GW_CLIENT_ABORT" }),
-        );
-      }
+      if (this.abortUpstream !== null && !this.upstreamDone) this.abortUpstream(clientAbortError());
     }
     this.end(completed);
   }
@@ -748,53 +777,94 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.ended) return;
     this.ended = true;
     const tEnd = performance.now();
-    const snapshot = this.snapshot;
     if (!completed && this.status === 0) this.status = 499;
     const plugins = this.plugins;
-    const wantLog = this.state.accessLog !== null || (this.ctx !== null && hasLogPhase(plugins));
-    if (wantLog) {
-      const entry = this.logEntry(tEnd, completed);
-      if (this.ctx !== null && plugins.length > 0) runLog(this.ctx, plugins, entry, this.state.logger);
-      if (this.state.accessLog !== null) {
-        const ua = this.req.headers["user-agent"];
-        this.state.accessLog.write(accessLogLine(entry, this.target.rawQuery, ua));
-      }
+    const ctx = this.ctx;
+    if (ctx !== null && plugins.length > 0 && hasLogPhase(plugins)) {
+      runLog(ctx, plugins, this.logEntry(tEnd), this.state.logger);
     }
-    this.state.release(snapshot);
+    const accessLog = this.state.accessLog;
+    if (accessLog !== null) accessLog.write(this.accessLogLine(tEnd));
+    this.state.release(this.snapshot);
   }
 
-  private logEntry(tEnd: number, completed: boolean): AccessLogEntry {
-    const req = this.req;
+  private latencies(tEnd: number): { total: number; gateway: number; upstream: number } {
     const proxied = this.tUpstreamHeaders > 0;
-    const upstreamMs = proxied ? ms(this.tUpstreamStart, this.tUpstreamHeaders) : 0;
     const total = ms(this.tStart, tEnd);
-    const gateway = Math.max(0, total - (proxied ? ms(this.tUpstreamStart, tEnd) : 0));
+    return {
+      total,
+      gateway: Math.max(0, total - (proxied ? ms(this.tUpstreamStart, tEnd) : 0)),
+      upstream: proxied ? ms(this.tUpstreamStart, this.tUpstreamHeaders) : 0,
+    };
+  }
+
+  private requestSize(): number {
+    const req = this.req;
+    const cl = Number(req.headers["content-length"] ?? 0);
+    let head = (req.url?.length ?? 1) + (req.method?.length ?? 3) + 12;
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i++) head += raw[i]!.length + 2;
+    return (Number.isFinite(cl) ? cl : 0) + head;
+  }
+
+  private accessLogLine(tEnd: number): string {
+    const l = this.latencies(tEnd);
+    const last = this.tries?.[this.tries.length - 1];
+    const consumer = this.ctx?.consumer ?? null;
+    return accessLogLine({
+      startedAtMs: performance.timeOrigin + this.tStart,
+      requestId: this.requestId,
+      method: this.req.method ?? "GET",
+      path: this.target.path,
+      rawQuery: this.target.rawQuery,
+      status: this.status,
+      requestSize: this.requestSize(),
+      responseSize: this.responseBytes,
+      gatewayMs: l.gateway,
+      upstreamMs: l.upstream,
+      totalMs: l.total,
+      route: this.route === null ? null : (this.route.name ?? this.route.id),
+      service: this.service === null ? null : (this.service.name ?? this.service.id),
+      consumer: consumer === null ? null : (consumer.username ?? consumer.id),
+      clientIp: this.clientIp,
+      upstream:
+        last === undefined
+          ? null
+          : last.ip.includes(":")
+            ? `[${last.ip}]:${last.port}`
+            : `${last.ip}:${last.port}`,
+      userAgent: this.req.headers["user-agent"],
+    });
+  }
+
+  private logEntry(tEnd: number): AccessLogEntry {
+    const req = this.req;
+    const l = this.latencies(tEnd);
     const route = this.route;
     const service = this.service;
     const consumer = this.ctx?.consumer ?? null;
-    const cl = Number(req.headers["content-length"] ?? 0);
-    const host = req.headers.host ?? "";
+    const responseHeaders = this.res.getHeaders() as Record<string, string | string[] | undefined>;
     return {
       request: {
         id: this.requestId,
         method: req.method ?? "GET",
         uri: req.url ?? "/",
-        url: `${this.ctx?.protocol ?? "http"}://${host}${req.url ?? "/"}`,
-        size: (Number.isFinite(cl) ? cl : 0) + headerBytes(req.rawHeaders) + (req.url?.length ?? 1) + 16,
+        url: `${this.protocol}://${req.headers.host ?? ""}${req.url ?? "/"}`,
+        size: this.requestSize(),
         querystring: redactedQuery(this.target.rawQuery),
         headers: redactHeaders(req.headers),
       },
       response: {
-        status: completed || this.status !== 0 ? this.status : 499,
-        size: this.responseBytes + (this.res.headersSent ? headerBytesOf(this.res.getHeaders()) : 0),
-        headers: redactHeaders(this.res.getHeaders() as Record<string, string | string[] | undefined>),
+        status: this.status,
+        size: this.responseBytes,
+        headers: redactHeaders(responseHeaders),
       },
       latencies: {
-        request: total,
-        kong: gateway,
-        proxy: upstreamMs,
-        gateway,
-        upstream: upstreamMs,
+        request: l.total,
+        kong: l.gateway,
+        proxy: l.upstream,
+        gateway: l.gateway,
+        upstream: l.upstream,
       },
       route: route === null ? null : { id: route.id, name: route.name },
       service:
@@ -810,16 +880,42 @@ class Exchange implements Dispatcher.DispatchHandler {
       consumer: consumer === null ? null : { id: consumer.id, username: consumer.username },
       upstream_uri: this.upstreamUri,
       client_ip: this.clientIp,
-      started_at: this.startedAtMs,
+      started_at: Math.round(performance.timeOrigin + this.tStart),
       ...(this.tries === null ? {} : { tries: this.tries }),
     };
   }
+}
+
+function clientAbortError(): Error {
+  return Object.assign(new Error("client closed the connection"), { code: "GW_CLIENT_ABORT" });
+}
+
+function jsonExit(status: number, body: object): ExitResponse {
+  return {
+    status,
+    body: Buffer.from(JSON.stringify(body)),
+    headers: { "content-type": "application/json; charset=utf-8" },
+  };
 }
 
 function protocolOf(service: GatewayService): "http" | "https" {
   return service.protocol === "https" || service.protocol === "wss" || service.protocol === "grpcs"
     ? "https"
     : "http";
+}
+
+/** A flat `[name, value, …]` list as a lowercased record (duplicates become arrays). */
+function headerRecord(list: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!.toLowerCase();
+    const value = list[i + 1]!;
+    const prev = out[name];
+    if (prev === undefined) out[name] = value;
+    else if (Array.isArray(prev)) prev.push(value);
+    else out[name] = [prev, value];
+  }
+  return out;
 }
 
 /** Does the request carry a body (Content-Length > 0 or chunked)? */
@@ -837,16 +933,4 @@ function cookieValue(cookie: string | undefined, name: string): string | null {
     if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return null;
-}
-
-function headerBytes(raw: string[]): number {
-  let n = 0;
-  for (const s of raw) n += s.length + 2;
-  return n;
-}
-
-function headerBytesOf(headers: Record<string, unknown>): number {
-  let n = 17;
-  for (const k in headers) n += k.length + String(headers[k]).length + 4;
-  return n;
 }

@@ -22,6 +22,11 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 export function connectionListedFields(connection: string | string[] | undefined): string[] {
   if (connection === undefined) return [];
   const raw = Array.isArray(connection) ? connection.join(",") : connection;
+  if (raw.length <= 10) {
+    // the common values, without splitting
+    const v = raw.toLowerCase();
+    if (v === "keep-alive" || v === "close" || v === "upgrade") return [];
+  }
   const out: string[] = [];
   for (const part of raw.split(",")) {
     const name = part.trim().toLowerCase();
@@ -55,10 +60,52 @@ export function withoutHopByHop(
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const listed = headers.connection === undefined ? null : connectionListedFields(headers.connection);
+  const check = listed !== null && listed.length > 0;
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP_HEADERS.has(name) || listed?.includes(name)) continue;
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(name) || (check && listed.includes(name))) continue;
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * Raw upstream response headers (undici's `[name, value, …]` buffers) as a flat
+ * `[name, value, …]` string list without hop-by-hop fields, ready for `res.writeHead`;
+ * `via` is taken out (the caller appends to it). Latin-1 both ways keeps bytes as received.
+ */
+export function rawHeadersWithoutHopByHop(raw: readonly (Buffer | string)[]): {
+  list: string[];
+  via: string | undefined;
+} {
+  const strings: string[] = new Array(raw.length);
+  let listed: string[] | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = latin1(raw[i]!);
+    const value = latin1(raw[i + 1]!);
+    strings[i] = name;
+    strings[i + 1] = value;
+    if (name.length === 10 && name.toLowerCase() === "connection") {
+      const fields = connectionListedFields(value);
+      if (fields.length > 0) listed = listed === null ? fields : listed.concat(fields);
+    }
+  }
+  const list: string[] = [];
+  let via: string | undefined;
+  for (let i = 0; i < strings.length; i += 2) {
+    const name = strings[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP_HEADERS.has(lower) || (listed !== null && listed.includes(lower))) continue;
+    const value = strings[i + 1]!;
+    if (lower === "via") {
+      via = via === undefined ? value : `${via}, ${value}`;
+      continue;
+    }
+    list.push(name, value);
+  }
+  return { list, via };
+}
+
+function latin1(v: Buffer | string): string {
+  return typeof v === "string" ? v : v.toString("latin1");
 }

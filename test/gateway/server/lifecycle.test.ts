@@ -161,7 +161,7 @@ describe("configuration swaps", () => {
     const fresh = await track(startEchoUpstream({ handler: replyWith("new") }));
     const gw = await track(startTestGateway(routeTo(slow.url)));
     const inflight = rawRequest(gw.proxyUrl, "/");
-    await new Promise((r) => setTimeout(r, 100));
+    while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     await gw.apply(routeTo(fresh.url));
     expect((await rawRequest(gw.proxyUrl, "/")).body).toBe("new");
     expect((await inflight).body).toBe("old");
