@@ -1,3 +1,4 @@
+import { envVarsFor } from "../stack/env-vars.js";
 import { GATESTACK_VERSION } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
 import { GENERATED_NOTICE } from "./header.js";
@@ -118,6 +119,10 @@ function renderJenkinsfile(stack: StackConfig): string {
     nodeTool: NODE_TOOL,
     version: GATESTACK_VERSION,
     services: stack.services.map((s) => groovyString(serviceSource(s))),
+    envNames: envVarsFor(stack)
+      .filter((v) => v.required)
+      .map((v) => v.name)
+      .join(" "),
     pushTargets,
   });
 }
