@@ -95,7 +95,7 @@ export function rawHeadersWithoutHopByHop(raw: readonly (Buffer | string)[]): {
   for (let i = 0; i < strings.length; i += 2) {
     const name = strings[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP_HEADERS.has(lower) || (listed !== null && listed.includes(lower))) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || listed?.includes(lower)) continue;
     const value = strings[i + 1]!;
     if (lower === "via") {
       via = via === undefined ? value : `${via}, ${value}`;
