@@ -1,6 +1,8 @@
 /**
  * Before the Docker end-to-end suite: an engine must answer, dist/ must be built (the CLI runs from
- * it), and the offline stand-in images must exist (built once by images/build-offline.sh, cached).
+ * it), the offline stand-in images must exist (images/build-offline.sh, cached by tag), and the gateway
+ * image is (re)built from the current sources (images/build-gateway.sh: Docker's layer cache keeps an
+ * unchanged tree quick), so the suite never runs a stale gateway.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -18,6 +20,8 @@ export default async function setup(): Promise<void> {
       `the Docker end-to-end suite needs a Docker engine: start one (sudo systemctl start docker, or dockerd &): ${(err as Error).message}`,
     );
   }
-  const script = fileURLToPath(new URL("../images/build-offline.sh", import.meta.url));
-  execFileSync(script, [], { stdio: ["ignore", "inherit", "inherit"] });
+  for (const script of ["build-offline.sh", "build-gateway.sh"]) {
+    const file = fileURLToPath(new URL(`../images/${script}`, import.meta.url));
+    execFileSync(file, [], { stdio: ["ignore", "ignore", "inherit"] });
+  }
 }
