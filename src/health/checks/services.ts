@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type ContainerFacts, containerClause, replicaLabel, restartHint } from "../facts.js";
 import { type HttpOutcome, httpProbe } from "../probe/http.js";
 import type { InContainerOutcome } from "../probe/in-container.js";
-import type { CheckResult } from "../report.js";
+import type { CheckResult, CheckStatus } from "../report.js";
 import type { ChainRoute, HealthTargets, ServiceTarget } from "../targets.js";
 import {
   bodyMessage,
@@ -73,66 +73,42 @@ async function directChecks(ctx: ProbeContext, service: ServiceTarget): Promise<
   return Promise.all(
     replicas.map(async (replica): Promise<DirectResult> => {
       const name = `${replicaLabel(replica)} direct`;
-      if (!replica.running) {
-        return {
-          replica,
-          outcome: null,
-          check: check("services", name, "fail", null, "not running", {
-            reason: containerClause(replica),
-            hint: restartHint(replica),
-          }),
-        };
-      }
-      if (!host) {
-        return {
-          replica,
-          outcome: null,
-          check: check("services", name, "warn", null, "not checked", {
-            reason: "no running container on the backend network to probe from",
-          }),
-        };
-      }
+      const result = (
+        outcome: InContainerOutcome | null,
+        status: CheckStatus,
+        latencyMs: number | null,
+        detail: string,
+        why?: { reason?: string; hint?: string },
+      ): DirectResult => ({
+        replica,
+        outcome,
+        check: check("services", name, status, latencyMs, detail, why),
+      });
+      if (!replica.running)
+        return result(null, "fail", null, "not running", {
+          reason: containerClause(replica),
+          hint: restartHint(replica),
+        });
+      if (!host)
+        return result(null, "warn", null, "not checked", {
+          reason: "no running container on the backend network to probe from",
+        });
       const url = `http://${replica.name}:${service.port}${service.healthPath}`;
       const outcome = await ctx.inContainer.get(host.id, { url, timeoutMs: ctx.timeoutMs });
       const from = `${host.service} → ${replica.name}:${service.port}`;
-      if (!outcome.ok) {
-        return {
-          replica,
-          outcome,
-          check: check("services", name, "fail", outcome.ms, "no answer", {
-            reason: `${from}: ${outcome.error.message}${replica.health === "unhealthy" ? ` (${containerClause(replica)})` : ""}`,
-            hint: `see \`stack logs ${service.name}\``,
-          }),
-        };
-      }
-      if (outcome.status >= 200 && outcome.status < 300) {
-        return {
-          replica,
-          outcome,
-          check: check(
-            "services",
-            name,
-            "ok",
-            outcome.ms,
-            `${service.healthPath} ${httpStatusText(outcome.status)} in ${ms(outcome.ms)}`,
-          ),
-        };
-      }
-      return {
-        replica,
-        outcome,
-        check: check(
-          "services",
-          name,
-          "fail",
-          outcome.ms,
-          `${service.healthPath} ${httpStatusText(outcome.status)}`,
-          {
-            reason: `${from}${service.healthPath} answered ${httpStatusText(outcome.status)}${bodyMessage(outcome.body) ? `: ${bodyMessage(outcome.body)}` : ""}`,
-            hint: `the app reports itself unhealthy: see \`stack logs ${service.name}\``,
-          },
-        ),
-      };
+      if (!outcome.ok)
+        return result(outcome, "fail", outcome.ms, "no answer", {
+          reason: `${from}: ${outcome.error.message}${replica.health === "unhealthy" ? ` (${containerClause(replica)})` : ""}`,
+          hint: `see \`stack logs ${service.name}\``,
+        });
+      const answered = `${service.healthPath} ${httpStatusText(outcome.status)}`;
+      if (outcome.status >= 200 && outcome.status < 300)
+        return result(outcome, "ok", outcome.ms, `${answered} in ${ms(outcome.ms)}`);
+      const said = bodyMessage(outcome.body);
+      return result(outcome, "fail", outcome.ms, answered, {
+        reason: `${from}${service.healthPath} answered ${httpStatusText(outcome.status)}${said ? `: ${said}` : ""}`,
+        hint: `the app reports itself unhealthy: see \`stack logs ${service.name}\``,
+      });
     }),
   );
 }
