@@ -9,16 +9,27 @@ import { parseDocumentText } from "./text.js";
 
 /** Canonical JSON: sorted keys, no whitespace; undefined members dropped as JSON does. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    const s = JSON.stringify(value);
-    return s === undefined ? "null" : s;
+  return JSON.stringify(value === undefined ? null : value, sortKeys) ?? "null";
+}
+
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = false;
+      break;
+    }
   }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(",")}]`;
-  const entries = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(",")}}`;
+  if (sorted) return value;
+  const out: Record<string, unknown> = {};
+  for (const k of keys.sort()) {
+    if (k === "__proto__") Object.defineProperty(out, k, { value: obj[k], enumerable: true, writable: true });
+    else out[k] = obj[k];
+  }
+  return out;
 }
 
 /** Hash of an already parsed declarative document. */

@@ -20,21 +20,24 @@ function formatUuid(bytes: Buffer): string {
 
 /** RFC 4122 UUID version 5 (SHA-1) of `name` in `namespace`. */
 export function uuidV5(namespace: string, name: string): string {
-  const hash = createHash("sha1").update(uuidBytes(namespace)).update(name, "utf8").digest();
-  const bytes = hash.subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  return formatUuid(Buffer.from(bytes));
+  return v5(uuidBytes(namespace), name);
 }
 
-const namespaces = new Map<string, string>();
+function v5(namespace: Buffer, name: string): string {
+  const bytes = createHash("sha1").update(namespace).update(name, "utf8").digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return formatUuid(bytes);
+}
+
+const namespaces = new Map<string, Buffer>();
 
 /** Id of an entity of `entityType` ("services", "routes"…) whose key is `key`. */
 export function entityId(entityType: string, key: string): string {
   let ns = namespaces.get(entityType);
   if (ns === undefined) {
-    ns = uuidV5(ENTITIES_NAMESPACE, entityType);
+    ns = uuidBytes(uuidV5(ENTITIES_NAMESPACE, entityType));
     namespaces.set(entityType, ns);
   }
-  return uuidV5(ns, key);
+  return v5(ns, key);
 }

@@ -323,16 +323,18 @@ class Loader {
 
   /** Resolve every foreign key (nesting, or reference by endpoint key or id). */
   private resolveReferences(): void {
-    const byKey = new Map<string, Node>();
-    const byId = new Map<string, Node>();
+    const byKey = new Map<KindName, Map<string, Node>>();
+    const byId = new Map<KindName, Map<string, Node>>();
     for (const kind of Object.keys(this.nodes) as KindName[]) {
       const spec = KINDS[kind];
+      const keys = new Map<string, Node>();
+      const ids = new Map<string, Node>();
+      byKey.set(kind, keys);
+      byId.set(kind, ids);
       for (const node of this.nodes[kind]) {
-        if (typeof node.value.id === "string") byId.set(`${kind}\0${node.value.id}`, node);
+        if (typeof node.value.id === "string") ids.set(node.value.id, node);
         const key = spec.endpointKey !== undefined ? node.value[spec.endpointKey] : undefined;
-        if (spec.endpointKeyUnique && typeof key === "string" && !byKey.has(`${kind}\0${key}`)) {
-          byKey.set(`${kind}\0${key}`, node);
-        }
+        if (spec.endpointKeyUnique && typeof key === "string" && !keys.has(key)) keys.set(key, node);
       }
     }
     for (const kind of Object.keys(this.nodes) as KindName[]) {
@@ -350,9 +352,9 @@ class Loader {
           }
           const key = referenceKey(ref);
           const found =
-            (key !== null &&
-              (byKey.get(`${target}\0${key}`) ?? byId.get(`${target}\0${key.toLowerCase()}`))) ||
-            undefined;
+            key === null
+              ? undefined
+              : (byKey.get(target)?.get(key) ?? byId.get(target)?.get(key.toLowerCase()));
           if (found) {
             node.refs[field] = found;
             continue;
@@ -405,26 +407,25 @@ class Loader {
   private checkUniqueness(): void {
     for (const kind of Object.keys(this.nodes) as KindName[]) {
       const spec = KINDS[kind];
-      const seen = new Map<string, Node>();
+      const seen = new Map<string, Set<string>>(spec.unique.map((f) => [f, new Set<string>()]));
+      const ids = new Set<string>();
       for (const node of this.nodes[kind]) {
         let message: string | null = null;
         for (const field of spec.unique) {
           const v = node.value[field];
           if (typeof v !== "string") continue;
-          const k = `${field}\0${v}`;
-          if (seen.has(k)) {
+          const values = seen.get(field)!;
+          if (values.has(v)) {
             message = `uniqueness violation: '${kind}' entity with ${field} set to '${v}' already declared`;
             break;
           }
-          seen.set(k, node);
+          values.add(v);
         }
-        const idKey = `id\0${String(node.value.id)}`;
+        const id = String(node.value.id);
         if (message === null) {
-          if (seen.has(idKey)) {
-            message = `uniqueness violation: '${kind}' entity with primary key set to '${String(node.value.id)}' already declared`;
-          } else {
-            seen.set(idKey, node);
-          }
+          if (ids.has(id))
+            message = `uniqueness violation: '${kind}' entity with primary key set to '${id}' already declared`;
+          else ids.add(id);
         }
         if (message !== null) this.fail(node.loc, message);
       }

@@ -19,13 +19,15 @@ export interface VaultResult {
   error?: ErrorTree;
 }
 
-/** Return a copy of `doc` with env vault references resolved from `env`. */
+/** `doc` with env vault references resolved from `env` (copied only where something changed). */
 export function resolveVaultRefs(doc: unknown, env: Record<string, string | undefined>): VaultResult {
   return walk(doc, env);
 }
 
+/** Copy-on-write walk: unchanged subtrees are returned as they are (no copies for big docs). */
 function walk(value: unknown, env: Record<string, string | undefined>): VaultResult {
   if (typeof value === "string") {
+    if (!value.includes("{vault://")) return { doc: value };
     const m = REF.exec(value.trim());
     if (!m) return { doc: value };
     const name = envVariableName(m[1]!);
@@ -53,24 +55,39 @@ function walk(value: unknown, env: Record<string, string | undefined>): VaultRes
     return { doc: raw };
   }
   if (Array.isArray(value)) {
-    const out: unknown[] = [];
+    let out: unknown[] | null = null;
     const errs = new ErrorList();
-    value.forEach((v, i) => {
-      const r = walk(v, env);
-      out.push(r.doc);
+    for (let i = 0; i < value.length; i++) {
+      const r = walk(value[i], env);
       if (r.error !== undefined) errs.set(i, r.error);
-    });
-    return errs.size > 0 ? { doc: out, error: errs } : { doc: out };
+      if (r.doc !== value[i]) {
+        out ??= value.slice();
+        out[i] = r.doc;
+      }
+    }
+    const doc = out ?? value;
+    return errs.size > 0 ? { doc, error: errs } : { doc };
   }
   if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
+    let out: Record<string, unknown> | null = null;
     const errs: ErrorRecord = {};
+    let failed = false;
     for (const [k, v] of Object.entries(value)) {
       const r = walk(v, env);
-      setOwn(out, k, r.doc);
-      if (r.error !== undefined) setOwn(errs, k, r.error);
+      if (r.error !== undefined) {
+        setOwn(errs, k, r.error);
+        failed = true;
+      }
+      if (r.doc !== v) {
+        if (out === null) {
+          out = {};
+          for (const [k2, v2] of Object.entries(value)) setOwn(out, k2, v2);
+        }
+        setOwn(out, k, r.doc);
+      }
     }
-    return Object.keys(errs).length > 0 ? { doc: out, error: errs } : { doc: out };
+    const doc = out ?? value;
+    return failed ? { doc, error: errs } : { doc };
   }
   return { doc: value };
 }

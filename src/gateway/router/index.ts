@@ -5,12 +5,12 @@
  *
  * Cost does not grow with the number of routes:
  *  - routes whose hosts are all plain are bucketed per host; the others share one bucket;
- *  - inside a bucket, routes are keyed by the literal text every matching path starts with
- *    (a plain path prefix, or the literal head of a regex), looked up by the distinct key
- *    lengths: one hash lookup per length, not one test per route;
+ *  - inside a bucket, routes sit in a radix tree keyed by the literal text every matching
+ *    path starts with (a plain path prefix, or the literal head of a regex): one walk of the
+ *    request path finds them, not one test per route;
  *  - the few candidates found are tried in priority order; the first full match wins;
- *  - results are memoized in a bounded LRU (5000 entries, Kong's size) keyed on method,
- *    normalized path, host, port and the request headers routes look at.
+ *  - results are memoized in a bounded recently-used cache (2 × 5000 entries; Kong keeps
+ *    5000) keyed on method, normalized path, host, port and the headers routes look at.
  * `buildLinearRouter` tries every route in order: the reference the indexed one must agree
  * with (property test) and the baseline of the router benchmark.
  */
@@ -18,6 +18,7 @@ import type { GatewayConfig } from "../config/types.js";
 import { type CompiledRoute, compileRoutes, splitHostPort } from "./compile.js";
 import { buildMatch, type MatchInput, matchRoute } from "./match.js";
 import { normalizePath } from "./normalize.js";
+import { RadixTree } from "./radix.js";
 import type { RouteMatch, RouteRequest, Router } from "./types.js";
 
 export type { RouteMatch, RouteRequest, Router } from "./types.js";
@@ -34,35 +35,35 @@ function routableRoutes(config: GatewayConfig): CompiledRoute[] {
   return compileRoutes(routes, config.services);
 }
 
-/** Routes keyed by the literal prefix of their paths. */
-class PrefixBucket {
-  private readonly byPrefix = new Map<string, number[]>();
-  private lengths: number[] = [];
+/**
+ * Bounded recently-used cache in two generations: lookups hit the young map, or the old
+ * one (and are promoted); when the young map is full it becomes the old one. O(1) per
+ * operation, at most 2 × `size` entries, recently used entries survive a turnover.
+ */
+class MatchCache {
+  private young = new Map<string, RouteMatch | null>();
+  private old = new Map<string, RouteMatch | null>();
 
-  add(prefix: string, rank: number): void {
-    let list = this.byPrefix.get(prefix);
-    if (!list) {
-      list = [];
-      this.byPrefix.set(prefix, list);
-      if (!this.lengths.includes(prefix.length)) this.lengths.push(prefix.length);
-    }
-    if (list[list.length - 1] !== rank) list.push(rank);
+  constructor(private readonly size: number) {}
+
+  get(key: string): RouteMatch | null | undefined {
+    const hit = this.young.get(key);
+    if (hit !== undefined) return hit;
+    const aged = this.old.get(key);
+    if (aged !== undefined) this.set(key, aged);
+    return aged;
   }
 
-  seal(): void {
-    this.lengths.sort((a, b) => a - b);
-  }
-
-  collect(path: string, out: number[]): void {
-    for (const len of this.lengths) {
-      if (len > path.length) break;
-      const list = this.byPrefix.get(len === path.length ? path : path.slice(0, len));
-      if (list) for (const r of list) out.push(r);
+  set(key: string, value: RouteMatch | null): void {
+    if (this.young.size >= this.size) {
+      this.old = this.young;
+      this.young = new Map();
     }
+    this.young.set(key, value);
   }
 }
 
-function addToBucket(bucket: PrefixBucket, route: CompiledRoute): void {
+function addToBucket(bucket: RadixTree, route: CompiledRoute): void {
   if (route.paths === null) {
     bucket.add("", route.rank);
     return;
@@ -99,9 +100,9 @@ export function matchInput(req: RouteRequest): MatchInput {
 }
 
 class IndexedRouter implements Router {
-  private readonly byHost = new Map<string, PrefixBucket>();
-  private readonly anyHost = new PrefixBucket();
-  private readonly cache = new Map<string, RouteMatch | null>();
+  private readonly byHost = new Map<string, RadixTree>();
+  private readonly anyHost = new RadixTree();
+  private readonly cache = new MatchCache(CACHE_SIZE);
   private readonly headerNames: string[];
 
   constructor(private readonly routes: CompiledRoute[]) {
@@ -113,7 +114,7 @@ class IndexedRouter implements Router {
         for (const h of new Set(hosts.map((x) => x.value))) {
           let bucket = this.byHost.get(h);
           if (!bucket) {
-            bucket = new PrefixBucket();
+            bucket = new RadixTree();
             this.byHost.set(h, bucket);
           }
           addToBucket(bucket, route);
@@ -122,26 +123,17 @@ class IndexedRouter implements Router {
         addToBucket(this.anyHost, route);
       }
     }
-    for (const b of this.byHost.values()) b.seal();
-    this.anyHost.seal();
     this.headerNames = [...names].sort();
   }
 
   match(req: RouteRequest): RouteMatch | null {
     const input = matchInput(req);
     const key = this.cacheKey(input);
-    const cached = this.cache.get(key);
-    if (cached !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached === null ? null : { ...cached };
+    let result = this.cache.get(key);
+    if (result === undefined) {
+      result = this.lookup(input);
+      this.cache.set(key, result);
     }
-    const result = this.lookup(input);
-    if (this.cache.size >= CACHE_SIZE) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
-    this.cache.set(key, result);
     return result === null ? null : { ...result };
   }
 

@@ -77,20 +77,32 @@ function capturesOf(m: RegExpExecArray): Record<string, string> | null {
   return Object.keys(out).length > 1 ? out : null;
 }
 
+function anyHost(hosts: readonly HostMatcher[], host: string, port: number | null): boolean {
+  for (const h of hosts) if (hostMatches(h, host, port)) return true;
+  return false;
+}
+
+function headersMatch(route: CompiledRoute, headers: IncomingHttpHeaders): boolean {
+  for (const h of route.headers!) {
+    const values = headerValues(headers, h.name);
+    if (values.length === 0) return false;
+    let ok = false;
+    for (const want of h.values) {
+      if ("exact" in want ? values.includes(want.exact) : values.some((v) => want.regex.test(v))) {
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
 /** Full match of `route` against `req`; the path hit when it matches, else null. */
 export function matchRoute(route: CompiledRoute, req: MatchInput): PathHit | null {
   if (route.methods !== null && !route.methods.has(req.method)) return null;
-  if (route.hosts !== null && !route.hosts.some((h) => hostMatches(h, req.host, req.port))) return null;
-  if (route.headers !== null) {
-    for (const h of route.headers) {
-      const values = headerValues(req.headers, h.name);
-      if (values.length === 0) return null;
-      const ok = h.values.some((want) =>
-        "exact" in want ? values.includes(want.exact) : values.some((v) => want.regex.test(v)),
-      );
-      if (!ok) return null;
-    }
-  }
+  if (route.hosts !== null && !anyHost(route.hosts, req.host, req.port)) return null;
+  if (route.headers !== null && !headersMatch(route, req.headers)) return null;
   return matchPaths(route, req.path);
 }
 

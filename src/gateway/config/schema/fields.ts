@@ -123,13 +123,22 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Define an own property (safe for keys such as `__proto__` coming from JSON). */
+/** Set an own property, safe for a `__proto__` key coming from JSON (never sets a prototype). */
 export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__") {
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
 }
 
+/** Deep copy of a JSON-like default value (defaults are small literals). */
 export function cloneDefault(v: unknown): unknown {
-  return v === undefined ? undefined : structuredClone(v);
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map(cloneDefault);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) setOwn(out, k, cloneDefault(x));
+  return out;
 }
 
 /** Validate `value` (never undefined here) against `field`. */
@@ -257,6 +266,17 @@ function validateMap(field: MapField, value: unknown): Validated {
   return Object.keys(errs).length > 0 ? { value: out, error: errs } : { value: out };
 }
 
+const fieldEntries = new WeakMap<RecordField, Array<[string, Field]>>();
+
+function entriesOf(field: RecordField): Array<[string, Field]> {
+  let entries = fieldEntries.get(field);
+  if (!entries) {
+    entries = Object.entries(field.fields);
+    fieldEntries.set(field, entries);
+  }
+  return entries;
+}
+
 /** Validate a record: known fields in order, defaults, unknown fields, then record checks. */
 export function validateRecord(field: RecordField, value: unknown): Validated {
   if (!isPlainObject(value)) return { value, error: MSG.RECORD };
@@ -278,7 +298,7 @@ export function validateRecord(field: RecordField, value: unknown): Validated {
     }
   }
   const out: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(field.fields)) {
+  for (const [name, def] of entriesOf(field)) {
     const raw = Object.hasOwn(input, name) ? input[name] : undefined;
     if (raw === undefined || (raw === null && def.required && def.default !== undefined)) {
       if (def.default !== undefined) {
