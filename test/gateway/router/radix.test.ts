@@ -11,7 +11,9 @@ describe("RadixTree", () => {
         fc.array(key, { minLength: 1, maxLength: 10 }),
         (keys, paths) => {
           const tree = new RadixTree();
-          keys.forEach((k, rank) => tree.add(k, rank));
+          keys.forEach((k, rank) => {
+            tree.add(k, rank);
+          });
           for (const path of paths) {
             const got: number[] = [];
             tree.collect(path, got);
