@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
 import type { ExitOptions, RequestContext } from "../plugins/types.js";
 import { renderErrorBody } from "./errors.js";
@@ -12,6 +13,21 @@ export interface ExitResponse {
 }
 
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+const CONNECTION_ID = Symbol("connectionId");
+const CONNECTION_REQUESTS = Symbol("connectionRequests");
+let connectionCounter = 0;
+type CountedSocket = Socket & { [CONNECTION_ID]?: number; [CONNECTION_REQUESTS]?: number };
+
+/** Count a request on its connection (nginx's $connection / $connection_requests). */
+export function countRequest(socket: Socket): void {
+  const s = socket as CountedSocket;
+  if (s[CONNECTION_ID] === undefined) {
+    connectionCounter++;
+    s[CONNECTION_ID] = connectionCounter;
+    s[CONNECTION_REQUESTS] = 1;
+  } else s[CONNECTION_REQUESTS] = (s[CONNECTION_REQUESTS] ?? 0) + 1;
+}
 
 /** Errors thrown by readBody. */
 export class BodyTooLargeError extends Error {
@@ -37,6 +53,10 @@ class DownstreamRequestView {
 
   get headers(): Readonly<Record<string, string | string[] | undefined>> {
     return this.req.headers;
+  }
+
+  get socket(): Socket {
+    return this.req.socket;
   }
 
   get query(): URLSearchParams {
@@ -108,6 +128,16 @@ export class ProxyContext implements RequestContext {
     host: string,
   ) {
     this.request = new DownstreamRequestView(req, req.method ?? "GET", path, rawQuery, host);
+  }
+
+  get connection(): { localAddress: string; localPort: number; id: number; requests: number } {
+    const s = this.request.socket as CountedSocket;
+    return {
+      localAddress: s.localAddress ?? "",
+      localPort: s.localPort ?? 0,
+      id: s[CONNECTION_ID] ?? 0,
+      requests: s[CONNECTION_REQUESTS] ?? 1,
+    };
   }
 
   get exited(): boolean {

@@ -11,7 +11,7 @@ import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
 import { type AccessLogWriter, accessLogLine, redactedQuery, redactHeaders } from "./access-log.js";
 import { appendVia, SERVER_TOKEN } from "./constants.js";
-import { type ExitResponse, ProxyContext } from "./context.js";
+import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
 import { dispatchToTarget, type UpstreamPools } from "./dispatch.js";
 import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode, renderErrorBody } from "./errors.js";
 import { rawHeadersWithoutHopByHop } from "./hop-by-hop.js";
@@ -205,6 +205,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     (res as WithExchange)[EXCHANGE] = this;
     res.once("close", onResponseClose);
     req.on("error", noop);
+    countRequest(req.socket);
     const headers = req.headers;
     this.requestId = requestIdFor(headers);
     const peer = normalizeIp(req.socket.remoteAddress);

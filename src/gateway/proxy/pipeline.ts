@@ -139,7 +139,10 @@ export class PluginSet {
       await closeAll(created, env.logger);
       throw err;
     }
-    return new PluginSet(created);
+    const set = new PluginSet(created);
+    // precompute the plans of routes and services that have entries of their own
+    if (created.length > 0) for (const route of config.routes) set.planFor(route);
+    return set;
   }
 
   /** The plan of a route (shared between routes whose scopes are identical). */

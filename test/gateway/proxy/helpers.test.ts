@@ -1,0 +1,131 @@
+/** The small pure pieces of the proxy: trusted IPs, hop-by-hop, error formats, redaction, targets. */
+import { describe, expect, it } from "vitest";
+import { redactedQueryString, redactHeaders } from "../../../src/gateway/proxy/access-log.js";
+import { classifyUpstreamError, errorFormatFor, renderErrorBody } from "../../../src/gateway/proxy/errors.js";
+import { hostWithoutPort, newRequestId, splitTarget } from "../../../src/gateway/proxy/handler.js";
+import {
+  connectionListedFields,
+  rawHeadersWithoutHopByHop,
+  withoutHopByHop,
+} from "../../../src/gateway/proxy/hop-by-hop.js";
+import { normalizeIp, resolveClientIp, TrustedIps } from "../../../src/gateway/proxy/trusted-ips.js";
+
+describe("trusted IPs", () => {
+  it("match addresses and CIDRs, IPv4 and IPv6, mapped IPv4 too", () => {
+    const t = new TrustedIps(["10.0.0.0/8", "192.168.1.7", "fd00::/8"]);
+    expect(t.has("10.200.3.4")).toBe(true);
+    expect(t.has("192.168.1.7")).toBe(true);
+    expect(t.has("192.168.1.8")).toBe(false);
+    expect(t.has("fd12::1")).toBe(true);
+    expect(t.has("fe80::1")).toBe(false);
+    expect(t.has("::ffff:10.1.1.1")).toBe(true);
+    expect(new TrustedIps(["0.0.0.0/0"]).has("8.8.8.8")).toBe(true);
+    expect(new TrustedIps([]).has("127.0.0.1")).toBe(false);
+    expect(() => new TrustedIps(["not-an-ip"])).toThrow(/invalid trusted IP/);
+    expect(() => new TrustedIps(["10.0.0.0/33"])).toThrow(/invalid CIDR/);
+  });
+
+  it("resolve the client: X-Real-IP, else the right-most untrusted X-Forwarded-For hop", () => {
+    const t = new TrustedIps(["127.0.0.1", "172.16.0.1", "192.168.0.1"]);
+    expect(resolveClientIp("127.0.0.1", t, "10.0.0.2", undefined)).toBe("10.0.0.2");
+    expect(
+      resolveClientIp("127.0.0.1", t, undefined, "127.0.0.1, 10.0.0.1, 192.168.0.1, 127.0.0.1, 172.16.0.1"),
+    ).toBe("10.0.0.1");
+    expect(resolveClientIp("127.0.0.1", t, undefined, "10.0.0.1:15, 192.168.0.1:16")).toBe("10.0.0.1");
+    expect(resolveClientIp("8.8.8.8", t, "10.0.0.2", "10.0.0.1")).toBe("8.8.8.8");
+    expect(resolveClientIp("127.0.0.1", t, undefined, "junk")).toBe("127.0.0.1");
+    expect(normalizeIp("::ffff:10.0.0.1")).toBe("10.0.0.1");
+    expect(normalizeIp("::1")).toBe("::1");
+  });
+});
+
+describe("hop-by-hop", () => {
+  it("drops the fixed list and what Connection names, from records and raw lists", () => {
+    expect(connectionListedFields("keep-alive")).toEqual([]);
+    expect(connectionListedFields("Keep-Alive, X-Foo,  x-bar ,close")).toEqual(["x-foo", "x-bar"]);
+    expect(
+      withoutHopByHop({
+        connection: "x-foo",
+        "x-foo": "1",
+        "keep-alive": "t",
+        te: "trailers",
+        "x-keep": "2",
+      }),
+    ).toEqual({ "x-keep": "2" });
+    const raw = [
+      "Connection",
+      "X-Drop",
+      "X-Drop",
+      "1",
+      "Via",
+      "1.1 a",
+      "Set-Cookie",
+      "a",
+      "Set-Cookie",
+      "b",
+    ].map((s) => Buffer.from(s));
+    expect(rawHeadersWithoutHopByHop(raw)).toEqual({
+      list: ["Set-Cookie", "a", "Set-Cookie", "b"],
+      via: "1.1 a",
+    });
+  });
+});
+
+describe("gateway error bodies", () => {
+  it("negotiate the format from Accept (JSON by default) and escape the message", () => {
+    expect(errorFormatFor(undefined)).toBe("json");
+    expect(errorFormatFor("*/*")).toBe("json");
+    expect(errorFormatFor("text/html,application/xhtml+xml;q=0.9")).toBe("html");
+    expect(errorFormatFor("application/xml;q=0.2, text/plain;q=0.8")).toBe("plain");
+    expect(errorFormatFor("image/png")).toBe("json");
+    expect(renderErrorBody('say "hi"', "id1", undefined).body).toBe(
+      '{\n  "message":"say \\"hi\\"",\n  "request_id":"id1"\n}',
+    );
+    expect(renderErrorBody("<x>", "id1", "text/html").body).toContain("<p>&#60;x&#62;.</p>");
+  });
+
+  it("classify upstream failures: timeouts 504, connection failures retryable 502, the rest 502", () => {
+    expect(classifyUpstreamError({ code: "UND_ERR_HEADERS_TIMEOUT" })).toEqual({
+      code: "GW_UPSTREAM_TIMEOUT",
+      retryable: false,
+      timeout: true,
+    });
+    expect(classifyUpstreamError({ code: "UND_ERR_CONNECT_TIMEOUT" })).toMatchObject({
+      code: "GW_UPSTREAM_TIMEOUT",
+      retryable: true,
+    });
+    expect(classifyUpstreamError({ code: "ECONNREFUSED" })).toMatchObject({
+      code: "GW_UPSTREAM_CONNECT",
+      retryable: true,
+    });
+    expect(classifyUpstreamError({ code: "HPE_INVALID_CONSTANT" })).toMatchObject({
+      code: "GW_UPSTREAM_INVALID",
+      retryable: false,
+    });
+  });
+});
+
+describe("access log redaction", () => {
+  it("hides credential headers and query arguments, keeping order", () => {
+    expect(redactHeaders({ authorization: "Bearer x", cookie: "s=1", accept: "*/*", apikey: "k" })).toEqual({
+      authorization: "REDACTED",
+      cookie: "REDACTED",
+      accept: "*/*",
+      apikey: "REDACTED",
+    });
+    expect(redactedQueryString("a=1&apikey=k&jwt=t&b=2")).toBe("a=1&apikey=REDACTED&jwt=REDACTED&b=2");
+    expect(redactedQueryString("a=1")).toBe("a=1");
+  });
+});
+
+describe("request targets", () => {
+  it("split path and query; absolute-form is reduced to its path; hosts lose their port", () => {
+    expect(splitTarget("/a/b?x=1&y")).toEqual({ path: "/a/b", rawQuery: "x=1&y" });
+    expect(splitTarget("http://example.com/p?q")).toEqual({ path: "/p", rawQuery: "q" });
+    expect(splitTarget("http://example.com")).toEqual({ path: "/", rawQuery: "" });
+    expect(hostWithoutPort("Example.COM:8000")).toBe("example.com");
+    expect(hostWithoutPort("[::1]:8000")).toBe("[::1]");
+    expect(newRequestId()).toMatch(/^[0-9a-f]{32}$/);
+    expect(newRequestId()).not.toBe(newRequestId());
+  });
+});

@@ -1,0 +1,67 @@
+/** `stack gateway serve` settings: flags, then GATEWAY_* variables, then Kong's KONG_* names. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { isLoopback, parseListen } from "../../../src/gateway/listen.js";
+import { serveOptions } from "../../../src/gateway/serve-options.js";
+
+const dir = mkdtempSync(join(tmpdir(), "serve-options-"));
+const file = join(dir, "kong.yml");
+writeFileSync(file, "_format_version: '3.0'\n");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("listen addresses", () => {
+  it("parse host:port, IPv6, Kong's flag lists, off", () => {
+    expect(parseListen("127.0.0.1:8000")).toEqual({ host: "127.0.0.1", port: 8000 });
+    expect(parseListen("[::1]:8001")).toEqual({ host: "::1", port: 8001 });
+    expect(parseListen(":9000")).toEqual({ host: "0.0.0.0", port: 9000 });
+    expect(parseListen("0.0.0.0:8443 http2 ssl, 0.0.0.0:8000 reuseport backlog=16384")).toEqual({
+      host: "0.0.0.0",
+      port: 8000,
+    });
+    expect(parseListen("off")).toBeNull();
+    expect(() => parseListen("0.0.0.0:99999")).toThrow(/invalid port/);
+    expect(() => parseListen("0.0.0.0:8443 ssl")).toThrow(/only TLS listeners/);
+    expect(isLoopback("127.0.0.1")).toBe(true);
+    expect(isLoopback("localhost")).toBe(true);
+    expect(isLoopback("0.0.0.0")).toBe(false);
+  });
+});
+
+describe("serveOptions", () => {
+  it("flags win over GATEWAY_*, which win over KONG_*", () => {
+    const env = {
+      GATEWAY_PROXY_LISTEN: "127.0.0.1:1111",
+      KONG_PROXY_LISTEN: "127.0.0.1:2222",
+      KONG_ADMIN_LISTEN: "127.0.0.1:3333",
+      KONG_STATUS_LISTEN: "off",
+      KONG_TRUSTED_IPS: "10.0.0.0/8, 192.168.0.1",
+      KONG_DECLARATIVE_CONFIG: file,
+      GATEWAY_ADMIN_TOKEN: "tok",
+      GATEWAY_PLUGIN_DIRS: "/a,/b",
+    };
+    const o = serveOptions({ "proxy-listen": "127.0.0.1:9999" }, env);
+    expect(o.proxyListen).toEqual({ host: "127.0.0.1", port: 9999 });
+    expect(o.adminListen).toEqual({ host: "127.0.0.1", port: 3333 });
+    expect(o.statusListen).toBeNull();
+    expect(o.trustedIps).toEqual(["10.0.0.0/8", "192.168.0.1"]);
+    expect(o.config).toBe(file);
+    expect(o.adminToken).toBe("tok");
+    expect(o.pluginDirs).toEqual(["/a", "/b"]);
+    expect(serveOptions({}, env).proxyListen).toEqual({ host: "127.0.0.1", port: 1111 });
+  });
+
+  it("defaults leave listeners to startGateway; bad values name their source", () => {
+    const o = serveOptions({}, {});
+    expect(o.proxyListen).toBeUndefined();
+    expect(o.adminListen).toBeUndefined();
+    expect(() => serveOptions({}, { KONG_ADMIN_LISTEN: "0.0.0.0:notaport" })).toThrow(/invalid port/);
+    try {
+      serveOptions({ config: join(dir, "missing.yml") }, {});
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { place?: string }).place).toBe(join(dir, "missing.yml"));
+    }
+  });
+});
