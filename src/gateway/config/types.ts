@@ -49,6 +49,8 @@ export interface GatewayRoute {
 export interface HealthcheckActive {
   type: "http" | "https" | "tcp";
   http_path: string;
+  /** SNI sent by https probes (null: the target host) */
+  https_sni?: string | null;
   timeout: number; // seconds
   concurrency: number;
   https_verify_certificate: boolean;
@@ -118,7 +120,20 @@ export interface JwtSecret {
   consumer: string;
   key: string;
   secret: string;
-  algorithm: "HS256" | "HS384" | "HS512" | "RS256" | "RS384" | "RS512" | "ES256" | "ES384";
+  algorithm:
+    | "HS256"
+    | "HS384"
+    | "HS512"
+    | "RS256"
+    | "RS384"
+    | "RS512"
+    | "ES256"
+    | "ES384"
+    | "ES512"
+    | "PS256"
+    | "PS384"
+    | "PS512"
+    | "EdDSA";
   rsa_public_key: string | null;
   tags: string[];
 }
