@@ -82,30 +82,15 @@ export function serveOptions(flags: ServeFlags, env: Env): GatewayOptions {
   } else if (existsSync(DEFAULT_CONFIG_PATH)) {
     opts.config = DEFAULT_CONFIG_PATH;
   }
-  const proxy = listen(
-    flags["proxy-listen"],
-    env,
-    "GATEWAY_PROXY_LISTEN",
-    "KONG_PROXY_LISTEN",
-    "proxy-listen",
-  );
-  if (proxy !== undefined) opts.proxyListen = proxy;
-  const admin = listen(
-    flags["admin-listen"],
-    env,
-    "GATEWAY_ADMIN_LISTEN",
-    "KONG_ADMIN_LISTEN",
-    "admin-listen",
-  );
-  if (admin !== undefined) opts.adminListen = admin;
-  const status = listen(
-    flags["status-listen"],
-    env,
-    "GATEWAY_STATUS_LISTEN",
-    "KONG_STATUS_LISTEN",
-    "status-listen",
-  );
-  if (status !== undefined) opts.statusListen = status;
+  const listeners = [
+    ["proxy-listen", "GATEWAY_PROXY_LISTEN", "KONG_PROXY_LISTEN", "proxyListen"],
+    ["admin-listen", "GATEWAY_ADMIN_LISTEN", "KONG_ADMIN_LISTEN", "adminListen"],
+    ["status-listen", "GATEWAY_STATUS_LISTEN", "KONG_STATUS_LISTEN", "statusListen"],
+  ] as const;
+  for (const [flag, ours, kongs, key] of listeners) {
+    const addr = listen(flags[flag], env, ours, kongs, flag);
+    if (addr !== undefined) opts[key] = addr;
+  }
   const token = pick(flags["admin-token"], env, "GATEWAY_ADMIN_TOKEN");
   if (token !== null) opts.adminToken = token.value;
   const trusted = pick(flags["trusted-ips"], env, "GATEWAY_TRUSTED_IPS", "KONG_TRUSTED_IPS");

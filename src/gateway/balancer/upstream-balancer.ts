@@ -268,32 +268,13 @@ export class UpstreamBalancer {
     return total === 0 ? 0 : (healthy * 100) / total;
   }
 
+  /** Kong's hash_on, then hash_fallback when the first gives nothing. */
   private hashKey(hash: HashSource): string | null {
     const u = this.upstream;
-    const primaryName =
-      u.hash_on === "header"
-        ? u.hash_on_header
-        : u.hash_on === "cookie"
-          ? u.hash_on_cookie
-          : u.hash_on === "query_arg"
-            ? u.hash_on_query_arg
-            : u.hash_on === "uri_capture"
-              ? u.hash_on_uri_capture
-              : null;
-    const primary = hash.value(u.hash_on, primaryName);
+    const primary = hash.value(u.hash_on, hashArgument(u, u.hash_on, "on"));
     if (primary !== null && primary !== "") return primary;
     if (u.hash_fallback === "none") return null;
-    const fallbackName =
-      u.hash_fallback === "header"
-        ? u.hash_fallback_header
-        : u.hash_fallback === "query_arg"
-          ? u.hash_fallback_query_arg
-          : u.hash_fallback === "uri_capture"
-            ? u.hash_fallback_uri_capture
-            : u.hash_fallback === "cookie"
-              ? u.hash_on_cookie
-              : null;
-    const fallback = hash.value(u.hash_fallback, fallbackName);
+    const fallback = hash.value(u.hash_fallback, hashArgument(u, u.hash_fallback, "fallback"));
     return fallback !== null && fallback !== "" ? fallback : null;
   }
 
@@ -360,6 +341,26 @@ export class UpstreamBalancer {
     }
     if (this.closed) return;
     if (peer.health.record(outcome, this.active)) this.healthChanged(peer);
+  }
+}
+
+/** The header / query argument / capture name a hash kind reads (the cookie name is shared). */
+function hashArgument(
+  u: GatewayUpstream,
+  kind: GatewayUpstream["hash_on"],
+  which: "on" | "fallback",
+): string | null {
+  switch (kind) {
+    case "header":
+      return which === "on" ? u.hash_on_header : u.hash_fallback_header;
+    case "query_arg":
+      return which === "on" ? u.hash_on_query_arg : u.hash_fallback_query_arg;
+    case "uri_capture":
+      return which === "on" ? u.hash_on_uri_capture : u.hash_fallback_uri_capture;
+    case "cookie":
+      return u.hash_on_cookie;
+    default:
+      return null;
   }
 }
 
