@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const { stackJsonSchemaText, STACK_SCHEMA_FILE } = await import("../dist/stack/json-schema.js");
-const { renderStackReferenceBlock, REFERENCE_START, REFERENCE_END } = await import(
+const { renderStackReferenceBlock, normalizeMarkdownTable, REFERENCE_START, REFERENCE_END } = await import(
   "../dist/stack/reference.js"
 );
 
@@ -34,7 +34,14 @@ if (start < 0 || end < start) {
   process.stderr.write("README.md has no stack.yaml reference markers; add them where the table belongs\n");
   process.exit(1);
 }
-const updated =
-  readme.slice(0, start) + renderStackReferenceBlock() + readme.slice(end + REFERENCE_END.length);
-if (updated !== readme) await writeAtomically(readmePath, updated);
-process.stdout.write(`${updated === readme ? "unchanged" : "updated"} README.md stack.yaml reference\n`);
+const current = readme.slice(start, end + REFERENCE_END.length);
+const block = renderStackReferenceBlock();
+// A Markdown formatter may pad the table: only a change of content rewrites it.
+const stale = normalizeMarkdownTable(current) !== normalizeMarkdownTable(block);
+if (stale) {
+  await writeAtomically(
+    readmePath,
+    readme.slice(0, start) + block + readme.slice(end + REFERENCE_END.length),
+  );
+}
+process.stdout.write(`${stale ? "updated" : "unchanged"} README.md stack.yaml reference\n`);

@@ -58,6 +58,9 @@ export interface InitResult {
 
 export const GITIGNORE_LINES = [".env", ".env.*", "__pycache__/", "*.py[cod]", ".venv/"];
 
+const SHARED_SERVICE_DIR = join(STACKS_DIR, "_shared", "service");
+const notCache = (src: string) => !/(^|\/)(__pycache__|\.pytest_cache)(\/|$)/.test(src);
+
 /** Check a template name, with a "did you mean" for typos (E_TEMPLATE_UNKNOWN). */
 export function parseTemplateName(value: string): TemplateName {
   const found = TEMPLATE_NAMES.find((t) => t === value);
@@ -145,14 +148,11 @@ export async function initStack(opts: InitOptions): Promise<InitResult> {
     await chmod(join(stage, ENV_FILE), 0o600);
     await writeFile(join(stage, ".gitignore"), mergeGitignore(oldIgnore));
     for (const service of config.services) {
-      await cp(
-        join(STACKS_DIR, config.template, "services", service.name),
-        join(stage, "services", service.name),
-        {
-          recursive: true,
-          filter: (src) => !/(^|\/)(__pycache__|\.pytest_cache)(\/|$)/.test(src),
-        },
-      );
+      // Each app folder is self-contained (its own build context): the app, plus the shared
+      // Dockerfile, requirements.txt, .dockerignore and request_id.py.
+      for (const from of [join(STACKS_DIR, config.template, "services", service.name), SHARED_SERVICE_DIR]) {
+        await cp(from, join(stage, "services", service.name), { recursive: true, filter: notCache });
+      }
     }
     const { written, kept } = dirExists
       ? await moveInto(stage, dir, existing.length === 0)

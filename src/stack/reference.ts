@@ -109,3 +109,19 @@ function descriptionOf(node: JsonSchemaNode): string {
   for (const alternative of branches(node)) if (alternative.description) return alternative.description;
   return "";
 }
+
+/** A Markdown table compared cell by cell: padding added by a Markdown formatter does not count. */
+export function normalizeMarkdownTable(markdown: string): string {
+  return markdown
+    .split("\n")
+    .map((line) =>
+      line.startsWith("|")
+        ? line
+            .split(/(?<!\\)\|/)
+            .map((cell) => cell.trim().replace(/^-+$/, "---"))
+            .join("|")
+        : line.trim(),
+    )
+    .filter((line) => line !== "")
+    .join("\n");
+}

@@ -18,7 +18,7 @@ const KEY_COMMENTS: { path: KeyPath; text: string }[] = [
   },
   {
     path: ["gateway", "plugins"],
-    text: "Global plugins run on every route; correlation-id keeps Caddy's X-Request-ID and echoes it.",
+    text: "Global plugins run on every route; correlation-id keeps Caddy's X-Request-ID and echoes it.\nWith addons.prometheus on, `stack render` adds the prometheus plugin unless you declare your own.",
   },
   {
     path: ["services"],

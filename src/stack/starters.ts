@@ -34,7 +34,7 @@ export function starterStack(opts: StarterOptions): StackInput {
     gateway: {
       engine: "gatestack",
       replicas: body.gatewayReplicas,
-      plugins: globalPlugins(on("prometheus")),
+      plugins: globalPlugins(),
     },
     services: body.services,
     consumers: [{ username: "demo", credentials: { "key-auth": [{ key_env: "DEMO_API_KEY" }] } }],
@@ -47,25 +47,18 @@ export function starterStack(opts: StarterOptions): StackInput {
   };
 }
 
-function globalPlugins(prometheus: boolean): PluginInput[] {
-  const plugins: PluginInput[] = [
+/**
+ * Global plugins of the starters. With addons.prometheus on, `stack render` adds the
+ * prometheus plugin itself (per-route status, latency and upstream health metrics) unless
+ * stack.yaml declares one, so the starter does not repeat it.
+ */
+function globalPlugins(): PluginInput[] {
+  return [
     {
       name: "correlation-id",
       config: { header_name: "X-Request-ID", generator: "uuid", echo_downstream: true },
     },
   ];
-  if (prometheus) {
-    plugins.push({
-      name: "prometheus",
-      config: {
-        status_code_metrics: true,
-        latency_metrics: true,
-        bandwidth_metrics: true,
-        upstream_health_metrics: true,
-      },
-    });
-  }
-  return plugins;
 }
 
 function monolith(): { gatewayReplicas: number; services: StackInput["services"] } {

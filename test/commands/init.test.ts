@@ -2,9 +2,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
 
 const bin = new URL("../../bin/run.js", import.meta.url).pathname;
+
+// Each test spawns the CLI (a Node start-up each time): generous on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 let root: string;
 beforeAll(async () => {
@@ -117,6 +121,13 @@ describe("stack init", () => {
     const token = /^GATEWAY_ADMIN_TOKEN=(.+)$/m.exec(env)![1]!;
     expect(r.stdout).not.toContain(token);
     expect((await stat(join(root, "shop", ".env"))).mode & 0o777).toBe(0o600);
+    // The monitoring addon's prometheus plugin is added by render (the starter does not repeat it).
+    const gateway = parse(await readFile(join(root, "shop", "config/gateway/gateway.yaml"), "utf8")) as {
+      plugins: { name: string }[];
+    };
+    expect(gateway.plugins.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["correlation-id", "prometheus", "http-log"]),
+    );
 
     const v = await execa(bin, ["validate", "--dir", "shop"], { cwd: root, reject: false });
     expect(v.stderr).toBe("");

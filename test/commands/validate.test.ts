@@ -2,18 +2,12 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { MINIMAL_STACK_YAML } from "../stack/fixtures.js";
 
 const bin = new URL("../../bin/run.js", import.meta.url).pathname;
 
-const BASE = `name: demo
-template: monolith
-services:
-  - name: app
-    routes:
-      - name: api
-        paths: [/api]
-`;
+const BASE = MINIMAL_STACK_YAML;
 const SECOND = (service: string, route: string, path: string) =>
   `  - name: ${service}\n    routes:\n      - name: ${route}\n        paths: [${path}]\n`;
 
@@ -61,6 +55,9 @@ const BAD: { name: string; text: string; line: string }[] = [
   },
 ];
 
+// Each test spawns the CLI (a Node start-up each time): generous on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
+
 let root: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "gs-cmd-validate-"));
@@ -75,12 +72,14 @@ describe.concurrent("bad stack.yaml: validate and render both refuse it", () => 
     await mkdir(dir);
     await writeFile(join(dir, "stack.yaml"), text);
 
-    const validate = await execa(bin, ["validate", "--dir", dir], { reject: false, cwd: dir });
+    const [validate, render] = await Promise.all([
+      execa(bin, ["validate", "--dir", dir], { reject: false, cwd: dir }),
+      execa(bin, ["render", "--dir", dir], { reject: false, cwd: dir }),
+    ]);
     expect(validate.exitCode).toBe(1);
     expect(validate.stdout).toBe("");
     expect(validate.stderr.split("\n").filter((l) => l.startsWith("✗"))).toEqual([line]);
 
-    const render = await execa(bin, ["render", "--dir", dir], { reject: false, cwd: dir });
     expect(render.exitCode).not.toBe(0);
     expect(render.stderr.split("\n")[0]).toBe(line);
     expect(await readdir(dir)).toEqual(["stack.yaml"]);

@@ -54,6 +54,7 @@ describe("initStack: monolith", () => {
       ".dockerignore",
       "Dockerfile",
       "main.py",
+      "request_id.py",
       "requirements.txt",
     ]);
     expect((await stat(dir)).mode & 0o777).toBe(0o777 & ~process.umask() & 0o777);
@@ -81,13 +82,13 @@ describe("initStack: monolith", () => {
     expect(await read(dir, ".gitignore")).toContain(".env\n");
   });
 
-  it("--with all turns every addon on and adds the prometheus plugin", async () => {
+  it("--with all turns every addon on", async () => {
     const dir = join(await tempRoot(), "demo");
     const result = await initStack(options(dir, { addons: parseAddonList("all") }));
     expect(result.addons).toEqual(["prometheus", "grafana", "elk", "jenkins"]);
     const config = parseStackText(await read(dir, "stack.yaml"));
     expect(Object.values(config.addons).every((a) => a.enabled)).toBe(true);
-    expect(config.gateway.plugins.map((p) => p.name)).toEqual(["correlation-id", "prometheus"]);
+    expect(config.gateway.plugins.map((p) => p.name)).toEqual(["correlation-id"]);
   });
 
   it("grafana brings prometheus along", async () => {
@@ -115,7 +116,13 @@ describe("initStack: microservices", () => {
       expect(config.addons.elk.enabled).toBe(addons.length > 0);
       for (const name of ["users", "orders", "catalog"]) {
         const files = await readdir(join(dir, "services", name));
-        expect(files.sort()).toEqual([".dockerignore", "Dockerfile", "main.py", "requirements.txt"]);
+        expect(files.sort()).toEqual([
+          ".dockerignore",
+          "Dockerfile",
+          "main.py",
+          "request_id.py",
+          "requirements.txt",
+        ]);
         expect(await read(dir, `services/${name}/Dockerfile`)).toContain("ARG PYTHON_IMAGE=python:3.12-slim");
       }
     });

@@ -5,15 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isGatestackError } from "../../src/errors.js";
 import { formatIssue, StackInvalidError } from "../../src/stack/issues.js";
 import { analyzeStackText, loadStack, parseStackText } from "../../src/stack/load.js";
+import { MINIMAL_STACK_YAML } from "./fixtures.js";
 
-const BASE = `name: demo
-template: monolith
-services:
-  - name: app
-    routes:
-      - name: api
-        paths: [/api]
-`;
+const BASE = MINIMAL_STACK_YAML;
 
 /** The one-line messages parseStackText reports for `text` (it must fail). */
 function errorLines(text: string): string[] {

@@ -46,6 +46,9 @@ const APPS: AppCase[] = [
   },
 ];
 
+/** request_id.py, Dockerfile…: copied into every app folder by `stack init`. */
+const SHARED = fileURLToPath(new URL("../../stacks/_shared/service/", import.meta.url));
+
 const running = new Map<string, { url: string; proc: ManagedProcess }>();
 
 beforeAll(async () => {
@@ -60,7 +63,7 @@ beforeAll(async () => {
         ["-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", String(port), "--proxy-headers"],
         {
           cwd,
-          env: { ROOT_PATH: app.rootPath, PYTHONDONTWRITEBYTECODE: "1", PYTHONPATH: undefined },
+          env: { ROOT_PATH: app.rootPath, PYTHONDONTWRITEBYTECODE: "1", PYTHONPATH: SHARED },
           readyUrl: `http://127.0.0.1:${port}/health`,
           timeoutMs: 30_000,
         },

@@ -3,48 +3,19 @@
 Runs on FastAPI 0.92+ (Debian's python3-fastapi) and current releases.
 """
 
-import json
-import logging
 import os
-import time
-import uuid
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
+
+from request_id import install_request_id
 
 SERVICE = "catalog"
 VERSION = "0.1.0"
 
-log = logging.getLogger(SERVICE)
-log.addHandler(logging.StreamHandler())  # one JSON object per line on stderr, next to uvicorn's own logs
-log.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
-log.propagate = False
-
 # ROOT_PATH is where the gateway mounts this app (e.g. /api/catalog), so /docs loads its openapi.json.
 app = FastAPI(title="Catalog service", version=VERSION, root_path=os.environ.get("ROOT_PATH", ""))
-
-
-@app.middleware("http")
-async def request_id(request: Request, call_next):
-    """Echo X-Request-ID (set by Caddy/the gateway, or made here) and log one JSON line per request."""
-    rid = request.headers.get("x-request-id") or str(uuid.uuid4())
-    started = time.perf_counter()
-    response = await call_next(request)
-    response.headers["X-Request-ID"] = rid
-    log.info(
-        json.dumps(
-            {
-                "service": SERVICE,
-                "request_id": rid,
-                "method": request.method,
-                "path": request.scope["path"],
-                "status": response.status_code,
-                "consumer": request.headers.get("x-consumer-username"),
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            }
-        )
-    )
-    return response
+install_request_id(app, SERVICE)  # echo + log X-Request-ID (request_id.py)
 
 
 @app.get("/health")
