@@ -5,7 +5,7 @@
  * types; value ranges such as ports are checked by Kong itself, and by our loader).
  */
 import { readFileSync } from "node:fs";
-import Ajv from "ajv-draft-04";
+import AjvDraft04Module from "ajv-draft-04";
 import { describe, expect, it } from "vitest";
 import { parseDeclarativeConfig } from "../../../src/gateway/config/load.js";
 import { fakeLookup } from "../support/config.js";
