@@ -147,6 +147,6 @@ try {
     );
   process.exitCode = stats(report).median < TARGET_MS ? 0 : 1;
 } finally {
-  if (boot && dir) stack(["down", "--dir", dir], { stdio: "inherit" });
+  if (boot && dir) stack(["down", "--dir", dir, "--volumes", "--rmi"], { stdio: "inherit" });
   if (work) rmSync(work, { recursive: true, force: true });
 }

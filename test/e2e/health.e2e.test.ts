@@ -32,10 +32,23 @@ async function health(...args: string[]): Promise<{ code: number; report: Health
   return { code: r.code, report, stderr: r.stderr };
 }
 
+/**
+ * The one caveat a healthy stack on non-default host ports has: Caddy listens on 80/443 inside its
+ * container, so its automatic HTTP → HTTPS redirect names port 443 (documented in the README).
+ * `stack health` rightly warns about it; the tests publish random ports, so it is expected here.
+ */
+function isKnownRedirectCaveat(c: CheckResult): boolean {
+  return (
+    c.layer === "edge" &&
+    c.status === "warn" &&
+    /^HTTP redirects to port 443, but HTTPS is published on/.test(c.reason ?? "")
+  );
+}
+
 function problems(report: HealthReport): string[] {
   return report.layers
     .flatMap((l) => l.checks)
-    .filter((c) => c.status !== "ok")
+    .filter((c) => c.status !== "ok" && !isKnownRedirectCaveat(c))
     .map(
       (c: CheckResult) =>
         `${c.layer} / ${c.name}: ${c.status} — ${c.detail}${c.reason ? ` — ${c.reason}` : ""}`,
@@ -101,7 +114,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (dir) await stack(["down", "--dir", dir], { timeoutMs: 120_000 });
+  if (dir) await stack(["down", "--dir", dir, "--volumes", "--rmi"], { timeoutMs: 120_000 });
   await purgeProject(PROJECT);
   if (parent) await rm(parent, { recursive: true, force: true });
 });
@@ -112,13 +125,11 @@ describe("stack health on a running microservices stack", () => {
     expect(problems(report), problems(report).join("\n")).toEqual([]);
     expect(code).toBe(0);
     expect(report.status).toBe("healthy");
-    expect(report.layers.map((l) => [l.name, l.status])).toEqual([
-      ["containers", "ok"],
-      ["edge", "ok"],
-      ["gateway", "ok"],
-      ["services", "ok"],
-      ["trace", "ok"],
-    ]);
+    expect(report.layers.map((l) => l.name)).toEqual(["containers", "edge", "gateway", "services", "trace"]);
+    for (const layer of report.layers) {
+      const onlyCaveats = layer.checks.every((c) => c.status === "ok" || isKnownRedirectCaveat(c));
+      expect(onlyCaveats, `${layer.name} is ${layer.status}`).toBe(true);
+    }
     const names = report.layers.flatMap((l) => l.checks.map((c) => c.name));
     for (const expected of [
       "gateway-1 ready",
@@ -142,8 +153,10 @@ describe("stack health on a running microservices stack", () => {
 
     const table = await stack(["health", "--dir", dir], { timeoutMs: 60_000 });
     expect(table.code).toBe(0);
-    for (const title of ["Containers", "Edge (Caddy)", "Gateway", "Services", "End-to-end trace"])
+    for (const title of ["Containers", "Gateway", "Services", "End-to-end trace"])
       expect(table.stdout).toContain(`✓ ${title}`);
+    const edgeMark = report.layers.find((l) => l.name === "edge")?.status === "ok" ? "✓" : "!";
+    expect(table.stdout).toContain(`${edgeMark} Edge (Caddy)`);
 
     const html = path.join(parent, "health.html");
     const written = await stack(["health", "--dir", dir, "--output", html], { timeoutMs: 60_000 });
