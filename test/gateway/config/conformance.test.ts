@@ -10,10 +10,12 @@ import { describe, expect, it } from "vitest";
 import { parseDeclarativeConfig } from "../../../src/gateway/config/load.js";
 import { fakeLookup } from "../support/config.js";
 
-const schema = JSON.parse(
-  readFileSync("/work/shared/conformance/kong-declarative.schema.json", "utf8"),
-) as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+/** ajv-draft-04 is CommonJS: under NodeNext typing its class is the `default` property. */
+const AjvDraft04 = AjvDraft04Module.default;
+const schemaPath = new URL("../../../../shared/conformance/kong-declarative.schema.json", import.meta.url);
+const validate = new AjvDraft04({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(schemaPath, "utf8")) as object,
+);
 
 const GOOD: Record<string, object> = {
   "monolith behind key-auth and rate-limiting": {
