@@ -1,3 +1,5 @@
+import type { InitOptions } from "../../src/stack/init.js";
+
 /** The smallest valid stack.yaml; tests edit it to make one problem at a known line:col. */
 export const MINIMAL_STACK_YAML = `name: demo
 template: monolith
@@ -7,3 +9,19 @@ services:
       - name: api
         paths: [/api]
 `;
+
+/** `stack init --yes` options for `dir` (monolith, localhost, no addons), with overrides. */
+export function initOptions(dir: string, extra: Partial<InitOptions> = {}): InitOptions {
+  return {
+    dir,
+    template: "monolith",
+    name: "demo",
+    domain: "localhost",
+    https: "auto",
+    httpPort: 80,
+    httpsPort: 443,
+    addons: [],
+    force: false,
+    ...extra,
+  };
+}

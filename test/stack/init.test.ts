@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseEnvFile } from "../../src/stack/env-file.js";
-import { type InitOptions, initStack, parseAddonList, parseTemplateName } from "../../src/stack/init.js";
+import { initStack, parseAddonList, parseTemplateName } from "../../src/stack/init.js";
 import { parseStackText } from "../../src/stack/load.js";
 import { verifyBasicauthHash } from "../../src/stack/secrets.js";
+import { initOptions } from "./fixtures.js";
 
 const roots: string[] = [];
 async function tempRoot(): Promise<string> {
@@ -16,21 +17,6 @@ async function tempRoot(): Promise<string> {
 afterEach(async () => {
   await Promise.all(roots.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
-
-function options(dir: string, extra: Partial<InitOptions> = {}): InitOptions {
-  return {
-    dir,
-    template: "monolith",
-    name: "demo",
-    domain: "localhost",
-    https: "auto",
-    httpPort: 80,
-    httpsPort: 443,
-    addons: [],
-    force: false,
-    ...extra,
-  };
-}
 
 const read = (dir: string, path: string) => readFile(join(dir, path), "utf8");
 
@@ -46,7 +32,7 @@ const STACK_WIDE_VARS = [
 describe("initStack: monolith", () => {
   it("writes stack.yaml, services/app, .env and .gitignore", async () => {
     const dir = join(await tempRoot(), "demo");
-    const result = await initStack(options(dir));
+    const result = await initStack(initOptions(dir));
     expect(result.written).toEqual(["stack.yaml", ".env", ".gitignore", "services/app"]);
     expect(result.kept).toEqual([]);
     expect((await readdir(dir)).sort()).toEqual([".env", ".gitignore", "services", "stack.yaml"]);
@@ -84,7 +70,7 @@ describe("initStack: monolith", () => {
 
   it("--with all turns every addon on", async () => {
     const dir = join(await tempRoot(), "demo");
-    const result = await initStack(options(dir, { addons: parseAddonList("all") }));
+    const result = await initStack(initOptions(dir, { addons: parseAddonList("all") }));
     expect(result.addons).toEqual(["prometheus", "grafana", "elk", "jenkins"]);
     const config = parseStackText(await read(dir, "stack.yaml"));
     expect(Object.values(config.addons).every((a) => a.enabled)).toBe(true);
@@ -93,7 +79,7 @@ describe("initStack: monolith", () => {
 
   it("grafana brings prometheus along", async () => {
     const dir = join(await tempRoot(), "demo");
-    const result = await initStack(options(dir, { addons: ["grafana"] }));
+    const result = await initStack(initOptions(dir, { addons: ["grafana"] }));
     expect(result.addons).toEqual(["prometheus", "grafana"]);
   });
 });
@@ -102,7 +88,7 @@ describe("initStack: microservices", () => {
   for (const addons of [[], ["prometheus", "grafana", "elk", "jenkins"]] as const) {
     it(`users, orders and catalog by prefix (addons: ${addons.join(",") || "none"})`, async () => {
       const dir = join(await tempRoot(), "shop");
-      await initStack(options(dir, { template: "microservices", name: "shop", addons }));
+      await initStack(initOptions(dir, { template: "microservices", name: "shop", addons }));
       const config = parseStackText(await read(dir, "stack.yaml"));
       expect(config.gateway.replicas).toBe(2);
       expect(config.services.map((s) => [s.name, s.routes[0]!.paths, s.routes[0]!.strip_path])).toEqual([
@@ -132,8 +118,8 @@ describe("initStack: microservices", () => {
 describe(".env", () => {
   it("mode 600, every variable random, no placeholders, differing between two inits", async () => {
     const root = await tempRoot();
-    await initStack(options(join(root, "a"), { template: "microservices", name: "a" }));
-    await initStack(options(join(root, "b"), { template: "microservices", name: "b" }));
+    await initStack(initOptions(join(root, "a"), { template: "microservices", name: "a" }));
+    await initStack(initOptions(join(root, "b"), { template: "microservices", name: "b" }));
     expect((await stat(join(root, "a", ".env"))).mode & 0o777).toBe(0o600);
     const a = parseEnvFile(await read(join(root, "a"), ".env"));
     const b = parseEnvFile(await read(join(root, "b"), ".env"));
@@ -158,7 +144,7 @@ describe("refusals and --force", () => {
     const dir = join(root, "busy");
     await mkdir(dir);
     await writeFile(join(dir, "notes.txt"), "mine");
-    await expect(initStack(options(dir))).rejects.toMatchObject({ code: "E_DIR_NOT_EMPTY" });
+    await expect(initStack(initOptions(dir))).rejects.toMatchObject({ code: "E_DIR_NOT_EMPTY" });
     expect(await readdir(dir)).toEqual(["notes.txt"]);
     expect(await readdir(root)).toEqual(["busy"]);
   });
@@ -167,7 +153,7 @@ describe("refusals and --force", () => {
     const root = await tempRoot();
     const dir = join(root, "empty");
     await mkdir(dir);
-    await initStack(options(dir));
+    await initStack(initOptions(dir));
     expect((await readdir(dir)).sort()).toEqual([".env", ".gitignore", "services", "stack.yaml"]);
     expect(await readdir(root)).toEqual(["empty"]);
   });
@@ -182,7 +168,7 @@ describe("refusals and --force", () => {
     await writeFile(join(dir, ".gitignore"), "node_modules/\n");
     await writeFile(join(dir, "README.md"), "mine\n");
 
-    const result = await initStack(options(dir, { force: true }));
+    const result = await initStack(initOptions(dir, { force: true }));
     expect(result.written).toEqual(["stack.yaml", ".env", ".gitignore"]);
     expect(result.kept).toEqual(["services/app"]);
     expect(await read(dir, "services/app/main.py")).toBe("# my app\n");
@@ -202,11 +188,11 @@ describe("bad options write nothing", () => {
   it("bad domain and bad name name the flag", async () => {
     const root = await tempRoot();
     const dir = join(root, "x");
-    await expect(initStack(options(dir, { domain: "not a domain" }))).rejects.toMatchObject({
+    await expect(initStack(initOptions(dir, { domain: "not a domain" }))).rejects.toMatchObject({
       code: "E_USAGE",
       place: "--domain",
     });
-    await expect(initStack(options(dir, { name: "Bad_Name" }))).rejects.toMatchObject({
+    await expect(initStack(initOptions(dir, { name: "Bad_Name" }))).rejects.toMatchObject({
       code: "E_USAGE",
       place: "--name",
     });

@@ -7,6 +7,7 @@ import { initStack } from "../../src/stack/init.js";
 import { formatIssue, StackInvalidError } from "../../src/stack/issues.js";
 import { loadStack } from "../../src/stack/load.js";
 import { validateStack } from "../../src/stack/validate.js";
+import { initOptions } from "./fixtures.js";
 
 let root: string;
 let pristine: { stack: string; env: string };
@@ -15,17 +16,7 @@ let dir: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "gs-validate-"));
   dir = join(root, "shop");
-  await initStack({
-    dir,
-    template: "microservices",
-    name: "shop",
-    domain: "localhost",
-    https: "auto",
-    httpPort: 80,
-    httpsPort: 443,
-    addons: [],
-    force: false,
-  });
+  await initStack(initOptions(dir, { template: "microservices", name: "shop" }));
   pristine = {
     stack: await readFile(join(dir, "stack.yaml"), "utf8"),
     env: await readFile(join(dir, ".env"), "utf8"),
