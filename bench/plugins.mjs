@@ -6,15 +6,16 @@
  * same upstream, same run (Kong's published ratio for this set is 0.74).
  *
  * Three processes: the gateway (from dist/), a minimal upstream, and wrk on loopback.
- * Rounds alternate the two routes so drift affects both; the median of each is compared.
+ * Rounds alternate the two routes (ABBA) so drift affects both; totals over all rounds
+ * (requests / seconds) are compared.
  * The gateway's CPU time per request (from /proc) is reported too: on a busy machine it is
  * the steadier measure of what the plugins cost (cpu_capacity_ratio = plain / plugins).
  *
- *   npm run build && node bench/plugins.mjs [--duration 5] [--rounds 3] [--connections 50] [--json FILE]
+ *   npm run build && node bench/plugins.mjs [--duration 3] [--rounds 8] [--connections 50] [--json FILE]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,8 +25,8 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const duration = Number(opt("duration", "5"));
-const rounds = Number(opt("rounds", "3"));
+const duration = Number(opt("duration", "3"));
+const rounds = Number(opt("rounds", "8"));
 const connections = Number(opt("connections", "50"));
 const jsonOut = opt("json", undefined);
 const TARGET = 0.8;
@@ -128,62 +129,75 @@ function wrk(url, headers = []) {
   const r = spawnSync(cmd, cmdArgs, { encoding: "utf8" });
   const cpu = cpuSeconds(gatewayPid) - cpuBefore;
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const requests = Number(/(\d+) requests in ([\d.]+)s/.exec(r.stdout)?.[1]);
+  const seconds = Number(/(\d+) requests in ([\d.]+)s/.exec(r.stdout)?.[2]);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-  const errors = /Socket errors:.*/.exec(r.stdout)?.[0] ?? "";
-  const latency = /Latency\s+([\d.]+\w+)/.exec(r.stdout)?.[1] ?? "";
-  // gateway CPU per request: independent of how busy the rest of the machine is
-  return { rps, non2xx, errors, latency, cpuUsPerRequest: (cpu * 1e6) / requests };
+  return { requests, seconds, cpu, non2xx };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Totals of one route over all rounds: throughput = requests / time, CPU per request. */
+function summary(runs) {
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const cpu = runs.reduce((n, r) => n + r.cpu, 0);
+  const cpuPerRequest = runs.map((r) => (r.cpu * 1e6) / r.requests);
+  return {
+    rps: requests / seconds,
+    cpuUs: (cpu * 1e6) / requests,
+    cpuUsMin: Math.min(...cpuPerRequest),
+  };
+}
 
 const upstream = await startChild(upstreamSource, 1);
 const gateway = await startChild(gatewaySource(upstream.info.port), 0);
 gatewayPid = gateway.child.pid;
 try {
   const base = gateway.info.proxyUrl;
+  const measure = {
+    plain: () => wrk(`${base}/plain`),
+    plugins: () => wrk(`${base}/plugins`, [`apikey: ${API_KEY}`]),
+  };
   // warm-up (JIT, connection pools)
-  wrk(`${base}/plain`);
-  wrk(`${base}/plugins`, [`apikey: ${API_KEY}`]);
-  const plain = [];
-  const withPlugins = [];
-  const plainCpu = [];
-  const pluginsCpu = [];
+  measure.plain();
+  measure.plugins();
+  const runs = { plain: [], plugins: [] };
   for (let i = 0; i < rounds; i++) {
-    const a = wrk(`${base}/plain`);
-    const b = wrk(`${base}/plugins`, [`apikey: ${API_KEY}`]);
-    if (a.non2xx || b.non2xx)
-      throw new Error(`non-2xx answers during the run: plain ${a.non2xx}, plugins ${b.non2xx}`);
-    plain.push(a.rps);
-    withPlugins.push(b.rps);
-    plainCpu.push(a.cpuUsPerRequest);
-    pluginsCpu.push(b.cpuUsPerRequest);
-    console.error(
-      `round ${i + 1}: no plugins ${a.rps.toFixed(0)} req/s, ${a.cpuUsPerRequest.toFixed(0)} µs CPU/req; ` +
-        `plugins ${b.rps.toFixed(0)} req/s, ${b.cpuUsPerRequest.toFixed(0)} µs CPU/req`,
-    );
+    // ABBA order, so neither route always runs first
+    for (const name of i % 2 === 0 ? ["plain", "plugins"] : ["plugins", "plain"]) {
+      const r = measure[name]();
+      if (r.non2xx) throw new Error(`${r.non2xx} non-2xx answers on the ${name} route`);
+      runs[name].push(r);
+      console.error(
+        `round ${i + 1} ${name.padEnd(7)} ${(r.requests / r.seconds).toFixed(0)} req/s, ` +
+          `${((r.cpu * 1e6) / r.requests).toFixed(0)} µs gateway CPU/req`,
+      );
+    }
   }
+  const plain = summary(runs.plain);
+  const withPlugins = summary(runs.plugins);
   const metrics = await (await fetch(`${gateway.info.adminUrl}/metrics`)).text();
   const counted = /kong_http_requests_total\{[^}]*route="plugins"[^}]*\} (\d+)/.exec(metrics)?.[1];
-  const ratio = median(withPlugins) / median(plain);
+  const ratio = withPlugins.rps / plain.rps;
   const result = {
     setup: {
       duration_s: duration,
       rounds,
       connections,
       wrk_threads: 1,
-      cpus: (await import("node:os")).cpus().length,
+      cpus: cpus().length,
+      pinned: pinning,
     },
-    no_plugins_rps: Math.round(median(plain)),
-    plugins_rps: Math.round(median(withPlugins)),
+    load_average: loadavg().map((l) => Number(l.toFixed(1))),
+    no_plugins_rps: Math.round(plain.rps),
+    plugins_rps: Math.round(withPlugins.rps),
     ratio: Number(ratio.toFixed(3)),
     gateway_cpu_us_per_request: {
-      no_plugins: Math.round(median(plainCpu)),
-      plugins: Math.round(median(pluginsCpu)),
+      no_plugins: Math.round(plain.cpuUs),
+      plugins: Math.round(withPlugins.cpuUs),
+      no_plugins_best_round: Math.round(plain.cpuUsMin),
+      plugins_best_round: Math.round(withPlugins.cpuUsMin),
     },
-    cpu_capacity_ratio: Number((median(plainCpu) / median(pluginsCpu)).toFixed(3)),
+    cpu_capacity_ratio: Number((plain.cpuUs / withPlugins.cpuUs).toFixed(3)),
     target: TARGET,
     pass: ratio >= TARGET,
     prometheus_counted_requests: counted === undefined ? null : Number(counted),
