@@ -45,6 +45,7 @@ export function renderCaddyfile(stack: StackConfig): Artifact {
     adminPort: PORTS.caddyAdmin,
     siteAddress,
     tlsInternal,
+    defaultSni: https && local ? "127.0.0.1" : null,
     hsts: https && !local,
     redactedHeaders: redactedHeaders(stack),
     tools: toolRoutes(stack),

@@ -53,6 +53,10 @@ describe("Caddyfile content", () => {
 
   it("picks the site address and TLS per https mode", () => {
     expect(caddyfileOf(monolithStack())).toMatch(/^localhost, 127\.0\.0\.1 \{\n\ttls internal$/m);
+    // Clients connecting by IP send no SNI; without default_sni Caddy fails their handshake.
+    expect(caddyfileOf(monolithStack())).toMatch(/^\tdefault_sni 127\.0\.0\.1$/m);
+    expect(caddyfileOf(monolithStack({ https: "off" }))).not.toContain("default_sni");
+    expect(caddyfileOf(monolithStack({ domain: "api.example.com" }))).not.toContain("default_sni");
     expect(caddyfileOf(monolithStack({ https: "off" }))).toMatch(/^:80 \{$/m);
     expect(caddyfileOf(monolithStack({ https: "off", domain: "api.example.com" }))).toMatch(
       /^http:\/\/api\.example\.com \{$/m,
