@@ -15,7 +15,16 @@ import type {
 } from "../config/types.js";
 import { redactSecrets } from "./redact.js";
 
-export type AdminCollection = "services" | "routes" | "consumers" | "upstreams" | "targets" | "plugins";
+export const ADMIN_COLLECTIONS = [
+  "services",
+  "routes",
+  "consumers",
+  "upstreams",
+  "targets",
+  "plugins",
+] as const;
+
+export type AdminCollection = (typeof ADMIN_COLLECTIONS)[number];
 
 type Entity =
   | GatewayService

@@ -19,9 +19,9 @@ import { stringify as toYaml } from "yaml";
 import { hashDeclarative } from "../config/hash.js";
 import { parseDocumentText } from "../config/text.js";
 import type { GatewayConfig } from "../config/types.js";
-import { EMPTY_CONFIG_HASH } from "../status.js";
+import { statusBody } from "../status.js";
 import { parseConfigBody } from "./config-body.js";
-import { type AdminCollection, allOf, findEntity, paginate, viewOf } from "./entities.js";
+import { ADMIN_COLLECTIONS, type AdminCollection, allOf, findEntity, paginate, viewOf } from "./entities.js";
 import { BodyTooLargeError, readBody, sendJson, sendMessage, tokenAccepted } from "./http.js";
 import { REDACTED, redactDocument } from "./redact.js";
 import type { AdminOptions, AdminState } from "./types.js";
@@ -61,13 +61,9 @@ const CREDENTIAL_ENDPOINTS: Readonly<
   acls: { collection: "acls", secret: null },
 };
 
-const ENTITY_ROOTS = new Set([
-  "services",
-  "routes",
-  "consumers",
-  "upstreams",
-  "targets",
-  "plugins",
+/** First path segments of entity endpoints (writes to them get Kong's DB-less 405). */
+const ENTITY_ROOTS = new Set<string>([
+  ...ADMIN_COLLECTIONS,
   "certificates",
   "snis",
   "ca_certificates",
@@ -245,28 +241,11 @@ class AdminApi {
   }
 
   private status(): Record<string, unknown> {
-    const s = this.state.serverStats();
-    const mem = process.memoryUsage();
-    const config = this.state.config();
-    return {
-      database: { reachable: true },
-      server: {
-        connections_accepted: s.connectionsAccepted,
-        connections_active: s.connectionsActive,
-        connections_handled: s.connectionsHandled,
-        connections_reading: s.connectionsReading,
-        connections_writing: s.connectionsWriting,
-        connections_waiting: s.connectionsWaiting,
-        total_requests: s.totalRequests,
-      },
-      memory: {
-        workers_lua_vms: [
-          { pid: process.pid, http_allocated_gc: `${(mem.heapUsed / 1048576).toFixed(2)} MiB` },
-        ],
-        lua_shared_dicts: {},
-      },
-      configuration_hash: config?.hash || EMPTY_CONFIG_HASH,
-    };
+    return statusBody({
+      configHash: () => this.state.config()?.hash || null,
+      serverStats: () => this.state.serverStats(),
+      metrics: this.state.metrics,
+    });
   }
 
   private async metrics(res: ServerResponse): Promise<void> {
@@ -326,15 +305,8 @@ class AdminApi {
   private loadedEntities(): Record<string, unknown> {
     const config = this.config();
     const out: Record<string, unknown> = {};
-    const collections: AdminCollection[] = [
-      "services",
-      "routes",
-      "consumers",
-      "upstreams",
-      "targets",
-      "plugins",
-    ];
-    for (const c of collections) {
+
+    for (const c of ADMIN_COLLECTIONS) {
       const items = allOf(config, c);
       if (items.length === 0) continue;
       out[c] = Object.fromEntries(items.map((e) => [e.id, viewOf(c, e)]));
@@ -454,7 +426,7 @@ class AdminApi {
 }
 
 function isCollection(s: string): s is AdminCollection {
-  return ["services", "routes", "consumers", "upstreams", "targets", "plugins"].includes(s);
+  return (ADMIN_COLLECTIONS as readonly string[]).includes(s);
 }
 
 function credentialView(c: Credential, secret: string | null): Record<string, unknown> {

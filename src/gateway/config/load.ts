@@ -685,6 +685,14 @@ function safeParse(schema: z.ZodType<unknown>, value: unknown): SafeParse {
 
 type ZodIssue = z.core.$ZodIssue;
 
+/** Kong-worded bound errors: lengths for strings and lists, values for numbers. */
+function boundMessage(side: "min" | "max", origin: string, n: number, inclusive: boolean): string {
+  if (origin === "string" || origin === "array" || origin === "set")
+    return side === "min" ? MSG.LEN_MIN(n) : MSG.LEN_MAX(n);
+  if (side === "min") return inclusive ? `value must be at least ${n}` : `value must be greater than ${n}`;
+  return inclusive ? `value must be at most ${n}` : `value must be less than ${n}`;
+}
+
 function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   let cur = root;
   for (const step of path) {
@@ -715,20 +723,10 @@ function zodMessage(issue: ZodIssue, input: unknown): string {
     }
     case "invalid_value":
       return MSG.ONE_OF(issue.values.map((v) => String(v)));
-    case "too_small": {
-      const min = Number(issue.minimum);
-      if (issue.origin === "string" || issue.origin === "array" || issue.origin === "set")
-        return MSG.LEN_MIN(min);
-      return issue.inclusive === false
-        ? `value must be greater than ${min}`
-        : `value must be at least ${min}`;
-    }
-    case "too_big": {
-      const max = Number(issue.maximum);
-      if (issue.origin === "string" || issue.origin === "array" || issue.origin === "set")
-        return MSG.LEN_MAX(max);
-      return issue.inclusive === false ? `value must be less than ${max}` : `value must be at most ${max}`;
-    }
+    case "too_small":
+      return boundMessage("min", issue.origin, Number(issue.minimum), issue.inclusive !== false);
+    case "too_big":
+      return boundMessage("max", issue.origin, Number(issue.maximum), issue.inclusive !== false);
     default:
       return issue.message;
   }

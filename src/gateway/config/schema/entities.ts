@@ -59,7 +59,8 @@ function conditional(
 
 const mustBeNull = (v: unknown): string | null =>
   v === null || v === undefined ? null : "value must be null";
-const required = (v: unknown): string | null => (v === null || v === undefined ? MSG.REQUIRED : null);
+
+const TLS_PROTOCOLS = ["https", "tls", "wss", "grpcs"];
 
 export const serviceSchema: RecordField = {
   type: "record",
@@ -91,23 +92,9 @@ export const serviceSchema: RecordField = {
       mustBeNull,
     ),
     conditional("protocol", (p) => p !== "https", "client_certificate", mustBeNull),
-    conditional(
-      "protocol",
-      (p) => !["https", "tls", "wss", "grpcs"].includes(p as string),
-      "tls_verify",
-      mustBeNull,
-    ),
-    conditional(
-      "protocol",
-      (p) => !["https", "tls", "wss", "grpcs"].includes(p as string),
-      "tls_verify_depth",
-      mustBeNull,
-    ),
-    conditional(
-      "protocol",
-      (p) => !["https", "tls", "wss", "grpcs"].includes(p as string),
-      "ca_certificates",
-      mustBeNull,
+    // TLS settings only for TLS protocols
+    ...["tls_verify", "tls_verify_depth", "ca_certificates"].map((field) =>
+      conditional("protocol", (p) => !TLS_PROTOCOLS.includes(p as string), field, mustBeNull),
     ),
   ],
 };
@@ -543,13 +530,6 @@ export const pluginSchema: RecordField = {
   },
 };
 
-/** Entities that accept nothing but an array at the top level and that we do not use. */
-export const passthroughEntity: RecordField = {
-  type: "record",
-  fields: {},
-  ignored: [],
-};
-
 /** Kong also validates these (certificates, snis, vaults…); we accept and ignore them. */
 export const OPAQUE_COLLECTIONS = [
   "certificates",
@@ -565,5 +545,3 @@ export const OPAQUE_COLLECTIONS = [
   "oauth2_credentials",
   "mtls_auth_credentials",
 ] as const;
-
-export { required as requiredCheck };
