@@ -49,3 +49,22 @@ export async function postPluginConfig(
   });
   return { status: res.status, text: await res.text() };
 }
+
+/** One service on `upstreamUrl` carrying the plugin entry `plugin`, with one route on `path`. */
+export function servicePluginDoc(
+  upstreamUrl: string,
+  plugin: Record<string, unknown>,
+  path: string,
+): Record<string, unknown> {
+  return {
+    _format_version: "3.0",
+    services: [
+      {
+        name: "svc",
+        url: upstreamUrl,
+        routes: [{ name: `r${path.replaceAll("/", "-")}`, paths: [path] }],
+        plugins: [plugin],
+      },
+    ],
+  };
+}

@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { servicePluginDoc } from "./_plugin-config.js";
 
 const run = promisify(execFile);
 
@@ -184,17 +185,7 @@ describe("prometheus", () => {
   });
 
   it("keeps its counters across a configuration reload", async () => {
-    const doc = {
-      _format_version: "3.0",
-      services: [
-        {
-          name: "reload-service",
-          url: upstream.url,
-          routes: [{ name: "reload-route", paths: ["/r"] }],
-          plugins: [{ name: "prometheus", config: ALL_ON }],
-        },
-      ],
-    };
+    const doc = servicePluginDoc(upstream.url, { name: "prometheus", config: ALL_ON }, "/r");
     const g = await startTestGateway(doc);
     try {
       await (await fetch(`${g.proxyUrl}/r`)).text();
@@ -204,7 +195,7 @@ describe("prometheus", () => {
       expect(
         sample(
           text,
-          'kong_http_requests_total{service="reload-service",route="reload-route",code="200",source="service",workspace="default",consumer=""}',
+          'kong_http_requests_total{service="svc",route="r-r",code="200",source="service",workspace="default",consumer=""}',
         ),
       ).toBe(2);
     } finally {

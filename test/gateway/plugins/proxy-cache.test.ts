@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
-import { postPluginConfig } from "./_plugin-config.js";
+import { postPluginConfig, servicePluginDoc } from "./_plugin-config.js";
 
 interface Reply {
   status: number;
@@ -390,17 +390,11 @@ describe("proxy-cache: Admin API", () => {
 
 describe("proxy-cache: reloads", () => {
   it("keeps cached entries and the Admin API across a reload of the same configuration", async () => {
-    const doc = {
-      _format_version: "3.0",
-      services: [
-        {
-          name: "reload-svc",
-          url: upstream.url,
-          routes: [{ name: "reload-r", paths: ["/reload"] }],
-          plugins: [{ name: "proxy-cache", id: PLUGIN_1, config: { strategy: "memory" } }],
-        },
-      ],
-    };
+    const doc = servicePluginDoc(
+      upstream.url,
+      { name: "proxy-cache", id: PLUGIN_1, config: { strategy: "memory" } },
+      "/reload",
+    );
     const g = await startTestGateway(doc);
     try {
       const miss = await send(`${g.proxyUrl}/reload/x`);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
 import { startTestRedis, type TestRedis } from "../../support/redis.js";
-import { type PluginRoute, postPluginConfig, routesWithPlugin } from "./_plugin-config.js";
+import { type PluginRoute, postPluginConfig, routesWithPlugin, servicePluginDoc } from "./_plugin-config.js";
 
 interface Reply {
   status: number;
@@ -293,17 +293,7 @@ describe("rate-limiting, local policy", () => {
 
   it("keeps its counters when the same configuration is applied again", async () => {
     await awayFromWindowEdge(HOUR);
-    const doc = {
-      _format_version: "3.0",
-      services: [
-        {
-          name: "reload-svc",
-          url: upstream.url,
-          routes: [{ name: "reload-r", paths: ["/reload"] }],
-          plugins: [{ name: "rate-limiting", config: { hour: 3 } }],
-        },
-      ],
-    };
+    const doc = servicePluginDoc(upstream.url, { name: "rate-limiting", config: { hour: 3 } }, "/reload");
     const gw2 = await startTestGateway(doc);
     try {
       expect((await get(`${gw2.proxyUrl}/reload`)).status).toBe(200);
