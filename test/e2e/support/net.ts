@@ -20,12 +20,16 @@ export interface Reply {
   json: <T = unknown>() => T;
 }
 
-export async function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+export async function get(
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 15_000,
+): Promise<Reply> {
   const res = await request(url, {
     headers,
     dispatcher: insecure,
-    headersTimeout: 15_000,
-    bodyTimeout: 15_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
   const text = await res.body.text();
   const flat: Record<string, string> = {};
