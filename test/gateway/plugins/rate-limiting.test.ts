@@ -437,6 +437,8 @@ describe("rate-limiting, redis policy", () => {
 
   it("fault_tolerant: requests pass while Redis is down and counting resumes when it is back", async () => {
     await awayFromWindowEdge(HOUR);
+    const errors: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (msg: string) => errors.push(msg) };
     const gw = await startTestGateway(
       doc([
         { path: "/r-tolerant", config: { hour: 1000, redis: { host: "127.0.0.1", port: redis.port } } },
@@ -445,6 +447,7 @@ describe("rate-limiting, redis policy", () => {
           config: { hour: 1000, fault_tolerant: false, redis: { host: "127.0.0.1", port: redis.port } },
         },
       ]),
+      { logger },
     );
     try {
       const before = await get(`${gw.proxyUrl}/r-tolerant`);
@@ -456,6 +459,7 @@ describe("rate-limiting, redis policy", () => {
       const during = await get(`${gw.proxyUrl}/r-tolerant`);
       expect(during.status).toBe(200);
       expect(during.headers.get("x-ratelimit-remaining-hour")).toBeNull();
+      expect(errors.some((e) => e.startsWith("rate-limiting: failed to get usage"))).toBe(true);
       const strict = await get(`${gw.proxyUrl}/r-strict`);
       expect(strict.status).toBe(500);
       expect(strict.json().message).toBe("An unexpected error occurred");
