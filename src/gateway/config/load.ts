@@ -620,7 +620,14 @@ function referenceErrorKey(kind: KindName, node: Node): string {
   const key = spec.endpointKey !== undefined ? node.value[spec.endpointKey] : undefined;
   if (typeof key === "string") return key;
   if (typeof node.value.id === "string") return node.value.id;
-  return node.loc.join(".");
+  if (!spec.cacheKey) return node.loc.join(".");
+  // the id Kong generates at this point: its cache key as spelled in the file
+  const parts: string[] = [kind];
+  for (const k of spec.cacheKey) {
+    if (node.parentRef?.field === k) parts.push(String(node.parentRef.node.value.id));
+    else parts.push(referenceKey(node.value[k]) ?? "");
+  }
+  return entityId(kind, parts.join(":"));
 }
 
 /** `host` → `host:8000`; `[v6]` / `v6` → `[v6]:8000`; an explicit port is kept. */

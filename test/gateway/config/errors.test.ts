@@ -3,6 +3,7 @@
  * `flattened_errors`; one case per rule (schemas, references, uniqueness, plugins).
  */
 import { describe, expect, it } from "vitest";
+import { entityId } from "../../../src/gateway/config/ids.js";
 import { parseDeclarativeConfig } from "../../../src/gateway/config/load.js";
 import type { DeclarativeConfigError } from "../../../src/gateway/config/types.js";
 import { fakeLookup } from "../support/config.js";
@@ -283,9 +284,12 @@ describe("references and uniqueness", () => {
     expect(e.fields.routes).toEqual({
       r: ["invalid reference 'service: missing' (no such entry in 'services')"],
     });
-    expect(Object.values(e.fields.plugins as object)).toEqual([
-      ["invalid reference 'consumer: ghost' (no such entry in 'consumers')"],
-    ]);
+    // a plugin has no name to key by: Kong uses the id it generated from its cache key
+    expect(e.fields.plugins).toEqual({
+      [entityId("plugins", "plugins:cors:::ghost")]: [
+        "invalid reference 'consumer: ghost' (no such entry in 'consumers')",
+      ],
+    });
     expect(e.fields.targets).toEqual({
       "a.test": ["invalid reference 'upstream: nowhere' (no such entry in 'upstreams')"],
     });
