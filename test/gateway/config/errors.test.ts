@@ -125,7 +125,7 @@ describe("routes", () => {
     [{ headers: { "x-v": "1" } }, { headers: { "x-v": "expected an array" } }],
     [
       { paths: ["/"], protocols: ["ftp"] },
-      { protocols: ["expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss"] },
+      { protocols: ["expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp"] },
     ],
     [
       { paths: ["/"], protocols: ["http", "grpc"] },
@@ -472,7 +472,7 @@ describe("flattened_errors", () => {
             {
               type: "field",
               field: "protocols.1",
-              message: "expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss",
+              message: "expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp",
             },
           ],
         },

@@ -60,7 +60,7 @@ function conditional(
 const mustBeNull = (v: unknown): string | null =>
   v === null || v === undefined ? null : "value must be null";
 
-const TLS_PROTOCOLS = ["https", "tls", "wss", "grpcs"];
+const TLS_PROTOCOLS = ["https", "tls", "grpcs"];
 
 export const serviceSchema: RecordField = {
   type: "record",
@@ -99,45 +99,33 @@ export const serviceSchema: RecordField = {
   ],
 };
 
-const HTTP_ROUTE_FIELDS = ["methods", "hosts", "headers", "paths"] as const;
+const HTTP_ROUTE_FIELDS = ["methods", "hosts", "headers", "paths"];
 
-/** Kong's routes_subschemas "http": an http(s) route must set at least one matching field. */
+/**
+ * Kong's routes_subschemas: a route must set at least one field to match on, depending on
+ * its protocols (first rule whose protocol the route has applies).
+ */
+const MATCH_FIELD_RULES: ReadonlyArray<{ protocol: string; fields: readonly string[]; when: string }> = [
+  { protocol: "https", fields: [...HTTP_ROUTE_FIELDS, "snis"], when: "'https'" },
+  { protocol: "http", fields: HTTP_ROUTE_FIELDS, when: "'http'" },
+  { protocol: "grpcs", fields: ["hosts", "headers", "paths", "snis"], when: "'grpcs'" },
+  { protocol: "grpc", fields: ["hosts", "headers", "paths"], when: "'grpc'" },
+  { protocol: "tcp", fields: ["sources", "destinations", "snis"], when: "'tcp', 'tls' or 'udp'" },
+  { protocol: "tls", fields: ["sources", "destinations", "snis"], when: "'tcp', 'tls' or 'udp'" },
+  { protocol: "udp", fields: ["sources", "destinations", "snis"], when: "'tcp', 'tls' or 'udp'" },
+];
+
 const routeMatchesSomething: RecordCheck = (r) => {
   const protocols = (r.protocols as string[] | null) ?? [];
   const has = (names: readonly string[]) => names.some((n) => isNonEmpty(r[n]));
-  if (protocols.includes("https") || protocols.includes("wss")) {
-    const names = [...HTTP_ROUTE_FIELDS, "snis"];
-    const proto = protocols.includes("https") ? "https" : "wss";
-    return has(names)
+  const rule = MATCH_FIELD_RULES.find((x) => protocols.includes(x.protocol));
+  if (rule) {
+    return has(rule.fields)
       ? null
-      : { "@entity": `must set one of ${quotedList(names)} when 'protocols' is '${proto}'` };
+      : { "@entity": `must set one of ${quotedList(rule.fields)} when 'protocols' is ${rule.when}` };
   }
-  if (protocols.includes("http") || protocols.includes("ws")) {
-    const proto = protocols.includes("http") ? "http" : "ws";
-    return has(HTTP_ROUTE_FIELDS)
-      ? null
-      : { "@entity": `must set one of ${quotedList(HTTP_ROUTE_FIELDS)} when 'protocols' is '${proto}'` };
-  }
-  if (protocols.includes("grpcs")) {
-    const names = ["hosts", "headers", "paths", "snis"];
-    return has(names)
-      ? null
-      : { "@entity": `must set one of ${quotedList(names)} when 'protocols' is 'grpcs'` };
-  }
-  if (protocols.includes("grpc")) {
-    const names = ["hosts", "headers", "paths"];
-    return has(names)
-      ? null
-      : { "@entity": `must set one of ${quotedList(names)} when 'protocols' is 'grpc'` };
-  }
-  if (protocols.some((p) => ["tcp", "tls", "udp"].includes(p))) {
-    const names = ["sources", "destinations", "snis"];
-    return has(names)
-      ? null
-      : { "@entity": `must set one of ${quotedList(names)} when 'protocols' is 'tcp', 'tls' or 'udp'` };
-  }
-  if (protocols.includes("tls_passthrough")) {
-    return has(["snis"]) ? null : { "@entity": "must set snis when 'protocols' is 'tls_passthrough'" };
+  if (protocols.includes("tls_passthrough") && !has(["snis"])) {
+    return { "@entity": "must set snis when 'protocols' is 'tls_passthrough'" };
   }
   return null;
 };
@@ -147,7 +135,7 @@ const routeProtocolFields: RecordCheck = (r) => {
   const protocols = (r.protocols as string[] | null) ?? [];
   const out: Record<string, string> = {};
   const isStream = protocols.some((p) => ["tcp", "tls", "udp", "tls_passthrough"].includes(p));
-  const isHttp = protocols.some((p) => ["http", "https", "ws", "wss"].includes(p));
+  const isHttp = protocols.some((p) => ["http", "https"].includes(p));
   const isGrpc = protocols.some((p) => ["grpc", "grpcs"].includes(p));
   if (isStream) {
     for (const f of ["methods", "hosts", "paths", "headers"]) {
@@ -165,7 +153,7 @@ const routeProtocolFields: RecordCheck = (r) => {
   }
   if (
     isNonEmpty(r.snis) &&
-    !protocols.some((p) => ["https", "grpcs", "tls", "tls_passthrough", "wss"].includes(p))
+    !protocols.some((p) => ["https", "grpcs", "tls", "tls_passthrough"].includes(p))
   ) {
     out["@entity"] =
       "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'";
@@ -198,7 +186,6 @@ export const routeSchema: RecordField = {
         ["tcp", "tls", "udp"],
         ["tls_passthrough"],
         ["grpc", "grpcs"],
-        ["ws", "wss"],
       ],
       default: ["http", "https"],
     },

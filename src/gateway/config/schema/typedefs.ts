@@ -172,30 +172,10 @@ export const path: StringField = {
 
 export const uuid: StringField = { type: "string", uuid: true };
 
-/** Kong 3 PROTOCOLS. */
-export const PROTOCOLS = [
-  "grpc",
-  "grpcs",
-  "http",
-  "https",
-  "tcp",
-  "tls",
-  "tls_passthrough",
-  "udp",
-  "ws",
-  "wss",
-] as const;
+/** Kong 3 (open-source) PROTOCOLS, sorted as Kong sorts them; ws/wss are Enterprise-only. */
+export const PROTOCOLS = ["grpc", "grpcs", "http", "https", "tcp", "tls", "tls_passthrough", "udp"] as const;
 
 export const protocol: StringField = { type: "string", oneOf: PROTOCOLS };
-
-export const HTTP_PROTOCOLS = ["grpc", "grpcs", "http", "https", "ws", "wss"] as const;
-
-export const protocolsHttp: ArrayField = {
-  type: "set",
-  required: true,
-  default: [...HTTP_PROTOCOLS],
-  elements: { type: "string", oneOf: HTTP_PROTOCOLS },
-};
 
 export const methods: ArrayField = {
   type: "set",
