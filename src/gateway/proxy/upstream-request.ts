@@ -74,6 +74,8 @@ export function prepareUpstreamRequest(input: UpstreamRequestInput): PreparedUps
   const te = incoming.te;
   if (te !== undefined && /\btrailers\b/i.test(String(te))) headers.te = "trailers";
 
+  // the gateway's listener settled `Expect: 100-continue` with the client; it ends at this hop
+  if (headers.expect !== undefined) delete headers.expect;
   if (!input.preserveHost) delete headers.host;
 
   headers["x-real-ip"] = input.clientIp;

@@ -172,6 +172,51 @@ describe("streaming", () => {
   });
 });
 
+describe("Expect: 100-continue", () => {
+  it("the client gets its 100 Continue from the gateway and the body reaches the upstream", async () => {
+    const seen: Array<{ expect: unknown; length: number }> = [];
+    const upstream = createServer((req, res) => {
+      let n = 0;
+      req.on("data", (c: Buffer) => {
+        n += c.length;
+      });
+      req.on("end", () => {
+        seen.push({ expect: req.headers.expect, length: n });
+        res.end("stored");
+      });
+    });
+    const gw = await gatewayTo(await listen(upstream));
+    const u = new URL(gw.proxyUrl);
+    const res = await new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = httpRequest(
+        {
+          host: u.hostname,
+          port: u.port,
+          method: "POST",
+          path: "/upload",
+          agent: false,
+          headers: { expect: "100-continue", "content-length": "5000" },
+        },
+        (r) => {
+          let body = "";
+          r.on("data", (c) => {
+            body += c;
+          });
+          r.on("end", () => resolve({ status: r.statusCode ?? 0, body, continued }));
+        },
+      );
+      req.on("continue", () => {
+        continued = true;
+        req.end("x".repeat(5000));
+      });
+      req.on("error", reject);
+    });
+    expect(res).toEqual({ status: 200, body: "stored", continued: true });
+    expect(seen).toEqual([{ expect: undefined, length: 5000 }]);
+  });
+});
+
 describe("websockets", () => {
   it("upgrades are tunnelled both ways with the gateway headers on the 101", async () => {
     const upstream = createServer();
