@@ -120,7 +120,7 @@ function decodeSegment(s: string): string {
 
 export function createAdminHandler(state: AdminState, opts: AdminOptions = {}): Handler {
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
-  const api = new AdminApi(state, maxBody);
+  const api = new AdminApi(state, maxBody, opts.token !== undefined && opts.token !== "");
   return (req, res) => {
     if (!tokenAccepted(req, opts.token)) {
       req.resume();
@@ -138,6 +138,7 @@ class AdminApi {
   constructor(
     private readonly state: AdminState,
     private readonly maxBody: number,
+    private readonly tokenRequired: boolean,
   ) {}
 
   private config(): GatewayConfig {
@@ -233,7 +234,7 @@ class AdminApi {
         database: "off",
         role: "traditional",
         router_flavor: "traditional_compatible",
-        admin_auth: "token",
+        admin_auth: this.tokenRequired ? "token" : "off",
       },
       timers: { running: 0, pending: 0 },
       pids: { master: process.pid, workers: [process.pid] },
