@@ -311,7 +311,12 @@ export class UpstreamBalancer {
   private async probeOne(peer: Peer): Promise<void> {
     const a = this.upstream.healthchecks.active;
     const protocol = a.type === "https" ? "https" : "http";
-    const target: DispatchTarget = { host: peer.ip, port: peer.port, protocol };
+    const target: DispatchTarget = {
+      host: peer.ip,
+      port: peer.port,
+      protocol,
+      servername: a.https_sni ?? peer.hostname,
+    };
     const timeoutMs = Math.max(1, a.timeout * 1000);
     const headers: Record<string, string | string[]> = {
       host: this.upstream.host_header ?? hostHeaderFor(peer.hostname, peer.port, protocol),

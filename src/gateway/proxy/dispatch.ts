@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { Pool } from "undici";
@@ -14,6 +15,8 @@ export interface DispatchTarget {
   host: string;
   port: number;
   protocol: "http" | "https";
+  /** TLS server name (SNI) for https targets: the target's host name when `host` is an address */
+  servername?: string;
 }
 
 export interface TargetRequest {
@@ -57,7 +60,8 @@ export class UpstreamPools {
 
   /** The pool for a target (created on first use). */
   get(target: DispatchTarget, connectTimeout: number): Pool {
-    const key = `${target.protocol}://${target.host}:${target.port}|${connectTimeout}`;
+    const sni = target.protocol === "https" ? (target.servername ?? "") : "";
+    const key = `${target.protocol}://${target.host}:${target.port}|${connectTimeout}|${sni}`;
     const entry = this.pools.get(key);
     if (entry !== undefined) {
       entry.lastUsed = performance.now();
@@ -70,7 +74,12 @@ export class UpstreamPools {
       pipelining: 1,
       keepAliveTimeout: this.keepAliveTimeout,
       keepAliveMaxTimeout: 10 * 60_000,
-      connect: { timeout: connectTimeout, rejectUnauthorized: false },
+      // Kong does not verify upstream certificates unless told to (tls_verify); SNI is the target name
+      connect: {
+        timeout: connectTimeout,
+        rejectUnauthorized: false,
+        ...(sni !== "" && isIP(sni) === 0 ? { servername: sni } : {}),
+      },
     });
     this.pools.set(key, { pool, lastUsed: performance.now() });
     this.startSweeper();

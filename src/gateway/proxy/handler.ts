@@ -390,7 +390,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     try {
       dispatchToTarget(
         this.state.pools,
-        { host: peer.ip, port: peer.port, protocol },
+        { host: peer.ip, port: peer.port, protocol, servername: peer.hostname },
         {
           method: up.method,
           path: this.upstreamUri,
