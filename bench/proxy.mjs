@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+/**
+ * Gateway proxy throughput and size (issue 3, "Speed and size"), one run, loopback, wrk:
+ *   (a) a minimal hand-written undici proxy (baseline)       gateway ≥ 0.9× this
+ *   (b) the gateway, no plugins, 1 route
+ *   (c) @fastify/http-proxy                                   gateway ≥ 1.5× this
+ *   (d) the gateway with 10,000 routes (requests spread over 1,000 of them)   ≥ 0.9× (b)
+ *   (e) POST /config of a 10,000-route configuration under load: applied < 1 s, zero failed requests
+ *   (f) RSS of the gateway holding the 10,000-route configuration            < 100 MB
+ *
+ * Processes: a minimal node upstream, the proxy under test, wrk (1 thread). On this 2-core
+ * machine the proxy under test is pinned to CPU 0 and the upstream and wrk to CPU 1 (taskset),
+ * so the proxy is the bottleneck and each proxy gets the same core. Rounds alternate the
+ * proxies so drift affects all alike; medians are compared. The proxy's CPU time per request
+ * (/proc) is reported too: it is the steadier measure when the machine is busy.
+ *
+ *   npm run build && node bench/proxy.mjs [--duration 5] [--rounds 3] [--connections 50] [--json FILE]
+ *                                         [--gateway-node-options "--max-semi-space-size=1"]
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { median, parseWrk, rssMb, startChild, wrkRun } from "./support.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const duration = Number(opt("duration", "5"));
+const rounds = Number(opt("rounds", "3"));
+const connections = Number(opt("connections", "50"));
+const jsonOut = opt("json", undefined);
+const ROUTES = 10_000;
+/** V8 flags of the gateway processes: by default what the image sets in NODE_OPTIONS (Dockerfile). */
+const GATEWAY_NODE_FLAGS = opt("gateway-node-options", "--max-semi-space-size=1")
+  .split(/\s+/)
+  .filter(Boolean);
+
+if (!existsSync(join(root, "dist", "gateway", "server.js"))) {
+  console.error("dist/ is missing: run `npm run build` first");
+  process.exit(1);
+}
+if (spawnSync("wrk", ["--version"]).error) {
+  console.error("wrk is not installed (apt-get install wrk)");
+  process.exit(1);
+}
+const pinning = cpus().length >= 2 && !spawnSync("taskset", ["-c", "0", "true"]).error;
+const pin = (cpu, cmd, cmdArgs) =>
+  pinning ? ["taskset", ["-c", String(cpu), cmd, ...cmdArgs]] : [cmd, cmdArgs];
+
+const nodeChild = (name, source, cpu, flags = []) =>
+  startChild(name, ...pin(cpu, process.execPath, [...flags, "--input-type=module", "-e", source]), root);
+
+const upstreamSource = `
+import { createServer } from "node:http";
+const body = JSON.stringify({ ok: true, pad: "x".repeat(200) });
+const server = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 65000;
+server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
+`;
+
+/** (a) the baseline: what anyone would write in 15 lines with undici. */
+const undiciSource = (port) => `
+import { createServer } from "node:http";
+import { Pool } from "undici";
+const pool = new Pool("http://127.0.0.1:${port}", { connections: 256, pipelining: 1 });
+const server = createServer((req, res) => {
+  const hasBody = req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
+  const { connection, "keep-alive": _ka, ...headers } = req.headers;
+  pool.request({ method: req.method, path: req.url, headers, body: hasBody ? req : null }).then(
+    ({ statusCode, headers: h, body }) => {
+      delete h.connection;
+      delete h["keep-alive"];
+      res.writeHead(statusCode, h);
+      body.pipe(res);
+    },
+    () => {
+      res.statusCode = 502;
+      res.end();
+    },
+  );
+});
+server.keepAliveTimeout = 65000;
+server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ url: "http://127.0.0.1:" + server.address().port })));
+`;
+
+/** (c) @fastify/http-proxy with its defaults (undici under the hood). */
+const fastifySource = (port) => `
+import Fastify from "fastify";
+import proxy from "@fastify/http-proxy";
+const app = Fastify({ logger: false });
+await app.register(proxy, { upstream: "http://127.0.0.1:${port}", prefix: "/" });
+await app.listen({ host: "127.0.0.1", port: 0 });
+console.log(JSON.stringify({ url: "http://127.0.0.1:" + app.server.address().port }));
+`;
+
+/** A configuration with `n` routes over n/10 services, all to the upstream. */
+function bigDoc(n, port, salt = "") {
+  const services = [];
+  for (let s = 0; s < Math.max(1, n / 10); s++) {
+    const routes = [];
+    for (let r = 0; r < Math.min(10, n); r++) {
+      const i = s * 10 + r;
+      routes.push({ name: `r${i}${salt}`, paths: [`/svc${s}/r${r}`] });
+    }
+    services.push({ name: `s${s}${salt}`, url: `http://127.0.0.1:${port}`, routes });
+  }
+  return { _format_version: "3.0", services };
+}
+
+const gatewaySource = (configFile) => `
+import { readFileSync } from "node:fs";
+import { startGateway } from "./dist/gateway/server.js";
+const gw = await startGateway({
+  config: { text: readFileSync(${JSON.stringify(configFile)}, "utf8") },
+  proxyListen: { host: "127.0.0.1", port: 0 },
+  adminListen: { host: "127.0.0.1", port: 0 },
+  statusListen: null,
+  accessLog: process.env.BENCH_ACCESS_LOG === "1" ? (await import("node:fs")).createWriteStream("/dev/null") : false,
+  logger: { info() {}, warn() {}, error(m, f) { console.error(m, f ?? ""); } },
+});
+console.log(JSON.stringify({ url: gw.proxyUrl, adminUrl: gw.adminUrl }));
+process.on("SIGTERM", () => gw.close().then(() => process.exit(0)));
+`;
+
+/** wrk against `url` (or a Lua script spreading paths), the proxy's CPU per request measured. */
+function wrk(url, pid, { script, seconds = duration, conns = connections } = {}) {
+  const wrkArgs = ["-t1", `-c${conns}`, `-d${seconds}s`, ...(script ? ["-s", script] : []), url];
+  return wrkRun(pinning ? ["taskset", "-c", "1"] : [], wrkArgs, pid);
+}
+const round = (x, d = 3) => Number(x.toFixed(d));
+
+const work = mkdtempSync(join(tmpdir(), "bench-proxy-"));
+const children = [];
+try {
+  const upstream = await nodeChild("upstream", upstreamSource, 1);
+  children.push(upstream);
+  const port = upstream.info.port;
+  const oneRoute = join(work, "one.json");
+  writeFileSync(
+    oneRoute,
+    JSON.stringify({
+      _format_version: "3.0",
+      services: [
+        { name: "bench", url: `http://127.0.0.1:${port}`, routes: [{ name: "bench", paths: ["/"] }] },
+      ],
+    }),
+  );
+  const manyRoutes = join(work, "many.json");
+  writeFileSync(manyRoutes, JSON.stringify(bigDoc(ROUTES, port)));
+  // wrk script: requests spread over 1,000 of the 10,000 routes
+  const spreadScript = join(work, "spread.lua");
+  writeFileSync(
+    spreadScript,
+    `local i = 0
+request = function()
+  i = i + 1
+  local s = (i * 7919) % ${ROUTES / 10}
+  return wrk.format("GET", "/svc" .. s .. "/r" .. (i % 10) .. "/item")
+end
+`,
+  );
+
+  const proxies = [
+    await nodeChild("undici-baseline", undiciSource(port), 0),
+    await nodeChild("gateway", gatewaySource(oneRoute), 0, GATEWAY_NODE_FLAGS),
+    await nodeChild("fastify-http-proxy", fastifySource(port), 0),
+    await nodeChild("gateway-10k-routes", gatewaySource(manyRoutes), 0, GATEWAY_NODE_FLAGS),
+  ];
+  children.push(...proxies);
+  const scriptFor = (p) => (p.name === "gateway-10k-routes" ? spreadScript : undefined);
+  const target = (p) => (p.name === "gateway-10k-routes" ? p.info.url : `${p.info.url}/item`);
+
+  // warm-up: JIT, upstream connection pools
+  for (const p of proxies) wrk(target(p), p.child.pid, { script: scriptFor(p), seconds: 2 });
+
+  const results = Object.fromEntries(proxies.map((p) => [p.name, { rps: [], cpu: [], latency: [] }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const p of proxies) {
+      const w = wrk(target(p), p.child.pid, { script: scriptFor(p) });
+      if (w.non2xx > 0 || w.socketErrors)
+        throw new Error(`${p.name}: ${w.non2xx} non-2xx, ${w.socketErrors}`);
+      results[p.name].rps.push(w.rps);
+      results[p.name].cpu.push(w.cpuUsPerRequest);
+      results[p.name].latency.push(w.latency);
+      console.error(
+        `round ${r + 1} ${p.name}: ${w.rps.toFixed(0)} req/s, ${w.cpuUsPerRequest.toFixed(1)} µs CPU/req, latency ${w.latency}`,
+      );
+    }
+  }
+  const rps = (name) => median(results[name].rps);
+  const cpu = (name) => median(results[name].cpu);
+
+  // (f) RSS at 10,000 routes after the throughput rounds (and again after the reloads below)
+  const gw10k = proxies.find((p) => p.name === "gateway-10k-routes");
+  const rss10k = rssMb(gw10k.child.pid);
+  const rss1 = rssMb(proxies.find((p) => p.name === "gateway").child.pid);
+
+  // (e) POST /config of a 10,000-route config under load
+  const alternate = [JSON.stringify(bigDoc(ROUTES, port, "-b")), readFileSync(manyRoutes, "utf8")];
+  const loadSeconds = 12;
+  const [wcmd, wargs] = pin(1, "wrk", [
+    "-t1",
+    `-c${connections}`,
+    `-d${loadSeconds}s`,
+    "-s",
+    spreadScript,
+    gw10k.info.url,
+  ]);
+  const load = spawn(wcmd, wargs, { stdio: ["ignore", "pipe", "inherit"] });
+  let loadOut = "";
+  load.stdout.on("data", (d) => {
+    loadOut += d;
+  });
+  const loadDone = new Promise((r) => load.once("exit", r));
+  await new Promise((r) => setTimeout(r, 1500));
+  const applies = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${gw10k.info.adminUrl}/config`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: alternate[i % 2],
+    });
+    await res.arrayBuffer();
+    const ms = performance.now() - t0;
+    if (res.status !== 201) throw new Error(`POST /config answered ${res.status}`);
+    applies.push(ms);
+    console.error(`POST /config (10,000 routes) under load: ${ms.toFixed(0)} ms`);
+    await new Promise((r) => setTimeout(r, 800));
+  }
+  await loadDone;
+  const { non2xx: loadNon2xx, socketErrors: loadErrors, requests: loadRequests } = parseWrk(loadOut);
+
+  const rss10kReloaded = rssMb(gw10k.child.pid);
+
+  const ratios = {
+    gateway_vs_undici: round(rps("gateway") / rps("undici-baseline")),
+    gateway_vs_fastify: round(rps("gateway") / rps("fastify-http-proxy")),
+    routes_10k_vs_1: round(rps("gateway-10k-routes") / rps("gateway")),
+  };
+  const cpuRatios = {
+    gateway_vs_undici: round(cpu("undici-baseline") / cpu("gateway")),
+    gateway_vs_fastify: round(cpu("fastify-http-proxy") / cpu("gateway")),
+    routes_10k_vs_1: round(cpu("gateway") / cpu("gateway-10k-routes")),
+  };
+  const result = {
+    setup: {
+      duration_s: duration,
+      rounds,
+      connections,
+      wrk_threads: 1,
+      cpus: cpus().length,
+      pinning: pinning ? "proxy on CPU 0; upstream and wrk on CPU 1" : "none",
+      node: process.version,
+      gateway_node_options: GATEWAY_NODE_FLAGS.join(" "),
+    },
+    rps: Object.fromEntries(proxies.map((p) => [p.name, Math.round(rps(p.name))])),
+    cpu_us_per_request: Object.fromEntries(proxies.map((p) => [p.name, round(cpu(p.name), 1)])),
+    ratios,
+    cpu_capacity_ratios: cpuRatios,
+    post_config_10k: {
+      apply_ms: applies.map((x) => Math.round(x)),
+      max_ms: Math.round(Math.max(...applies)),
+      requests_during: loadRequests,
+      failed: loadNon2xx,
+      socket_errors: loadErrors || "none",
+    },
+    rss_mb: {
+      gateway_1_route: round(rss1, 1),
+      gateway_10k_routes: round(rss10k, 1),
+      gateway_10k_routes_after_6_reloads: round(rss10kReloaded, 1),
+    },
+    targets: {
+      gateway_vs_undici: ">= 0.9",
+      gateway_vs_fastify: ">= 1.5",
+      routes_10k_vs_1: ">= 0.9",
+      post_config_10k: "< 1000 ms, 0 failed",
+      rss_10k: "< 100 MB",
+    },
+  };
+  result.pass = {
+    gateway_vs_undici: ratios.gateway_vs_undici >= 0.9,
+    gateway_vs_fastify: ratios.gateway_vs_fastify >= 1.5,
+    routes_10k_vs_1: ratios.routes_10k_vs_1 >= 0.9,
+    post_config_10k: Math.max(...applies) < 1000 && loadNon2xx === 0 && !loadErrors,
+    rss_10k: rss10k < 100,
+  };
+  console.log(JSON.stringify(result, null, 2));
+  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(result, null, 2)}\n`);
+  process.exitCode = Object.values(result.pass).every(Boolean) ? 0 : 1;
+} finally {
+  for (const c of children) c.child.kill("SIGTERM");
+  rmSync(work, { recursive: true, force: true });
+}
