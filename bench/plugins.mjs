@@ -13,11 +13,12 @@
  *
  *   npm run build && node bench/plugins.mjs [--duration 3] [--rounds 8] [--connections 50] [--json FILE]
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startChild, wrkRun } from "./support.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -47,23 +48,8 @@ const pinning = cpus().length >= 2 && !spawnSync("taskset", ["-c", "0", "true"])
 const pinned = (cpu, cmd, cmdArgs) =>
   pinning ? ["taskset", ["-c", String(cpu), cmd, ...cmdArgs]] : [cmd, cmdArgs];
 
-/** Start a node child that prints one JSON line when ready; resolve with it. */
-function startChild(source, cpu) {
-  const [cmd, cmdArgs] = pinned(cpu, process.execPath, ["--input-type=module", "-e", source]);
-  const child = spawn(cmd, cmdArgs, {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    child.stdout.on("data", (d) => {
-      buf += d;
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) resolve({ child, info: JSON.parse(buf.slice(0, nl)) });
-    });
-    child.once("exit", (code) => reject(new Error(`child exited early (${code})`)));
-  });
-}
+const nodeChild = (name, source, cpu) =>
+  startChild(name, ...pinned(cpu, process.execPath, ["--input-type=module", "-e", source]), root);
 
 const upstreamSource = `
 import { createServer } from "node:http";
@@ -113,26 +99,17 @@ console.log(JSON.stringify({ proxyUrl: gw.proxyUrl, adminUrl: gw.adminUrl }));
 process.on("SIGTERM", () => gw.close().then(() => process.exit(0)));
 `;
 
-/** CPU time (user + system, seconds) a process has used so far (Linux /proc; clock ticks of 10 ms). */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 let gatewayPid = 0;
 
 function wrk(url, headers = []) {
   const h = headers.flatMap((x) => ["-H", x]);
-  const cpuBefore = cpuSeconds(gatewayPid);
-  const [cmd, cmdArgs] = pinned(1, "wrk", ["-t1", `-c${connections}`, `-d${duration}s`, ...h, url]);
-  const r = spawnSync(cmd, cmdArgs, { encoding: "utf8" });
-  const cpu = cpuSeconds(gatewayPid) - cpuBefore;
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const requests = Number(/(\d+) requests in ([\d.]+)s/.exec(r.stdout)?.[1]);
-  const seconds = Number(/(\d+) requests in ([\d.]+)s/.exec(r.stdout)?.[2]);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-  return { requests, seconds, cpu, non2xx };
+  const r = wrkRun(
+    pinning ? ["taskset", "-c", "1"] : [],
+    ["-t1", `-c${connections}`, `-d${duration}s`, ...h, url],
+    gatewayPid,
+  );
+  const seconds = r.requests / r.rps;
+  return { requests: r.requests, seconds, cpu: (r.cpuUsPerRequest * r.requests) / 1e6, non2xx: r.non2xx };
 }
 
 /** Totals of one route over all rounds: throughput = requests / time, CPU per request. */
@@ -148,8 +125,8 @@ function summary(runs) {
   };
 }
 
-const upstream = await startChild(upstreamSource, 1);
-const gateway = await startChild(gatewaySource(upstream.info.port), 0);
+const upstream = await nodeChild("upstream", upstreamSource, 1);
+const gateway = await nodeChild("gateway", gatewaySource(upstream.info.port), 0);
 gatewayPid = gateway.child.pid;
 try {
   const base = gateway.info.proxyUrl;
