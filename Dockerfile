@@ -39,7 +39,7 @@ RUN set -eu; \
 FROM ${NODE_IMAGE}
 # A small young generation keeps the gateway's RSS low (a 10,000-route config fits in < 100 MB);
 # proxy requests allocate little that survives, so scavenges stay cheap (bench/README.md).
-ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=1
+ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./

@@ -15,7 +15,7 @@
  * (/proc) is reported too: it is the steadier measure when the machine is busy.
  *
  *   npm run build && node bench/proxy.mjs [--duration 5] [--rounds 3] [--connections 50] [--json FILE]
- *                                         [--gateway-node-options "--max-semi-space-size=1"]
+ *                                         [--gateway-node-options "--max-semi-space-size=2"]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,7 +36,7 @@ const connections = Number(opt("connections", "50"));
 const jsonOut = opt("json", undefined);
 const ROUTES = 10_000;
 /** V8 flags of the gateway processes: by default what the image sets in NODE_OPTIONS (Dockerfile). */
-const GATEWAY_NODE_FLAGS = opt("gateway-node-options", "--max-semi-space-size=1")
+const GATEWAY_NODE_FLAGS = opt("gateway-node-options", "--max-semi-space-size=2")
   .split(/\s+/)
   .filter(Boolean);
 
