@@ -520,35 +520,32 @@ class Loader {
       tags: tags(v.tags),
     }));
 
-    const consumerOf = (node: Node) => idOf(node.refs.consumer) as string;
-    const keyauth_credentials: KeyAuthCredential[] = n.keyauth_credentials.map((node) => ({
+    /** id, owning consumer and tags: the part every credential shares. */
+    const credential = (node: Node) => ({
       id: node.value.id as string,
-      consumer: consumerOf(node),
+      consumer: idOf(node.refs.consumer) as string,
+      tags: tags(node.value.tags),
+    });
+    const keyauth_credentials: KeyAuthCredential[] = n.keyauth_credentials.map((node) => ({
+      ...credential(node),
       key: node.value.key as string,
       ttl: (node.value.ttl as number | null) ?? null,
-      tags: tags(node.value.tags),
     }));
     const jwt_secrets: JwtSecret[] = n.jwt_secrets.map((node) => ({
-      id: node.value.id as string,
-      consumer: consumerOf(node),
+      ...credential(node),
       key: node.value.key as string,
       secret: node.value.secret as string,
       algorithm: node.value.algorithm as JwtSecret["algorithm"],
       rsa_public_key: str(node.value.rsa_public_key),
-      tags: tags(node.value.tags),
     }));
     const basicauth_credentials: BasicAuthCredential[] = n.basicauth_credentials.map((node) => ({
-      id: node.value.id as string,
-      consumer: consumerOf(node),
+      ...credential(node),
       username: node.value.username as string,
       password: node.value.password as string,
-      tags: tags(node.value.tags),
     }));
     const acls: AclGroup[] = n.acls.map((node) => ({
-      id: node.value.id as string,
-      consumer: consumerOf(node),
+      ...credential(node),
       group: node.value.group as string,
-      tags: tags(node.value.tags),
     }));
     const plugins: GatewayPluginEntry[] = n.plugins.map((node) => ({
       id: node.value.id as string,
