@@ -13,7 +13,7 @@ import { rawRequest, startTestGateway } from "../../support/gateway.js";
 const dir = mkdtempSync(join(tmpdir(), "gw-tls-"));
 let server: ReturnType<typeof createServer>;
 let gw: Gateway;
-const seen: Array<{ servername: string | false | undefined; host: string | undefined }> = [];
+const seen: Array<{ servername: string | false | null | undefined; host: string | undefined }> = [];
 
 beforeAll(async () => {
   execFileSync(
