@@ -199,6 +199,7 @@ class GatewayInstance implements ProxyState {
   private applying: Promise<void> = Promise.resolve();
   private readonly retiring = new Map<GatewaySnapshot, NodeJS.Timeout>();
   private closed = false;
+  private draining = false;
   private readonly configFile: string | null;
 
   constructor(opts: GatewayOptions) {
@@ -302,6 +303,7 @@ class GatewayInstance implements ProxyState {
     if (status !== null) {
       const source: StatusSource = {
         configHash: () => this.current?.config.hash ?? null,
+        accepting: () => !this.draining,
         serverStats: () => this.runtime.serverStats(),
         metrics: this.runtime.metrics,
       };
@@ -539,6 +541,7 @@ class GatewayInstance implements ProxyState {
 
   /** SIGTERM: stop accepting, let in-flight requests finish (bounded), close. */
   async drain(timeoutMs = 10_000): Promise<void> {
+    this.draining = true;
     const proxy = this.proxyServer;
     if (proxy !== null) {
       proxy.close();

@@ -127,6 +127,28 @@ describe("lifecycle", () => {
     expect((err as { data?: { error?: { code?: number } } }).data?.error?.code).toBe(14);
   });
 
+  it("drain(): ready turns 503, in-flight requests finish, new connections are refused", async () => {
+    const slow = await track(
+      startEchoUpstream({
+        handler: async (_req, res) => {
+          await new Promise((r) => setTimeout(r, 500));
+          res.end("done");
+          return true;
+        },
+      }),
+    );
+    const gw = await startTestGateway(routeTo(slow.url));
+    const inflight = rawRequest(gw.proxyUrl, "/");
+    while (slow.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const draining = gw.drain(5000);
+    const ready = await fetch(`${gw.statusUrl}/status/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ message: "shutting down" });
+    await expect(rawRequest(gw.proxyUrl, "/")).rejects.toThrow(/ECONNREFUSED/);
+    expect((await inflight).body).toBe("done");
+    await draining;
+  });
+
   it("close() twice is safe", async () => {
     const gw = await startTestGateway();
     await gw.close();
