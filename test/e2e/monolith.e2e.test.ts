@@ -11,8 +11,8 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnvFile } from "../../src/stack/env-file.js";
-import { REPO_ROOT, stackOk, upResult } from "./support/cli.js";
-import { projectContainers, projectNetworks, purgeProject, uniqueProject } from "./support/docker.js";
+import { BIN, REPO_ROOT, stackOk, upResult } from "./support/cli.js";
+import { docker, projectContainers, projectNetworks, purgeProject, uniqueProject } from "./support/docker.js";
 import { freePort, get } from "./support/net.js";
 
 /** The commands of the README's Quickstart block (comments dropped). */
@@ -138,5 +138,41 @@ describe("monolith quickstart on a real engine", () => {
     expect(r.stdout).toContain(`${project} is down`);
     expect(await projectContainers(project)).toEqual([]);
     expect(await projectNetworks(project)).toEqual([]);
+  });
+
+  it("Ctrl-C during stack up stops cleanly (exit 130, nothing half-created, all labelled)", async () => {
+    const child = execa(process.execPath, [BIN, "up", "--dir", dir, "--json"], {
+      reject: false,
+      env: { NO_COLOR: "1" },
+    });
+    let buffered = "";
+    let sent = false;
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      // Interrupt as soon as the first container is being created.
+      if (!sent && /"id":"container:[^"]+","title":"[^"]+","status":"running"/.test(buffered)) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    });
+    const r = await child;
+    expect(sent).toBe(true);
+    expect(r.exitCode).toBe(130);
+    const last = JSON.parse(r.stdout.trim().split("\n").at(-1) as string) as {
+      type: string;
+      error: { code: string; hint: string };
+    };
+    expect(last).toMatchObject({ type: "result", error: { code: "E_INTERRUPTED" } });
+    expect(last.error.hint).toContain("stack down");
+    const left = await projectContainers(project);
+    expect(left.filter((c) => c.State === "created")).toEqual([]);
+    const all = await docker.listContainers({ all: true });
+    expect(
+      all.filter(
+        (c) => (c.Names[0] ?? "").startsWith(`/${project}-`) && !c.Labels["com.docker.compose.project"],
+      ),
+    ).toEqual([]);
+    await stackOk(["down", "--dir", dir]);
+    expect(await projectContainers(project)).toEqual([]);
   });
 });
