@@ -8,8 +8,8 @@ export const EMPTY_CONFIG_HASH = "00000000000000000000000000000000";
 export interface StatusSource {
   /** hash of the config served, or null before one is loaded */
   configHash(): string | null;
-  /** false while shutting down (drain): load balancers stop sending new requests */
-  accepting(): boolean;
+  /** false while shutting down (drain): load balancers stop sending new requests (default: true) */
+  accepting?(): boolean;
   serverStats(): GatewayServerStats;
   metrics: Registry;
 }
@@ -68,7 +68,7 @@ export function createStatusHandler(
       case "/status/ready":
         if (source.configHash() === null) {
           sendJson(res, 503, { message: "no configuration available (empty configuration present)" });
-        } else if (!source.accepting()) sendJson(res, 503, { message: "shutting down" });
+        } else if (source.accepting?.() === false) sendJson(res, 503, { message: "shutting down" });
         else sendJson(res, 200, { message: "ready" });
         return;
       case "/metrics":
