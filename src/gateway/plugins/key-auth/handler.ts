@@ -46,10 +46,39 @@ function queryValue(query: URLSearchParams, name: string): string | string[] | u
   return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
 }
 
-async function findKey(
-  ctx: RequestContext,
-  conf: KeyAuthConfig,
-): Promise<{ key: string | null } | { duplicate: true }> {
+type FoundKey = { key: string | null } | { duplicate: true };
+
+/** What a key lookup found under one name: a key, a duplicate, or nothing (look further). */
+function judge(value: unknown): FoundKey | null {
+  if (typeof value === "string") return { key: value };
+  if (Array.isArray(value)) {
+    if (value.length === 1 && typeof value[0] === "string") return { key: value[0] };
+    return { duplicate: true };
+  }
+  return null;
+}
+
+function hideInHeadersAndQuery(ctx: RequestContext, name: string): void {
+  ctx.upstream.query.delete(name);
+  for (const key of headerKeys(name)) delete ctx.upstream.headers[key];
+}
+
+/** The key from headers and query only (`key_in_body` off): synchronous, the common case. */
+function findKeyInHeadersOrQuery(ctx: RequestContext, conf: KeyAuthConfig): FoundKey {
+  for (const name of conf.key_names) {
+    let value: unknown;
+    if (conf.key_in_header) value = headerValue(ctx.request.headers, name);
+    if (value === undefined && conf.key_in_query) value = queryValue(ctx.request.query, name);
+    const found = judge(value);
+    if (found === null) continue;
+    if (typeof value === "string" && conf.hide_credentials) hideInHeadersAndQuery(ctx, name);
+    return found;
+  }
+  return { key: null };
+}
+
+/** The key from headers, query or body (`key_in_body` on): reads the body when needed. */
+async function findKey(ctx: RequestContext, conf: KeyAuthConfig): Promise<FoundKey> {
   let body: ParsedBody | null | undefined;
   const readBody = async (): Promise<ParsedBody | null> => {
     if (body === undefined) {
@@ -66,39 +95,36 @@ async function findKey(
       const parsed = await readBody();
       if (parsed) value = bodyField(parsed, name);
     }
-    if (typeof value === "string") {
-      if (conf.hide_credentials) {
-        ctx.upstream.query.delete(name);
-        for (const key of headerKeys(name)) delete ctx.upstream.headers[key];
-        if (conf.key_in_body) {
-          const parsed = await readBody();
-          if (parsed) {
-            removeBodyField(parsed, name);
-            replaceUpstreamBody(ctx.upstream, encodeBody(parsed));
-          }
+    const found = judge(value);
+    if (found === null) continue;
+    if (typeof value === "string" && conf.hide_credentials) {
+      hideInHeadersAndQuery(ctx, name);
+      if (conf.key_in_body) {
+        const parsed = await readBody();
+        if (parsed) {
+          removeBodyField(parsed, name);
+          replaceUpstreamBody(ctx.upstream, encodeBody(parsed));
         }
       }
-      return { key: value };
     }
-    if (Array.isArray(value)) {
-      if (value.length === 1 && typeof value[0] === "string") return { key: value[0] };
-      return { duplicate: true };
-    }
+    return found;
   }
   return { key: null };
 }
 
-async function authenticate(
+/** Identify the consumer owning the found key, or say why not (Kong's 401 messages). */
+function authenticateKey(
   ctx: RequestContext,
   conf: KeyAuthConfig,
   index: SecretIndex<KeyOwner>,
-): Promise<AuthFailure | null> {
-  const found = await findKey(ctx, conf);
+  found: FoundKey,
+): AuthFailure | null {
   if ("duplicate" in found) return { status: 401, message: "Duplicate API key found" };
-  const wwwAuthenticate = { "WWW-Authenticate": challenge("Key", conf.realm) };
-  if (!found.key) return { status: 401, message: "No API key found in request", headers: wwwAuthenticate };
-  const owner = index.get(found.key);
-  if (!owner) return { status: 401, message: "Unauthorized", headers: wwwAuthenticate };
+  const owner = found.key ? index.get(found.key) : null;
+  if (!owner) {
+    const message = found.key ? "Unauthorized" : "No API key found in request";
+    return { status: 401, message, headers: { "WWW-Authenticate": challenge("Key", conf.realm) } };
+  }
   setConsumer(ctx, owner.consumer, {
     id: owner.credential.id,
     consumer: owner.consumer.id,
@@ -114,6 +140,11 @@ export function createKeyAuthHandler(
   const conf = entry.config;
   const index = keyIndex(env.config);
   return {
-    access: (ctx) => runAuthentication(ctx, conf, env, () => authenticate(ctx, conf, index)),
+    access: (ctx) =>
+      runAuthentication(ctx, conf, env, () =>
+        conf.key_in_body
+          ? findKey(ctx, conf).then((found) => authenticateKey(ctx, conf, index, found))
+          : authenticateKey(ctx, conf, index, findKeyInHeadersOrQuery(ctx, conf)),
+      ),
   };
 }
