@@ -22,6 +22,8 @@ export class BalancerSet {
   private readonly byName = new Map<string, UpstreamBalancer>();
   private readonly byId = new Map<string, UpstreamBalancer>();
   private readonly implicit = new Map<string, UpstreamBalancer>();
+  /** service id → its balancer (resolved once per config, not per request) */
+  private readonly byService = new Map<string, UpstreamBalancer>();
   private readonly all: UpstreamBalancer[] = [];
   private readonly bySignature = new Map<string, UpstreamBalancer>();
   private readonly adopted = new Set<UpstreamBalancer>();
@@ -55,14 +57,21 @@ export class BalancerSet {
       set.byId.set(u.id, b);
     }
     for (const s of config.services) {
-      if (set.byName.has(s.host)) continue;
+      const upstream = set.byName.get(s.host);
+      if (upstream !== undefined) {
+        set.byService.set(s.id, upstream);
+        continue;
+      }
       const key = serviceKey(s);
-      if (set.implicit.has(key)) continue;
-      const b = take(
-        `s|${key}`,
-        () => new UpstreamBalancer(implicitUpstream(s), [implicitTarget(s)], deps, false),
-      );
-      set.implicit.set(key, b);
+      let b = set.implicit.get(key);
+      if (b === undefined) {
+        b = take(
+          `s|${key}`,
+          () => new UpstreamBalancer(implicitUpstream(s), [implicitTarget(s)], deps, false),
+        );
+        set.implicit.set(key, b);
+      }
+      set.byService.set(s.id, b);
     }
     if (starting.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -78,7 +87,11 @@ export class BalancerSet {
 
   /** The balancer a service sends to (its upstream, or its own host). */
   forService(service: GatewayService): UpstreamBalancer | undefined {
-    return this.byName.get(service.host) ?? this.implicit.get(serviceKey(service));
+    return (
+      this.byService.get(service.id) ??
+      this.byName.get(service.host) ??
+      this.implicit.get(serviceKey(service))
+    );
   }
 
   upstream(nameOrId: string): UpstreamBalancer | undefined {
