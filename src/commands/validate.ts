@@ -7,6 +7,7 @@ export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = "Check stack.yaml, its .env references, plugin configs and the generated files.";
   static override description =
     "Reports every problem, one per line as file:line:col: key.path: message, and exits 1 when there is any. " +
+    "Variables stack.yaml needs are read from .env, and from the environment where .env lacks them (CI). " +
     "Warnings (e.g. an acl group no consumer holds) are printed but do not fail.";
   static override examples = ["<%= config.bin %> validate", "<%= config.bin %> validate --dir shop --json"];
 
@@ -22,7 +23,10 @@ export default class Validate extends BaseCommand<typeof Validate> {
   async run(): Promise<ValidateReport> {
     let report: ValidateReport;
     try {
-      report = await validateStack(this.flags.dir, { rendered: this.flags["render-check"] });
+      report = await validateStack(this.flags.dir, {
+        rendered: this.flags["render-check"],
+        environment: process.env,
+      });
     } catch (err) {
       if (err instanceof StackInvalidError) this.printWarnings(err.warnings);
       throw err;

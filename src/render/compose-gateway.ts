@@ -1,7 +1,8 @@
+import { GATEWAY_ADMIN_TOKEN, gatewayEnvNames } from "../stack/env-vars.js";
 import { imageFor } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
 import { type ComposeService, fastCheck, healthy } from "./compose-model.js";
-import { envInterpolation, GATEWAY_CONFIG_PATH, gatewaySecretEnvNames, PORTS } from "./topology.js";
+import { envInterpolation, GATEWAY_CONFIG_PATH, PORTS } from "./topology.js";
 
 /**
  * The compose `gateway` service for both engines. The same Kong environment names
@@ -34,9 +35,9 @@ export function gatewayService(stack: StackConfig): ComposeService {
       KONG_ADMIN_ERROR_LOG: "/dev/stderr",
     });
   } else {
-    environment.GATEWAY_ADMIN_TOKEN = envInterpolation("GATEWAY_ADMIN_TOKEN");
+    environment[GATEWAY_ADMIN_TOKEN] = envInterpolation(GATEWAY_ADMIN_TOKEN);
   }
-  for (const name of gatewaySecretEnvNames(stack)) environment[name] = envInterpolation(name);
+  for (const name of gatewayEnvNames(stack)) environment[name] = envInterpolation(name);
 
   const healthcheck = fastCheck(
     kong

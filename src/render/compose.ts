@@ -1,3 +1,11 @@
+import {
+  envVarsFor,
+  GATEWAY_ADMIN_TOKEN,
+  GRAFANA_ADMIN_PASSWORD,
+  JENKINS_ADMIN_PASSWORD,
+  TOOLS_BASICAUTH_HASH,
+  TOOLS_BASICAUTH_USER,
+} from "../stack/env-vars.js";
 import { imageFor } from "../stack/images.js";
 import type { AddonSettings, StackConfig } from "../stack/schema.js";
 import { gatewayService } from "./compose-gateway.js";
@@ -57,8 +65,8 @@ export function buildCompose(stack: StackConfig): ComposeFile {
     ...(toolsBehindCaddy
       ? {
           environment: {
-            TOOLS_BASICAUTH_USER: envInterpolation("TOOLS_BASICAUTH_USER"),
-            TOOLS_BASICAUTH_HASH: envInterpolation("TOOLS_BASICAUTH_HASH"),
+            [TOOLS_BASICAUTH_USER]: envInterpolation(TOOLS_BASICAUTH_USER),
+            [TOOLS_BASICAUTH_HASH]: envInterpolation(TOOLS_BASICAUTH_HASH),
           },
         }
       : {}),
@@ -126,7 +134,7 @@ export function buildCompose(stack: StackConfig): ComposeFile {
         GF_SERVER_ROOT_URL: `${url}/grafana/`,
         GF_SERVER_SERVE_FROM_SUB_PATH: "true",
         GF_SECURITY_ADMIN_USER: "admin",
-        GF_SECURITY_ADMIN_PASSWORD: envInterpolation("GRAFANA_ADMIN_PASSWORD"),
+        GF_SECURITY_ADMIN_PASSWORD: envInterpolation(GRAFANA_ADMIN_PASSWORD),
         GF_SECURITY_COOKIE_SECURE: String(httpsEnabled(stack)),
         GF_USERS_ALLOW_SIGN_UP: "false",
         GF_ANALYTICS_REPORTING_ENABLED: "false",
@@ -205,12 +213,11 @@ export function buildCompose(stack: StackConfig): ComposeFile {
           "-Xms256m -Xmx512m -Djenkins.install.runSetupWizard=false -Dhudson.plugins.git.GitSCM.ALLOW_LOCAL_CHECKOUT=true",
         JENKINS_OPTS: "--prefix=/jenkins",
         CASC_JENKINS_CONFIG: "/etc/gatestack/jenkins/casc.yaml",
-        JENKINS_ADMIN_PASSWORD: envInterpolation("JENKINS_ADMIN_PASSWORD"),
-        GATEWAY_ADMIN_TOKEN: envInterpolation("GATEWAY_ADMIN_TOKEN"),
         // The repository is bind-mounted (owned by another uid): let git read it.
         GIT_CONFIG_COUNT: "1",
         GIT_CONFIG_KEY_0: "safe.directory",
         GIT_CONFIG_VALUE_0: "*",
+        ...jenkinsSecrets(stack),
       },
       ...toolPorts(stack.addons.jenkins, PORTS.jenkins),
       volumes: [
@@ -231,6 +238,18 @@ export function buildCompose(stack: StackConfig): ComposeFile {
   }
 
   return { name: stack.name, services, networks: { edge: {}, backend: {} }, volumes };
+}
+
+/**
+ * The .env variables the Jenkins container gets: casc.yaml reads JENKINS_ADMIN_PASSWORD, the
+ * pipeline pushes the gateway config with GATEWAY_ADMIN_TOKEN, and its `stack validate`
+ * stage checks a checkout without .env, so it reads every variable stack.yaml needs from
+ * the environment.
+ */
+function jenkinsSecrets(stack: StackConfig): Record<string, string> {
+  const names = new Set([JENKINS_ADMIN_PASSWORD, GATEWAY_ADMIN_TOKEN]);
+  for (const spec of envVarsFor(stack)) if (spec.required) names.add(spec.name);
+  return Object.fromEntries([...names].map((name) => [name, envInterpolation(name)]));
 }
 
 export function renderCompose(stack: StackConfig): Artifact {

@@ -1,4 +1,5 @@
 import { GatestackError } from "../errors.js";
+import { gatewayServiceName } from "../stack/checks.js";
 import type { ConsumerSpec, PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
 import { toYaml } from "./serialize.js";
 import { enabledAddons, PORTS, vaultRef } from "./topology.js";
@@ -79,24 +80,20 @@ export function upstreamName(service: Pick<ServiceSpec, "name">): string {
 export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
   const services: KongService[] = [];
   const upstreams: KongUpstream[] = [];
-  const serviceNames = new Map<string, string>();
 
-  stack.services.forEach((app, appIndex) => {
+  for (const app of stack.services) {
     const host = upstreamName(app);
     upstreams.push(upstreamFor(app));
     const servicePlugins = pluginList(app.plugins);
     const main: KongService = { name: app.name, protocol: "http", host, port: app.port, routes: [] };
-    claim(serviceNames, app.name, `services[${appIndex}].name`);
     services.push(main);
-    app.routes.forEach((route, routeIndex) => {
+    for (const route of app.routes) {
       if (route.upstream_path === undefined) {
         main.routes.push(kongRoute(route));
-        return;
+        continue;
       }
-      const name = `${app.name}-${route.name}`;
-      claim(serviceNames, name, `services[${appIndex}].routes[${routeIndex}].upstream_path`);
       services.push({
-        name,
+        name: gatewayServiceName(app, route),
         protocol: "http",
         host,
         port: app.port,
@@ -104,9 +101,9 @@ export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
         routes: [kongRoute(route)],
         ...withPlugins(servicePlugins),
       });
-    });
+    }
     Object.assign(main, withPlugins(servicePlugins));
-  });
+  }
 
   const config: KongDeclarative = {
     _format_version: "3.0",
@@ -122,21 +119,6 @@ export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
 
 export function renderGatewayConfig(stack: StackConfig): Artifact {
   return { path: GATEWAY_CONFIG_FILE, content: toYaml(buildGatewayConfig(stack)) };
-}
-
-function claim(names: Map<string, string>, name: string, place: string): void {
-  const previous = names.get(name);
-  if (previous !== undefined) {
-    throw new GatestackError(
-      "E_STACK_INVALID",
-      `gateway service name "${name}" is generated twice (also by ${previous})`,
-      {
-        place,
-        hint: "rename the service or the route",
-      },
-    );
-  }
-  names.set(name, place);
 }
 
 function upstreamFor(app: ServiceSpec): KongUpstream {
@@ -188,37 +170,21 @@ function withPlugins(plugins: KongPlugin[]): { plugins?: KongPlugin[] } {
   return plugins.length > 0 ? { plugins } : {};
 }
 
-function kongConsumer(consumer: ConsumerSpec, index: number): KongConsumer {
+function kongConsumer(consumer: ConsumerSpec): KongConsumer {
   const out: KongConsumer = { username: consumer.username };
   if (consumer.custom_id !== undefined) out.custom_id = consumer.custom_id;
   const { "key-auth": keyAuth, jwt, "basic-auth": basicAuth } = consumer.credentials;
   if (keyAuth.length > 0) out.keyauth_credentials = keyAuth.map((c) => ({ key: vaultRef(c.key_env) }));
   if (jwt.length > 0) {
-    out.jwt_secrets = jwt.map((c, j) => {
-      const place = `consumers[${index}].credentials.jwt[${j}]`;
-      const hmac = c.algorithm.startsWith("HS");
-      if (hmac && c.secret_env === undefined) {
-        throw new GatestackError(
-          "E_STACK_INVALID",
-          `${c.algorithm} needs secret_env (the .env variable with the HMAC secret)`,
-          {
-            place: `${place}.secret_env`,
-          },
-        );
-      }
-      if (!hmac && c.rsa_public_key_env === undefined) {
-        throw new GatestackError(
-          "E_STACK_INVALID",
-          `${c.algorithm} needs rsa_public_key_env (the .env variable with the PEM public key)`,
-          {
-            place: `${place}.rsa_public_key_env`,
-          },
-        );
-      }
+    out.jwt_secrets = jwt.map((c) => {
       const publicKey = c.rsa_public_key_env === undefined ? undefined : vaultRef(c.rsa_public_key_env);
       // Kong's schema requires `secret`; asymmetric algorithms never read it, so without a
       // secret_env the (non-secret) public key reference fills it.
-      const secret = c.secret_env === undefined ? publicKey! : vaultRef(c.secret_env);
+      const secret = c.secret_env === undefined ? publicKey : vaultRef(c.secret_env);
+      if (secret === undefined) {
+        // stack.yaml checks (jwtKeys) require secret_env for HS*, rsa_public_key_env for RS*/ES*.
+        throw new GatestackError("E_INTERNAL", `jwt credential "${c.key}" names no .env variable`);
+      }
       return {
         key: c.key,
         algorithm: c.algorithm,

@@ -14,7 +14,7 @@ import { renderLogstash } from "./logstash.js";
 import { MANIFEST_PATH, manifestArtifact, readManifest, sha256 } from "./manifest.js";
 import { isGeneratedPath } from "./paths.js";
 import { renderPrometheusConfig } from "./prometheus.js";
-import { assertNoReservedNames, enabledAddons } from "./topology.js";
+import { enabledAddons } from "./topology.js";
 import type { Artifact, RenderedFile, RenderOptions, RenderReport, RenderSource } from "./types.js";
 import { applyChanges, type FileChange, nodeFs, type RenderFs } from "./write.js";
 
@@ -31,11 +31,11 @@ const DEFAULT_MODE = 0o644;
 
 /**
  * Every file `stack render` generates for this stack, sorted by path. Pure and
- * deterministic: the same stack.yaml gives byte-identical artifacts.
+ * deterministic: the same stack.yaml gives byte-identical artifacts. The config is a
+ * validated one (loadStack): stack.yaml rules are checked there, not here.
  */
 export function planRender(loaded: RenderSource): Artifact[] {
   const stack = loaded.config;
-  assertNoReservedNames(stack);
   const addons = enabledAddons(stack);
   const artifacts: Artifact[] = [
     renderCompose(stack),

@@ -1,4 +1,4 @@
-import { envVarsFor } from "../stack/env-vars.js";
+import { JENKINS_ADMIN_PASSWORD } from "../stack/env-vars.js";
 import { GATESTACK_VERSION } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
 import { GENERATED_NOTICE } from "./header.js";
@@ -67,9 +67,7 @@ export function renderJenkins(stack: StackConfig): Artifact[] {
       securityRealm: {
         local: {
           allowsSignup: false,
-          users: [
-            { id: "admin", name: "Administrator", password: envInterpolation("JENKINS_ADMIN_PASSWORD") },
-          ],
+          users: [{ id: "admin", name: "Administrator", password: envInterpolation(JENKINS_ADMIN_PASSWORD) }],
         },
       },
       authorizationStrategy: { loggedInUsersCanDoAnything: { allowAnonymousRead: false } },
@@ -119,10 +117,6 @@ function renderJenkinsfile(stack: StackConfig): string {
     nodeTool: NODE_TOOL,
     version: GATESTACK_VERSION,
     services: stack.services.map((s) => groovyString(serviceSource(s))),
-    envNames: envVarsFor(stack)
-      .filter((v) => v.required)
-      .map((v) => v.name)
-      .join(" "),
     pushTargets,
   });
 }

@@ -1,27 +1,15 @@
-import { GatestackError } from "../errors.js";
 import { pluginScopesOf } from "../stack/checks.js";
+import { toolUis } from "../stack/components.js";
 import type { AddonName, PluginSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
 
 /**
  * Facts about the generated topology that several generators share: compose service
- * names, in-container ports, the public site URL, tool routes behind Caddy, and the .env
- * variables each container receives. One place, so compose.yaml, the Caddyfile,
- * gateway.yaml and prometheus.yml cannot disagree.
+ * names, in-container ports, the public site URL and tool routes behind Caddy. One place,
+ * so compose.yaml, the Caddyfile, gateway.yaml and prometheus.yml cannot disagree. The
+ * .env variables each container receives come from the stack's own list (stack/env-vars.ts).
  */
 
-/** Compose profiles the addons live under (`stack up --profile …`, `docker compose --profile …`) and their services. */
-export const ADDON_PROFILES = {
-  monitoring: ["prometheus", "grafana"],
-  logging: ["elasticsearch", "logstash", "kibana"],
-  ci: ["jenkins"],
-} as const;
-
-/** Compose service names the stack itself uses; an app may not take one of them. */
-export const RESERVED_SERVICE_NAMES: readonly string[] = [
-  "caddy",
-  "gateway",
-  ...Object.values(ADDON_PROFILES).flat(),
-];
+export { ADDON_PROFILES, RESERVED_SERVICE_NAMES, serviceSource } from "../stack/components.js";
 
 /** Ports inside the containers (never published, except Caddy's 80/443). */
 export const PORTS = {
@@ -75,11 +63,6 @@ export function siteUrl(stack: StackConfig): string {
   return `http://${stack.domain}${port}`;
 }
 
-/** Folder (relative to the stack dir) holding a service's app and Dockerfile. */
-export function serviceSource(service: ServiceSpec): string {
-  return trimSlashes(service.source ?? `services/${service.name}`);
-}
-
 /**
  * The path prefix clients use for a service, which the gateway strips before forwarding:
  * the app's ROOT_PATH (so FastAPI serves its OpenAPI under the public prefix). It is the
@@ -111,44 +94,16 @@ export interface ToolRoute {
 }
 
 export function toolRoutes(stack: StackConfig): ToolRoute[] {
-  const addons = enabledAddons(stack);
-  const routes: ToolRoute[] = [];
-  if (addons.grafana) routes.push({ path: "/grafana", upstream: `grafana:${PORTS.grafana}`, strip: false });
-  if (addons.elk) routes.push({ path: "/kibana", upstream: `kibana:${PORTS.kibana}`, strip: false });
-  if (addons.jenkins) routes.push({ path: "/jenkins", upstream: `jenkins:${PORTS.jenkins}`, strip: false });
-  if (addons.prometheus)
-    routes.push({ path: "/prometheus", upstream: `prometheus:${PORTS.prometheus}`, strip: true });
-  return routes;
+  return toolUis(stack).map((tool) => ({
+    path: tool.path,
+    upstream: `${tool.service}:${PORTS[tool.service]}`,
+    strip: tool.strip,
+  }));
 }
 
 /** `{vault://env/NAME}`: how gateway.yaml references a secret held in the gateway's environment. */
 export function vaultRef(envName: string): string {
   return `{vault://env/${envName}}`;
-}
-
-const VAULT_ENV_REF = /\{vault:\/\/env\/([A-Za-z0-9_-]+)\}/g;
-
-/**
- * Names of the .env variables the gateway container needs: every consumer credential and
- * every `{vault://env/NAME}` reference written inside plugin configs. Kong's env vault
- * upper-cases the name and maps '-' to '_'; the variable name follows the same rule.
- */
-export function gatewaySecretEnvNames(stack: StackConfig): string[] {
-  const names = new Set<string>();
-  for (const consumer of stack.consumers) {
-    for (const c of consumer.credentials["key-auth"]) names.add(c.key_env);
-    for (const c of consumer.credentials.jwt) {
-      if (c.secret_env) names.add(c.secret_env);
-      if (c.rsa_public_key_env) names.add(c.rsa_public_key_env);
-    }
-    for (const c of consumer.credentials["basic-auth"]) names.add(c.password_env);
-  }
-  for (const { config } of allPlugins(stack)) {
-    for (const match of JSON.stringify(config).matchAll(VAULT_ENV_REF)) {
-      names.add(match[1]!.toUpperCase().replaceAll("-", "_"));
-    }
-  }
-  return [...names].sort();
 }
 
 /** Every plugin entry of the stack, at every scope (global, service, route, consumer). */
@@ -159,24 +114,4 @@ export function allPlugins(stack: StackConfig): PluginSpec[] {
 /** `${NAME}`: compose interpolation of a variable from .env. */
 export function envInterpolation(name: string): string {
   return `\${${name}}`;
-}
-
-/** Refuse app names that collide with the stack's own compose services. */
-export function assertNoReservedNames(stack: StackConfig): void {
-  stack.services.forEach((service, i) => {
-    if (RESERVED_SERVICE_NAMES.includes(service.name)) {
-      throw new GatestackError(
-        "E_STACK_INVALID",
-        `service name "${service.name}" is used by the stack itself`,
-        {
-          place: `services[${i}].name`,
-          hint: `choose another name; reserved: ${RESERVED_SERVICE_NAMES.join(", ")}`,
-        },
-      );
-    }
-  });
-}
-
-function trimSlashes(p: string): string {
-  return p.replace(/^\.\//, "").replace(/\/+$/, "");
 }

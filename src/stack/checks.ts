@@ -1,6 +1,7 @@
 import { AUTH_PLUGIN_CREDENTIALS } from "../gateway/plugins/bundled.js";
-import type { IssueDraft } from "./issues.js";
-import type { PluginSpec, StackConfig } from "./schema.js";
+import { RESERVED_SERVICE_NAMES } from "./components.js";
+import { formatKeyPath, type IssueDraft } from "./issues.js";
+import type { PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "./schema.js";
 import type { KeyPath } from "./yaml-source.js";
 
 /**
@@ -10,8 +11,11 @@ import type { KeyPath } from "./yaml-source.js";
 export function crossFieldChecks(stack: StackConfig): IssueDraft[] {
   return [
     ...uniqueNames(stack),
+    ...reservedNames(stack),
+    ...gatewayServiceNames(stack),
     ...routeConflicts(stack),
     ...consumerUniqueness(stack),
+    ...jwtKeys(stack),
     ...pluginScopes(stack),
     ...authWithoutCredentials(stack),
     ...aclGroups(stack),
@@ -74,6 +78,54 @@ function uniqueNames(stack: StackConfig): IssueDraft[] {
     }),
   );
   return [...services, ...routeNames];
+}
+
+/** App names become compose services beside the stack's own (caddy, gateway, the addons' tools). */
+function reservedNames(stack: StackConfig): IssueDraft[] {
+  return stack.services.flatMap((service, i): IssueDraft[] =>
+    RESERVED_SERVICE_NAMES.includes(service.name)
+      ? [
+          {
+            path: ["services", i, "name"],
+            message: `service name "${service.name}" is used by the stack itself; choose another (reserved: ${RESERVED_SERVICE_NAMES.join(", ")})`,
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * The gateway service a route belongs to: its app's, or — for a route with an
+ * upstream_path, which needs its own service path — `<app>-<route>`.
+ */
+export function gatewayServiceName(service: ServiceSpec, route: RouteSpec): string {
+  return route.upstream_path === undefined ? service.name : `${service.name}-${route.name}`;
+}
+
+/** Gateway service names are unique: a route's own service (`<app>-<route>`) must not take one already used. */
+function gatewayServiceNames(stack: StackConfig): IssueDraft[] {
+  // Each app name once: two apps with one name are reported by uniqueNames.
+  const apps = new Map<string, KeyPath>();
+  stack.services.forEach((service, s) => {
+    if (!apps.has(service.name)) apps.set(service.name, ["services", s, "name"]);
+  });
+  const owners = [
+    ...[...apps].map(([name, path]) => ({ name, path })),
+    ...allRoutes(stack)
+      .filter(({ route }) => route.upstream_path !== undefined)
+      .map(({ service, route, path }) => ({
+        name: gatewayServiceName(service, route),
+        path: [...path, "upstream_path"] as KeyPath,
+      })),
+  ];
+  return duplicates(
+    owners,
+    (o) => o.name,
+    (o, _i, first) => ({
+      path: o.path,
+      message: `a route with upstream_path gets its own gateway service "${o.name}", a name ${formatKeyPath(owners[first]!.path)} already gives one; rename the app or the route`,
+    }),
+  );
 }
 
 function allRoutes(stack: StackConfig) {
@@ -177,6 +229,25 @@ function consumerUniqueness(stack: StackConfig): IssueDraft[] {
     ),
   );
   return out;
+}
+
+/** A JWT credential names the .env variable its algorithm verifies with. */
+function jwtKeys(stack: StackConfig): IssueDraft[] {
+  return stack.consumers.flatMap((consumer, c) =>
+    consumer.credentials.jwt.flatMap((credential, j): IssueDraft[] => {
+      const hmac = credential.algorithm.startsWith("HS");
+      const [field, what] = hmac
+        ? (["secret_env", "the HMAC secret"] as const)
+        : (["rsa_public_key_env", "the PEM public key"] as const);
+      if (credential[field] !== undefined) return [];
+      return [
+        {
+          path: ["consumers", c, "credentials", "jwt", j, field],
+          message: `is required for algorithm ${credential.algorithm}: the .env variable holding ${what}`,
+        },
+      ];
+    }),
+  );
 }
 
 /** Kong allows one instance of a plugin per scope. */

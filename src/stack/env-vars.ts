@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
+import { resolveVaultRefs } from "../gateway/config/vault.js";
 import { pluginScopesOf } from "./checks.js";
+import { TOOL_PATHS, toolUis } from "./components.js";
 import type { EnvEntry } from "./env-file.js";
 import type { StackConfig } from "./schema.js";
 import { basicauthHash, randomSecret } from "./secrets.js";
@@ -17,6 +19,8 @@ export interface EnvVarSpec {
   path?: KeyPath;
   /** Whether the current stack.yaml needs it (`stack validate` fails when it is missing). */
   required: boolean;
+  /** gateway.yaml references it (`{vault://env/…}`), so the gateway container gets it. */
+  gatewayConfig: boolean;
   /** How `stack init` fills it; absent when only the user can provide the value. */
   generate?: Generator;
 }
@@ -36,50 +40,75 @@ export const JENKINS_ADMIN_PASSWORD = "JENKINS_ADMIN_PASSWORD";
 
 /** Every variable, stack-wide ones first, each name once. */
 export function envVarsFor(stack: StackConfig): EnvVarSpec[] {
-  const { grafana, elk, jenkins } = stack.addons;
-  const tools = grafana.enabled || elk.enabled || jenkins.enabled;
+  const { grafana, jenkins } = stack.addons;
+  // Caddy's basic auth guards every tool UI it serves, /prometheus included.
+  const tools = toolUis(stack).length > 0;
   const specs: EnvVarSpec[] = [
     {
       name: GATEWAY_ADMIN_TOKEN,
       purpose: "Bearer token for the gateway Admin API (Authorization: Bearer …).",
       required: true,
+      gatewayConfig: false,
       generate: { kind: "secret", bytes: 32 },
     },
     {
       name: TOOLS_BASICAUTH_USER,
-      purpose: "User name for /grafana, /kibana and /jenkins behind Caddy's basic auth.",
+      purpose: `User name for the tool UIs behind Caddy's basic auth (${TOOL_PATHS}).`,
       required: tools,
+      gatewayConfig: false,
       generate: { kind: "fixed", value: "admin" },
     },
     {
       name: TOOLS_BASICAUTH_PASSWORD,
       purpose: "Its password (for you; Caddy only sees the hash below).",
       required: tools,
+      gatewayConfig: false,
       generate: { kind: "secret", bytes: 18 },
     },
     {
       name: TOOLS_BASICAUTH_HASH,
       purpose: "base64 of the bcrypt hash of TOOLS_BASICAUTH_PASSWORD (the Caddyfile reads it).",
       required: tools,
+      gatewayConfig: false,
       generate: { kind: "bcrypt-of", passwordVar: TOOLS_BASICAUTH_PASSWORD },
     },
     {
       name: GRAFANA_ADMIN_PASSWORD,
       purpose: "Grafana's admin password.",
       required: grafana.enabled,
+      gatewayConfig: false,
       generate: { kind: "secret", bytes: 18 },
     },
     {
       name: JENKINS_ADMIN_PASSWORD,
       purpose: "Jenkins' admin password.",
       required: jenkins.enabled,
+      gatewayConfig: false,
       generate: { kind: "secret", bytes: 18 },
     },
     ...credentialVars(stack),
     ...vaultReferences(stack),
   ];
-  const seen = new Set<string>();
-  return specs.filter((spec) => !seen.has(spec.name) && seen.add(spec.name));
+  // A name used twice (say a credential variable also referenced from a plugin) is one
+  // variable: the first spec describes it, and it is needed wherever any use needs it.
+  const byName = new Map<string, EnvVarSpec>();
+  for (const spec of specs) {
+    const first = byName.get(spec.name);
+    if (!first) byName.set(spec.name, spec);
+    else {
+      first.required ||= spec.required;
+      first.gatewayConfig ||= spec.gatewayConfig;
+    }
+  }
+  return [...byName.values()];
+}
+
+/** Names of the variables gateway.yaml references: the gateway container gets exactly these from .env. */
+export function gatewayEnvNames(stack: StackConfig): string[] {
+  return envVarsFor(stack)
+    .filter((spec) => spec.gatewayConfig)
+    .map((spec) => spec.name)
+    .sort();
 }
 
 function credentialVars(stack: StackConfig): EnvVarSpec[] {
@@ -92,6 +121,7 @@ function credentialVars(stack: StackConfig): EnvVarSpec[] {
         purpose: `API key of ${who} (key-auth).`,
         path: [...base, "key-auth", i, "key_env"],
         required: true,
+        gatewayConfig: true,
         generate: { kind: "secret", bytes: 32 } as const,
       })),
       ...consumer.credentials["basic-auth"].map((b, i) => ({
@@ -99,6 +129,7 @@ function credentialVars(stack: StackConfig): EnvVarSpec[] {
         purpose: `Password of ${who}, basic-auth user ${b.username}.`,
         path: [...base, "basic-auth", i, "password_env"],
         required: true,
+        gatewayConfig: true,
         generate: { kind: "secret", bytes: 18 } as const,
       })),
       ...consumer.credentials.jwt.flatMap((j, i): EnvVarSpec[] => {
@@ -111,6 +142,7 @@ function credentialVars(stack: StackConfig): EnvVarSpec[] {
             purpose: `JWT ${j.algorithm} secret of ${who}, key ${j.key}.`,
             path: [...path, "secret_env"],
             required: true,
+            gatewayConfig: true,
             generate: { kind: "secret", bytes },
           });
         }
@@ -120,6 +152,7 @@ function credentialVars(stack: StackConfig): EnvVarSpec[] {
             purpose: `JWT ${j.algorithm} public key (PEM) of ${who}, key ${j.key}.`,
             path: [...path, "rsa_public_key_env"],
             required: true,
+            gatewayConfig: true,
             generate: {
               kind: "public-key",
               algorithm: j.algorithm,
@@ -138,24 +171,43 @@ export function privateKeyVar(publicVar: string): string {
   return publicVar.includes("PUBLIC") ? publicVar.replace("PUBLIC", "PRIVATE") : `${publicVar}_PRIVATE`;
 }
 
-/** Kong's env vault: `{vault://env/my-secret}` reads MY_SECRET. */
-const VAULT_ENV_REF = /\{vault:\/\/env\/([A-Za-z0-9_-]+)(?:\/[^}]*)?\}/g;
-
-export function vaultEnvName(reference: string): string {
-  return reference.toUpperCase().replace(/-/g, "_");
+/**
+ * The variables the gateway's env vault reads to resolve `value` (none when it is not a
+ * reference): `{vault://env/my-secret}` and `{vault://env/my-secret/key}` (a JSON object
+ * in the variable) both read MY_SECRET. Asking the gateway's own resolver keeps stack.yaml
+ * checks, compose.yaml and the gateway in agreement on the reference syntax.
+ */
+export function vaultEnvNamesIn(value: string): string[] {
+  const read = new Set<string>();
+  const recorder = new Proxy<Record<string, string | undefined>>(
+    {},
+    {
+      get: (_target, name) => {
+        if (typeof name === "string") read.add(name);
+        return undefined;
+      },
+    },
+  );
+  resolveVaultRefs(value, recorder);
+  return [...read];
 }
 
+/**
+ * Variables referenced from plugin configs. The gateway resolves every reference in
+ * gateway.yaml — disabled plugins are written there too — so each one is required.
+ */
 function vaultReferences(stack: StackConfig): EnvVarSpec[] {
   const out: EnvVarSpec[] = [];
   for (const { path, plugins } of pluginScopesOf(stack)) {
     plugins.forEach((plugin, i) => {
       walkStrings(plugin.config, [...path, i, "config"], (value, at) => {
-        for (const match of value.matchAll(VAULT_ENV_REF)) {
+        for (const name of vaultEnvNamesIn(value)) {
           out.push({
-            name: vaultEnvName(match[1]!),
-            purpose: `Referenced by plugin ${plugin.name} as ${match[0]}.`,
+            name,
+            purpose: `Referenced by plugin ${plugin.name} as ${value.trim()}.`,
             path: at,
-            required: plugin.enabled,
+            required: true,
+            gatewayConfig: true,
           });
         }
       });

@@ -264,7 +264,7 @@ export const stackSchema = z
     consumers: z.array(consumerSchema).default([]).describe("API clients and their credentials."),
     addons: z
       .strictObject({
-        prometheus: addonToggle("Prometheus scraping Caddy, the gateway and the apps"),
+        prometheus: addonToggle("Prometheus scraping Caddy and the gateway (which measures the apps)"),
         grafana: addonToggle("Grafana with a gateway dashboard (needs prometheus)"),
         elk: addonToggle("Elasticsearch, Logstash and Kibana receiving the gateway's logs"),
         jenkins: addonToggle("Jenkins with a pipeline that validates and deploys the gateway config"),

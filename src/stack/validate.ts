@@ -5,6 +5,7 @@ import { parseDeclarativeConfig } from "../gateway/config/load.js";
 import { loadPluginRegistry } from "../gateway/plugins/registry.js";
 import { GATEWAY_CONFIG_FILE } from "../render/gateway.js";
 import { planRender, renderStack } from "../render/index.js";
+import { serviceSource } from "./components.js";
 import { type EnvVarSpec, envVarsFor } from "./env-vars.js";
 import { type IssueDraft, placeIssue, StackInvalidError, type StackIssue, sortIssues } from "./issues.js";
 import {
@@ -34,6 +35,11 @@ export interface ValidateReport {
 export interface ValidateOptions {
   /** Also check that the generated files are current and that the gateway accepts gateway.yaml (default true). */
   rendered?: boolean;
+  /**
+   * Variables that fill what .env lacks or leaves empty — the CLI passes the process
+   * environment, so CI can provide secrets without writing a .env (default: none).
+   */
+  environment?: Record<string, string | undefined>;
 }
 
 /**
@@ -49,7 +55,7 @@ export async function validateStack(dir: string, opts: ValidateOptions = {}): Pr
   if (!config) throw new StackInvalidError(analysis.errors, analysis.warnings);
   const checks = ["stack.yaml"];
 
-  const env = await readEnvFile(absDir);
+  const env = withFallback(await readEnvFile(absDir), opts.environment ?? {});
   const envFile = displayPath(join(absDir, ENV_FILE));
   const drafts: IssueDraft[] = [
     ...(await pluginConfigChecks(config)),
@@ -82,7 +88,19 @@ export async function validateStack(dir: string, opts: ValidateOptions = {}): Pr
   };
 }
 
-/** Variables stack.yaml needs that .env lacks (or leaves empty). */
+/** `env` with its missing or empty values taken from `fallback`. */
+function withFallback(
+  env: Record<string, string>,
+  fallback: Record<string, string | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = { ...env };
+  for (const [name, value] of Object.entries(fallback)) {
+    if (value !== undefined && value !== "" && !out[name]) out[name] = value;
+  }
+  return out;
+}
+
+/** Variables stack.yaml needs that neither .env nor the environment sets (or sets empty). */
 function envIssues(
   config: StackConfig,
   env: Record<string, string>,
@@ -91,7 +109,7 @@ function envIssues(
 ): StackIssue[] {
   const missing = envVarsFor(config).filter((spec) => spec.required && !env[spec.name]);
   return missing.map((spec: EnvVarSpec) => {
-    const message = `${spec.name} is not set in ${ENV_FILE} (${spec.purpose.replace(/\.$/, "")}); add ${spec.name}=<value> to it`;
+    const message = `${spec.name} is not set in ${ENV_FILE} or the environment (${spec.purpose.replace(/\.$/, "")}); add ${spec.name}=<value> to ${ENV_FILE}`;
     if (spec.path) return placeIssue(analysis.source, { path: spec.path, message });
     return { severity: "error", file: envFile, line: 1, col: 1, path: "", message };
   });
@@ -101,7 +119,7 @@ function envIssues(
 async function sourceChecks(dir: string, config: StackConfig): Promise<IssueDraft[]> {
   const drafts: IssueDraft[] = [];
   for (const [i, service] of config.services.entries()) {
-    const source = service.source ?? `services/${service.name}`;
+    const source = serviceSource(service);
     const path = service.source === undefined ? ["services", i, "name"] : ["services", i, "source"];
     if (!(await isDirectory(join(dir, source)))) {
       drafts.push({ path, message: `${source}/ not found: the folder with the app and its Dockerfile` });

@@ -49,6 +49,16 @@ const BAD: { name: string; text: string; line: string }[] = [
     line: '✗ stack.yaml:11:17: services[1].routes[0].paths[0]: two services on one path: path "/api" is already routed to service "app" (route "api") with the same hosts, methods and headers',
   },
   {
+    name: "app named like one of the stack's own services",
+    text: BASE.replace("name: app", "name: caddy"),
+    line: '✗ stack.yaml:4:11: services[0].name: service name "caddy" is used by the stack itself; choose another (reserved: caddy, gateway, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
+  },
+  {
+    name: "JWT credential without its secret",
+    text: `${BASE}consumers:\n  - username: alice\n    credentials: {jwt: [{key: alice}]}\n`,
+    line: "✗ stack.yaml:10:25: consumers[0].credentials.jwt[0].secret_env: is required for algorithm HS256: the .env variable holding the HMAC secret",
+  },
+  {
     name: "unknown plugin name",
     text: `${BASE}        plugins: [{name: rate-limitting}]\n`,
     line: '✗ stack.yaml:8:26: services[0].routes[0].plugins[0].name: unknown plugin "rate-limitting" — did you mean "rate-limiting"?',
@@ -102,6 +112,28 @@ describe("validate output", () => {
     };
     expect(doc.error).toMatchObject({ code: "E_STACK_INVALID", place: "stack.yaml:2:11" });
     expect(doc.error.data.errors).toHaveLength(2);
+  });
+
+  it("reads the variables stack.yaml needs from the process environment where .env lacks them", async () => {
+    const dir = join(root, "ci-checkout");
+    await mkdir(join(dir, "services", "app"), { recursive: true });
+    await writeFile(join(dir, "services", "app", "Dockerfile"), "FROM scratch\n");
+    await writeFile(join(dir, "stack.yaml"), BASE);
+    expect((await execa(bin, ["render"], { cwd: dir })).exitCode).toBe(0);
+    // A CI checkout: no .env, and only what the CI puts in the environment.
+    const validate = (env: Record<string, string>) =>
+      execa(bin, ["validate"], {
+        reject: false,
+        cwd: dir,
+        extendEnv: false,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      });
+    const without = await validate({});
+    expect(without.exitCode).toBe(1);
+    expect(without.stderr).toContain("✗ .env:1:1: GATEWAY_ADMIN_TOKEN is not set in .env or the environment");
+    const withToken = await validate({ GATEWAY_ADMIN_TOKEN: "from-the-ci-secret-store" });
+    expect(withToken.exitCode, withToken.stderr).toBe(0);
+    expect(withToken.stdout).toContain("✓ stack.yaml is valid");
   });
 
   it("no stack.yaml", async () => {

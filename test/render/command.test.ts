@@ -2,20 +2,12 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MINIMAL_STACK_YAML } from "../stack/fixtures.js";
 import { tempDir } from "./support.js";
 
 const bin = new URL("../../bin/run.js", import.meta.url).pathname;
 
-const STACK_YAML = `name: shop
-template: monolith
-services:
-  - name: app
-    routes:
-      - name: api
-        paths: [/api]
-addons:
-  prometheus: true
-`;
+const STACK_YAML = `${MINIMAL_STACK_YAML}addons:\n  prometheus: true\n`;
 
 let work: { dir: string; cleanup: () => Promise<void> };
 beforeEach(async () => {

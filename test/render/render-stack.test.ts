@@ -81,12 +81,6 @@ describe("planRender", () => {
       }
     }
   });
-
-  it("refuses an app named like one of the stack's own services", () => {
-    const stack = monolithStack();
-    stack.services[0]!.name = "gateway";
-    expect(() => planRender({ dir: "/x", config: stack })).toThrow(/used by the stack itself/);
-  });
 });
 
 describe("renderStack", () => {

@@ -200,6 +200,59 @@ consumers:
   });
 });
 
+describe("parseStackText: rules render relies on, checked at load time", () => {
+  it("an app may not take a compose service name the stack uses itself", () => {
+    expect(errorLines(BASE.replace("name: app", "name: gateway"))).toEqual([
+      'stack.yaml:4:11: services[0].name: service name "gateway" is used by the stack itself; choose another (reserved: caddy, gateway, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
+    ]);
+    // Reserved whether or not the addon is on: turning it on later must not break the stack.
+    expect(errorLines(BASE.replace("name: app", "name: kibana"))).toHaveLength(1);
+  });
+
+  it("a JWT credential names the .env variable its algorithm verifies with", () => {
+    const text = `${BASE}consumers:
+  - username: alice
+    credentials:
+      jwt:
+        - key: alice-hs
+        - key: alice-rs
+          algorithm: RS256
+          secret_env: ALICE_SECRET
+        - {key: alice-es, algorithm: ES256, rsa_public_key_env: ALICE_PUBLIC_KEY}
+        - {key: alice-hs2, algorithm: HS512, rsa_public_key_env: ALICE_PUBLIC_KEY2}
+`;
+    expect(errorLines(text)).toEqual([
+      "stack.yaml:12:11: consumers[0].credentials.jwt[0].secret_env: is required for algorithm HS256: the .env variable holding the HMAC secret",
+      "stack.yaml:13:11: consumers[0].credentials.jwt[1].rsa_public_key_env: is required for algorithm RS256: the .env variable holding the PEM public key",
+      "stack.yaml:17:11: consumers[0].credentials.jwt[3].secret_env: is required for algorithm HS512: the .env variable holding the HMAC secret",
+    ]);
+  });
+
+  it("a route with upstream_path gets its own gateway service, whose name must be free", () => {
+    const text = `${BASE}        upstream_path: /v1
+  - name: app-api
+    routes:
+      - name: other
+        paths: [/other]
+`;
+    expect(errorLines(text)).toEqual([
+      'stack.yaml:8:24: services[0].routes[0].upstream_path: a route with upstream_path gets its own gateway service "app-api", a name services[1].name already gives one; rename the app or the route',
+    ]);
+    // Two generated names can clash too: app "a" + route "b-c" and app "a-b" + route "c".
+    const generated = `name: demo
+template: monolith
+services:
+  - name: a
+    routes: [{name: b-c, paths: [/x], upstream_path: /x}]
+  - name: a-b
+    routes: [{name: c, paths: [/y], upstream_path: /y}]
+`;
+    expect(errorLines(generated)).toEqual([
+      'stack.yaml:7:52: services[1].routes[0].upstream_path: a route with upstream_path gets its own gateway service "a-b-c", a name services[0].routes[0].upstream_path already gives one; rename the app or the route',
+    ]);
+  });
+});
+
 describe("warnings do not fail", () => {
   it("acl groups no consumer holds, acl without auth, auth without credentials", () => {
     const text = `${BASE}        plugins:

@@ -74,8 +74,23 @@ describe("validateStack", () => {
     await arrange({ env: (s) => s.replace(/^DEMO_API_KEY=.*$/m, "DEMO_API_KEY=") });
     const line = lineOf(pristine.stack, "key_env: DEMO_API_KEY");
     expect(await errorsOf()).toEqual([
-      `stack.yaml:${line}:20: consumers[0].credentials.key-auth[0].key_env: DEMO_API_KEY is not set in .env (API key of consumer demo (key-auth)); add DEMO_API_KEY=<value> to it`,
+      `stack.yaml:${line}:20: consumers[0].credentials.key-auth[0].key_env: DEMO_API_KEY is not set in .env or the environment (API key of consumer demo (key-auth)); add DEMO_API_KEY=<value> to .env`,
     ]);
+  });
+
+  it("the environment fills what .env lacks or leaves empty", async () => {
+    await arrange({
+      env: (s) =>
+        s.replace(/^DEMO_API_KEY=.*\n/m, "").replace(/^GATEWAY_ADMIN_TOKEN=.*$/m, "GATEWAY_ADMIN_TOKEN="),
+    });
+    const environment = { DEMO_API_KEY: "from-ci", GATEWAY_ADMIN_TOKEN: "from-ci" };
+    await expect(validateStack(dir, { environment })).resolves.toMatchObject({ valid: true });
+    // Unset or empty in the environment does not count; without the option it is not read at all.
+    const names = (lines: string[]) => lines.map((l) => l.match(/ ([A-Z_]+) is not set/)?.[1]);
+    expect(
+      names(await errorsOf({ environment: { DEMO_API_KEY: "", GATEWAY_ADMIN_TOKEN: undefined } })),
+    ).toEqual(["DEMO_API_KEY", "GATEWAY_ADMIN_TOKEN"]);
+    expect(names(await errorsOf())).toEqual(["DEMO_API_KEY", "GATEWAY_ADMIN_TOKEN"]);
   });
 
   it("an addon's password missing from .env", async () => {
@@ -85,7 +100,7 @@ describe("validateStack", () => {
       env: (s) => s.replace(/^GRAFANA_ADMIN_PASSWORD=.*\n/m, ""),
     });
     expect(await errorsOf()).toEqual([
-      ".env:1:1: GRAFANA_ADMIN_PASSWORD is not set in .env (Grafana's admin password); add GRAFANA_ADMIN_PASSWORD=<value> to it",
+      ".env:1:1: GRAFANA_ADMIN_PASSWORD is not set in .env or the environment (Grafana's admin password); add GRAFANA_ADMIN_PASSWORD=<value> to .env",
     ]);
   });
 
