@@ -55,7 +55,7 @@ function generated(size: number, chunk = 64 * 1024): Readable {
 
 describe("streaming", () => {
   it("a large upload streams through and the upstream sees every byte", async () => {
-    const size = 64 * 1024 * 1024;
+    const size = 32 * 1024 * 1024;
     const upstream = createServer((req, res) => {
       const hash = createHash("sha256");
       let n = 0;
@@ -87,7 +87,7 @@ describe("streaming", () => {
   });
 
   it("a large download is paced by the client (backpressure), not buffered in the gateway", async () => {
-    const size = 256 * 1024 * 1024;
+    const size = 128 * 1024 * 1024;
     let produced = 0;
     const upstream = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size) });
