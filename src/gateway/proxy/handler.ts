@@ -187,6 +187,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private pausedForDrain = false;
   private tunnelled = false;
   private readTimer: NodeJS.Timeout | null = null;
+  /** the hash_on cookie the gateway generated for this client (set on the response) */
+  private hashCookie: { value: string; header: string } | null = null;
 
   constructor(
     private readonly state: ProxyState,
@@ -442,8 +444,18 @@ class Exchange implements Dispatcher.DispatchHandler {
             const v = req.headers[name.toLowerCase()];
             return v === undefined ? null : Array.isArray(v) ? v.join(",") : v;
           }
-          case "cookie":
-            return name === null ? null : cookieValue(req.headers.cookie, name);
+          case "cookie": {
+            if (name === null) return null;
+            const given = cookieValue(req.headers.cookie, name);
+            if (given !== null) return given;
+            // Kong: no cookie yet → make one up, hash on it, and hand it to the client
+            if (this.hashCookie === null) {
+              const path = this.balancer?.upstream.hash_on_cookie_path ?? "/";
+              this.hashCookie = { value: newRequestId(), header: "" };
+              this.hashCookie.header = `${name}=${this.hashCookie.value}; Path=${path}`;
+            }
+            return this.hashCookie.value;
+          }
           case "path":
             return this.target.path;
           case "query_arg": {
@@ -492,6 +504,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
     const { list, via } = rawHeadersWithoutHopByHop(rawHeaders);
     list.push("via", appendVia(via), ...this.gatewayHeaders());
+    if (this.hashCookie !== null) list.push("set-cookie", this.hashCookie.header);
     const ctx = this.ctx;
     if (ctx === null) {
       if (!this.clientGone) this.res.writeHead(statusCode, list);

@@ -132,6 +132,30 @@ describe("consistent-hashing", () => {
     expect(ups[t]!.requests.length).toBe(11);
   });
 
+  it("hash_on cookie: a client without the cookie gets one, and sticks to one target with it", async () => {
+    const ups = await upstreams(3);
+    const gw = await gateway(
+      {
+        algorithm: "consistent-hashing",
+        hash_on: "cookie",
+        hash_on_cookie: "sticky",
+        hash_on_cookie_path: "/app",
+      },
+      ups.map((u) => ({ target: `127.0.0.1:${u.port}` })),
+    );
+    const first = await rawRequest(gw.proxyUrl, "/");
+    const setCookie = String(first.headers["set-cookie"]);
+    expect(setCookie).toMatch(/^sticky=[0-9a-f]{32}; Path=\/app$/);
+    const cookie = setCookie.split(";")[0]!;
+    const before = counts(ups);
+    for (let i = 0; i < 12; i++) {
+      const res = await rawRequest(gw.proxyUrl, "/", { headers: { cookie } });
+      expect(res.headers["set-cookie"]).toBeUndefined();
+    }
+    const hits = counts(ups).map((c, j) => c - before[j]!);
+    expect(hits.filter((h) => h > 0)).toEqual([12]);
+  });
+
   it("hash_on ip keeps a client on one target", async () => {
     const ups = await upstreams(3);
     const gw = await gateway(
