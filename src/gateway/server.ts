@@ -427,7 +427,7 @@ class GatewayInstance implements ProxyState {
         previous?.balancers,
       );
     } catch (err) {
-      await plugins.close(this.logger);
+      await plugins.discard(this.logger);
       throw err;
     }
     return {

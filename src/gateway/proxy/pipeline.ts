@@ -70,6 +70,8 @@ export class PluginSet {
   private readonly plans = new Map<string, RoutePlan>();
   readonly globalPlan: RoutePlan;
   private readonly handedOn = new Set<PluginInstance>();
+  private takenOver = new Map<PluginInstance, PluginInstance>();
+  private previous: PluginSet | null = null;
 
   private constructor(instances: PluginInstance[]) {
     this.instances = instances;
@@ -113,6 +115,8 @@ export class PluginSet {
     const previousById = new Map<string, PluginInstance>();
     for (const inst of previous?.instances ?? []) previousById.set(inst.entry.id, inst);
     const created: PluginInstance[] = [];
+    /** new instance → the previous one it took over */
+    const reused = new Map<PluginInstance, PluginInstance>();
     try {
       for (const entry of config.plugins) {
         if (!entry.enabled) continue;
@@ -124,25 +128,51 @@ export class PluginSet {
           entry,
           reuse === undefined ? env : { ...env, previous: reuse.handler },
         );
-        if (reuse !== undefined) previous?.handedOn.add(reuse);
         const protocols = entry.protocols;
-        created.push({
+        const inst: PluginInstance = {
           entry,
           name: entry.name,
           priority: def.priority,
           handler,
           http: protocols.length === 0 || protocols.includes("http") || protocols.includes("ws"),
           https: protocols.length === 0 || protocols.includes("https") || protocols.includes("wss"),
-        });
+        };
+        created.push(inst);
+        if (reuse !== undefined) reused.set(inst, reuse);
       }
     } catch (err) {
-      await closeAll(created, env.logger);
+      // handlers that took over a previous one may share its resources: leave those alone
+      await closeAll(
+        created.filter((i) => !reused.has(i)),
+        env.logger,
+      );
       throw err;
     }
     const set = new PluginSet(created);
+    set.takenOver = reused;
+    set.previous = previous ?? null;
+    for (const old of reused.values()) previous?.handedOn.add(old);
     // precompute the plans of routes and services that have entries of their own
     if (created.length > 0) for (const route of config.routes) set.planFor(route);
     return set;
+  }
+
+  /** The set is being served: forget the previous set (so it can be garbage-collected). */
+  commit(): void {
+    this.previous = null;
+    this.takenOver = new Map();
+  }
+
+  /**
+   * Drop a set that was built but never served (a later build step failed): close what it
+   * created itself and give the previous set back the handlers it had handed on.
+   */
+  async discard(logger: GatewayLogger): Promise<void> {
+    for (const old of this.takenOver.values()) this.previous?.handedOn.delete(old);
+    await closeAll(
+      this.instances.filter((i) => !this.takenOver.has(i)),
+      logger,
+    );
   }
 
   /** The plan of a route (shared between routes whose scopes are identical). */
