@@ -16,6 +16,7 @@ import type { ComposeProject, ServiceConfig } from "./compose/project.js";
 import { type ContainerIdentity, containerSpec } from "./container-spec.js";
 import { dockerError } from "./engine.js";
 import { mountedConfigHash, serviceConfigHash } from "./hash.js";
+import { execProbe, probeCommand } from "./health-probe.js";
 import { ensureImages } from "./images.js";
 import { type Action, type DesiredService, planService, summarize } from "./plan.js";
 import type { Reporter, Task } from "./progress.js";
@@ -218,12 +219,35 @@ class Run {
       const containers = await (this.started.get(dep) as Deferred<ContainerOutcome[]>).promise;
       this.checkAbort();
       if (goal === "running") continue;
+      const depSvc = this.project.services[dep] as ServiceConfig;
       await Promise.all(
         containers.map((c) =>
-          waitForContainer(this.docker, c.id, c.name, goal, { deadline: this.deadline, signal: this.signal }),
+          waitForContainer(this.docker, c.id, c.name, goal, {
+            deadline: this.deadline,
+            signal: this.signal,
+            ...(goal === "healthy" ? { probe: this.healthProbe(depSvc, c.id) } : {}),
+          }),
         ),
       );
     }
+  }
+
+  /**
+   * The dependency's own healthcheck run at once through exec, so a dependent starts as soon as it
+   * passes rather than at the engine's next scheduled check (see health-probe.ts).
+   */
+  private healthProbe(svc: ServiceConfig, containerId: string): () => Promise<boolean> {
+    let cmd: string[] | undefined | null =
+      svc.healthcheck === null ? null : probeCommand(svc.healthcheck?.test);
+    const timeoutMs = Math.min(10_000, (svc.healthcheck?.timeout ?? 3e9) / 1e6);
+    return async () => {
+      if (cmd === undefined) {
+        // No test in compose.yaml: the image's own HEALTHCHECK.
+        const info = await this.docker.getContainer(containerId).inspect();
+        cmd = probeCommand(info.Config.Healthcheck?.Test) ?? null;
+      }
+      return cmd === null ? false : execProbe(this.docker, containerId, cmd, timeoutMs);
+    };
   }
 
   private async runService(name: string, actions: Action[]): Promise<void> {

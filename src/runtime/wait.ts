@@ -19,6 +19,11 @@ export interface WaitOptions {
   allowNoHealthcheck?: boolean;
   /** For "healthy"/"running": a one-shot container (no restart policy) that exited 0 counts as done. */
   acceptCompleted?: boolean;
+  /**
+   * For "healthy": while the engine still says "starting", run this (the container's own healthcheck,
+   * see health-probe.ts); true counts as healthy without waiting for the engine's next scheduled check.
+   */
+  probe?: () => Promise<boolean>;
 }
 
 export function interrupted(): GatestackError {
@@ -149,6 +154,7 @@ export async function waitForContainer(
             },
           );
         }
+        if (health === "starting" && opts.probe && (await opts.probe())) return "healthy";
       }
     }
     if (Date.now() > opts.deadline) {
