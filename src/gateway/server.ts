@@ -430,6 +430,7 @@ class GatewayInstance implements ProxyState {
       await plugins.discard(this.logger);
       throw err;
     }
+    plugins.commit();
     return {
       config,
       router,
