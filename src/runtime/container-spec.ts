@@ -24,6 +24,19 @@ interface EngineMount {
   TmpfsOptions?: { SizeBytes: number };
 }
 
+/** What the engine supports, for fields newer than API 1.41. */
+export interface EngineInfo {
+  apiVersion?: string;
+}
+
+/** "1.44" >= "1.41"… (major.minor). */
+export function apiAtLeast(version: string | undefined, wanted: string): boolean {
+  if (!version) return false;
+  const [a = 0, b = 0] = version.split(".").map(Number);
+  const [x = 0, y = 0] = wanted.split(".").map(Number);
+  return a > x || (a === x && b >= y);
+}
+
 export interface ContainerIdentity {
   configHash: string;
   mountsHash: string;
@@ -87,6 +100,7 @@ export function containerSpec(
   svc: ServiceConfig,
   number: number,
   id: ContainerIdentity,
+  engine: EngineInfo = {},
 ): ContainerSpec {
   const name = containerName(project, svc, number);
   const exposed: Record<string, Record<string, never>> = {};
@@ -193,6 +207,10 @@ export function containerSpec(
     if (hc.timeout !== undefined) h.Timeout = hc.timeout;
     if (hc.retries !== undefined) h.Retries = hc.retries;
     if (hc.startPeriod !== undefined) h.StartPeriod = hc.startPeriod;
+    // start_interval needs Engine API 1.44 (Docker 25); older engines reject unknown fields.
+    if (hc.startInterval !== undefined && apiAtLeast(engine.apiVersion, "1.44")) {
+      (h as Dockerode.HealthConfig & { StartInterval?: number }).StartInterval = hc.startInterval;
+    }
     options.Healthcheck = h;
   }
   if (first && !svc.networkMode) {

@@ -13,7 +13,7 @@ import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
 import { type ActualContainer, listProjectContainers } from "./actual.js";
 import type { ComposeProject, ServiceConfig } from "./compose/project.js";
-import { type ContainerIdentity, containerSpec } from "./container-spec.js";
+import { type ContainerIdentity, containerSpec, type EngineInfo } from "./container-spec.js";
 import { dockerError } from "./engine.js";
 import { mountedConfigHash, serviceConfigHash } from "./hash.js";
 import { execProbe, probeCommand } from "./health-probe.js";
@@ -94,6 +94,7 @@ class Run {
   private readonly tasks = new Map<string, Task>();
   private deadline = Number.POSITIVE_INFINITY;
   private desired = new Map<string, DesiredService>();
+  private engine: EngineInfo = {};
 
   constructor(
     private readonly docker: Dockerode,
@@ -130,6 +131,11 @@ class Run {
     this.checkAbort();
     this.deadline = Date.now() + (opts.timeoutMs ?? 180_000);
 
+    try {
+      this.engine = { apiVersion: (await docker.version()).ApiVersion };
+    } catch (err) {
+      throw dockerError("reading the engine version", err);
+    }
     const actual = await listProjectContainers(docker, project.name);
     const orphans = actual.filter(
       (c) => !project.services[c.service] && !project.disabledServices[c.service],
@@ -347,7 +353,7 @@ class Run {
     number: number,
     task: Task,
   ): Promise<{ id: string; name: string }> {
-    const spec = containerSpec(this.project, svc, number, this.identity(svc.name));
+    const spec = containerSpec(this.project, svc, number, this.identity(svc.name), this.engine);
     this.checkAbort();
     let container: Dockerode.Container;
     try {

@@ -139,20 +139,26 @@ async function availableMemoryMb(docker: Dockerode): Promise<number> {
 }
 
 /** Memory the not-yet-running parts of the project need vs what the machine has available. */
-export async function checkMemory(
-  docker: Dockerode,
-  project: ComposeProject,
-  runningServices: Set<string>,
-): Promise<MemoryCheck> {
+/** Memory (MB) the parts of the project that are not running yet need: the base stack and each profile. */
+export function memoryNeeds(project: ComposeProject, runningServices: Set<string>): MemoryCheck["parts"] {
   const parts = new Map<string, number>();
   for (const svc of Object.values(project.services)) {
     if (runningServices.has(svc.name)) continue;
     const keys = svc.profiles.length ? svc.profiles : ["base"];
     for (const k of keys) parts.set(k, PROFILE_MEMORY_MB[k] ?? 256);
   }
-  const list = [...parts].map(([part, mb]) => ({ part, mb }));
-  const requiredMb = list.reduce((s, p) => s + p.mb, 0);
-  return { requiredMb, availableMb: requiredMb === 0 ? 0 : await availableMemoryMb(docker), parts: list };
+  return [...parts].map(([part, mb]) => ({ part, mb }));
+}
+
+/** Memory the not-yet-running parts of the project need vs what the machine has available. */
+export async function checkMemory(
+  docker: Dockerode,
+  project: ComposeProject,
+  runningServices: Set<string>,
+): Promise<MemoryCheck> {
+  const parts = memoryNeeds(project, runningServices);
+  const requiredMb = parts.reduce((s, p) => s + p.mb, 0);
+  return { requiredMb, availableMb: requiredMb === 0 ? 0 : await availableMemoryMb(docker), parts };
 }
 
 export function memoryError(check: MemoryCheck): GatestackError {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ComposeProject } from "../../src/runtime/compose/project.js";
-import { containerSpec } from "../../src/runtime/container-spec.js";
+import { apiAtLeast, containerSpec } from "../../src/runtime/container-spec.js";
 import { LABEL } from "../../src/runtime/labels.js";
 import { projectFrom } from "./fixtures.js";
 
@@ -104,5 +104,28 @@ describe("containerSpec", () => {
     const o = containerSpec(project, project.services.worker!, 1, id).options;
     expect(o.Healthcheck).toEqual({ Test: ["NONE"] });
     expect(o.HostConfig?.NetworkMode).toBe("demo_default");
+  });
+});
+
+describe("engine-dependent fields", () => {
+  it("sends start_interval only to engines with API 1.44+", async () => {
+    const p = await projectFrom(
+      "services:\n  a:\n    image: x\n    healthcheck: {test: [CMD, 'true'], interval: 30s, start_interval: 1s}\n",
+    );
+    try {
+      const svc = p.project.services.a!;
+      const old = containerSpec(p.project, svc, 1, id, { apiVersion: "1.41" }).options.Healthcheck as Record<
+        string,
+        unknown
+      >;
+      expect(old.StartInterval).toBeUndefined();
+      const recent = containerSpec(p.project, svc, 1, id, { apiVersion: "1.45" }).options
+        .Healthcheck as Record<string, unknown>;
+      expect(recent.StartInterval).toBe(1e9);
+      expect(apiAtLeast("2.0", "1.44")).toBe(true);
+      expect(apiAtLeast("1.9", "1.44")).toBe(false);
+    } finally {
+      await p.cleanup();
+    }
   });
 });

@@ -205,7 +205,7 @@ export function parsePort(item: unknown, path: string): PortLong[] {
   const publishedPart = parts.pop();
   const targets = expandRange(targetPart, item, path);
   const published = publishedPart ? expandRange(publishedPart, item, path) : undefined;
-  if (published && published.length !== targets.length && published.length !== 1) {
+  if (published && published.length !== targets.length && published.length !== 1 && targets.length !== 1) {
     throw new ComposeModelError(`port ranges of different sizes in '${item}'`, path);
   }
   return targets.map((target, i) => {

@@ -64,3 +64,12 @@ describe("parseComposeYaml", () => {
     expect(() => parseComposeYaml("a: 1\na: 2\n", "c.yaml")).toThrow();
   });
 });
+
+describe("parsePort ranges for one target", () => {
+  it("keeps a published range for a single target (the engine picks a free port in it)", () => {
+    expect(parsePort("9000-9001:90", "p")).toEqual([
+      { target: 90, published: "9000-9001", protocol: "tcp", mode: "ingress" },
+    ]);
+    expect(() => parsePort("9000-9002:80-81", "p")).toThrow(/different sizes/);
+  });
+});
