@@ -37,8 +37,8 @@ RUN set -eu; \
 
 # ---- runtime: production dependencies, compiled JS, non-root
 FROM ${NODE_IMAGE}
-# A small young generation keeps the gateway's RSS low (a 10,000-route config fits in < 100 MB);
-# proxy requests allocate little that survives, so scavenges stay cheap (bench/README.md).
+# A small young generation keeps the gateway's RSS low (~20 MB less than Node's default); proxy
+# requests allocate little that survives, so scavenges stay cheap (bench/README.md, Gateway proxy).
 ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
