@@ -187,6 +187,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   private pausedForDrain = false;
   private tunnelled = false;
   private readTimer: NodeJS.Timeout | null = null;
+  /** Kong's write_timeout while the client body streams upstream (refreshed per chunk sent) */
+  private writeTimer: NodeJS.Timeout | null = null;
+  private watchingBodyEnd = false;
   /** the hash_on cookie the gateway generated for this client (set on the response) */
   private hashCookie: { value: string; header: string } | null = null;
 
@@ -387,6 +390,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       headers["content-length"] = String(buffered.length);
     } else if (hasBody(this.req)) {
       body = this.req;
+      this.startWriteTimer(service.write_timeout);
     }
     if (service.read_timeout < PRECISE_READ_TIMEOUT_BELOW_MS) this.startReadTimer(service.read_timeout);
     try {
@@ -428,6 +432,33 @@ class Exchange implements Dispatcher.DispatchHandler {
       clearTimeout(this.readTimer);
       this.readTimer = null;
     }
+    this.clearWriteTimer();
+  }
+
+  private startWriteTimer(timeoutMs: number): void {
+    this.clearWriteTimer();
+    if (timeoutMs <= 0 || this.req.readableEnded) return;
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = null;
+      this.abortUpstream?.(Object.assign(new Error("upstream write timeout"), { code: "GW_WRITE_TIMEOUT" }));
+    }, timeoutMs);
+    // the whole body went out: from here on only the read timeout applies
+    if (!this.watchingBodyEnd) {
+      this.watchingBodyEnd = true;
+      this.req.once("end", () => this.clearWriteTimer());
+    }
+  }
+
+  private clearWriteTimer(): void {
+    if (this.writeTimer !== null) {
+      clearTimeout(this.writeTimer);
+      this.writeTimer = null;
+    }
+  }
+
+  /** undici: a chunk of the request body was written to the upstream socket. */
+  onBodySent(): void {
+    this.writeTimer?.refresh();
   }
 
   private hashSource(): HashSource {
@@ -498,6 +529,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx informational: not relayed
     this.readTimer?.refresh();
+    this.clearWriteTimer();
     this.resumeUpstream = resume;
     this.tUpstreamHeaders = performance.now();
     this.status = statusCode;

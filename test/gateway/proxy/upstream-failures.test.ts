@@ -94,6 +94,19 @@ describe("error answers", () => {
     expect(Date.now() - t0).toBeLessThan(700);
   });
 
+  it("504 when the upstream stops reading the request body for longer than write_timeout", async () => {
+    // accepts the connection, never reads: the gateway's writes stall once the socket buffers fill
+    const { port } = await tcpServer((s) => s.pause());
+    const gw = await gateway(serviceDoc(`http://127.0.0.1:${port}`, { write_timeout: 300, retries: 0 }));
+    const t0 = Date.now();
+    const res = await rawRequest(gw.proxyUrl, "/upload", {
+      method: "POST",
+      body: Buffer.alloc(32 * 1024 * 1024, 1),
+    });
+    expect(res.status).toBe(504);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it("503 failure to get a peer when the upstream has no usable target", async () => {
     const gw = await gateway({
       _format_version: "3.0",
