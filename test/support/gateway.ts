@@ -177,3 +177,12 @@ export function replyWith(text: string, status = 200): NonNullable<EchoUpstreamO
     return true;
   };
 }
+
+/** Poll `check` until it holds (every 25 ms); throws after `timeoutMs`. */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -52,14 +52,17 @@ export function redactHeaders(
 export function redactedQuery(rawQuery: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   if (rawQuery === "") return out;
-  for (const [k, v] of new URLSearchParams(rawQuery)) {
-    const value = SECRET_QUERY_ARGS.has(k.toLowerCase()) ? REDACTED : v;
-    const prev = out[k];
-    if (prev === undefined) out[k] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[k] = [prev, value];
-  }
+  for (const [k, v] of new URLSearchParams(rawQuery))
+    addValue(out, k, SECRET_QUERY_ARGS.has(k.toLowerCase()) ? REDACTED : v);
   return out;
+}
+
+/** Add a value to a multi-valued record: a second value for a name turns it into an array. */
+export function addValue(out: Record<string, string | string[]>, name: string, value: string): void {
+  const prev = out[name];
+  if (prev === undefined) out[name] = value;
+  else if (Array.isArray(prev)) prev.push(value);
+  else out[name] = [prev, value];
 }
 
 export function redactedQueryString(rawQuery: string): string {

@@ -9,7 +9,7 @@ import type { GatewayRoute, GatewayService, GatewayUpstream } from "../config/ty
 import type { AccessLogEntry, GatewayLogger, ResponseHead } from "../plugins/types.js";
 import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-import { type AccessLogWriter, accessLogLine, redactedQuery, redactHeaders } from "./access-log.js";
+import { type AccessLogWriter, accessLogLine, addValue, redactedQuery, redactHeaders } from "./access-log.js";
 import { appendVia, SERVER_TOKEN } from "./constants.js";
 import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
 import { dispatchToTarget, type UpstreamPools } from "./dispatch.js";
@@ -953,14 +953,7 @@ function protocolOf(service: GatewayService): "http" | "https" {
 /** A flat `[name, value, …]` list as a lowercased record (duplicates become arrays). */
 function headerRecord(list: readonly string[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i]!.toLowerCase();
-    const value = list[i + 1]!;
-    const prev = out[name];
-    if (prev === undefined) out[name] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else out[name] = [prev, value];
-  }
+  for (let i = 0; i < list.length; i += 2) addValue(out, list[i]!.toLowerCase(), list[i + 1]!);
   return out;
 }
 

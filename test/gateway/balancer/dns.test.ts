@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ResolvedAddress } from "../../../src/gateway/balancer/dns.js";
 import type { Gateway } from "../../../src/gateway/server.js";
-import { rawRequest, startTestGateway } from "../../support/gateway.js";
+import { rawRequest, startTestGateway, until } from "../../support/gateway.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -66,14 +66,6 @@ async function spread(gw: Gateway, n: number): Promise<Record<string, number>> {
     seen[res.body] = (seen[res.body] ?? 0) + 1;
   }
   return seen;
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe("DNS expansion", () => {

@@ -4,7 +4,13 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Gateway } from "../../../src/gateway/server.js";
-import { type EchoUpstream, rawRequest, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import {
+  type EchoUpstream,
+  rawRequest,
+  startEchoUpstream,
+  startTestGateway,
+  until,
+} from "../../support/gateway.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -57,14 +63,6 @@ async function health(gw: Gateway, upstream = "pool"): Promise<Record<string, st
   expect(res.status).toBe(200);
   const body = (await res.json()) as HealthReport;
   return Object.fromEntries(body.data.map((t) => [t.target, t.health]));
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const ACTIVE = {
