@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
+import { stackDirFlag } from "../cli/flags.js";
 import { chooseReporter } from "../runtime/cli-support.js";
 import { type DownResult, down } from "../runtime/down.js";
 import { connectDocker, ensureEngine } from "../runtime/engine.js";
@@ -16,7 +17,7 @@ export default class Down extends BaseCommand<typeof Down> {
   ];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    dir: stackDirFlag(),
     volumes: Flags.boolean({
       char: "v",
       description: "Also remove the stack's named volumes (their data is lost).",

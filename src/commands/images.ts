@@ -3,6 +3,7 @@ import path from "node:path";
 import { Flags } from "@oclif/core";
 import { execa } from "execa";
 import { BaseCommand } from "../cli/base-command.js";
+import { stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import { loadComposeProject } from "../runtime/compose/project.js";
 import { connectDocker, ensureEngine } from "../runtime/engine.js";
@@ -43,7 +44,7 @@ Jenkins have no Debian packages and no stand-ins.`;
   ];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    dir: stackDirFlag(),
     offline: Flags.boolean({
       description: "Build the offline stand-ins (test/e2e/images/build-offline.sh, build-gateway.sh).",
     }),

@@ -1,5 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
+import { stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import { withInterrupt } from "../runtime/cli-support.js";
 import { connectDocker, ensureEngine } from "../runtime/engine.js";
@@ -25,7 +26,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
   ];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    dir: stackDirFlag(),
     follow: Flags.boolean({ char: "f", description: "Keep streaming new output (Ctrl-C to stop)." }),
     since: Flags.string({
       description: "Only output since then: a duration (10m, 1h30m), an RFC 3339 time or Unix seconds.",

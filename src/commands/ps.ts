@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
+import { stackDirFlag } from "../cli/flags.js";
 import { connectDocker, ensureEngine } from "../runtime/engine.js";
 import { type PsRow, ps, renderTable } from "../runtime/ps.js";
 import { loadStack } from "../stack/load.js";
@@ -10,7 +11,7 @@ export default class Ps extends BaseCommand<typeof Ps> {
   static override examples = ["<%= config.bin %> ps --dir demo", "<%= config.bin %> ps --json"];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    dir: stackDirFlag(),
     services: Flags.boolean({ description: "Print only the service names that have containers." }),
   };
 

@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand, formatErrorForHumans, toGatestackError } from "../cli/base-command.js";
+import { stackDirFlag } from "../cli/flags.js";
 import { GatestackError, isGatestackError } from "../errors.js";
 import { chooseReporter, withInterrupt } from "../runtime/cli-support.js";
 import { PROFILE_CHOICES, type UpResult, up } from "../runtime/up.js";
@@ -22,7 +23,7 @@ Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), l
   ];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    dir: stackDirFlag(),
     profile: Flags.string({
       description: "Start an addon profile too (repeatable).",
       options: [...PROFILE_CHOICES],

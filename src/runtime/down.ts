@@ -60,29 +60,38 @@ export async function down(docker: Dockerode, project: string, opts: DownOptions
       }
     }),
   );
-  for (const net of await listProjectNetworks(docker, project)) {
-    const task = opts.reporter.task(`network:${net.Name}`, `Network ${net.Name}`);
-    try {
-      await docker.getNetwork(net.Id).remove().catch(ignore(404));
-      task.done("removed");
-      result.networks.push(net.Name);
-    } catch (err) {
-      task.fail();
-      throw dockerError(`removing network ${net.Name}`, err);
-    }
-  }
-  if (opts.volumes) {
-    for (const vol of await listProjectVolumes(docker, project)) {
-      const task = opts.reporter.task(`volume:${vol.Name}`, `Volume ${vol.Name}`);
+  const removeEach = async (
+    kind: "Network" | "Volume" | "Image",
+    names: string[],
+    remove: (name: string) => Promise<unknown>,
+  ) => {
+    const done: string[] = [];
+    for (const name of names) {
+      const task = opts.reporter.task(`${kind.toLowerCase()}:${name}`, `${kind} ${name}`);
       try {
-        await docker.getVolume(vol.Name).remove().catch(ignore(404));
+        await remove(name).catch(ignore(404));
         task.done("removed");
-        result.volumes.push(vol.Name);
+        done.push(name);
       } catch (err) {
         task.fail();
-        throw dockerError(`removing volume ${vol.Name}`, err);
+        throw dockerError(`removing ${kind.toLowerCase()} ${name}`, err);
       }
     }
+    return done;
+  };
+  const networks = await listProjectNetworks(docker, project);
+  result.networks = await removeEach(
+    "Network",
+    networks.map((n) => n.Name),
+    (name) => docker.getNetwork(networks.find((n) => n.Name === name)?.Id ?? name).remove(),
+  );
+  if (opts.volumes) {
+    const volumes = await listProjectVolumes(docker, project);
+    result.volumes = await removeEach(
+      "Volume",
+      volumes.map((v) => v.Name),
+      (name) => docker.getVolume(name).remove(),
+    );
   }
   if (opts.rmi) {
     let images: Dockerode.ImageInfo[] = [];
@@ -91,18 +100,12 @@ export async function down(docker: Dockerode, project: string, opts: DownOptions
     } catch (err) {
       throw dockerError("listing images", err);
     }
-    for (const img of images) {
-      const name = img.RepoTags?.find((t) => t !== "<none>:<none>") ?? img.Id;
-      const task = opts.reporter.task(`image:${name}`, `Image ${name}`);
-      try {
-        await docker.getImage(img.Id).remove({ force: true }).catch(ignore(404));
-        task.done("removed");
-        result.images.push(name);
-      } catch (err) {
-        task.fail();
-        throw dockerError(`removing image ${name}`, err);
-      }
-    }
+    // Built images carry a tag (<project>-<service>:latest); an untagged leftover goes by its id.
+    result.images = await removeEach(
+      "Image",
+      images.map((img) => img.RepoTags?.find((t) => t !== "<none>:<none>") ?? img.Id),
+      (name) => docker.getImage(name).remove({ force: true }),
+    );
   }
   return result;
 }

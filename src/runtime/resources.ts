@@ -7,12 +7,57 @@ import { dockerError } from "./engine.js";
 import { COMPOSE_VERSION_LABEL, LABEL, projectFilter } from "./labels.js";
 import type { Reporter } from "./progress.js";
 
-async function findNetwork(
-  docker: Dockerode,
-  name: string,
-): Promise<Dockerode.NetworkInspectInfo | undefined> {
-  const list = await docker.listNetworks({ filters: { name: [name] } });
-  return list.find((n) => n.Name === name);
+/** One network or volume of the project, with how to look it up and create it. */
+interface ProjectResource {
+  kind: "network" | "volume";
+  /** Engine-level name. */
+  name: string;
+  /** Name in compose.yaml (the com.docker.compose.network/.volume label). */
+  key: string;
+  external: boolean;
+  labels: Record<string, string>;
+  /** The existing resource's project label, or undefined when it does not exist. */
+  find(): Promise<{ owner: string | undefined } | undefined>;
+  create(labels: Record<string, string>): Promise<unknown>;
+}
+
+async function ensureResource(
+  project: ComposeProject,
+  reporter: Reporter,
+  r: ProjectResource,
+): Promise<void> {
+  const title = `${r.kind === "network" ? "Network" : "Volume"} ${r.name}`;
+  const task = reporter.task(`${r.kind}:${r.name}`, title);
+  try {
+    const existing = await r.find();
+    if (existing) {
+      if (!r.external && existing.owner !== project.name) {
+        reporter.warn(
+          `${r.kind} ${r.name} exists but was not created for project ${project.name}${existing.owner ? ` (it belongs to ${existing.owner})` : ""}; using it anyway (set external: true to make that explicit)`,
+        );
+      }
+      task.skip("exists");
+      return;
+    }
+    if (r.external) {
+      task.fail("missing");
+      throw new GatestackError("E_DOCKER", `${r.kind} ${r.name} is declared external but does not exist`, {
+        hint: `create it first: docker ${r.kind} create ${r.name}`,
+      });
+    }
+    task.running("creating");
+    await r.create({
+      ...r.labels,
+      [LABEL.project]: project.name,
+      [r.kind === "network" ? LABEL.network : LABEL.volume]: r.key,
+      [LABEL.version]: COMPOSE_VERSION_LABEL,
+      [LABEL.createdBy]: GATESTACK_VERSION,
+    });
+    task.done("created");
+  } catch (err) {
+    task.fail();
+    throw dockerError(`creating ${r.kind} ${r.name}`, err);
+  }
 }
 
 export async function ensureNetworks(
@@ -22,59 +67,43 @@ export async function ensureNetworks(
   signal?: AbortSignal,
 ): Promise<void> {
   for (const [key, net] of Object.entries(project.networks)) {
-    const task = reporter.task(`network:${net.name}`, `Network ${net.name}`);
-    try {
-      const existing = await findNetwork(docker, net.name);
-      if (existing) {
-        const owner = existing.Labels?.[LABEL.project];
-        if (!net.external && owner !== project.name) {
-          reporter.warn(
-            `network ${net.name} exists but was not created for project ${project.name}${owner ? ` (it belongs to ${owner})` : ""}; using it anyway (set external: true to make that explicit)`,
-          );
-        }
-        task.skip("exists");
-        continue;
-      }
-      if (net.external) {
-        task.fail("missing");
-        throw new GatestackError("E_DOCKER", `network ${net.name} is declared external but does not exist`, {
-          hint: `create it first: docker network create ${net.name}`,
-        });
-      }
-      if (signal?.aborted) return;
-      task.running("creating");
-      const opts: Dockerode.NetworkCreateOptions = {
-        Name: net.name,
-        Driver: net.driver ?? "bridge",
-        Internal: net.internal,
-        Attachable: net.attachable,
-        EnableIPv6: net.enableIpv6,
-        Options: net.driverOpts,
-        CheckDuplicate: true,
-        Labels: {
-          ...net.labels,
-          [LABEL.project]: project.name,
-          [LABEL.network]: key,
-          [LABEL.version]: COMPOSE_VERSION_LABEL,
-          [LABEL.createdBy]: GATESTACK_VERSION,
-        },
-      };
-      if (net.ipam) {
-        opts.IPAM = {
-          Driver: net.ipam.driver ?? "default",
-          Config: net.ipam.config.map((c) => ({
-            ...(c.subnet ? { Subnet: c.subnet } : {}),
-            ...(c.gateway ? { Gateway: c.gateway } : {}),
-            ...(c.ip_range ? { IPRange: c.ip_range } : {}),
-          })),
+    if (signal?.aborted) return;
+    await ensureResource(project, reporter, {
+      kind: "network",
+      name: net.name,
+      key,
+      external: net.external,
+      labels: net.labels,
+      async find() {
+        const found = (await docker.listNetworks({ filters: { name: [net.name] } })).find(
+          (n) => n.Name === net.name,
+        );
+        return found ? { owner: found.Labels?.[LABEL.project] } : undefined;
+      },
+      create(labels) {
+        const opts: Dockerode.NetworkCreateOptions = {
+          Name: net.name,
+          Driver: net.driver ?? "bridge",
+          Internal: net.internal,
+          Attachable: net.attachable,
+          EnableIPv6: net.enableIpv6,
+          Options: net.driverOpts,
+          CheckDuplicate: true,
+          Labels: labels,
         };
-      }
-      await docker.createNetwork(opts);
-      task.done("created");
-    } catch (err) {
-      task.fail();
-      throw dockerError(`creating network ${net.name}`, err);
-    }
+        if (net.ipam) {
+          opts.IPAM = {
+            Driver: net.ipam.driver ?? "default",
+            Config: net.ipam.config.map((c) => ({
+              ...(c.subnet ? { Subnet: c.subnet } : {}),
+              ...(c.gateway ? { Gateway: c.gateway } : {}),
+              ...(c.ip_range ? { IPRange: c.ip_range } : {}),
+            })),
+          };
+        }
+        return docker.createNetwork(opts);
+      },
+    });
   }
 }
 
@@ -85,44 +114,31 @@ export async function ensureVolumes(
   signal?: AbortSignal,
 ): Promise<void> {
   for (const [key, vol] of Object.entries(project.volumes)) {
-    const task = reporter.task(`volume:${vol.name}`, `Volume ${vol.name}`);
-    try {
-      let exists = true;
-      try {
-        await docker.getVolume(vol.name).inspect();
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-        exists = false;
-      }
-      if (exists) {
-        task.skip("exists");
-        continue;
-      }
-      if (vol.external) {
-        task.fail("missing");
-        throw new GatestackError("E_DOCKER", `volume ${vol.name} is declared external but does not exist`, {
-          hint: `create it first: docker volume create ${vol.name}`,
+    if (signal?.aborted) return;
+    await ensureResource(project, reporter, {
+      kind: "volume",
+      name: vol.name,
+      key,
+      external: vol.external,
+      labels: vol.labels,
+      async find() {
+        try {
+          const info = await docker.getVolume(vol.name).inspect();
+          return { owner: info.Labels?.[LABEL.project] };
+        } catch (err) {
+          if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+          throw err;
+        }
+      },
+      create(labels) {
+        return docker.createVolume({
+          Name: vol.name,
+          Driver: vol.driver ?? "local",
+          DriverOpts: vol.driverOpts,
+          Labels: labels,
         });
-      }
-      if (signal?.aborted) return;
-      task.running("creating");
-      await docker.createVolume({
-        Name: vol.name,
-        Driver: vol.driver ?? "local",
-        DriverOpts: vol.driverOpts,
-        Labels: {
-          ...vol.labels,
-          [LABEL.project]: project.name,
-          [LABEL.volume]: key,
-          [LABEL.version]: COMPOSE_VERSION_LABEL,
-          [LABEL.createdBy]: GATESTACK_VERSION,
-        },
-      });
-      task.done("created");
-    } catch (err) {
-      task.fail();
-      throw dockerError(`creating volume ${vol.name}`, err);
-    }
+      },
+    });
   }
 }
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { parseEnvFile } from "../../src/stack/env-file.js";
-import { stackOk, upResult } from "./support/cli.js";
+import { initStack, stackOk, upResult } from "./support/cli.js";
 import { docker, projectContainers, projectNetworks, purgeProject, uniqueProject } from "./support/docker.js";
 import { freePort, get } from "./support/net.js";
 
@@ -66,19 +66,7 @@ beforeAll(async () => {
   project = uniqueProject("ms");
   const httpsPort = await freePort();
   base = `https://127.0.0.1:${httpsPort}`;
-  await stackOk([
-    "init",
-    dir,
-    "--template",
-    "microservices",
-    "--yes",
-    "--name",
-    project,
-    "--http-port",
-    String(await freePort()),
-    "--https-port",
-    String(httpsPort),
-  ]);
+  await initStack(dir, "microservices", project, { http: await freePort(), https: httpsPort });
   // Scale users to two replicas in stack.yaml (the single source of truth).
   const file = path.join(dir, "stack.yaml");
   const doc = parseDocument(await readFile(file, "utf8"));

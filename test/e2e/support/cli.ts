@@ -40,3 +40,25 @@ export function upResult(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
 }
+
+/** `stack init DIR --template T --yes --name NAME` on random free loopback ports; returns the ports. */
+export async function initStack(
+  dir: string,
+  template: "monolith" | "microservices",
+  name: string,
+  ports: { http: number; https: number },
+): Promise<void> {
+  await stackOk([
+    "init",
+    dir,
+    "--template",
+    template,
+    "--yes",
+    "--name",
+    name,
+    "--http-port",
+    String(ports.http),
+    "--https-port",
+    String(ports.https),
+  ]);
+}
