@@ -97,5 +97,16 @@ export function serveOptions(flags: ServeFlags, env: Env): GatewayOptions {
   if (trusted !== null) opts.trustedIps = list(trusted.value, /,/);
   const dirs = pick(flags["plugin-dirs"], env, "GATEWAY_PLUGIN_DIRS");
   if (dirs !== null) opts.pluginDirs = list(dirs.value, new RegExp(`[,${delimiter}]`));
+  const refresh = pick(undefined, env, "GATEWAY_DNS_REFRESH_MS");
+  if (refresh !== null) {
+    const ms = Number(refresh.value);
+    if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) {
+      throw new GatestackError("E_USAGE", "expected a whole number of milliseconds from 100 to 3600000", {
+        place: refresh.from,
+        exitCode: 2,
+      });
+    }
+    opts.dnsRefreshMs = ms;
+  }
   return opts;
 }

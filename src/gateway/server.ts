@@ -53,7 +53,11 @@ export interface GatewayOptions {
   logger?: GatewayLogger;
   /** DNS resolution of target/service host names (default: the system resolver) */
   resolver?: Resolver;
-  /** how often host names are re-resolved, ms (default 5000) */
+  /**
+   * how often host names are re-resolved, ms (default 2000: Docker's DNS answers with a TTL of
+   * 600 s but drops a stopped replica's record at once, so re-resolving every few seconds is
+   * what makes scaling and failover visible)
+   */
   dnsRefreshMs?: number;
   /** max concurrent connections per upstream target (default 256) */
   connectionsPerTarget?: number;
@@ -97,6 +101,7 @@ const DEFAULT_PROXY: ListenAddress = { host: "0.0.0.0", port: 8000 };
 const DEFAULT_ADMIN: ListenAddress = { host: "127.0.0.1", port: 8001 };
 const DEFAULT_STATUS: ListenAddress = { host: "0.0.0.0", port: 8100 };
 const RETIRE_TIMEOUT_MS = 60_000;
+export const DEFAULT_DNS_REFRESH_MS = 2000;
 
 /** Connection/request counters of the proxy listener. */
 class ServerCounters {
@@ -422,7 +427,7 @@ class GatewayInstance implements ProxyState {
           resolver: this.opts.resolver ?? systemResolver,
           pools: this.pools,
           logger: this.logger,
-          dnsRefreshMs: this.opts.dnsRefreshMs ?? 5000,
+          dnsRefreshMs: this.opts.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS,
         },
         previous?.balancers,
       );

@@ -32,6 +32,7 @@ interface KongService {
   host: string;
   port: number;
   path?: string;
+  connect_timeout: number;
   routes: KongRoute[];
   plugins?: KongPlugin[];
 }
@@ -64,6 +65,17 @@ export function upstreamName(service: Pick<ServiceSpec, "name">): string {
 }
 
 /**
+ * Connect timeout of every app service, ms. Inside the compose network a connect takes well
+ * under a millisecond; a stopped replica's address stops answering (the connect would hang
+ * until EHOSTUNREACH after ~3 s, Kong's default waits 60 s), so 2 s bounds what one request
+ * pays before it is retried on the next replica.
+ */
+export const APP_CONNECT_TIMEOUT_MS = 2000;
+
+/** How often the gateway probes each replica's health_path, seconds (active checks). */
+export const APP_HEALTHCHECK_INTERVAL_S = 2;
+
+/**
  * config/gateway/gateway.yaml — Kong `_format_version: "3.0"` DB-less config, valid for
  * Kong itself and for the gatestack gateway:
  *  - per app: an upstream (target `<service>:<port>`; Docker DNS returns one address per
@@ -85,7 +97,14 @@ export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
     const host = upstreamName(app);
     upstreams.push(upstreamFor(app));
     const servicePlugins = pluginList(app.plugins);
-    const main: KongService = { name: app.name, protocol: "http", host, port: app.port, routes: [] };
+    const main: KongService = {
+      name: app.name,
+      protocol: "http",
+      host,
+      port: app.port,
+      connect_timeout: APP_CONNECT_TIMEOUT_MS,
+      routes: [],
+    };
     services.push(main);
     for (const route of app.routes) {
       if (route.upstream_path === undefined) {
@@ -98,6 +117,7 @@ export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
         host,
         port: app.port,
         path: route.upstream_path,
+        connect_timeout: APP_CONNECT_TIMEOUT_MS,
         routes: [kongRoute(route)],
         ...withPlugins(servicePlugins),
       });
@@ -121,7 +141,16 @@ export function renderGatewayConfig(stack: StackConfig): Artifact {
   return { path: GATEWAY_CONFIG_FILE, content: toYaml(buildGatewayConfig(stack)) };
 }
 
+/**
+ * An app's upstream. A replica that stops is taken out of the rotation after ONE failed
+ * connection (passive tcp_failures / timeouts = 1; every connection error counts, and the
+ * request itself is retried on the next replica), or within one probe interval when no
+ * traffic comes (active checks every 2 s on health_path, one tcp failure or timeout). A
+ * replica back up is healthy again after one good probe. Two HTTP error answers in a row
+ * from health_path also take it out; error answers of ordinary requests do not.
+ */
 function upstreamFor(app: ServiceSpec): KongUpstream {
+  const interval = APP_HEALTHCHECK_INTERVAL_S;
   return {
     name: upstreamName(app),
     algorithm: "round-robin",
@@ -129,15 +158,15 @@ function upstreamFor(app: ServiceSpec): KongUpstream {
       active: {
         type: "http",
         http_path: app.health_path,
-        timeout: 2,
+        timeout: 1,
         concurrency: 10,
-        healthy: { interval: 5, successes: 1 },
-        unhealthy: { interval: 5, http_failures: 2, tcp_failures: 2, timeouts: 2 },
+        healthy: { interval, successes: 1 },
+        unhealthy: { interval, http_failures: 2, tcp_failures: 1, timeouts: 1 },
       },
       passive: {
         type: "http",
-        healthy: { successes: 5 },
-        unhealthy: { http_failures: 0, tcp_failures: 2, timeouts: 3 },
+        healthy: { successes: 1 },
+        unhealthy: { http_failures: 0, tcp_failures: 1, timeouts: 1 },
       },
     },
     targets: [{ target: `${app.name}:${app.port}`, weight: 100 }],

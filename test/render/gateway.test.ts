@@ -72,6 +72,31 @@ describe("gateway.yaml", () => {
     expect(users.plugins).toEqual([{ name: "rate-limiting", config: { minute: 120, policy: "local" } }]);
   });
 
+  it("fails over fast: short connect timeout, a dead replica ejected after one failure, probes every 2 s", () => {
+    const doc = gatewayDoc(microservicesStack());
+    for (const s of doc.services) expect(s.connect_timeout, s.name).toBe(2000);
+    for (const u of doc.upstreams) {
+      expect(u.healthchecks, u.name).toMatchObject({
+        active: {
+          timeout: 1,
+          healthy: { interval: 2, successes: 1 },
+          unhealthy: { interval: 2, tcp_failures: 1, timeouts: 1 },
+        },
+        passive: { unhealthy: { tcp_failures: 1, timeouts: 1, http_failures: 0 } },
+      });
+    }
+    // what the gateway makes of it: passive and active checks on, with those thresholds
+    const loaded = parseDeclarativeConfig(gatewayText(microservicesStack()), {
+      env: envFor(microservicesStack()),
+      plugins: (name) => registry.get(name),
+    });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+    const users = loaded.config.upstreams.find((u) => u.name === "users.upstream")!;
+    expect(users.healthchecks.passive.unhealthy.tcp_failures).toBe(1);
+    expect(users.healthchecks.active.unhealthy.interval).toBe(2);
+    expect(loaded.config.services.every((s) => s.connect_timeout === 2000)).toBe(true);
+  });
+
   it("copies routes field by field", () => {
     const doc = gatewayDoc(microservicesStack());
     const catalog = doc.services.find((s) => s.name === "catalog")!;

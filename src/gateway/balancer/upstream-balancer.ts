@@ -72,6 +72,8 @@ export class UpstreamBalancer {
   private healthyTimer: NodeJS.Timeout | null = null;
   private unhealthyTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** a DNS refresh in flight (a slow resolver never piles up lookups) */
+  private refreshing: Promise<void> | null = null;
   /** a probe round in flight, per kind (healthy peers / unhealthy peers) */
   private readonly probing = { healthy: false, unhealthy: false };
 
@@ -205,8 +207,22 @@ export class UpstreamBalancer {
     return changed;
   }
 
-  /** Re-resolve host-name targets; rebuild peers keeping the health of known addresses. */
-  async refreshDns(): Promise<void> {
+  /**
+   * Re-resolve host-name targets; rebuild peers keeping the health of known addresses. An
+   * address that is no longer returned is dropped at once (a stopped Docker replica loses its
+   * record). A name that no longer exists (ENOTFOUND) loses all its addresses; a failed
+   * lookup (resolver unreachable, EAI_AGAIN…) keeps the last known ones.
+   */
+  refreshDns(): Promise<void> {
+    if (this.refreshing === null) {
+      this.refreshing = this.resolveAll().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async resolveAll(): Promise<void> {
     const previous = new Map(this.peers.map((p) => [`${p.targetId}|${p.key}`, p]));
     const perTarget = await Promise.all(
       this.targets.map(async (t) => {
@@ -221,8 +237,10 @@ export class UpstreamBalancer {
             t.dnsError = addresses.length === 0 ? "no addresses" : null;
           } catch (err) {
             t.dnsError = (err as Error).message;
-            // keep the stale addresses, if any, rather than dropping the target
-            addresses = this.peers.filter((p) => p.targetId === t.def.id).map((p) => p.ip);
+            // the name is gone: no addresses; otherwise keep the stale ones rather than none
+            addresses = isNameGone(err)
+              ? []
+              : this.peers.filter((p) => p.targetId === t.def.id).map((p) => p.ip);
             if (!t.resolved)
               this.deps.logger.warn("DNS resolution failed", { host: t.host, error: t.dnsError });
           }
@@ -347,6 +365,12 @@ export class UpstreamBalancer {
     if (this.closed) return;
     if (peer.health.record(outcome, this.active)) this.healthChanged(peer);
   }
+}
+
+/** An authoritative "no such name" from the resolver (as opposed to a failed lookup). */
+function isNameGone(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === "ENOTFOUND" || code === "ENODATA" || code === "NXDOMAIN";
 }
 
 /** The header / query argument / capture name a hash kind reads (the cookie name is shared). */

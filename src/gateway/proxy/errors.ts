@@ -170,6 +170,7 @@ export function classifyUpstreamError(err: unknown): {
   const code = (err as { code?: string } | null)?.code ?? "";
   switch (code) {
     case "UND_ERR_CONNECT_TIMEOUT":
+    case "ETIMEDOUT": // the kernel gave up connecting (SYNs unanswered)
       return { code: "GW_UPSTREAM_TIMEOUT", retryable: true, timeout: true };
     case "UND_ERR_HEADERS_TIMEOUT":
     case "UND_ERR_BODY_TIMEOUT":
@@ -177,9 +178,12 @@ export function classifyUpstreamError(err: unknown): {
       return { code: "GW_UPSTREAM_TIMEOUT", retryable: false, timeout: true };
     case "ECONNREFUSED":
     case "ECONNRESET":
+    case "ECONNABORTED":
     case "EHOSTUNREACH":
     case "ENETUNREACH":
     case "EHOSTDOWN":
+    case "ENETDOWN":
+    case "EADDRNOTAVAIL":
     case "EPIPE":
     case "ENOTFOUND":
     case "EAI_AGAIN":

@@ -173,6 +173,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private tries: Array<{ ip: string; port: number; balancer_latency?: number }> | null = null;
   private retriesLeft = 0;
   private abortUpstream: ((err?: Error) => void) | null = null;
+  /** the current attempt reached a connected socket (undici's onConnect ran) */
+  private connected = false;
   private resumeUpstream: (() => void) | null = null;
   private tUpstreamStart = 0;
   private tUpstreamHeaders = 0;
@@ -370,6 +372,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.peer = peer;
+    this.connected = false;
+    this.abortUpstream = null;
     if (this.tries === null) this.tries = [];
     this.tries.push({ ip: peer.ip, port: peer.port });
     const up = this.upstream!;
@@ -522,6 +526,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   // undici core handler interface --------------------------------------------
 
   onConnect(abort: (err?: Error) => void): void {
+    this.connected = true;
     this.abortUpstream = abort;
     if (this.clientGone) abort(clientAbortError());
   }
@@ -634,7 +639,10 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const code = (err as { code?: string }).code;
-    const connectPhase = code === "ECONNREFUSED" || code === "UND_ERR_CONNECT_TIMEOUT";
+    // undici calls onConnect only once a socket is connected and the request is about to be
+    // written: an error before that (refused, unreachable, connect timeout…) means the
+    // upstream never saw the request, so any method may be retried
+    const connectPhase = !this.connected;
     const up = this.upstream!;
     const replayable = up.body !== undefined || !hasBody(this.req) || !this.req.readableDidRead;
     const safe = connectPhase || IDEMPOTENT.has(up.method);

@@ -137,6 +137,81 @@ describe("DNS expansion", () => {
     await until(async () => (await rawRequest(gw.proxyUrl, "/")).status === 200);
   });
 
+  it("a stopped replica's record vanishing drops it at the next refresh; a failing resolver keeps the last addresses", async () => {
+    const { port } = await replicas(2);
+    const dns = fakeDns({ "app.internal": ["127.0.0.1", "127.0.0.2"] });
+    let resolverDown = false;
+    const gw = await startTestGateway(
+      {
+        _format_version: "3.0",
+        services: [{ name: "app", host: "app-upstream", routes: [{ paths: ["/"] }] }],
+        upstreams: [{ name: "app-upstream", targets: [{ target: `app.internal:${port}` }] }],
+      },
+      {
+        resolver: async (host) => {
+          if (resolverDown) throw Object.assign(new Error("getaddrinfo EAI_AGAIN"), { code: "EAI_AGAIN" });
+          return dns.resolver(host);
+        },
+        dnsRefreshMs: 50,
+      },
+    );
+    cleanups.push(() => gw.close());
+    const addresses = async () => {
+      const body = (await (await fetch(`${gw.adminUrl}/upstreams/app-upstream/health`)).json()) as {
+        data: Array<{ health: string; data: { addresses: Array<{ ip: string }> } }>;
+      };
+      return { health: body.data[0]!.health, ips: body.data[0]!.data.addresses.map((a) => a.ip) };
+    };
+    expect((await addresses()).ips).toEqual(["127.0.0.1", "127.0.0.2"]);
+    // the DNS server cannot be reached: serving goes on with what was known
+    resolverDown = true;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await addresses()).ips).toEqual(["127.0.0.1", "127.0.0.2"]);
+    expect(await spread(gw, 4)).toEqual({ "127.0.0.1": 2, "127.0.0.2": 2 });
+    resolverDown = false;
+    // one replica stopped: Docker removed its record
+    dns.records.set("app.internal", ["127.0.0.2"]);
+    await until(async () => (await addresses()).ips.length === 1, 2000);
+    expect(await spread(gw, 4)).toEqual({ "127.0.0.2": 4 });
+    // the last one stopped: the name is gone (NXDOMAIN), so is every address
+    dns.records.delete("app.internal");
+    await until(async () => (await addresses()).health === "DNS_ERROR", 2000);
+    const res = await rawRequest(gw.proxyUrl, "/");
+    expect(res.status).toBe(503);
+  });
+
+  it("re-resolution runs every 2 s by default and never piles up lookups on a slow resolver", async () => {
+    const { port } = await replicas(1);
+    let lookups = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const gw = await startTestGateway(
+      {
+        _format_version: "3.0",
+        services: [{ name: "app", host: "app-upstream", routes: [{ paths: ["/"] }] }],
+        upstreams: [{ name: "app-upstream", targets: [{ target: `slow.internal:${port}` }] }],
+      },
+      {
+        resolver: async () => {
+          lookups++;
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          // the first answer is quick, later ones take longer than the refresh interval
+          if (lookups > 1) await new Promise((r) => setTimeout(r, 300));
+          inFlight--;
+          return [{ address: "127.0.0.1", family: 4 as const }];
+        },
+        dnsRefreshMs: 40,
+      },
+    );
+    cleanups.push(() => gw.close());
+    await new Promise((r) => setTimeout(r, 700));
+    expect(maxInFlight).toBe(1);
+    expect(lookups).toBeLessThanOrEqual(4);
+    const { DEFAULT_DNS_REFRESH_MS } = await import("../../../src/gateway/server.js");
+    expect(DEFAULT_DNS_REFRESH_MS).toBe(2000);
+  });
+
   it("the Host header sent upstream is the target's name, not the address", async () => {
     const seen: string[] = [];
     const server = createServer((req, res) => {

@@ -98,6 +98,19 @@ describe("gateway error bodies", () => {
       code: "GW_UPSTREAM_CONNECT",
       retryable: true,
     });
+    // every way a connection can fail is a retryable tcp failure (or a timeout)
+    for (const code of ["EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "ECONNABORTED", "EHOSTDOWN"]) {
+      expect(classifyUpstreamError({ code })).toEqual({
+        code: "GW_UPSTREAM_CONNECT",
+        retryable: true,
+        timeout: false,
+      });
+    }
+    expect(classifyUpstreamError({ code: "ETIMEDOUT" })).toEqual({
+      code: "GW_UPSTREAM_TIMEOUT",
+      retryable: true,
+      timeout: true,
+    });
     expect(classifyUpstreamError({ code: "HPE_INVALID_CONSTANT" })).toMatchObject({
       code: "GW_UPSTREAM_INVALID",
       retryable: false,

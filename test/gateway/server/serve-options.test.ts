@@ -64,4 +64,17 @@ describe("serveOptions", () => {
       expect((err as { place?: string }).place).toBe(join(dir, "missing.yml"));
     }
   });
+
+  it("GATEWAY_DNS_REFRESH_MS sets how often target names are re-resolved", () => {
+    expect(serveOptions({}, {}).dnsRefreshMs).toBeUndefined();
+    expect(serveOptions({}, { GATEWAY_DNS_REFRESH_MS: "1500" }).dnsRefreshMs).toBe(1500);
+    for (const bad of ["2s", "0", "-5", "1.5"]) {
+      try {
+        serveOptions({}, { GATEWAY_DNS_REFRESH_MS: bad });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as { place?: string }).place).toBe("GATEWAY_DNS_REFRESH_MS");
+      }
+    }
+  });
 });
