@@ -175,7 +175,15 @@ export interface RequestContext {
    */
   readonly connection?: { localAddress: string; localPort: number; id: number; requests: number };
   readonly protocol: "http" | "https";
-  readonly route: GatewayRoute;
+  /**
+   * The matched route. Always set in the access phase. null only in the response and log
+   * phases of a request that matched no route (the gateway's 404): as Kong's global plugins
+   * iterator, GLOBAL plugins' responseHeaders / responseBody / log phases run for requests the
+   * gateway answers before the access phase (no route matched; https required — that one has
+   * its route), never their access phase.
+   */
+  readonly route: GatewayRoute | null;
+  /** The route's service (null for a service-less route, and with `route` null). */
   readonly service: GatewayService | null;
   /** The downstream request as received (read-only view). */
   readonly request: {

@@ -119,7 +119,7 @@ export class ProxyContext implements RequestContext {
     readonly startedAt: bigint,
     readonly clientIp: string,
     readonly protocol: "http" | "https",
-    readonly route: GatewayRoute,
+    readonly route: GatewayRoute | null,
     readonly service: GatewayService | null,
     readonly uriCaptures: Record<string, string> | null,
     readonly upstream: PreparedUpstreamRequest,

@@ -50,6 +50,8 @@ const MAX_REQUEST_ID_LENGTH = 200;
  */
 const PRECISE_READ_TIMEOUT_BELOW_MS = 5000;
 const noop = (): void => undefined;
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+const HTTPS_REQUIRED_BODY = JSON.stringify({ message: "Please use HTTPS protocol" });
 /** process.hrtime.bigint() at performance.now() === 0, to derive RequestContext.startedAt. */
 const HRTIME_ORIGIN_NS = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
 
@@ -166,6 +168,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   private host = "";
   private requestId = "";
   private clientIp = "";
+  /** the TCP peer, and whether it is in trusted_ips */
+  private peerIp = "";
+  private trusted = false;
   private target: RequestTarget = { path: "/", rawQuery: "" };
   private balancer: UpstreamBalancer | null = null;
   private peer: Peer | null = null;
@@ -218,6 +223,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     const peer = normalizeIp(req.socket.remoteAddress);
     const trustedIps = state.trusted;
     const trusted = !trustedIps.empty && trustedIps.has(peer);
+    this.peerIp = peer;
+    this.trusted = trusted;
     this.clientIp = trusted
       ? resolveClientIp(peer, trustedIps, headers["x-real-ip"], headers["x-forwarded-for"])
       : peer;
@@ -248,6 +255,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     if (match === null) {
+      this.answerBeforeAccess(snapshot);
       this.sendError("GW_NO_ROUTE");
       return;
     }
@@ -255,26 +263,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     const route = match.route;
     this.route = route;
     this.service = match.service;
+    // Kong: an https-only route asked over plain http (X-Forwarded-Proto counts from trusted peers)
     if (protocol === "http" && !route.protocols.includes("http") && route.protocols.includes("https")) {
+      this.answerBeforeAccess(snapshot);
       this.sendHttpsRequired(route, host);
       return;
     }
-    this.upstream = prepareUpstreamRequest({
-      method: req.method ?? "GET",
-      headers,
-      upstreamPath: match.upstreamPath,
-      rawQuery: this.target.rawQuery,
-      downstreamPath: this.target.path,
-      host,
-      peerIp: peer,
-      clientIp: this.clientIp,
-      trusted,
-      protocol,
-      serverPort: req.socket.localPort ?? 0,
-      preserveHost: route.preserve_host,
-      strippedPrefix: match.strippedPrefix,
-      requestId: this.requestId,
-    });
+    this.upstream = this.prepareUpstream(match);
     const plan = snapshot.plugins.planFor(route);
     if (plan.empty) {
       this.afterAccess();
@@ -302,20 +297,55 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
+  /** THE upstream request of this exchange (for an unmatched request: the path as received). */
+  private prepareUpstream(match: RouteMatch | null): PreparedUpstreamRequest {
+    const req = this.req;
+    return prepareUpstreamRequest({
+      method: req.method ?? "GET",
+      headers: req.headers,
+      upstreamPath: match?.upstreamPath ?? this.target.path,
+      rawQuery: this.target.rawQuery,
+      downstreamPath: this.target.path,
+      host: this.host,
+      peerIp: this.peerIp,
+      clientIp: this.clientIp,
+      trusted: this.trusted,
+      protocol: this.protocol,
+      serverPort: req.socket.localPort ?? 0,
+      preserveHost: match?.route.preserve_host ?? true,
+      strippedPrefix: match?.strippedPrefix ?? null,
+      requestId: this.requestId,
+    });
+  }
+
+  /**
+   * The gateway answers before the access phase (no route matched, https required): as
+   * Kong's global plugins iterator, the global plugins' response and log phases still run
+   * (Kong's prometheus, http-log, file-log see these requests). Their context has the
+   * matched route, if any — for a 404, route and service are null.
+   */
+  private answerBeforeAccess(snapshot: GatewaySnapshot): void {
+    const plugins = snapshot.plugins.unmatchedPlugins(this.protocol === "https");
+    if (plugins.length === 0) return;
+    this.plugins = plugins;
+    this.context();
+  }
+
   /** The plugin context (created on first need: routes with plugins, exits). */
   private context(): ProxyContext {
     if (this.ctx === null) {
-      const match = this.match!;
+      const match = this.match;
+      if (this.upstream === null) this.upstream = this.prepareUpstream(match);
       this.ctx = new ProxyContext(
         this.req,
         this.requestId,
         HRTIME_ORIGIN_NS + BigInt(Math.round(this.tStart * 1e6)),
         this.clientIp,
         this.protocol,
-        match.route,
-        match.service,
-        match.uriCaptures,
-        this.upstream!,
+        match?.route ?? null,
+        match?.service ?? null,
+        match?.uriCaptures ?? null,
+        this.upstream,
         this.target.path,
         this.target.rawQuery,
         this.host,
@@ -751,27 +781,29 @@ class Exchange implements Dispatcher.DispatchHandler {
     });
   }
 
+  /**
+   * Kong's answer to plain http on an https-only route: `kong.response.exit(426, { message =
+   * "Please use HTTPS protocol" })` with `Connection: Upgrade` and `Upgrade: TLS/1.2, HTTP/1.1`
+   * (a plain JSON body: no request id, no Accept negotiation), or the configured redirect to
+   * `https://` + the forwarded host (X-Forwarded-Host from a trusted peer) + the request URI.
+   */
   private sendHttpsRequired(route: GatewayRoute, host: string): void {
     const status = route.https_redirect_status_code;
     if (status === 426) {
-      const accept = this.req.headers.accept;
-      const rendered = renderErrorBody(
-        "Please use HTTPS protocol",
-        this.requestId,
-        typeof accept === "string" ? accept : undefined,
-      );
       this.sendExit({
         status: 426,
-        body: Buffer.from(rendered.body),
+        body: Buffer.from(HTTPS_REQUIRED_BODY),
         headers: {
-          "content-type": rendered.contentType,
+          "content-type": JSON_CONTENT_TYPE,
           connection: "Upgrade",
           upgrade: "TLS/1.2, HTTP/1.1",
         },
       });
       return;
     }
-    this.sendExit({ status, body: null, headers: { location: `https://${host}${this.req.url ?? "/"}` } });
+    const forwardedHost = this.trusted ? this.req.headers["x-forwarded-host"] : undefined;
+    const location = `https://${typeof forwardedHost === "string" && forwardedHost !== "" ? forwardedHost : host}${this.req.url ?? "/"}`;
+    this.sendExit({ status, body: null, headers: { location } });
   }
 
   private sendExit(exit: ExitResponse): void {
@@ -948,7 +980,7 @@ function jsonExit(status: number, body: object): ExitResponse {
   return {
     status,
     body: Buffer.from(JSON.stringify(body)),
-    headers: { "content-type": "application/json; charset=utf-8" },
+    headers: { "content-type": JSON_CONTENT_TYPE },
   };
 }
 

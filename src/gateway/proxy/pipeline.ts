@@ -69,6 +69,13 @@ export class PluginSet {
   private readonly serviceIds: Set<string>;
   private readonly plans = new Map<string, RoutePlan>();
   readonly globalPlan: RoutePlan;
+  /**
+   * Global entries with a response or log phase, per protocol: what runs for a request the
+   * gateway answers before the access phase (no route matched, https required) — Kong's
+   * global plugins iterator, used when no plugins were collected for the request.
+   */
+  private readonly unmatchedHttp: readonly PluginInstance[];
+  private readonly unmatchedHttps: readonly PluginInstance[];
   private readonly handedOn = new Set<PluginInstance>();
   private takenOver = new Map<PluginInstance, PluginInstance>();
   private previous: PluginSet | null = null;
@@ -100,6 +107,21 @@ export class PluginSet {
     }
     this.names = [...names].map(([name, priority]) => ({ name, priority })).sort(byPriority);
     this.globalPlan = this.computePlan(null, null);
+    const unmatched = instances
+      .filter((i) => {
+        const e = i.entry;
+        const h = i.handler;
+        const phases = h.responseHeaders !== undefined || h.responseBody !== undefined || h.log !== undefined;
+        return e.consumer === null && e.route === null && e.service === null && phases;
+      })
+      .sort(byPriority);
+    this.unmatchedHttp = unmatched.filter((i) => i.http);
+    this.unmatchedHttps = unmatched.filter((i) => i.https);
+  }
+
+  /** The plugins of a request answered before the access phase: global ones, response/log phases only. */
+  unmatchedPlugins(https: boolean): readonly PluginInstance[] {
+    return https ? this.unmatchedHttps : this.unmatchedHttp;
   }
 
   /**
@@ -309,13 +331,6 @@ function continueDynamic(
     if (isPromise(r)) return r.then(() => continueDynamic(ctx, plan, i + 1, out));
   }
   return out;
-}
-
-/** The plugins of a request that never reached access (no route matched): globals only. */
-export function globalPlugins(plan: RoutePlan, https: boolean): readonly PluginInstance[] {
-  return (
-    (https ? plan.staticHttps : plan.staticHttp) ?? plan.slots.flatMap((s) => (s.fixed ? [s.fixed] : []))
-  );
 }
 
 /** Response-headers phase, by descending priority. Sync unless a handler returns a promise. */

@@ -80,11 +80,64 @@ describe("route without a service", () => {
 });
 
 describe("routes limited to https", () => {
-  it("answer 426 to plain http by default", async () => {
-    const res = await rawRequest(gw.proxyUrl, "/secure");
+  it("answer 426 to plain http by default, with Kong's exact body and headers", async () => {
+    const res = await rawRequest(gw.proxyUrl, "/secure", { headers: { accept: "text/html" } });
     expect(res.status).toBe(426);
-    expect((res.json as { message: string }).message).toBe("Please use HTTPS protocol");
+    // kong.response.exit(426, { message = ... }): plain JSON whatever Accept says, no request id
+    expect(res.body).toBe('{"message":"Please use HTTPS protocol"}');
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(res.headers.connection).toContain("Upgrade");
     expect(res.headers.upgrade).toBe("TLS/1.2, HTTP/1.1");
+    expect(upstream.requests.some((r) => r.path.startsWith("/secure"))).toBe(false);
+  });
+
+  it("X-Forwarded-Proto: https counts only from a trusted peer, and only exactly 'https'", async () => {
+    // this gateway's clients (127.0.0.1) are not trusted: the header is ignored
+    expect(
+      (await rawRequest(gw.proxyUrl, "/secure", { headers: { "x-forwarded-proto": "https" } })).status,
+    ).toBe(426);
+    const trusting = await startTestGateway(
+      {
+        _format_version: "3.0",
+        services: [{ name: "echo", url: upstream.url }],
+        routes: [
+          { name: "tls-only", paths: ["/secure"], protocols: ["https"], service: "echo" },
+          {
+            name: "tls-redirect",
+            paths: ["/redirect"],
+            protocols: ["https"],
+            https_redirect_status_code: 308,
+            service: "echo",
+          },
+        ],
+      },
+      { trustedIps: ["127.0.0.1"] },
+    );
+    try {
+      const ok = await rawRequest(trusting.proxyUrl, "/secure", {
+        headers: { "x-forwarded-proto": "https" },
+      });
+      expect(ok.status).toBe(200);
+      expect((ok.json as { headers: Record<string, string> }).headers["x-forwarded-proto"]).toBe("https");
+      const invalid = await rawRequest(trusting.proxyUrl, "/secure", {
+        headers: { "x-forwarded-proto": "httpsa" },
+      });
+      expect(invalid.status).toBe(426);
+      expect((await rawRequest(trusting.proxyUrl, "/secure")).status).toBe(426);
+      // the redirect goes to the forwarded host when the peer is trusted
+      const moved = await rawRequest(trusting.proxyUrl, "/redirect/x?y=1", {
+        headers: { host: "internal.local", "x-forwarded-host": "shop.example" },
+      });
+      expect(moved.status).toBe(308);
+      expect(moved.headers.location).toBe("https://shop.example/redirect/x?y=1");
+    } finally {
+      await trusting.close();
+    }
+    // untrusted: the Host header's name
+    const untrusted = await rawRequest(gw.proxyUrl, "/redirect", {
+      headers: { host: "internal.local:8000", "x-forwarded-host": "evil.example" },
+    });
+    expect(untrusted.headers.location).toBe("https://internal.local/redirect");
   });
 
   it("redirect when https_redirect_status_code says so", async () => {

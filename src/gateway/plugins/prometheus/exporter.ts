@@ -10,6 +10,7 @@
  * new series are folded into route="" and consumer="".
  */
 import type { Registry } from "prom-client";
+import type { GatewayRoute, GatewayService } from "../../config/types.js";
 import { KONG_VERSION } from "../_shared/version.js";
 import type { AccessLogEntry, GatewayLogger, GatewayRuntimeInfo, RequestContext } from "../types.js";
 import {
@@ -182,8 +183,9 @@ export class KongExporter {
 
   /** Kong's exporter.log: record one finished request. */
   log(ctx: RequestContext, entry: AccessLogEntry, flags: ExportFlags): void {
-    if (ctx.service === null) return; // Kong records nothing without a service
-    const rs = this.routeSeries(ctx);
+    // Kong records nothing without a service (no route matched: the gateway's 404s)
+    if (ctx.service === null || ctx.route === null) return;
+    const rs = this.routeSeries(ctx.route, ctx.service);
     const consumer =
       flags.perConsumer && ctx.consumer !== null
         ? (ctx.consumer.username ?? ctx.consumer.custom_id ?? "")
@@ -237,21 +239,20 @@ export class KongExporter {
   }
 
   /** The cached series handles of the request's route (rebuilt after a metrics reset). */
-  private routeSeries(ctx: RequestContext): RouteSeries {
+  private routeSeries(route: GatewayRoute, service: GatewayService): RouteSeries {
     const generation = this.generation();
-    let rs = this.routes.get(ctx.route);
+    let rs = this.routes.get(route);
     if (rs === undefined || rs.generation !== generation) {
-      const service = ctx.service!;
       rs = {
         generation,
         service: service.name ?? service.host,
-        route: ctx.route.name ?? ctx.route.id,
+        route: route.name ?? route.id,
         request: null,
         upstream: null,
         kong: null,
         consumers: new Map(),
       };
-      this.routes.set(ctx.route, rs);
+      this.routes.set(route, rs);
     }
     return rs;
   }

@@ -105,7 +105,7 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
     if (this.conf.ignore_uri_case) uri = uri.toLowerCase();
     const key = buildCacheKey({
       consumerId: ctx.consumer?.id ?? null,
-      routeId: ctx.route.id,
+      routeId: ctx.route?.id ?? "", // access runs on matched requests only
       method: ctx.request.method,
       uri,
       params: paramsKey(ctx.request.query, this.conf.vary_query_params),
