@@ -14,26 +14,46 @@ export function probeCommand(test: readonly string[] | undefined): string[] | un
   return undefined; // NONE, or inherited ("")
 }
 
-/** True when the command exits 0 within `timeoutMs`. */
+/**
+ * True when the command exits 0 within `timeoutMs`. The exec is attached and its output stream read
+ * to the end (then closed): a detached exec's response stream would otherwise hold its socket open.
+ */
 export async function execProbe(
   docker: Dockerode,
   containerId: string,
   cmd: string[],
   timeoutMs: number,
 ): Promise<boolean> {
+  let stream: NodeJS.ReadableStream & { destroy?: () => void };
+  let exec: Dockerode.Exec;
   try {
-    const exec = await docker
-      .getContainer(containerId)
-      .exec({ Cmd: cmd, AttachStdout: false, AttachStderr: false });
-    await exec.start({ Detach: true });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const info = await exec.inspect();
-      if (!info.Running) return info.ExitCode === 0;
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    stream = (await exec.start({ hijack: true, stdin: false })) as typeof stream;
   } catch {
     return false; // not running yet, or exec refused: the scheduled healthcheck will decide
+  }
+  const finished = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    stream.on("end", done);
+    stream.on("close", done);
+    stream.on("error", done);
+    stream.resume();
+  });
+  stream.destroy?.();
+  if (!finished) return false;
+  try {
+    // The output ends as the process exits; the engine records the exit code a moment later.
+    for (let i = 0; i < 20; i++) {
+      const info = await exec.inspect();
+      if (!info.Running) return info.ExitCode === 0;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return false;
+  } catch {
+    return false;
   }
 }

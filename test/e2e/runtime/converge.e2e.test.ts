@@ -188,6 +188,32 @@ describe("converge on a real engine", () => {
     );
   });
 
+  it("follows logs (-f) until interrupted, with new lines as they come", async () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (c: Buffer) => {
+      text += c.toString();
+    });
+    const controller = new AbortController();
+    const following = streamLogs(docker, name, {
+      services: ["web"],
+      follow: true,
+      tail: "0",
+      out,
+      signal: controller.signal,
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const marker = `/follow-${Date.now()}`;
+    const web = (await ps(docker, name)).find((r) => r.service === "web");
+    const published = /:(\d+)->8000\/tcp/.exec(web?.ports.join(" ") ?? "")?.[1];
+    await get(`http://127.0.0.1:${published}${marker}`);
+    const deadline = Date.now() + 10_000;
+    while (!text.includes(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await following;
+    expect(text).toMatch(new RegExp(`^${name}-web-1 \\| .*GET ${marker}`, "m"));
+  });
+
   it("fails with the container's last log lines when it exits, and names the service", async () => {
     const project = await load(
       composeYaml({

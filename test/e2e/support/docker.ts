@@ -15,22 +15,16 @@ export async function projectNetworks(project: string): Promise<Docker.NetworkIn
 
 /** Removes everything labelled with the project (test cleanup, whatever state the test left). */
 export async function purgeProject(project: string): Promise<void> {
+  const quietly = (p: Promise<unknown>) => p.catch(() => {});
   for (const c of await projectContainers(project))
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch(() => {});
-  for (const n of await projectNetworks(project))
-    await docker
-      .getNetwork(n.Id)
-      .remove()
-      .catch(() => {});
+    await quietly(docker.getContainer(c.Id).remove({ force: true }));
+  for (const n of await projectNetworks(project)) await quietly(docker.getNetwork(n.Id).remove());
   const vols = await docker.listVolumes({ filters: byProject(project) });
-  for (const v of vols.Volumes ?? [])
-    await docker
-      .getVolume(v.Name)
-      .remove()
-      .catch(() => {});
+  for (const v of vols.Volumes ?? []) await quietly(docker.getVolume(v.Name).remove());
+  // Service images built for the project (labelled by stack up): unique names per run would pile up.
+  for (const img of await docker.listImages({ filters: byProject(project) })) {
+    await quietly(docker.getImage(img.Id).remove({ force: true }));
+  }
 }
 
 /** A unique, valid project name for one test run. */
