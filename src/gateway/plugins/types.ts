@@ -193,6 +193,13 @@ export interface RequestContext {
     query: URLSearchParams;
     /** lowercased names */
     headers: Readonly<Record<string, string | string[] | undefined>>;
+    /**
+     * Every header as the list of its values, one per header line (Node's
+     * `headersDistinct`): `headers` joins repeated lines of most fields with ", ", this
+     * tells a repeated `apikey: a` / `apikey: b` apart from `apikey: a, b` (Kong's
+     * get_headers gives a table for repeated headers). Lowercased names.
+     */
+    headersDistinct: Readonly<Record<string, string[] | undefined>>;
     host: string;
     /** Buffers the client body once (bounded) and returns it; later forwarded from the buffer. */
     readBody(limitBytes?: number): Promise<Buffer>;

@@ -55,6 +55,10 @@ class DownstreamRequestView {
     return this.req.headers;
   }
 
+  get headersDistinct(): Readonly<Record<string, string[] | undefined>> {
+    return this.req.headersDistinct;
+  }
+
   get socket(): Socket {
     return this.req.socket;
   }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../../../src/gateway/server.js";
-import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { type EchoUpstream, rawRequest, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
 import { kongDoc, send } from "./_support.js";
 
 let upstream: EchoUpstream;
@@ -93,6 +93,19 @@ describe("key-auth: missing and wrong keys", () => {
     const r = await send(gw.proxyUrl, "/plain?apikey=kong&apikey=other");
     expect(r.status).toBe(401);
     expect(r.json().message).toBe("Duplicate API key found");
+  });
+
+  it("answers 401 'Duplicate API key found' for a repeated key header (even two equal values)", async () => {
+    for (const values of [
+      ["kong", "other"],
+      ["kong", "kong"],
+    ]) {
+      const r = await rawRequest(gw.proxyUrl, "/plain", { headers: { apikey: values } });
+      expect(r.status).toBe(401);
+      expect((r.json as { message: string }).message).toBe("Duplicate API key found");
+    }
+    // one header line is one key
+    expect((await rawRequest(gw.proxyUrl, "/plain", { headers: { apikey: "kong" } })).status).toBe(200);
   });
 
   it("sends the configured realm", async () => {

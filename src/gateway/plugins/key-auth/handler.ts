@@ -64,10 +64,19 @@ function hideInHeadersAndQuery(ctx: RequestContext, name: string): void {
 }
 
 /** The key from headers and query only (`key_in_body` off): synchronous, the common case. */
+/**
+ * The key header's value: every header line of it (a repeated header is a duplicate key, as
+ * Kong's get_headers() table; Node's `headers` would join the lines into one string).
+ */
+function keyHeader(ctx: RequestContext, name: string): string | string[] | undefined {
+  const lines = headerValue(ctx.request.headersDistinct, name);
+  return lines === undefined || lines.length > 1 ? lines : lines[0];
+}
+
 function findKeyInHeadersOrQuery(ctx: RequestContext, conf: KeyAuthConfig): FoundKey {
   for (const name of conf.key_names) {
     let value: unknown;
-    if (conf.key_in_header) value = headerValue(ctx.request.headers, name);
+    if (conf.key_in_header) value = keyHeader(ctx, name);
     if (value === undefined && conf.key_in_query) value = queryValue(ctx.request.query, name);
     const found = judge(value);
     if (found === null) continue;
@@ -89,7 +98,7 @@ async function findKey(ctx: RequestContext, conf: KeyAuthConfig): Promise<FoundK
   };
   for (const name of conf.key_names) {
     let value: unknown;
-    if (conf.key_in_header) value = headerValue(ctx.request.headers, name);
+    if (conf.key_in_header) value = keyHeader(ctx, name);
     if (value === undefined && conf.key_in_query) value = queryValue(ctx.request.query, name);
     if (value === undefined && conf.key_in_body) {
       const parsed = await readBody();
