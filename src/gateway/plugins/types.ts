@@ -18,7 +18,8 @@ import type {
  * Phases, in order, each optional:
  *  - access:          before proxying; may answer the request itself with ctx.exit()
  *  - responseHeaders: upstream (or exit) response head is known, body not yet sent
- *  - responseBody:    whole response body (buffered only when some plugin on the route has this phase)
+ *  - responseBody:    whole response body (buffered only when a plugin of the request has this
+ *                     phase and — asked through wantsResponseBody — needs this response's body)
  *  - log:             after the response is finished; never delays it; errors are caught and logged
  * Within a phase plugins run by descending priority (responseHeaders/responseBody/log too,
  * as Kong does). For each plugin the pipeline picks ONE entry by Kong's scope precedence,
@@ -95,6 +96,13 @@ export interface PluginHandler {
   responseHeaders?(ctx: RequestContext, res: ResponseHead): void | Promise<void>;
   /** Return the (possibly transformed) body. */
   responseBody?(ctx: RequestContext, res: ResponseHead, body: Buffer): Buffer | Promise<Buffer>;
+  /**
+   * With responseBody: does this plugin need THIS response's body? Asked once per response,
+   * after the responseHeaders phase (the head is final). false: responseBody is not called for
+   * this response, and when no plugin wants the body it streams to the client unbuffered.
+   * Without this method every response of the plugin's routes is buffered for it.
+   */
+  wantsResponseBody?(ctx: RequestContext, res: ResponseHead): boolean;
   log?(ctx: RequestContext, entry: AccessLogEntry): void | Promise<void>;
   /** Release timers, connections; called on config swap (unless handed on as `previous`) and shutdown. */
   close?(): void | Promise<void>;

@@ -16,8 +16,8 @@ import { dispatchToTarget, type UpstreamPools } from "./dispatch.js";
 import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode, renderErrorBody } from "./errors.js";
 import { rawHeadersWithoutHopByHop } from "./hop-by-hop.js";
 import {
+  bodyPluginsFor,
   hasLogPhase,
-  needsResponseBody,
   type PluginInstance,
   runAccess,
   runLog,
@@ -187,6 +187,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private responseBytes = 0;
   private head: ResponseHead | null = null;
   private bodyChunks: Buffer[] | null = null;
+  /** the plugins buffering this response's body (null: it streams) */
+  private bodyPlugins: PluginInstance[] | null = null;
   private upstreamDone = false;
   private clientGone = false;
   private ended = false;
@@ -581,7 +583,6 @@ class Exchange implements Dispatcher.DispatchHandler {
     for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
     this.head = head;
     const plugins = this.plugins;
-    if (needsResponseBody(plugins)) this.bodyChunks = [];
     let r: void | Promise<void>;
     try {
       r = plugins.length === 0 ? undefined : runResponseHeaders(ctx, plugins, head);
@@ -590,14 +591,10 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.pluginFailed(err, "responseHeaders");
       return false;
     }
-    if (r === undefined) {
-      if (this.bodyChunks === null) this.writeHead(head);
-      return true;
-    }
+    if (r === undefined) return this.afterResponseHeaders(ctx, head);
     r.then(
       () => {
-        if (this.bodyChunks === null) this.writeHead(head);
-        resume();
+        if (this.afterResponseHeaders(ctx, head)) resume();
       },
       (err: unknown) => {
         this.abortUpstream?.(err as Error);
@@ -605,6 +602,22 @@ class Exchange implements Dispatcher.DispatchHandler {
       },
     );
     return false;
+  }
+
+  /** The head is final: buffer the body for the plugins that want it, else send the head and stream. */
+  private afterResponseHeaders(ctx: ProxyContext, head: ResponseHead): boolean {
+    let bodyPlugins: PluginInstance[] | null;
+    try {
+      bodyPlugins = this.plugins.length === 0 ? null : bodyPluginsFor(ctx, this.plugins, head);
+    } catch (err) {
+      this.abortUpstream?.(err as Error);
+      this.pluginFailed(err, "responseHeaders");
+      return false;
+    }
+    this.bodyPlugins = bodyPlugins;
+    if (bodyPlugins === null) this.writeHead(head);
+    else this.bodyChunks = [];
+    return true;
   }
 
   private writeHead(head: ResponseHead): void {
@@ -641,7 +654,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       const chunks = this.bodyChunks;
       this.bodyChunks = null;
       const head = this.head!;
-      runResponseBody(this.ctx!, this.plugins, head, Buffer.concat(chunks)).then(
+      runResponseBody(this.ctx!, this.bodyPlugins!, head, Buffer.concat(chunks)).then(
         (body) => {
           if (this.clientGone) return;
           head.headers["content-length"] = String(body.length);
@@ -836,11 +849,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     Promise.resolve()
       .then(() => runResponseHeaders(ctx, plugins, head))
-      .then(() =>
-        needsResponseBody(plugins)
-          ? runResponseBody(ctx, plugins, head, exit.body ?? Buffer.alloc(0))
-          : exit.body,
-      )
+      .then(() => {
+        const bodyPlugins = bodyPluginsFor(ctx, plugins, head);
+        return bodyPlugins === null
+          ? exit.body
+          : runResponseBody(ctx, bodyPlugins, head, exit.body ?? Buffer.alloc(0));
+      })
       .then(finish, (err: unknown) => {
         this.state.logger.error("plugin failed", { phase: "exit response", error: (err as Error)?.message });
         finish(exit.body);

@@ -355,9 +355,25 @@ export function runResponseHeaders(
   }
 }
 
-export function needsResponseBody(plugins: readonly PluginInstance[]): boolean {
-  for (const p of plugins) if (p.handler.responseBody !== undefined) return true;
-  return false;
+/**
+ * The plugins that get this response's body: those with a responseBody phase whose
+ * wantsResponseBody (if any) says yes. null when none does: the body streams unbuffered.
+ */
+export function bodyPluginsFor(
+  ctx: RequestContext,
+  plugins: readonly PluginInstance[],
+  head: ResponseHead,
+): PluginInstance[] | null {
+  let out: PluginInstance[] | null = null;
+  for (let i = 0; i < plugins.length; i++) {
+    const inst = plugins[i]!;
+    const h = inst.handler;
+    if (h.responseBody === undefined) continue;
+    if (h.wantsResponseBody !== undefined && !h.wantsResponseBody(ctx, head)) continue;
+    if (out === null) out = [];
+    out.push(inst);
+  }
+  return out;
 }
 
 export async function runResponseBody(

@@ -22,6 +22,9 @@ async function send(url: string, init: RequestInit = {}): Promise<Reply> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `/hold`: the upstream sent its first chunk and waits for the test to release the rest. */
+const held = { ended: false, release: (): void => undefined };
+
 /** Upstream with httpbin-like endpoints; every answer carries a sequence number. */
 async function startCacheUpstream(): Promise<EchoUpstream> {
   let n = 0;
@@ -30,6 +33,20 @@ async function startCacheUpstream(): Promise<EchoUpstream> {
       n++;
       const url = new URL(req.url ?? "/", "http://upstream");
       const parts = url.pathname.split("/").filter(Boolean);
+      if (parts[0] === "hold") {
+        // a large download, no Content-Length: the first MiB now, the rest once released
+        held.ended = false;
+        res.writeHead(200, { "content-type": url.searchParams.get("type") ?? "application/octet-stream" });
+        res.write(Buffer.alloc(1024 * 1024, 97));
+        const timer = setTimeout(() => held.release(), 3000);
+        held.release = () => {
+          clearTimeout(timer);
+          held.release = () => undefined;
+          held.ended = true;
+          res.end(Buffer.alloc(1024 * 1024, 98));
+        };
+        return true;
+      }
       const json = (status: number, extra: Record<string, string> = {}) => {
         const body = JSON.stringify({ n, path: url.pathname });
         res.writeHead(status, {
@@ -280,6 +297,40 @@ describe("proxy-cache: caching", () => {
     expect(status(await send(`${base}/route-lru/c`))).toBe("Miss"); // evicts b
     expect(status(await send(`${base}/route-lru/a`))).toBe("Hit");
     expect(status(await send(`${base}/route-lru/b`))).toBe("Miss");
+  });
+
+  it("streams a large uncacheable response instead of buffering it", async () => {
+    for (const [path, cacheable] of [
+      ["/route-1/hold", false],
+      ["/route-17/hold?type=text/plain", true],
+    ] as const) {
+      const pending = fetch(`${base}${path}`);
+      // a buffered response shows nothing until the upstream finished: release it after a while
+      const timer = setTimeout(() => held.release(), 500);
+      const res = await pending;
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      // did the client get bytes while the upstream was still holding back the rest?
+      const streamed = !held.ended;
+      clearTimeout(timer);
+      held.release();
+      let total = first.value?.length ?? 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.length;
+      }
+      expect(total).toBe(2 * 1024 * 1024);
+      if (!cacheable) {
+        expect(streamed, path).toBe(true);
+        expect(res.headers.get("x-cache-status")).toBe("Bypass");
+      } else {
+        // cacheable (route-17 takes any content type): buffered to be stored, as Kong's cache
+        expect(streamed, path).toBe(false);
+        expect(res.headers.get("x-cache-status")).toBe("Miss");
+      }
+    }
   });
 
   it("never stores a response larger than memory.max_bytes", async () => {

@@ -19,9 +19,23 @@ const rt = (name: string, config: Record<string, unknown>) => ({
   plugins: [{ name: "response-transformer", config }],
 });
 
+/** `/json/stream`: a text download whose second half waits for the test. */
+const held = { ended: false, release: (): void => undefined };
+
 beforeAll(async () => {
   upstream = await startEchoUpstream({
     handler: (req, res) => {
+      if (req.url?.includes("stream")) {
+        held.ended = false;
+        res.writeHead(200, { "content-type": "text/csv" });
+        res.write("a,b\n".repeat(50_000));
+        held.release = () => {
+          held.release = () => undefined;
+          held.ended = true;
+          res.end("c,d\n");
+        };
+        return true;
+      }
       const text = req.url?.includes("text")
         ? "plain text: drop"
         : req.url?.includes("broken")
@@ -115,6 +129,24 @@ describe("response-transformer", () => {
     expect(text.body).toBe("plain text: drop");
     const broken = await send(gw.proxyUrl, "/json/broken");
     expect(broken.body).toBe("{not json");
+  });
+
+  it("streams non-JSON responses (only JSON bodies are buffered for the body operations)", async () => {
+    const pending = fetch(`${gw.proxyUrl}/json/stream`);
+    // were it buffered, nothing would arrive before the upstream finished: release it then
+    const timer = setTimeout(() => held.release(), 1000);
+    const reader = (await pending).body!.getReader();
+    await reader.read();
+    expect(held.ended).toBe(false); // bytes arrived before the upstream finished
+    clearTimeout(timer);
+    held.release();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+    }
+    expect(text.endsWith("c,d\n")).toBe(true);
   });
 
   it("also transforms responses produced by other plugins", async () => {

@@ -2,7 +2,7 @@
  * Kong's proxy-cache: in access, answer from the cache (X-Cache-Status: Hit, Age) or mark
  * the request Miss / Refresh / Bypass; when the upstream response is cacheable (status,
  * content type, and Cache-Control when `cache_control` is on), store it after the body
- * has been received.
+ * has been received. Only such responses are buffered; every other one streams.
  */
 import type {
   PluginEntry,
@@ -163,6 +163,21 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
     state.ttl = this.conf.cache_control
       ? resourceTtl(cc, res.headers.expires, nowSeconds())
       : this.conf.cache_ttl;
+  }
+
+  /**
+   * The body is needed only for a response being stored: bypassed, uncacheable and
+   * too-large-to-store responses stream to the client unbuffered.
+   */
+  wantsResponseBody(ctx: RequestContext, res: ResponseHead): boolean {
+    const state = ctx.pluginState(STATE, newState);
+    if (state.key === null || state.headers === undefined) return false;
+    const length = Number(res.headers["content-length"]);
+    if (Number.isFinite(length) && length > this.store.maxBytes) {
+      state.key = null; // the store would refuse it anyway
+      return false;
+    }
+    return true;
   }
 
   responseBody(ctx: RequestContext, res: ResponseHead, body: Buffer): Buffer {

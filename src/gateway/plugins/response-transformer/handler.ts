@@ -92,6 +92,8 @@ export function createResponseTransformerHandler(
     },
   };
   if (hasJsonOps(conf)) {
+    // only JSON bodies are transformed: any other response streams unbuffered
+    handler.wantsResponseBody = (_ctx, res) => isJson(res);
     handler.responseBody = (_ctx, res, body) => {
       if (!isJson(res)) return body;
       let json: unknown;
