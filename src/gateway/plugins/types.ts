@@ -236,7 +236,13 @@ export interface RequestContext {
   readonly exited: boolean;
 }
 
-/** One access-log line (stdout JSON) and the http-log/file-log payload basis (Kong's shape). */
+/**
+ * The log phase's entry: the http-log/file-log payload basis (Kong's serializer shape). The
+ * core builds its costly parts lazily: `request` and `response` are views whose `headers`,
+ * `querystring`, `url` and `size` are computed on first read (and then kept); read the
+ * fields, or serialize with JSON.stringify (the views have toJSON) — don't object-spread
+ * them. Header values holding credentials are redacted.
+ */
 export interface AccessLogEntry {
   request: {
     id: string;

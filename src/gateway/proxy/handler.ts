@@ -9,12 +9,13 @@ import type { GatewayRoute, GatewayService, GatewayUpstream } from "../config/ty
 import type { AccessLogEntry, GatewayLogger, ResponseHead } from "../plugins/types.js";
 import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-import { type AccessLogWriter, accessLogLine, addValue, redactedQuery, redactHeaders } from "./access-log.js";
+import { type AccessLogWriter, accessLogLine, addValue } from "./access-log.js";
 import { appendVia, SERVER_TOKEN } from "./constants.js";
 import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
 import { dispatchToTarget, type UpstreamPools } from "./dispatch.js";
 import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode, renderErrorBody } from "./errors.js";
 import { rawHeadersWithoutHopByHop } from "./hop-by-hop.js";
+import { LogRequestView, LogResponseView, requestSize } from "./log-entry.js";
 import {
   bodyPluginsFor,
   hasLogPhase,
@@ -898,15 +899,6 @@ class Exchange implements Dispatcher.DispatchHandler {
     };
   }
 
-  private requestSize(): number {
-    const req = this.req;
-    const cl = Number(req.headers["content-length"] ?? 0);
-    let head = (req.url?.length ?? 1) + (req.method?.length ?? 3) + 12;
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i++) head += raw[i]!.length + 2;
-    return (Number.isFinite(cl) ? cl : 0) + head;
-  }
-
   private accessLogLine(tEnd: number): string {
     const l = this.latencies(tEnd);
     const last = this.tries?.[this.tries.length - 1];
@@ -918,7 +910,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       path: this.target.path,
       rawQuery: this.target.rawQuery,
       status: this.status,
-      requestSize: this.requestSize(),
+      requestSize: requestSize(this.req),
       responseSize: this.responseBytes,
       gatewayMs: l.gateway,
       upstreamMs: l.upstream,
@@ -937,28 +929,22 @@ class Exchange implements Dispatcher.DispatchHandler {
     });
   }
 
+  /** The log-phase entry; its header copies, query and URL are built only if a plugin reads them. */
   private logEntry(tEnd: number): AccessLogEntry {
     const req = this.req;
     const l = this.latencies(tEnd);
     const route = this.route;
     const service = this.service;
     const consumer = this.ctx?.consumer ?? null;
-    const responseHeaders = this.res.getHeaders() as Record<string, string | string[] | undefined>;
-    return {
-      request: {
-        id: this.requestId,
-        method: req.method ?? "GET",
-        uri: req.url ?? "/",
-        url: `${this.protocol}://${req.headers.host ?? ""}${req.url ?? "/"}`,
-        size: this.requestSize(),
-        querystring: redactedQuery(this.target.rawQuery),
-        headers: redactHeaders(req.headers),
-      },
-      response: {
-        status: this.status,
-        size: this.responseBytes,
-        headers: redactHeaders(responseHeaders),
-      },
+    const entry: AccessLogEntry = {
+      request: new LogRequestView(
+        req,
+        this.requestId,
+        req.method ?? "GET",
+        this.protocol,
+        this.target.rawQuery,
+      ),
+      response: new LogResponseView(this.res, this.status, this.responseBytes),
       latencies: {
         request: l.total,
         kong: l.gateway,
@@ -981,8 +967,9 @@ class Exchange implements Dispatcher.DispatchHandler {
       upstream_uri: this.upstreamUri,
       client_ip: this.clientIp,
       started_at: Math.round(performance.timeOrigin + this.tStart),
-      ...(this.tries === null ? {} : { tries: this.tries }),
     };
+    if (this.tries !== null) entry.tries = this.tries;
+    return entry;
   }
 }
 

@@ -44,7 +44,7 @@ export function kongLogPayload(ctx: RequestContext, entry: AccessLogEntry): Kong
       headers: entry.request.headers,
       method: entry.request.method,
     },
-    response: entry.response,
+    response: { status: entry.response.status, size: entry.response.size, headers: entry.response.headers },
     latencies: {
       kong: entry.latencies.kong,
       proxy: proxied ? entry.latencies.proxy : -1,
