@@ -122,9 +122,9 @@ describe("microservices stack on a real engine", () => {
   it("keeps serving when one users container is killed, and stack up restores it", async () => {
     const victim = `${project}-users-1`;
     await docker.getContainer(victim).kill();
-    // The first request may wait for the gateway's connect timeout to the dead address (generated services
-    // keep Kong's 60 s default) before it is retried on the live replica: allow for it.
-    const during = await burst("/api/users/", 16, {}, 90_000);
+    // The first request may wait for the gateway's connect timeout to the dead address (2 s in the
+    // generated gateway.yaml) before it is retried on the live replica.
+    const during = await burst("/api/users/", 16, {}, 15_000);
     expect(during.map((s) => s.status)).toEqual(during.map(() => 200));
     const served = await servedBy(
       "users",
