@@ -117,6 +117,10 @@ Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), l
     );
     for (const p of r.profilesNotStarted)
       this.say(`  Addons of profile ${p} are enabled in stack.yaml: add --profile ${p} to start them`);
+    for (const p of r.profilesLeftRunning)
+      this.say(
+        `  Addons of profile ${p} keep running from an earlier up: --profile ${p} updates them, stack down stops them`,
+      );
     this.say(
       `  Status: stack ps --dir ${r.dir}   Logs: stack logs -f --dir ${r.dir}   Stop: stack down --dir ${r.dir}`,
     );

@@ -43,8 +43,10 @@ export interface UpResult {
   removed: ContainerOutcome[];
   urls: StackUrl[];
   credentials: CredentialsInfo;
-  /** Addon profiles enabled in stack.yaml but not started by this run. */
+  /** Addon profiles enabled in stack.yaml but not asked for: not running at all… */
   profilesNotStarted: string[];
+  /** …or still running from an earlier `up --profile` (left alone, as Compose does). */
+  profilesLeftRunning: string[];
   warnings: string[];
   durationMs: number;
 }
@@ -135,6 +137,16 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     wait: opts.wait !== false,
     timeoutMs: (opts.timeoutSeconds ?? 180) * 1000,
   });
+  const idle = idleProfiles(loaded, profiles);
+  const runningServices = new Set(
+    (await listProjectContainers(docker, project.name))
+      .filter((c) => c.state === "running")
+      .map((c) => c.service),
+  );
+  const isRunning = (profile: string) =>
+    Object.entries(project.disabledServices).some(
+      ([svc, p]) => p.includes(profile) && runningServices.has(svc),
+    );
   return {
     project: project.name,
     dir: loaded.dir,
@@ -145,7 +157,8 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     removed: result.removed,
     urls: stackUrls(loaded.config, project),
     credentials: credentialsInfo(loaded.config, loaded.dir),
-    profilesNotStarted: idleProfiles(loaded, profiles),
+    profilesNotStarted: idle.filter((p) => !isRunning(p)),
+    profilesLeftRunning: idle.filter(isRunning),
     warnings: project.warnings,
     durationMs: Date.now() - started,
   };
