@@ -120,7 +120,7 @@ export function ttyReporter(out: Writable & { columns?: number }, style: Style =
   let drawn = 0;
   let frame = 0;
   let closed = false;
-  const width = () => Math.max(20, (out.columns ?? 100) - 1);
+  const width = () => Math.max(20, (out.columns ? out.columns : 100) - 1);
   const clip = (s: string) => {
     // Keep each line to the terminal width so the cursor math stays right.
     const visible = stripVTControlCharacters(s);
