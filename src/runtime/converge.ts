@@ -13,7 +13,7 @@ import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
 import { type ActualContainer, listProjectContainers } from "./actual.js";
 import type { ComposeProject, ServiceConfig } from "./compose/project.js";
-import { type ContainerIdentity, containerSpec, type EngineInfo } from "./container-spec.js";
+import { type ContainerIdentity, containerName, containerSpec, type EngineInfo } from "./container-spec.js";
 import { dockerError } from "./engine.js";
 import { mountedConfigHash, serviceConfigHash } from "./hash.js";
 import { execProbe, probeCommand } from "./health-probe.js";
@@ -79,6 +79,10 @@ export async function converge(
   const run = new Run(docker, project, opts);
   try {
     return await run.execute();
+  } catch (err) {
+    // Whatever an interrupted step reported (an aborted build or pull, a cut stream), the cause is Ctrl-C.
+    if (opts.signal?.aborted) throw interrupted();
+    throw err;
   } finally {
     await run.cleanupHalfCreated();
   }
@@ -166,10 +170,7 @@ class Run {
       this.started.set(svc.name, deferred());
       for (const a of plans.get(svc.name) ?? []) {
         if (a.kind !== "remove") {
-          const name =
-            a.kind === "create"
-              ? containerSpec(project, svc, a.number, this.identity(svc.name)).name
-              : a.container.name;
+          const name = a.kind === "create" ? containerName(project, svc, a.number) : a.container.name;
           this.tasks.set(`${svc.name}:${a.number}`, reporter.task(`container:${name}`, `Container ${name}`));
         }
       }
