@@ -13,10 +13,12 @@ import { GatestackError } from "../../../src/errors.js";
 import { type ComposeProject, loadComposeProject } from "../../../src/runtime/compose/project.js";
 import { converge } from "../../../src/runtime/converge.js";
 import { down } from "../../../src/runtime/down.js";
+import { buildGatewayImage } from "../../../src/runtime/images.js";
 import { streamLogs } from "../../../src/runtime/logs.js";
 import { findPortConflicts, portConflictError } from "../../../src/runtime/preflight.js";
 import { createReporter, type ProgressEvent, silentReporter } from "../../../src/runtime/progress.js";
 import { ps } from "../../../src/runtime/ps.js";
+import { PACKAGE_ROOT } from "../../../src/stack/package-paths.js";
 import {
   docker,
   projectContainers,
@@ -243,6 +245,30 @@ describe("converge on a real engine", () => {
     expect((err as GatestackError).message).toMatch(/registry\.invalid\/nothing:1/);
     expect((err as GatestackError).hint ?? "").toMatch(/build-offline\.sh|images:/);
     await purgeProject(`${name}-ghost`);
+  });
+
+  it("builds the gateway image from this package's Dockerfile through the Engine API", async () => {
+    const tag = `gatestack-e2e/gateway:${name}`;
+    const { events, reporter } = recordingReporter();
+    try {
+      const id = await buildGatewayImage(docker, tag, reporter.task("gw", `Image ${tag}`), PACKAGE_ROOT);
+      expect((await docker.getImage(tag).inspect()).Id).toBe(id);
+      const details = events
+        .filter((e) => e.type === "task")
+        .map((e) => (e as { detail?: string }).detail ?? "");
+      // The build context is the package folder minus .dockerignore (no node_modules, no .git).
+      const sent = details.find((d) => d.startsWith("sending build context ("));
+      expect(Number(/\(([\d.]+) MB\)/.exec(sent ?? "")?.[1])).toBeLessThan(400);
+      const run = await docker.run(tag, ["node", "bin/run.js", "--version"], new PassThrough(), {
+        HostConfig: { AutoRemove: true },
+      });
+      expect((run[0] as { StatusCode: number }).StatusCode).toBe(0);
+    } finally {
+      await docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => {});
+    }
   });
 
   it("stops cleanly when interrupted: no half-created container, everything labelled", async () => {
