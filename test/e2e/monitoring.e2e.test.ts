@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnvFile } from "../../src/stack/env-file.js";
-import { stackOk, upResult } from "./support/cli.js";
+import { initStack, stackOk, upResult } from "./support/cli.js";
 import { projectContainers, purgeProject, uniqueProject } from "./support/docker.js";
 import { eventually, freePort, get } from "./support/net.js";
 
@@ -24,20 +24,9 @@ beforeAll(async () => {
   project = uniqueProject("mon");
   const httpsPort = await freePort();
   base = `https://127.0.0.1:${httpsPort}`;
-  await stackOk([
-    "init",
-    dir,
-    "--template",
-    "monolith",
+  await initStack(dir, "monolith", project, { http: await freePort(), https: httpsPort }, [
     "--with",
     "prometheus",
-    "--yes",
-    "--name",
-    project,
-    "--http-port",
-    String(await freePort()),
-    "--https-port",
-    String(httpsPort),
   ]);
   const env = parseEnvFile(await readFile(path.join(dir, ".env"), "utf8"));
   auth = `Basic ${Buffer.from(`${env.TOOLS_BASICAUTH_USER}:${env.TOOLS_BASICAUTH_PASSWORD}`).toString("base64")}`;

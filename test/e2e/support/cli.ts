@@ -41,12 +41,13 @@ export function upResult(stdout: string): Record<string, unknown> {
   return JSON.parse(lines[lines.length - 1] as string) as Record<string, unknown>;
 }
 
-/** `stack init DIR --template T --yes --name NAME` on random free loopback ports; returns the ports. */
+/** `stack init DIR --template T --yes --name NAME` on the given host ports (plus any `extra` flags). */
 export async function initStack(
   dir: string,
   template: "monolith" | "microservices",
   name: string,
   ports: { http: number; https: number },
+  extra: string[] = [],
 ): Promise<void> {
   await stackOk([
     "init",
@@ -60,5 +61,6 @@ export async function initStack(
     String(ports.http),
     "--https-port",
     String(ports.https),
+    ...extra,
   ]);
 }
