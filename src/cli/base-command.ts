@@ -51,7 +51,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return !this.argv.includes("--no-color") && !process.env.NO_COLOR && process.stdout.isTTY === true;
   }
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     // oclif's own exit signal (this.exit()) must pass through untouched.
     if (err.oclif?.exit !== undefined && !isGatestackError(err) && err.message.startsWith("EEXIT")) throw err;
     const gsErr = toGatestackError(err);
