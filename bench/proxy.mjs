@@ -129,6 +129,7 @@ const gw = await startGateway({
   adminListen: { host: "127.0.0.1", port: 0 },
   statusListen: null,
   accessLog: process.env.BENCH_ACCESS_LOG === "1" ? (await import("node:fs")).createWriteStream("/dev/null") : false,
+  heapCompaction: true, // as \`stack gateway serve\` runs it
   logger: { info() {}, warn() {}, error(m, f) { console.error(m, f ?? ""); } },
 });
 console.log(JSON.stringify({ url: gw.proxyUrl, adminUrl: gw.adminUrl }));

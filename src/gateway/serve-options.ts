@@ -69,7 +69,8 @@ function list(value: string | undefined, sep: RegExp): string[] {
  * both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
  */
 export function serveOptions(flags: ServeFlags, env: Env): GatewayOptions {
-  const opts: GatewayOptions = { env };
+  // the gateway process is ours: give the memory of replaced configurations back
+  const opts: GatewayOptions = { env, heapCompaction: true };
   const config = pick(flags.config, env, "GATEWAY_CONFIG", "KONG_DECLARATIVE_CONFIG");
   if (config !== null) {
     if (!existsSync(config.value)) {

@@ -11,8 +11,11 @@ import type { AdminState } from "./admin/types.js";
 import { AdminRouteTable } from "./admin-routes.js";
 import { BalancerSet, type Resolver, systemResolver } from "./balancer/index.js";
 import { parseDeclarativeConfig } from "./config/load.js";
+import { isPlainObject } from "./config/schema/fields.js";
+import { parseDocumentText } from "./config/text.js";
 import type { DeclarativeConfigError, GatewayConfig } from "./config/types.js";
 import { buildCredentialIndex } from "./credentials.js";
+import { compactHeap, enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
 import { jsonLogger } from "./logger.js";
 import { loadPluginRegistry, type PluginRegistry } from "./plugins/registry.js";
@@ -69,6 +72,13 @@ export interface GatewayOptions {
   clientKeepAliveMs?: number;
   /** largest accepted request head, bytes (default 16384; larger → 431) */
   maxHeaderSize?: number;
+  /**
+   * After each configuration swap, once the old configuration is released, run one full
+   * garbage collection (heap.ts): a big reload leaves tens of MB that V8 would otherwise keep
+   * under steady traffic. Default off (a library embedding the gateway owns its process);
+   * `stack gateway serve` turns it on.
+   */
+  heapCompaction?: boolean;
 }
 
 export interface Gateway {
@@ -102,6 +112,8 @@ const DEFAULT_ADMIN: ListenAddress = { host: "127.0.0.1", port: 8001 };
 const DEFAULT_STATUS: ListenAddress = { host: "0.0.0.0", port: 8100 };
 const RETIRE_TIMEOUT_MS = 60_000;
 export const DEFAULT_DNS_REFRESH_MS = 2000;
+/** Delay of the heap compaction after a configuration swap (coalesces bursts of applies). */
+const COMPACT_DELAY_MS = 200;
 
 /** Connection/request counters of the proxy listener. */
 class ServerCounters {
@@ -129,7 +141,11 @@ class ServerCounters {
  */
 export class GatewayRuntime implements GatewayRuntimeInfo {
   current: GatewaySnapshot | null = null;
-  currentDoc: Record<string, unknown> | null = null;
+  /**
+   * The served declarative configuration as given: its text (kept as is: a compact string,
+   * parsed again only for GET /config) or the document object the caller passed.
+   */
+  currentSource: string | Record<string, unknown> | null = null;
   readonly nodeId = randomUUID();
   readonly metrics = new Registry();
   readonly counters = new ServerCounters();
@@ -139,6 +155,14 @@ export class GatewayRuntime implements GatewayRuntimeInfo {
 
   configHash(): string {
     return this.current?.config.hash ?? "";
+  }
+
+  /** The served document as parsed (before vault references are resolved). */
+  document(): Record<string, unknown> | null {
+    const source = this.currentSource;
+    if (typeof source !== "string") return source;
+    const parsed = parseDocumentText(source);
+    return parsed.ok && isPlainObject(parsed.doc) ? parsed.doc : null;
   }
 
   serverStats(): GatewayServerStats {
@@ -205,10 +229,16 @@ class GatewayInstance implements ProxyState {
   private readonly retiring = new Map<GatewaySnapshot, NodeJS.Timeout>();
   private closed = false;
   private draining = false;
+  private compactTimer: NodeJS.Timeout | null = null;
   private readonly configFile: string | null;
 
+  /** The configuration to load at start (dropped once loaded: the runtime keeps what is served). */
+  private initialConfig: GatewayOptions["config"];
+
   constructor(opts: GatewayOptions) {
-    this.opts = opts;
+    const { config, ...rest } = opts;
+    this.opts = rest;
+    this.initialConfig = config;
     this.logger = opts.logger ?? jsonLogger(process.stderr);
     try {
       this.trusted = new TrustedIps(opts.trustedIps ?? []);
@@ -221,7 +251,7 @@ class GatewayInstance implements ProxyState {
     });
     this.accessLog = opts.accessLog === false ? null : new AccessLogWriter(opts.accessLog ?? process.stdout);
     this.runtime = new GatewayRuntime((doc) => this.apply(doc));
-    this.configFile = typeof opts.config === "string" ? opts.config : null;
+    this.configFile = typeof config === "string" ? config : null;
   }
 
   get current(): GatewaySnapshot | null {
@@ -231,6 +261,7 @@ class GatewayInstance implements ProxyState {
   // ---------------------------------------------------------------- lifecycle
 
   async provision(): Promise<void> {
+    if (this.opts.heapCompaction) enableHeapCompaction();
     this.registry = await loadPluginRegistry(this.opts.pluginDirs ?? [], {
       onProblem: (p) => this.logger.warn("plugin not loaded", { dir: p.dir, error: p.message }),
     });
@@ -249,7 +280,8 @@ class GatewayInstance implements ProxyState {
         },
       );
     }
-    const config = this.opts.config;
+    const config = this.initialConfig;
+    this.initialConfig = undefined;
     if (config !== undefined) {
       const input =
         typeof config === "string"
@@ -328,6 +360,7 @@ class GatewayInstance implements ProxyState {
     this.runtime.current = null;
     const pending = [...this.retiring.keys()];
     for (const t of this.retiring.values()) clearTimeout(t);
+    if (this.compactTimer !== null) clearTimeout(this.compactTimer);
     this.retiring.clear();
     for (const snap of [...pending, ...(current ? [current] : [])]) await this.closeSnapshot(snap);
     this.accessLog?.flush();
@@ -391,8 +424,9 @@ class GatewayInstance implements ProxyState {
     const snapshot = await this.buildSnapshot(parsed.config, this.runtime.current);
     const old = this.runtime.current;
     this.runtime.current = snapshot;
-    this.runtime.currentDoc = parsed.doc;
+    this.runtime.currentSource = typeof input === "string" ? input : parsed.doc;
     if (old !== null) this.retire(old);
+    else this.compactSoon();
     this.logger.info("configuration loaded", {
       hash: parsed.config.hash,
       services: parsed.config.services.length,
@@ -486,6 +520,20 @@ class GatewayInstance implements ProxyState {
   private async closeSnapshot(snapshot: GatewaySnapshot): Promise<void> {
     snapshot.balancers.close();
     await snapshot.plugins.close(this.logger);
+    this.compactSoon();
+  }
+
+  /**
+   * After a swap, once the old snapshot is released: one full collection gives back what the
+   * load left behind (heap.ts; only where V8's collector is exposed). Coalesced.
+   */
+  private compactSoon(): void {
+    if (!this.opts.heapCompaction || this.compactTimer !== null || this.closed) return;
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = null;
+      if (!this.closed) compactHeap();
+    }, COMPACT_DELAY_MS);
+    this.compactTimer.unref();
   }
 
   // ---------------------------------------------------------------- listeners
@@ -500,7 +548,7 @@ class GatewayInstance implements ProxyState {
     const state: AdminState = {
       node: { node_id: runtime.nodeId, version: GATESTACK_VERSION, hostname: hostname() },
       config: () => runtime.current?.config ?? null,
-      document: () => runtime.currentDoc,
+      document: () => runtime.document(),
       apply: async (doc) => {
         try {
           await this.apply(doc);

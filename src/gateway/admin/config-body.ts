@@ -57,7 +57,9 @@ export async function parseConfigBody(
       if (parsed.check_hash === 1 || parsed.check_hash === "1") checkHash = true;
       return { ok: true, input: parsed.config, checkHash };
     }
-    return { ok: true, input: typeof parsed === "object" && parsed !== null ? parsed : text, checkHash };
+    // the text itself goes to the loader (which parses JSON as fast): the gateway keeps the
+    // compact text of the served configuration for GET /config, not a parsed object tree
+    return { ok: true, input: text, checkHash };
   }
   return { ok: true, input: text, checkHash };
 }

@@ -39,20 +39,10 @@ const tagsOf = (tags: string[]) => (tags.length === 0 ? null : tags);
 
 export function viewOf(collection: AdminCollection, e: Entity): Record<string, unknown> {
   switch (collection) {
-    case "services": {
-      const s = e as GatewayService;
-      return {
-        ...s,
-        tags: tagsOf(s.tags),
-        client_certificate: null,
-        tls_verify: null,
-        ca_certificates: null,
-      };
-    }
-    case "routes": {
-      const r = e as GatewayRoute;
-      return { ...r, service: fk(r.service), tags: tagsOf(r.tags), sources: null, destinations: null };
-    }
+    case "services":
+      return serviceView(e as GatewayService);
+    case "routes":
+      return routeView(e as GatewayRoute);
     case "consumers": {
       const c = e as GatewayConsumer;
       return { ...c, tags: tagsOf(c.tags) };
@@ -77,6 +67,57 @@ export function viewOf(collection: AdminCollection, e: Entity): Record<string, u
       };
     }
   }
+}
+
+/**
+ * Routes and services are the bulk of a big configuration (POST /config answers with every
+ * one): their views are spelled out field by field — several times faster than a spread —
+ * and the mapped types make a field added to the entity a compile error here.
+ */
+function routeView(r: GatewayRoute): Record<keyof GatewayRoute | "sources" | "destinations", unknown> {
+  return {
+    id: r.id,
+    name: r.name,
+    service: fk(r.service),
+    protocols: r.protocols,
+    methods: r.methods,
+    hosts: r.hosts,
+    paths: r.paths,
+    headers: r.headers,
+    snis: r.snis,
+    strip_path: r.strip_path,
+    preserve_host: r.preserve_host,
+    regex_priority: r.regex_priority,
+    path_handling: r.path_handling,
+    https_redirect_status_code: r.https_redirect_status_code,
+    request_buffering: r.request_buffering,
+    response_buffering: r.response_buffering,
+    tags: tagsOf(r.tags),
+    sources: null,
+    destinations: null,
+  };
+}
+
+function serviceView(
+  s: GatewayService,
+): Record<keyof GatewayService | "client_certificate" | "tls_verify" | "ca_certificates", unknown> {
+  return {
+    id: s.id,
+    name: s.name,
+    protocol: s.protocol,
+    host: s.host,
+    port: s.port,
+    path: s.path,
+    retries: s.retries,
+    connect_timeout: s.connect_timeout,
+    write_timeout: s.write_timeout,
+    read_timeout: s.read_timeout,
+    enabled: s.enabled,
+    tags: tagsOf(s.tags),
+    client_certificate: null,
+    tls_verify: null,
+    ca_certificates: null,
+  };
 }
 
 /** Entity by id or endpoint key (service/route/upstream name, consumer username/custom_id, target). */

@@ -14,8 +14,8 @@
  * Secrets never leave: credentials are redacted in GET /config and credential listings.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import { hostname as osHostname } from "node:os";
-import { stringify as toYaml } from "yaml";
 import { hashDeclarative } from "../config/hash.js";
 import { parseDocumentText } from "../config/text.js";
 import type { GatewayConfig } from "../config/types.js";
@@ -260,7 +260,7 @@ class AdminApi {
 
   private getConfig(res: ServerResponse): void {
     const doc = this.state.document() ?? { _format_version: "3.0", _transform: true };
-    sendJson(res, 200, { config: toYaml(redactDocument(doc), { lineWidth: 0 }) });
+    sendJson(res, 200, { config: loadYaml().stringify(redactDocument(doc), { lineWidth: 0 }) });
   }
 
   private async postConfig(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
@@ -435,4 +435,11 @@ function credentialView(c: Credential, secret: string | null): Record<string, un
   if (secret !== null && secret in view) view[secret] = REDACTED;
   if (Array.isArray(view.tags) && view.tags.length === 0) view.tags = null;
   return view;
+}
+
+const requireCjs = createRequire(import.meta.url);
+
+/** The `yaml` package (~8 MB resident), loaded only when GET /config asks for the YAML text. */
+function loadYaml(): typeof import("yaml") {
+  return requireCjs("yaml") as typeof import("yaml");
 }

@@ -1,7 +1,8 @@
+import type { PoolHolder } from "../proxy/dispatch.js";
 import type { HealthCounter } from "./health.js";
 
-/** One balancer entry: a resolved address of a target. */
-export interface Peer {
+/** One balancer entry: a resolved address of a target (it remembers its upstream pool). */
+export interface Peer extends PoolHolder {
   /** `ip:port` */
   readonly key: string;
   readonly ip: string;

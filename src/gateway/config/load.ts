@@ -436,7 +436,24 @@ class Loader {
     const n = this.nodes;
     const idOf = (node: Node | null | undefined): string | null => (node ? (node.value.id as string) : null);
     const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
-    const tags = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+    // Small lists that repeat across thousands of entities (protocols, methods, empty tag
+    // sets) are shared, frozen: a 10,000-route configuration holds a handful of them, not
+    // tens of thousands of arrays.
+    const interned = new Map<string, string[]>();
+    const intern = <T extends string>(list: T[]): T[] => {
+      const key = list.join("\u0000");
+      let shared = interned.get(key);
+      if (shared === undefined) {
+        shared = Object.freeze([...list]) as readonly string[] as string[];
+        interned.set(key, shared);
+      }
+      return shared as T[];
+    };
+    const tags = (v: unknown): string[] => intern(Array.isArray(v) ? (v as string[]) : []);
+    const list = <T extends string>(v: T[] | null): T[] | null => {
+      const l = nonEmpty(v);
+      return l === null ? null : intern(l);
+    };
 
     const services: GatewayService[] = n.services.map(({ value: v }) => ({
       id: v.id as string,
@@ -468,12 +485,12 @@ class Loader {
         id: v.id as string,
         name: str(v.name),
         service: idOf(node.refs.service),
-        protocols: v.protocols as Protocol[],
-        methods: nonEmpty(v.methods as string[] | null),
+        protocols: intern(v.protocols as Protocol[]),
+        methods: list(v.methods as string[] | null),
         hosts: nonEmpty(v.hosts as string[] | null),
         paths: nonEmpty(v.paths as string[] | null),
         headers: lowered,
-        snis: nonEmpty(v.snis as string[] | null),
+        snis: list(v.snis as string[] | null),
         strip_path: v.strip_path as boolean,
         preserve_host: v.preserve_host as boolean,
         regex_priority: v.regex_priority as number,
@@ -555,7 +572,7 @@ class Loader {
       service: idOf(node.refs.service),
       route: idOf(node.refs.route),
       consumer: idOf(node.refs.consumer),
-      protocols: node.value.protocols as Protocol[],
+      protocols: intern(node.value.protocols as Protocol[]),
       tags: tags(node.value.tags),
     }));
 

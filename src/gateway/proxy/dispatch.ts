@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { Pool } from "undici";
+import { Pool } from "./undici-pool.js";
 
 /**
  * THE core primitive for talking to upstreams: a dispatch to one target through an undici
@@ -46,8 +46,30 @@ export interface PoolOptions {
   keepAliveTimeout?: number;
 }
 
+/** One pool and what it connects to; a balancer peer remembers its entry (PoolHolder). */
+export interface PoolEntry {
+  readonly pool: Pool;
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: "http" | "https";
+  readonly sni: string;
+  readonly connectTimeout: number;
+  /** dispatched to since the last sweep */
+  used: boolean;
+  /** performance.now() of the sweep that first found it unused */
+  idleSince: number;
+  closed: boolean;
+}
+
+/** Something that remembers the pool it last used (a balancer peer): no key is built per request. */
+export interface PoolHolder {
+  poolEntry?: PoolEntry;
+}
+
+const SWEEP_EVERY_MS = 60_000;
+
 export class UpstreamPools {
-  private readonly pools = new Map<string, { pool: Pool; lastUsed: number }>();
+  private readonly pools = new Map<string, PoolEntry>();
   private readonly connections: number;
   private readonly keepAliveTimeout: number;
   private sweeper: NodeJS.Timeout | null = null;
@@ -60,39 +82,76 @@ export class UpstreamPools {
 
   /** The pool for a target (created on first use). */
   get(target: DispatchTarget, connectTimeout: number): Pool {
-    const sni = target.protocol === "https" ? (target.servername ?? "") : "";
-    const key = `${target.protocol}://${target.host}:${target.port}|${connectTimeout}|${sni}`;
-    const entry = this.pools.get(key);
-    if (entry !== undefined) {
-      entry.lastUsed = performance.now();
-      return entry.pool;
-    }
-    if (this.closed) throw new Error("upstream pools are closed");
-    const host = target.host.includes(":") ? `[${target.host}]` : target.host;
-    const pool = new Pool(`${target.protocol}://${host}:${target.port}`, {
-      connections: this.connections,
-      pipelining: 1,
-      keepAliveTimeout: this.keepAliveTimeout,
-      keepAliveMaxTimeout: 10 * 60_000,
-      // Kong does not verify upstream certificates unless told to (tls_verify); SNI is the target name
-      connect: {
-        timeout: connectTimeout,
-        rejectUnauthorized: false,
-        ...(sni !== "" && isIP(sni) === 0 ? { servername: sni } : {}),
-      },
-    });
-    this.pools.set(key, { pool, lastUsed: performance.now() });
-    this.startSweeper();
-    return pool;
+    return this.entry(target, connectTimeout).pool;
   }
 
-  /** Close pools idle for longer than `idleMs` (targets gone after a config swap or DNS change). */
+  /** The pool entry for a target; `holder` (a peer) caches it between requests. */
+  entry(target: DispatchTarget, connectTimeout: number, holder?: PoolHolder): PoolEntry {
+    const sni = target.protocol === "https" ? (target.servername ?? "") : "";
+    const cached = holder?.poolEntry;
+    if (
+      cached !== undefined &&
+      !cached.closed &&
+      cached.connectTimeout === connectTimeout &&
+      cached.port === target.port &&
+      cached.host === target.host &&
+      cached.protocol === target.protocol &&
+      cached.sni === sni
+    ) {
+      return cached;
+    }
+    const key = `${target.protocol}://${target.host}:${target.port}|${connectTimeout}|${sni}`;
+    let entry = this.pools.get(key);
+    if (entry === undefined) {
+      if (this.closed) throw new Error("upstream pools are closed");
+      const host = target.host.includes(":") ? `[${target.host}]` : target.host;
+      const pool = new Pool(`${target.protocol}://${host}:${target.port}`, {
+        connections: this.connections,
+        pipelining: 1,
+        keepAliveTimeout: this.keepAliveTimeout,
+        keepAliveMaxTimeout: 10 * 60_000,
+        // Kong does not verify upstream certificates unless told to (tls_verify); SNI is the target name
+        connect: {
+          timeout: connectTimeout,
+          rejectUnauthorized: false,
+          ...(sni !== "" && isIP(sni) === 0 ? { servername: sni } : {}),
+        },
+      });
+      entry = {
+        pool,
+        host: target.host,
+        port: target.port,
+        protocol: target.protocol,
+        sni,
+        connectTimeout,
+        used: true,
+        idleSince: 0,
+        closed: false,
+      };
+      this.pools.set(key, entry);
+      this.startSweeper();
+    }
+    if (holder !== undefined) holder.poolEntry = entry;
+    return entry;
+  }
+
+  /**
+   * Close pools unused for longer than `idleMs` (targets gone after a config swap or a DNS
+   * change): each sweep clears the `used` marks; a pool found unmarked, idle since then
+   * and without requests is closed.
+   */
   sweep(idleMs = 5 * 60_000): void {
     const now = performance.now();
     for (const [key, entry] of this.pools) {
+      if (entry.used) {
+        entry.used = false;
+        entry.idleSince = now;
+        continue;
+      }
       const stats = entry.pool.stats;
-      if (now - entry.lastUsed > idleMs && stats.pending === 0 && stats.running === 0) {
+      if (now - entry.idleSince >= idleMs && stats.pending === 0 && stats.running === 0) {
         this.pools.delete(key);
+        entry.closed = true;
         entry.pool.close().catch(() => undefined);
       }
     }
@@ -107,12 +166,13 @@ export class UpstreamPools {
     if (this.sweeper !== null) clearInterval(this.sweeper);
     const all = [...this.pools.values()];
     this.pools.clear();
+    for (const e of all) e.closed = true;
     await Promise.all(all.map((e) => e.pool.destroy().catch(() => undefined)));
   }
 
   private startSweeper(): void {
     if (this.sweeper !== null) return;
-    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
     this.sweeper.unref();
   }
 }
@@ -123,9 +183,11 @@ export function dispatchToTarget(
   target: DispatchTarget,
   request: TargetRequest,
   handler: TargetHandler,
+  holder?: PoolHolder,
 ): void {
-  const pool = pools.get(target, request.connectTimeout);
-  pool.dispatch(
+  const entry = pools.entry(target, request.connectTimeout, holder);
+  entry.used = true;
+  entry.pool.dispatch(
     {
       method: request.method,
       path: request.path,
@@ -154,12 +216,31 @@ export function requestTarget(
   request: TargetRequest,
   maxBody = 64 * 1024,
 ): Promise<SimpleResponse> {
+  return bufferedRequest((handler) => dispatchToTarget(pools, target, request, handler), maxBody);
+}
+
+/**
+ * A buffered request over any undici dispatcher (the http-log plugin's own pool): undici's
+ * `request()` API is not loaded with the bare Pool (proxy/undici-pool.ts).
+ */
+export function requestOn(
+  dispatcher: Pick<Dispatcher, "dispatch">,
+  request: Dispatcher.DispatchOptions,
+  maxBody = 64 * 1024,
+): Promise<SimpleResponse> {
+  return bufferedRequest((handler) => dispatcher.dispatch(request, handler), maxBody);
+}
+
+function bufferedRequest(
+  dispatch: (handler: TargetHandler) => void,
+  maxBody: number,
+): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
     let status = 0;
     let headers: Record<string, string | string[] | undefined> = {};
     const chunks: Buffer[] = [];
     let size = 0;
-    dispatchToTarget(pools, target, request, {
+    dispatch({
       onRequestStart() {},
       onResponseStart(_c, statusCode, h) {
         status = statusCode;

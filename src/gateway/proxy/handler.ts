@@ -445,6 +445,7 @@ class Exchange implements Dispatcher.DispatchHandler {
           upgrade: this.upgrade === null ? null : String(this.req.headers.upgrade ?? "websocket"),
         },
         this,
+        peer,
       );
     } catch (err) {
       this.clearReadTimer();
@@ -573,7 +574,16 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
     const { list, via } = rawHeadersWithoutHopByHop(rawHeaders);
-    list.push("via", appendVia(via), ...this.gatewayHeaders());
+    list.push(
+      "via",
+      appendVia(via),
+      "x-kong-upstream-latency",
+      String(ms(this.tUpstreamStart, this.tUpstreamHeaders)),
+      "x-kong-proxy-latency",
+      String(ms(this.tStart, this.tUpstreamStart)),
+      "x-kong-request-id",
+      this.requestId,
+    );
     if (this.hashCookie !== null) list.push("set-cookie", this.hashCookie.header);
     const ctx = this.ctx;
     if (ctx === null) {

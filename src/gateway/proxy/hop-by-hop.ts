@@ -18,6 +18,9 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
+/** Lengths of the hop-by-hop names and of `via`: a cheap first test on raw header names. */
+const HOP_BY_HOP_LENGTHS: ReadonlySet<number> = new Set([...HOP_BY_HOP_HEADERS, "via"].map((n) => n.length));
+
 /** Lowercased field names listed in a Connection header value (`close`/`keep-alive`/`upgrade` skipped). */
 export function connectionListedFields(connection: string | string[] | undefined): string[] {
   if (connection === undefined) return [];
@@ -78,30 +81,36 @@ export function rawHeadersWithoutHopByHop(raw: readonly (Buffer | string)[]): {
   list: string[];
   via: string | undefined;
 } {
-  const strings: string[] = new Array(raw.length);
+  const list: string[] = [];
   let listed: string[] | null = null;
+  let via: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = latin1(raw[i]!);
     const value = latin1(raw[i + 1]!);
-    strings[i] = name;
-    strings[i + 1] = value;
-    if (name.length === 10 && name.toLowerCase() === "connection") {
-      const fields = connectionListedFields(value);
-      if (fields.length > 0) listed = listed === null ? fields : listed.concat(fields);
-    }
-  }
-  const list: string[] = [];
-  let via: string | undefined;
-  for (let i = 0; i < strings.length; i += 2) {
-    const name = strings[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP_HEADERS.has(lower) || listed?.includes(lower)) continue;
-    const value = strings[i + 1]!;
-    if (lower === "via") {
-      via = via === undefined ? value : `${via}, ${value}`;
-      continue;
+    // only names as long as a hop-by-hop one (or via) can be one: no lowercasing of the rest
+    if (HOP_BY_HOP_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (lower === "connection") {
+        const fields = connectionListedFields(value);
+        if (fields.length > 0) listed = listed === null ? fields : listed.concat(fields);
+        continue;
+      }
+      if (HOP_BY_HOP_HEADERS.has(lower)) continue;
+      if (lower === "via") {
+        via = via === undefined ? value : `${via}, ${value}`;
+        continue;
+      }
     }
     list.push(name, value);
+  }
+  // fields the Connection header names (rare): dropped in a second pass
+  if (listed !== null) {
+    const names = listed;
+    const kept: string[] = [];
+    for (let i = 0; i < list.length; i += 2) {
+      if (!names.includes(list[i]!.toLowerCase())) kept.push(list[i]!, list[i + 1]!);
+    }
+    return { list: kept, via };
   }
   return { list, via };
 }

@@ -40,7 +40,6 @@ export interface CompiledRoute {
   service: GatewayService | null;
   /** Position in priority order (0 = highest). */
   rank: number;
-  priority: readonly number[];
   methods: ReadonlySet<string> | null;
   hosts: readonly HostMatcher[] | null;
   paths: readonly PathMatcher[] | null;
@@ -188,24 +187,38 @@ export function compileRoutes(
   services: readonly GatewayService[],
 ): CompiledRoute[] {
   const byId = new Map(services.map((s) => [s.id, s]));
-  const compiled = routes.map((route) => {
+  // method sets repeat across routes: one Set per distinct list
+  const methodSets = new Map<string, ReadonlySet<string>>();
+  const methodsOf = (methods: string[] | null): ReadonlySet<string> | null => {
+    if (methods === null || methods.length === 0) return null;
+    const key = methods.join(",");
+    let set = methodSets.get(key);
+    if (set === undefined) {
+      set = new Set(methods.map((m) => m.toUpperCase()));
+      methodSets.set(key, set);
+    }
+    return set;
+  };
+  // the priority tuples are needed for the sort only: not kept on the compiled routes
+  const ordered = routes.map((route) => {
     const paths = route.paths?.map(compilePath).filter((p): p is PathMatcher => p !== null) ?? null;
-    return {
+    const compiled: CompiledRoute = {
       route,
       service: route.service ? (byId.get(route.service) ?? null) : null,
       rank: 0,
-      priority: routePriority(route),
-      methods:
-        route.methods && route.methods.length > 0 ? new Set(route.methods.map((m) => m.toUpperCase())) : null,
+      methods: methodsOf(route.methods),
       hosts: route.hosts && route.hosts.length > 0 ? route.hosts.map(compileHost) : null,
       // A route whose every path failed to compile can never match on path.
       paths: route.paths && route.paths.length > 0 ? (paths ?? []) : null,
       headers: route.headers && Object.keys(route.headers).length > 0 ? compileHeaders(route.headers) : null,
-    } satisfies CompiledRoute;
+    };
+    return { priority: routePriority(route), compiled };
   });
-  compiled.sort((a, b) => comparePriority(a.priority, b.priority) || (a.route.id < b.route.id ? 1 : -1));
-  compiled.forEach((c, i) => {
-    c.rank = i;
+  ordered.sort(
+    (a, b) => comparePriority(a.priority, b.priority) || (a.compiled.route.id < b.compiled.route.id ? 1 : -1),
+  );
+  return ordered.map(({ compiled }, i) => {
+    compiled.rank = i;
+    return compiled;
   });
-  return compiled;
 }

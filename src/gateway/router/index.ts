@@ -10,7 +10,8 @@
  *    request path finds them, not one test per route;
  *  - the few candidates found are tried in priority order; the first full match wins;
  *  - results are memoized in a bounded recently-used cache (2 × 5000 entries; Kong keeps
- *    5000) keyed on method, normalized path, host, port and the headers routes look at.
+ *    5000) keyed on method, normalized path, host, port and the headers routes look at;
+ *    a cached RouteMatch is shared by the requests it answers, so it is frozen.
  * `buildLinearRouter` tries every route in order: the reference the indexed one must agree
  * with (property test) and the baseline of the router benchmark.
  */
@@ -132,9 +133,14 @@ class IndexedRouter implements Router {
     let result = this.cache.get(key);
     if (result === undefined) {
       result = this.lookup(input);
+      if (result !== null) {
+        // answers are shared between requests (no copy per request): frozen, captures too
+        if (result.uriCaptures !== null) Object.freeze(result.uriCaptures);
+        Object.freeze(result);
+      }
       this.cache.set(key, result);
     }
-    return result === null ? null : { ...result };
+    return result;
   }
 
   private cacheKey(input: MatchInput): string {

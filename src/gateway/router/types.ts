@@ -17,17 +17,18 @@ export interface RouteRequest {
   protocol: "http" | "https";
 }
 
+/** A routing answer. Shared between the requests it answers (cached): read-only, frozen. */
 export interface RouteMatch {
-  route: GatewayRoute;
-  service: GatewayService | null;
+  readonly route: GatewayRoute;
+  readonly service: GatewayService | null;
   /** Path to send upstream after strip_path and service.path joining (Kong v0/v1 handling). */
-  upstreamPath: string;
+  readonly upstreamPath: string;
   /** The route path (prefix or regex) that matched, if any. */
-  matchedPath: string | null;
+  readonly matchedPath: string | null;
   /** Regex captures: numbered and named (Kong's router_matches.uri_captures). */
-  uriCaptures: Record<string, string> | null;
+  readonly uriCaptures: Readonly<Record<string, string>> | null;
   /** The prefix removed by strip_path, for X-Forwarded-Prefix. */
-  strippedPrefix: string | null;
+  readonly strippedPrefix: string | null;
 }
 
 export interface Router {

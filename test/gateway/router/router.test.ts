@@ -298,11 +298,17 @@ describe("router: what it does not route", () => {
 });
 
 describe("router: cache", () => {
-  it("repeated lookups answer the same, without sharing mutable results", () => {
+  it("repeated lookups answer the same shared, frozen result", () => {
     const router = routerOf([{ paths: ["~/u/(\\d+)"] }]);
     const a = match(router, { path: "/u/1" });
-    a!.upstreamPath = "/mutated";
+    expect(() => {
+      (a as { upstreamPath: string }).upstreamPath = "/mutated";
+    }).toThrow(TypeError);
+    expect(() => {
+      (a!.uriCaptures as Record<string, string>)["1"] = "2";
+    }).toThrow(TypeError);
     const b = match(router, { path: "/u/1" });
+    expect(b).toBe(a);
     expect(b?.upstreamPath).toBe("/");
     expect(b?.uriCaptures).toEqual({ "0": "/u/1", "1": "1" });
   });

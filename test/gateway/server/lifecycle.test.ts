@@ -7,9 +7,10 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { isGatestackError } from "../../../src/errors.js";
+import { compactionCount } from "../../../src/gateway/heap.js";
 import { silentLogger } from "../../../src/gateway/logger.js";
 import { type Gateway, startGateway } from "../../../src/gateway/server.js";
-import { rawRequest, replyWith, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { rawRequest, replyWith, startEchoUpstream, startTestGateway, until } from "../../support/gateway.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -157,6 +158,26 @@ describe("lifecycle", () => {
 });
 
 describe("configuration swaps", () => {
+  it("with heapCompaction, one full collection runs once the replaced configuration is released", async () => {
+    const up = await track(startEchoUpstream());
+    const quiet = await track(startTestGateway(routeTo(up.url)));
+    const before = compactionCount();
+    await quiet.apply(routeTo(up.url, { retries: 1 }));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(compactionCount()).toBe(before); // off by default (a library does not own the process)
+
+    const gw = await track(startTestGateway(routeTo(up.url), { heapCompaction: true }));
+    await until(() => compactionCount() > before, 3000); // after the initial load
+    const afterStart = compactionCount();
+    // a burst of applies is coalesced into one collection after the last swap
+    await gw.apply(routeTo(up.url, { retries: 2 }));
+    await gw.apply(routeTo(up.url, { retries: 3 }));
+    await until(() => compactionCount() > afterStart, 3000);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(compactionCount()).toBe(afterStart + 1);
+    expect((await rawRequest(gw.proxyUrl, "/x")).status).toBe(200);
+  });
+
   it("apply() rejects an invalid config and keeps serving the old one", async () => {
     const up = await track(startEchoUpstream());
     const gw = await track(startTestGateway(routeTo(up.url)));

@@ -54,6 +54,7 @@ describe("serveOptions", () => {
 
   it("defaults leave listeners to startGateway; bad values name their source", () => {
     const o = serveOptions({}, {});
+    expect(o.heapCompaction).toBe(true); // the serve process gives replaced configurations' memory back
     expect(o.proxyListen).toBeUndefined();
     expect(o.adminListen).toBeUndefined();
     expect(() => serveOptions({}, { KONG_ADMIN_LISTEN: "0.0.0.0:notaport" })).toThrow(/invalid port/);

@@ -4,7 +4,9 @@
  * `queue.max_batch_size` is 1, else a JSON array), retrying failures with backoff. Any
  * status below 300 is success. Nothing here ever delays a proxied response.
  */
-import { Pool } from "undici";
+import type { Dispatcher } from "undici";
+import { requestOn, type SimpleResponse } from "../../proxy/dispatch.js";
+import { Pool } from "../../proxy/undici-pool.js";
 import { BatchQueue } from "../_shared/batch-queue.js";
 import { Retirement } from "../_shared/handover.js";
 import { kongLogPayload } from "../_shared/log-payload.js";
@@ -119,10 +121,10 @@ function openDelivery(
 
   const send = async (batch: string[]): Promise<void> => {
     const body = singleEntries && batch.length === 1 ? batch[0]! : `[${batch.join(",")}]`;
-    let res: Awaited<ReturnType<Pool["request"]>>;
+    let res: SimpleResponse;
     try {
-      res = await pool.request({
-        method: conf.method,
+      res = await requestOn(pool, {
+        method: conf.method as Dispatcher.HttpMethod,
         path,
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
         body,
@@ -132,9 +134,10 @@ function openDelivery(
     } catch (err) {
       throw new Error(`failed request to ${hostPort}: ${(err as Error).message}`);
     }
-    const text = await res.body.text().catch(() => "");
-    if (res.statusCode >= 300) {
-      throw new Error(`request to ${hostPort} returned status code ${res.statusCode} and body ${text}`);
+    if (res.status >= 300) {
+      throw new Error(
+        `request to ${hostPort} returned status code ${res.status} and body ${res.body.toString("utf8")}`,
+      );
     }
   };
   return { key, queue: new BatchQueue(name, params, send, logger), pool };

@@ -6,7 +6,7 @@
  * jose, then the registered claims.
  */
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
-import { compactVerify } from "jose";
+
 import type { JwtSecret } from "../../config/types.js";
 import { type AuthFailure, challenge, runAuthentication, setConsumer } from "../_shared/auth-consumer.js";
 import { firstHeader, headerValue } from "../_shared/request-headers.js";
@@ -77,8 +77,17 @@ function verificationKey(secret: JwtSecret, base64Secret: boolean): KeyObject | 
   return key;
 }
 
+let jose: Promise<typeof import("jose")> | null = null;
+
+/** jose, imported once a jwt entry exists (it is not loaded in gateways without one). */
+function loadJose(): Promise<typeof import("jose")> {
+  if (jose === null) jose = import("jose");
+  return jose;
+}
+
 async function signatureValid(token: string, key: KeyObject, algorithm: string): Promise<boolean> {
   try {
+    const { compactVerify } = await loadJose();
     await compactVerify(token, key, { algorithms: [algorithm] });
     return true;
   } catch {
@@ -136,8 +145,12 @@ async function authenticate(
   return null;
 }
 
-export function createJwtHandler(entry: PluginEntry<JwtConfig>, env: PluginEnvironment): PluginHandler {
+export async function createJwtHandler(
+  entry: PluginEntry<JwtConfig>,
+  env: PluginEnvironment,
+): Promise<PluginHandler> {
   const conf = entry.config;
+  await loadJose();
   return {
     access: (ctx) => runAuthentication(ctx, conf, env, () => authenticate(ctx, conf, env)),
   };

@@ -10,7 +10,8 @@
  * the very first connection is waited for (up to `timeout`).
  */
 import { createHash } from "node:crypto";
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import type { GatewayLogger } from "../types.js";
 import { PERIOD_SECONDS } from "./periods.js";
 import type { Consumption, CounterPolicy, CounterWindow } from "./policy.js";
@@ -54,7 +55,7 @@ export class RedisCounters implements CounterPolicy {
     private readonly logger: GatewayLogger,
   ) {
     this.optionsKey = redisOptionsKey(options);
-    this.client = new Redis({
+    this.client = new (loadIoredis().Redis)({
       host: options.host,
       port: options.port,
       username: options.username ?? undefined,
@@ -163,4 +164,14 @@ export class RedisCounters implements CounterPolicy {
     }
     throw new Error(`Redis is not connected (${status})`);
   }
+}
+
+const requireCjs = createRequire(import.meta.url);
+
+/**
+ * ioredis, loaded on first use: only a rate-limiting entry with `policy: redis` needs it, and
+ * it weighs ~20 MB of resident memory in a gateway that never talks to Redis.
+ */
+function loadIoredis(): typeof import("ioredis") {
+  return requireCjs("ioredis") as typeof import("ioredis");
 }
