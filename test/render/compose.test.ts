@@ -9,7 +9,7 @@ import { renderStack } from "../../src/render/index.js";
 import { ALL_ADDONS, microservicesStack, monolithStack, stackMatrix } from "./fixtures.js";
 import { artifactsOf, tempDir, yamlOf } from "./support.js";
 
-const schemaPath = new URL("../../../shared/conformance/compose-spec.schema.json", import.meta.url);
+const schemaPath = new URL("../conformance/compose-spec.schema.json", import.meta.url);
 const { $schema: _ignored, ...composeSchema } = JSON.parse(readFileSync(schemaPath, "utf8")) as Record<
   string,
   unknown

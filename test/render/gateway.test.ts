@@ -9,7 +9,7 @@ import { gatewayEnvNames } from "../../src/stack/env-vars.js";
 import { ALL_ADDONS, microservicesStack, monolithStack, stackMatrix } from "./fixtures.js";
 import { artifact, artifactsOf } from "./support.js";
 
-const schemaPath = new URL("../../../shared/conformance/kong-declarative.schema.json", import.meta.url);
+const schemaPath = new URL("../conformance/kong-declarative.schema.json", import.meta.url);
 /** ajv-draft-04 is CommonJS: its class is the `default` property under NodeNext typing. */
 const AjvDraft04 = AjvDraft04Module.default;
 const validateKong = new AjvDraft04({ strict: false, allErrors: true }).compile(

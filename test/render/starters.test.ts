@@ -20,7 +20,7 @@ import { tempDir } from "./support.js";
  * file — Caddy, promtool, the Compose and Kong schemas, the gateway's own loader — with the
  * .env that init wrote, and every `${VAR}` compose.yaml interpolates is defined in that .env.
  */
-const conformance = new URL("../../../shared/conformance/", import.meta.url);
+const conformance = new URL("../conformance/", import.meta.url);
 const { $schema: _drop, ...composeSchema } = JSON.parse(
   readFileSync(new URL("compose-spec.schema.json", conformance), "utf8"),
 ) as Record<string, unknown>;

@@ -12,7 +12,7 @@ import { fakeLookup } from "../support/config.js";
 
 /** ajv-draft-04 is CommonJS: under NodeNext typing its class is the `default` property. */
 const AjvDraft04 = AjvDraft04Module.default;
-const schemaPath = new URL("../../../../shared/conformance/kong-declarative.schema.json", import.meta.url);
+const schemaPath = new URL("../../conformance/kong-declarative.schema.json", import.meta.url);
 const validate = new AjvDraft04({ allErrors: true, strict: false }).compile(
   JSON.parse(readFileSync(schemaPath, "utf8")) as object,
 );
