@@ -1,21 +1,22 @@
-import { randomBytes } from "node:crypto";
-import { type IncomingHttpHeaders, type IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { HashSource, Peer, UpstreamBalancer } from "../balancer/index.js";
 import { hostHeaderFor } from "../balancer/index.js";
-import type { GatewayRoute, GatewayService, GatewayUpstream } from "../config/types.js";
-import type { AccessLogEntry, GatewayLogger, ResponseHead } from "../plugins/types.js";
+import type { GatewayRoute, GatewayService } from "../config/types.js";
+import type { GatewayLogger, ResponseHead } from "../plugins/types.js";
 import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-import { type AccessLogWriter, accessLogLine, addValue } from "./access-log.js";
+import { type AccessLogWriter, addValue } from "./access-log.js";
+import { errorExit, httpsRequiredExit, jsonExit } from "./answers.js";
 import { appendVia, SERVER_TOKEN } from "./constants.js";
 import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
 import { dispatchToTarget, type UpstreamPools } from "./dispatch.js";
-import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode, renderErrorBody } from "./errors.js";
+import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode } from "./errors.js";
+import { RequestHashSource } from "./hash-source.js";
 import { rawHeadersWithoutHopByHop } from "./hop-by-hop.js";
-import { LogRequestView, LogResponseView, requestSize } from "./log-entry.js";
+import { accessLogLineFor, type ExchangeRecord, elapsedMs, logEntryFor } from "./log-entry.js";
 import {
   bodyPluginsFor,
   hasLogPhase,
@@ -25,6 +26,8 @@ import {
   runResponseBody,
   runResponseHeaders,
 } from "./pipeline.js";
+import { requestIdFor } from "./request-id.js";
+import { hasBody, hostWithoutPort, type RequestTarget, splitTarget } from "./request-target.js";
 import { normalizeIp, resolveClientIp, type TrustedIps } from "./trusted-ips.js";
 import { type PreparedUpstreamRequest, prepareUpstreamRequest } from "./upstream-request.js";
 
@@ -44,75 +47,14 @@ export interface ProxyState {
 
 const NO_PLUGINS: readonly PluginInstance[] = [];
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
-const MAX_REQUEST_ID_LENGTH = 200;
 /**
  * undici's header/body timers tick at ~1 s resolution; read timeouts shorter than this get a
  * precise timer of our own (refreshed on every chunk) on top.
  */
 const PRECISE_READ_TIMEOUT_BELOW_MS = 5000;
 const noop = (): void => undefined;
-const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
-const HTTPS_REQUIRED_BODY = JSON.stringify({ message: "Please use HTTPS protocol" });
 /** process.hrtime.bigint() at performance.now() === 0, to derive RequestContext.startedAt. */
 const HRTIME_ORIGIN_NS = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
-
-/** Parsed pieces of the request target. */
-export interface RequestTarget {
-  path: string;
-  rawQuery: string;
-}
-
-export function splitTarget(url: string | undefined): RequestTarget {
-  let u = url ?? "/";
-  if (u.charCodeAt(0) !== 47 /* / */) {
-    // absolute-form (proxy requests) or asterisk-form
-    const scheme = u.indexOf("://");
-    if (scheme > 0) {
-      const slash = u.indexOf("/", scheme + 3);
-      u = slash < 0 ? "/" : u.slice(slash);
-    } else if (u !== "*") u = `/${u}`;
-  }
-  const q = u.indexOf("?");
-  return q < 0 ? { path: u, rawQuery: "" } : { path: u.slice(0, q), rawQuery: u.slice(q + 1) };
-}
-
-/** Host header without port, lowercased (Kong's $host). */
-export function hostWithoutPort(host: string | undefined): string {
-  if (host === undefined || host === "") return "";
-  if (host.charCodeAt(0) === 91 /* [ */) {
-    const end = host.indexOf("]");
-    return (end > 0 ? host.slice(0, end + 1) : host).toLowerCase();
-  }
-  const colon = host.indexOf(":");
-  return (colon < 0 ? host : host.slice(0, colon)).toLowerCase();
-}
-
-let idPool = Buffer.alloc(0);
-let idOffset = 0;
-
-/** A fresh 32-hex request id (Kong's format), from a pooled random buffer. */
-export function newRequestId(): string {
-  if (idOffset + 16 > idPool.length) {
-    idPool = randomBytes(4096);
-    idOffset = 0;
-  }
-  const id = idPool.toString("hex", idOffset, idOffset + 16);
-  idOffset += 16;
-  return id;
-}
-
-/** X-Request-ID when the client sent a sane one, else a fresh 32-hex id. */
-export function requestIdFor(headers: IncomingHttpHeaders): string {
-  const given = headers["x-request-id"];
-  if (typeof given === "string" && given.length > 0 && given.length <= MAX_REQUEST_ID_LENGTH) {
-    if (/^[\x21-\x7e]+$/.test(given)) return given;
-  }
-  return newRequestId();
-}
-
-function ms(from: number, to: number): number {
-  return Math.max(0, Math.round(to - from));
-}
 
 const EXCHANGE = Symbol("exchange");
 type WithExchange = ServerResponse & { [EXCHANGE]?: Exchange };
@@ -200,8 +142,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Kong's write_timeout while the client body streams upstream (refreshed per chunk sent) */
   private writeTimer: NodeJS.Timeout | null = null;
   private watchingBodyEnd = false;
-  /** the hash_on cookie the gateway generated for this client (set on the response) */
-  private hashCookie: { value: string; header: string } | null = null;
+  /** consistent hashing's view of the request (its made-up hash_on cookie goes on the response) */
+  private hashing: RequestHashSource | null = null;
 
   constructor(
     private readonly state: ProxyState,
@@ -499,46 +441,20 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.writeTimer?.refresh();
   }
 
-  private hashSource(): HashSource {
-    const req = this.req;
-    return {
-      value: (kind: GatewayUpstream["hash_on"], name: string | null): string | null => {
-        switch (kind) {
-          case "ip":
-            return this.clientIp;
-          case "consumer":
-            return this.ctx?.consumer?.id ?? this.ctx?.credential?.id ?? null;
-          case "header": {
-            if (name === null) return null;
-            const v = req.headers[name.toLowerCase()];
-            return v === undefined ? null : Array.isArray(v) ? v.join(",") : v;
-          }
-          case "cookie": {
-            if (name === null) return null;
-            const given = cookieValue(req.headers.cookie, name);
-            if (given !== null) return given;
-            // Kong: no cookie yet → make one up, hash on it, and hand it to the client
-            if (this.hashCookie === null) {
-              const path = this.balancer?.upstream.hash_on_cookie_path ?? "/";
-              this.hashCookie = { value: newRequestId(), header: "" };
-              this.hashCookie.header = `${name}=${this.hashCookie.value}; Path=${path}`;
-            }
-            return this.hashCookie.value;
-          }
-          case "path":
-            return this.target.path;
-          case "query_arg": {
-            if (name === null) return null;
-            const all = new URLSearchParams(this.target.rawQuery).getAll(name);
-            return all.length === 0 ? null : all.join(",");
-          }
-          case "uri_capture":
-            return name === null ? null : (this.match?.uriCaptures?.[name] ?? null);
-          default:
-            return null;
-        }
-      },
-    };
+  /** Consistent hashing's view of this request (one per exchange: a made-up cookie stays the same across retries). */
+  private hashSource(): RequestHashSource {
+    if (this.hashing === null) {
+      const ctx = this.ctx;
+      this.hashing = new RequestHashSource({
+        headers: this.req.headers,
+        clientIp: this.clientIp,
+        target: this.target,
+        consumerId: ctx?.consumer?.id ?? ctx?.credential?.id ?? null,
+        uriCaptures: this.match?.uriCaptures ?? null,
+        cookiePath: this.balancer?.upstream.hash_on_cookie_path ?? "/",
+      });
+    }
+    return this.hashing;
   }
 
   private releasePeer(): void {
@@ -546,15 +462,15 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   /** Latency headers and the request id, added to every proxied response head. */
-  private gatewayHeaders(): [string, string, string, string, string, string] {
-    return [
+  private pushGatewayHeaders(list: string[]): void {
+    list.push(
       "x-kong-upstream-latency",
-      String(ms(this.tUpstreamStart, this.tUpstreamHeaders)),
+      String(elapsedMs(this.tUpstreamStart, this.tUpstreamHeaders)),
       "x-kong-proxy-latency",
-      String(ms(this.tStart, this.tUpstreamStart)),
+      String(elapsedMs(this.tStart, this.tUpstreamStart)),
       "x-kong-request-id",
       this.requestId,
-    ];
+    );
   }
 
   // undici core handler interface --------------------------------------------
@@ -574,17 +490,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
     const { list, via } = rawHeadersWithoutHopByHop(rawHeaders);
-    list.push(
-      "via",
-      appendVia(via),
-      "x-kong-upstream-latency",
-      String(ms(this.tUpstreamStart, this.tUpstreamHeaders)),
-      "x-kong-proxy-latency",
-      String(ms(this.tStart, this.tUpstreamStart)),
-      "x-kong-request-id",
-      this.requestId,
-    );
-    if (this.hashCookie !== null) list.push("set-cookie", this.hashCookie.header);
+    list.push("via", appendVia(via));
+    this.pushGatewayHeaders(list);
+    const hashCookie = this.hashing?.generatedCookie ?? null;
+    if (hashCookie !== null) list.push("set-cookie", hashCookie.header);
     const ctx = this.ctx;
     if (ctx === null) {
       if (!this.clientGone) this.res.writeHead(statusCode, list);
@@ -740,7 +649,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (name.toLowerCase() === "via") via = value;
       else list.push(name, value);
     }
-    list.push("via", appendVia(via), ...this.gatewayHeaders());
+    list.push("via", appendVia(via));
+    this.pushGatewayHeaders(list);
     const ctx = this.ctx;
     const head: ResponseHead = { status: statusCode, headers: headerRecord(list), source: "upstream" };
     if (ctx !== null) for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
@@ -791,43 +701,15 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   /** Answer with Kong's error for a gateway failure (runs response phases of the request's plugins). */
   private sendError(code: ProxyErrorCode): void {
-    const spec = PROXY_ERRORS[code];
     const accept = this.req.headers.accept;
-    const rendered = renderErrorBody(
-      spec.message,
-      this.requestId,
-      typeof accept === "string" ? accept : undefined,
-    );
-    this.sendExit({
-      status: spec.status,
-      body: Buffer.from(rendered.body),
-      headers: { "content-type": rendered.contentType },
-    });
+    this.sendExit(errorExit(code, this.requestId, typeof accept === "string" ? accept : undefined));
   }
 
-  /**
-   * Kong's answer to plain http on an https-only route: `kong.response.exit(426, { message =
-   * "Please use HTTPS protocol" })` with `Connection: Upgrade` and `Upgrade: TLS/1.2, HTTP/1.1`
-   * (a plain JSON body: no request id, no Accept negotiation), or the configured redirect to
-   * `https://` + the forwarded host (X-Forwarded-Host from a trusted peer) + the request URI.
-   */
+  /** Plain http on an https-only route: 426, or the route's redirect to https. */
   private sendHttpsRequired(route: GatewayRoute, host: string): void {
-    const status = route.https_redirect_status_code;
-    if (status === 426) {
-      this.sendExit({
-        status: 426,
-        body: Buffer.from(HTTPS_REQUIRED_BODY),
-        headers: {
-          "content-type": JSON_CONTENT_TYPE,
-          connection: "Upgrade",
-          upgrade: "TLS/1.2, HTTP/1.1",
-        },
-      });
-      return;
-    }
     const forwardedHost = this.trusted ? this.req.headers["x-forwarded-host"] : undefined;
-    const location = `https://${typeof forwardedHost === "string" && forwardedHost !== "" ? forwardedHost : host}${this.req.url ?? "/"}`;
-    this.sendExit({ status, body: null, headers: { location } });
+    const redirectHost = typeof forwardedHost === "string" && forwardedHost !== "" ? forwardedHost : host;
+    this.sendExit(httpsRequiredExit(route, redirectHost, this.req.url ?? "/"));
   }
 
   private sendExit(exit: ExitResponse): void {
@@ -837,7 +719,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const ctx = this.ctx;
     if (ctx !== null) for (const k in ctx.downstreamHeaders) headers[k] = ctx.downstreamHeaders[k]!;
     for (const k in exit.headers) headers[k] = exit.headers[k]!;
-    const latency = String(ms(this.tStart, performance.now()));
+    const latency = String(elapsedMs(this.tStart, performance.now()));
     headers["x-kong-response-latency"] = latency;
     headers["x-kong-proxy-latency"] = latency;
     headers["x-kong-upstream-latency"] = "0";
@@ -891,108 +773,42 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (!completed && this.status === 0) this.status = 499;
     const plugins = this.plugins;
     const ctx = this.ctx;
-    if (ctx !== null && plugins.length > 0 && hasLogPhase(plugins)) {
-      runLog(ctx, plugins, this.logEntry(tEnd), this.state.logger);
-    }
+    const logPhase = ctx !== null && plugins.length > 0 && hasLogPhase(plugins);
     const accessLog = this.state.accessLog;
-    if (accessLog !== null) accessLog.write(this.accessLogLine(tEnd));
+    if (logPhase || accessLog !== null) {
+      const record = this.record(tEnd);
+      if (logPhase) runLog(ctx, plugins, logEntryFor(record), this.state.logger);
+      if (accessLog !== null) accessLog.write(accessLogLineFor(record));
+    }
     this.state.release(this.snapshot);
   }
 
-  private latencies(tEnd: number): { total: number; gateway: number; upstream: number } {
-    const proxied = this.tUpstreamHeaders > 0;
-    const total = ms(this.tStart, tEnd);
+  /** What the log phase and the access log are told about this exchange. */
+  private record(tEnd: number): ExchangeRecord {
     return {
-      total,
-      gateway: Math.max(0, total - (proxied ? ms(this.tUpstreamStart, tEnd) : 0)),
-      upstream: proxied ? ms(this.tUpstreamStart, this.tUpstreamHeaders) : 0,
-    };
-  }
-
-  private accessLogLine(tEnd: number): string {
-    const l = this.latencies(tEnd);
-    const last = this.tries?.[this.tries.length - 1];
-    const consumer = this.ctx?.consumer ?? null;
-    return accessLogLine({
-      startedAtMs: performance.timeOrigin + this.tStart,
+      req: this.req,
+      res: this.res,
       requestId: this.requestId,
-      method: this.req.method ?? "GET",
-      path: this.target.path,
-      rawQuery: this.target.rawQuery,
+      protocol: this.protocol,
+      target: this.target,
       status: this.status,
-      requestSize: requestSize(this.req),
-      responseSize: this.responseBytes,
-      gatewayMs: l.gateway,
-      upstreamMs: l.upstream,
-      totalMs: l.total,
-      route: this.route === null ? null : (this.route.name ?? this.route.id),
-      service: this.service === null ? null : (this.service.name ?? this.service.id),
-      consumer: consumer === null ? null : (consumer.username ?? consumer.id),
+      responseBytes: this.responseBytes,
       clientIp: this.clientIp,
-      upstream:
-        last === undefined
-          ? null
-          : last.ip.includes(":")
-            ? `[${last.ip}]:${last.port}`
-            : `${last.ip}:${last.port}`,
-      userAgent: this.req.headers["user-agent"],
-    });
-  }
-
-  /** The log-phase entry; its header copies, query and URL are built only if a plugin reads them. */
-  private logEntry(tEnd: number): AccessLogEntry {
-    const req = this.req;
-    const l = this.latencies(tEnd);
-    const route = this.route;
-    const service = this.service;
-    const consumer = this.ctx?.consumer ?? null;
-    const entry: AccessLogEntry = {
-      request: new LogRequestView(
-        req,
-        this.requestId,
-        req.method ?? "GET",
-        this.protocol,
-        this.target.rawQuery,
-      ),
-      response: new LogResponseView(this.res, this.status, this.responseBytes),
-      latencies: {
-        request: l.total,
-        kong: l.gateway,
-        proxy: l.upstream,
-        gateway: l.gateway,
-        upstream: l.upstream,
-      },
-      route: route === null ? null : { id: route.id, name: route.name },
-      service:
-        service === null
-          ? null
-          : {
-              id: service.id,
-              name: service.name,
-              host: service.host,
-              port: service.port,
-              protocol: service.protocol,
-            },
-      consumer: consumer === null ? null : { id: consumer.id, username: consumer.username },
-      upstream_uri: this.upstreamUri,
-      client_ip: this.clientIp,
-      started_at: Math.round(performance.timeOrigin + this.tStart),
+      route: this.route,
+      service: this.service,
+      consumer: this.ctx?.consumer ?? null,
+      upstreamUri: this.upstreamUri,
+      tries: this.tries,
+      tStart: this.tStart,
+      tUpstreamStart: this.tUpstreamStart,
+      tUpstreamHeaders: this.tUpstreamHeaders,
+      tEnd,
     };
-    if (this.tries !== null) entry.tries = this.tries;
-    return entry;
   }
 }
 
 function clientAbortError(): Error {
   return Object.assign(new Error("client closed the connection"), { code: "GW_CLIENT_ABORT" });
-}
-
-function jsonExit(status: number, body: object): ExitResponse {
-  return {
-    status,
-    body: Buffer.from(JSON.stringify(body)),
-    headers: { "content-type": JSON_CONTENT_TYPE },
-  };
 }
 
 function protocolOf(service: GatewayService): "http" | "https" {
@@ -1006,21 +822,4 @@ function headerRecord(list: readonly string[]): Record<string, string | string[]
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i < list.length; i += 2) addValue(out, list[i]!.toLowerCase(), list[i + 1]!);
   return out;
-}
-
-/** Does the request carry a body (Content-Length > 0 or chunked)? */
-export function hasBody(req: IncomingMessage): boolean {
-  const cl = req.headers["content-length"];
-  if (cl !== undefined) return cl !== "0";
-  return req.headers["transfer-encoding"] !== undefined;
-}
-
-function cookieValue(cookie: string | undefined, name: string): string | null {
-  if (cookie === undefined) return null;
-  for (const part of cookie.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }

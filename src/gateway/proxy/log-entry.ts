@@ -6,8 +6,10 @@
  * serialize with JSON.stringify like plain objects (toJSON).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
 import type { AccessLogEntry } from "../plugins/types.js";
-import { redactedQuery, redactHeaders } from "./access-log.js";
+import { accessLogLine, redactedQuery, redactHeaders } from "./access-log.js";
+import type { RequestTarget } from "./request-target.js";
 
 type Headers = Record<string, string | string[]>;
 
@@ -91,4 +93,108 @@ export class LogResponseView {
   toJSON(): AccessLogEntry["response"] {
     return { status: this.status, size: this.size, headers: this.headers };
   }
+}
+
+/** A finished exchange, as the log phase and the access log see it. Times are performance.now() marks. */
+export interface ExchangeRecord {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly protocol: "http" | "https";
+  readonly target: RequestTarget;
+  readonly status: number;
+  readonly responseBytes: number;
+  readonly clientIp: string;
+  readonly route: GatewayRoute | null;
+  readonly service: GatewayService | null;
+  readonly consumer: GatewayConsumer | null;
+  readonly upstreamUri: string;
+  /** the upstream addresses tried, in order (null: never proxied) */
+  readonly tries: Array<{ ip: string; port: number }> | null;
+  readonly tStart: number;
+  /** 0 when the request never went upstream */
+  readonly tUpstreamStart: number;
+  /** 0 when no upstream response head arrived */
+  readonly tUpstreamHeaders: number;
+  readonly tEnd: number;
+}
+
+/** Whole milliseconds between two marks (never negative). */
+export function elapsedMs(from: number, to: number): number {
+  return Math.max(0, Math.round(to - from));
+}
+
+/** Total time, the gateway's share and the upstream's (until its response head), in ms. */
+export function latencyBreakdown(r: ExchangeRecord): { total: number; gateway: number; upstream: number } {
+  const proxied = r.tUpstreamHeaders > 0;
+  const total = elapsedMs(r.tStart, r.tEnd);
+  return {
+    total,
+    gateway: Math.max(0, total - (proxied ? elapsedMs(r.tUpstreamStart, r.tEnd) : 0)),
+    upstream: proxied ? elapsedMs(r.tUpstreamStart, r.tUpstreamHeaders) : 0,
+  };
+}
+
+/** The gateway's one-line JSON access log for the exchange. */
+export function accessLogLineFor(r: ExchangeRecord): string {
+  const l = latencyBreakdown(r);
+  const last = r.tries?.[r.tries.length - 1];
+  return accessLogLine({
+    startedAtMs: performance.timeOrigin + r.tStart,
+    requestId: r.requestId,
+    method: r.req.method ?? "GET",
+    path: r.target.path,
+    rawQuery: r.target.rawQuery,
+    status: r.status,
+    requestSize: requestSize(r.req),
+    responseSize: r.responseBytes,
+    gatewayMs: l.gateway,
+    upstreamMs: l.upstream,
+    totalMs: l.total,
+    route: r.route === null ? null : (r.route.name ?? r.route.id),
+    service: r.service === null ? null : (r.service.name ?? r.service.id),
+    consumer: r.consumer === null ? null : (r.consumer.username ?? r.consumer.id),
+    clientIp: r.clientIp,
+    upstream:
+      last === undefined
+        ? null
+        : last.ip.includes(":")
+          ? `[${last.ip}]:${last.port}`
+          : `${last.ip}:${last.port}`,
+    userAgent: r.req.headers["user-agent"],
+  });
+}
+
+/** The log-phase entry; its header copies, query and URL are built only if a plugin reads them. */
+export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
+  const l = latencyBreakdown(r);
+  const { route, service, consumer } = r;
+  const entry: AccessLogEntry = {
+    request: new LogRequestView(r.req, r.requestId, r.req.method ?? "GET", r.protocol, r.target.rawQuery),
+    response: new LogResponseView(r.res, r.status, r.responseBytes),
+    latencies: {
+      request: l.total,
+      kong: l.gateway,
+      proxy: l.upstream,
+      gateway: l.gateway,
+      upstream: l.upstream,
+    },
+    route: route === null ? null : { id: route.id, name: route.name },
+    service:
+      service === null
+        ? null
+        : {
+            id: service.id,
+            name: service.name,
+            host: service.host,
+            port: service.port,
+            protocol: service.protocol,
+          },
+    consumer: consumer === null ? null : { id: consumer.id, username: consumer.username },
+    upstream_uri: r.upstreamUri,
+    client_ip: r.clientIp,
+    started_at: Math.round(performance.timeOrigin + r.tStart),
+  };
+  if (r.tries !== null) entry.tries = r.tries;
+  return entry;
 }

@@ -2,12 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { redactedQueryString, redactHeaders } from "../../../src/gateway/proxy/access-log.js";
 import { classifyUpstreamError, errorFormatFor, renderErrorBody } from "../../../src/gateway/proxy/errors.js";
-import { hostWithoutPort, newRequestId, splitTarget } from "../../../src/gateway/proxy/handler.js";
 import {
   connectionListedFields,
   rawHeadersWithoutHopByHop,
   withoutHopByHop,
 } from "../../../src/gateway/proxy/hop-by-hop.js";
+import { newRequestId } from "../../../src/gateway/proxy/request-id.js";
+import { hostWithoutPort, splitTarget } from "../../../src/gateway/proxy/request-target.js";
 import { normalizeIp, resolveClientIp, TrustedIps } from "../../../src/gateway/proxy/trusted-ips.js";
 
 describe("trusted IPs", () => {
