@@ -3,7 +3,6 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { hostname } from "node:os";
-import { Registry } from "prom-client";
 import { GatestackError } from "../errors.js";
 import { GATESTACK_VERSION } from "../stack/images.js";
 import { createAdminHandler } from "./admin/handler.js";
@@ -18,6 +17,7 @@ import { buildCredentialIndex } from "./credentials.js";
 import { compactHeap, enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
 import { jsonLogger } from "./logger.js";
+import { GatewayMetrics } from "./metrics.js";
 import { loadPluginRegistry, type PluginRegistry } from "./plugins/registry.js";
 import type {
   GatewayLogger,
@@ -147,7 +147,8 @@ export class GatewayRuntime implements GatewayRuntimeInfo {
    */
   currentSource: string | Record<string, unknown> | null = null;
   readonly nodeId = randomUUID();
-  readonly metrics = new Registry();
+  /** the Prometheus registry (prom-client is loaded when a plugin first asks for it) */
+  readonly metrics = new GatewayMetrics();
   readonly counters = new ServerCounters();
   readonly startedAt = Date.now();
 
@@ -442,11 +443,14 @@ class GatewayInstance implements ProxyState {
     const router = buildRouter(config);
     const credentials = buildCredentialIndex(config);
     const adminRoutes = new AdminRouteTable();
+    const metrics = this.runtime.metrics;
     const env: Omit<PluginEnvironment, "previous"> = {
       config,
       credentials,
       logger: this.logger,
-      metrics: this.runtime.metrics,
+      get metrics() {
+        return metrics.registry;
+      },
       nodeId: this.runtime.nodeId,
       adminRoutes,
       runtime: this.runtime,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Registry } from "prom-client";
+import type { MetricsExposition } from "./metrics.js";
 import type { GatewayServerStats } from "./plugins/types.js";
 
 /** Kong's configuration_hash before any configuration is loaded. */
@@ -11,7 +11,7 @@ export interface StatusSource {
   /** false while shutting down (drain): load balancers stop sending new requests (default: true) */
   accepting?(): boolean;
   serverStats(): GatewayServerStats;
-  metrics: Registry;
+  metrics: MetricsExposition;
 }
 
 /** Kong's `GET /status` body (Admin and Status listeners). */
@@ -72,9 +72,9 @@ export function createStatusHandler(
         else sendJson(res, 200, { message: "ready" });
         return;
       case "/metrics":
-        source.metrics.metrics().then(
-          (text) => {
-            res.writeHead(200, { "content-type": source.metrics.contentType });
+        source.metrics.render().then(
+          ({ text, contentType }) => {
+            res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
             res.end(text);
           },
           (err: unknown) => sendJson(res, 500, { message: (err as Error).message }),

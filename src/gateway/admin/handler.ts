@@ -250,9 +250,9 @@ class AdminApi {
   }
 
   private async metrics(res: ServerResponse): Promise<void> {
-    const text = await this.state.metrics.metrics();
+    const { text, contentType } = await this.state.metrics.render();
     res.writeHead(200, {
-      "content-type": this.state.metrics.contentType,
+      "content-type": contentType,
       "content-length": Buffer.byteLength(text),
     });
     res.end(text);

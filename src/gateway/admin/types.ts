@@ -3,8 +3,9 @@
  * Every getter returns the state of the configuration being served at call time, so a
  * response never mixes two configurations.
  */
-import type { Registry } from "prom-client";
+
 import type { DeclarativeConfigError, GatewayConfig } from "../config/types.js";
+import type { MetricsExposition } from "../metrics.js";
 import type { AdminRequest, AdminResponse, GatewayServerStats } from "../plugins/types.js";
 
 export interface AdminNodeInfo {
@@ -58,7 +59,7 @@ export interface AdminState {
   /** Health of the targets of an upstream (by name or id); null when there is no such upstream. */
   upstreamHealth(nameOrId: string): AdminTargetHealth[] | null;
   /** Prometheus registry rendered by GET /metrics. */
-  readonly metrics: Registry;
+  readonly metrics: MetricsExposition;
   /** Plugin-owned admin routes of the current configuration, if any. */
   pluginRoutes(): AdminRouteLookup | null;
   /** Connection and request counters for GET /status. */

@@ -40,7 +40,7 @@ import type {
   KeyAuthCredential,
   Protocol,
 } from "./types.js";
-import { resolveVaultRefs } from "./vault.js";
+import { resolveVaultRefs, type VaultResult } from "./vault.js";
 
 /** Which plugins are installed: the registry's `get`. */
 export type PluginLookup = (name: string) => PluginDefinition | undefined;
@@ -108,13 +108,23 @@ function parseUnsafe(input: string | object, opts: ParseOptions): ParseResult {
     };
   }
   const hash = hashDeclarative(doc);
-  const vault = resolveVaultRefs(doc, opts.env ?? {});
+  // the walk over every string is skipped when the text cannot hold a reference
+  const vault: VaultResult =
+    typeof input === "string" && !mayHoldVaultRefs(input) ? { doc } : resolveVaultRefs(doc, opts.env ?? {});
   const resolved = vault.doc as Record<string, unknown>;
   const loader = new Loader(opts.plugins);
   const config = loader.load(resolved, vault.error);
   if (!config) return { ok: false, error: declarativeError(loader.errors, doc) };
   config.hash = hash;
   return { ok: true, config, doc };
+}
+
+/**
+ * Could this document text hold a `{vault://…}` reference? No when "vault" appears nowhere
+ * and no escape sequence (JSON `\u`, YAML `\x`/`\u`/`\U`) could spell it.
+ */
+function mayHoldVaultRefs(text: string): boolean {
+  return text.includes("vault") || /\\[uxU]/.test(text);
 }
 
 /** One validated entity of the document and where it came from. */

@@ -8,7 +8,8 @@
  * bounded separately (the "billion laughs" guard): expansion beyond a few times the text
  * size is refused.
  */
-import jsYaml from "js-yaml";
+import { createRequire } from "node:module";
+import type * as JsYaml from "js-yaml";
 
 export type ParsedText = { ok: true; doc: unknown } | { ok: false; error: string };
 
@@ -16,23 +17,31 @@ export type ParsedText = { ok: true; doc: unknown } | { ok: false; error: string
 const BOOL_TRUE = new Set(["yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]);
 const BOOL_FALSE = new Set(["no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]);
 
-/** YAML 1.1 booleans, replacing the core schema's (which only knows true/false). */
-const yaml11Bool = new jsYaml.Type("tag:yaml.org,2002:bool", {
-  kind: "scalar",
-  resolve: (data: unknown) => typeof data === "string" && (BOOL_TRUE.has(data) || BOOL_FALSE.has(data)),
-  construct: (data: string) => BOOL_TRUE.has(data),
-  predicate: (v: unknown) => typeof v === "boolean",
-  represent: { lowercase: (v: unknown) => (v ? "true" : "false") },
-  defaultStyle: "lowercase",
-});
+const requireCjs = createRequire(import.meta.url);
+let kongYaml: { jsYaml: typeof JsYaml; schema: JsYaml.Schema } | null = null;
 
-/** `<<` merge keys (the loader merges mappings whose key resolves to this tag). */
-const mergeKey = new jsYaml.Type("tag:yaml.org,2002:merge", {
-  kind: "scalar",
-  resolve: (data: unknown) => data === "<<",
-});
-
-const KONG_YAML_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [yaml11Bool, mergeKey] });
+/**
+ * js-yaml and the schema Kong's loader reads with: the core schema plus YAML 1.1 booleans
+ * and `<<` merge keys. Loaded on the first YAML text (a JSON-only gateway never loads it).
+ */
+function yamlLoader(): { jsYaml: typeof JsYaml; schema: JsYaml.Schema } {
+  if (kongYaml !== null) return kongYaml;
+  const jsYaml = requireCjs("js-yaml") as typeof JsYaml;
+  const yaml11Bool = new jsYaml.Type("tag:yaml.org,2002:bool", {
+    kind: "scalar",
+    resolve: (data: unknown) => typeof data === "string" && (BOOL_TRUE.has(data) || BOOL_FALSE.has(data)),
+    construct: (data: string) => BOOL_TRUE.has(data),
+    predicate: (v: unknown) => typeof v === "boolean",
+    represent: { lowercase: (v: unknown) => (v ? "true" : "false") },
+    defaultStyle: "lowercase",
+  });
+  const mergeKey = new jsYaml.Type("tag:yaml.org,2002:merge", {
+    kind: "scalar",
+    resolve: (data: unknown) => data === "<<",
+  });
+  kongYaml = { jsYaml, schema: jsYaml.CORE_SCHEMA.extend({ implicit: [yaml11Bool, mergeKey] }) };
+  return kongYaml;
+}
 
 /** Nodes a document may expand to through aliases: a few times its text size. */
 function expansionLimit(textLength: number): number {
@@ -66,7 +75,8 @@ export function parseDocumentText(text: string): ParsedText {
   }
   let doc: unknown;
   try {
-    doc = jsYaml.load(text, { schema: KONG_YAML_SCHEMA, json: false });
+    const { jsYaml, schema } = yamlLoader();
+    doc = jsYaml.load(text, { schema, json: false });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return { ok: false, error: message.split("\n")[0] ?? message };

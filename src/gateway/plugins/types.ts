@@ -49,7 +49,7 @@ export interface PluginEnvironment {
   config: GatewayConfig;
   credentials: CredentialIndex;
   logger: GatewayLogger;
-  /** Shared Prometheus registry of the gateway process. */
+  /** Shared Prometheus registry of the gateway process (created, and prom-client loaded, on first read). */
   metrics: import("prom-client").Registry;
   /** Kong's node id of this gateway process. */
   nodeId: string;

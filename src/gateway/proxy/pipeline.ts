@@ -148,7 +148,10 @@ export class PluginSet {
         const reuse = prev !== undefined && prev.name === entry.name ? prev : undefined;
         const handler = await def.create(
           entry,
-          reuse === undefined ? env : { ...env, previous: reuse.handler },
+          // not a spread: that would read every getter of env (metrics loads prom-client)
+          reuse === undefined
+            ? env
+            : Object.assign(Object.create(env) as typeof env, { previous: reuse.handler }),
         );
         const protocols = entry.protocols;
         const inst: PluginInstance = {

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Counter, Registry } from "prom-client";
+import { Counter } from "prom-client";
 import { FormData, fetch } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -13,6 +13,7 @@ import type { AdminState, AdminTargetHealth } from "../../../src/gateway/admin/t
 import { AdminRouteTable } from "../../../src/gateway/admin-routes.js";
 import { parseDeclarativeConfig } from "../../../src/gateway/config/load.js";
 import type { GatewayConfig } from "../../../src/gateway/config/types.js";
+import { GatewayMetrics } from "../../../src/gateway/metrics.js";
 import { FAKE_PLUGINS, fakeLookup } from "../support/config.js";
 
 const DOC = {
@@ -46,14 +47,18 @@ const DOC = {
 
 class FakeState implements AdminState {
   readonly node = { node_id: "3b0f4c2e-0000-4000-8000-00000000abcd", version: "0.1.0", hostname: "gw-test" };
-  readonly metrics = new Registry();
+  readonly metrics = new GatewayMetrics();
   readonly routes = new AdminRouteTable();
   current: GatewayConfig | null = null;
   doc: Record<string, unknown> | null = null;
   applied = 0;
 
   constructor() {
-    new Counter({ name: "kong_http_requests_total", help: "requests", registers: [this.metrics] }).inc(3);
+    new Counter({
+      name: "kong_http_requests_total",
+      help: "requests",
+      registers: [this.metrics.registry],
+    }).inc(3);
   }
   config() {
     return this.current;

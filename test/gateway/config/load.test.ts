@@ -327,6 +327,27 @@ describe("vault references", () => {
     });
   });
 
+  it("references in text are found however the text spells them (JSON and YAML escapes)", () => {
+    const env = { H: "resolved.test" };
+    const texts = [
+      '{"_format_version":"3.0","services":[{"name":"s","host":"{vault://env/H}"}]}',
+      '{"_format_version":"3.0","services":[{"name":"s","host":"{\\u0076ault:\\/\\/env\\/H}"}]}',
+      '_format_version: "3.0"\nservices:\n  - name: s\n    host: "{\\x76ault://env/H}"\n',
+    ];
+    for (const text of texts) {
+      const r = parseDeclarativeConfig(text, { plugins: fakeLookup, env });
+      expect(r.ok && r.config.services[0]!.host, text).toBe("resolved.test");
+    }
+    const plain = parseDeclarativeConfig(
+      '{"_format_version":"3.0","services":[{"name":"s","host":"a.test"}]}',
+      {
+        plugins: fakeLookup,
+        env,
+      },
+    );
+    expect(plain.ok && plain.config.services[0]!.host).toBe("a.test");
+  });
+
   it("the hash is computed before resolution (secrets do not change it)", () => {
     const doc = { _format_version: "3.0", services: [{ name: "s", host: "{vault://env/H}" }] };
     expect(loadConfig(doc, { H: "a.test" }).hash).toBe(loadConfig(doc, { H: "b.test" }).hash);
