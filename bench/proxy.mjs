@@ -17,7 +17,7 @@
  * (/proc) is reported too: it is the steadier measure when the machine is busy.
  *
  *   npm run build && node bench/proxy.mjs [--duration 2] [--rounds 12] [--connections 50] [--json FILE]
- *                                         [--gateway-node-options "--max-semi-space-size=2"]
+ *                                         [--node-options "--max-semi-space-size=2"]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,8 +37,11 @@ const rounds = Number(opt("rounds", "12"));
 const connections = Number(opt("connections", "50"));
 const jsonOut = opt("json", undefined);
 const ROUTES = 10_000;
-/** V8 flags of the gateway processes: by default what the image sets in NODE_OPTIONS (Dockerfile). */
-const GATEWAY_NODE_FLAGS = opt("gateway-node-options", "--max-semi-space-size=2")
+/**
+ * V8 flags of every proxy process (baseline, fastify and gateway alike, so the comparison is
+ * of the code, not of heap settings): by default what the image sets in NODE_OPTIONS.
+ */
+const NODE_FLAGS = opt("node-options", "--max-semi-space-size=2")
   .split(/\s+/)
   .filter(Boolean);
 
@@ -175,10 +178,10 @@ end
   );
 
   const proxies = [
-    await nodeChild("undici-baseline", undiciSource(port), 0),
-    await nodeChild("gateway", gatewaySource(oneRoute), 0, GATEWAY_NODE_FLAGS),
-    await nodeChild("fastify-http-proxy", fastifySource(port), 0),
-    await nodeChild("gateway-10k-routes", gatewaySource(manyRoutes), 0, GATEWAY_NODE_FLAGS),
+    await nodeChild("undici-baseline", undiciSource(port), 0, NODE_FLAGS),
+    await nodeChild("gateway", gatewaySource(oneRoute), 0, NODE_FLAGS),
+    await nodeChild("fastify-http-proxy", fastifySource(port), 0, NODE_FLAGS),
+    await nodeChild("gateway-10k-routes", gatewaySource(manyRoutes), 0, NODE_FLAGS),
   ];
   children.push(...proxies);
   // every proxy gets the same request mix (the same wrk script, so the load generator costs the same);
@@ -221,6 +224,7 @@ end
   const gw10k = proxies.find((p) => p.name === "gateway-10k-routes");
   const rss10k = rssMb(gw10k.child.pid);
   const rss1 = rssMb(proxies.find((p) => p.name === "gateway").child.pid);
+  const rssBaseline = rssMb(proxies.find((p) => p.name === "undici-baseline").child.pid);
 
   // (e) POST /config of a 10,000-route config under load
   const alternate = [JSON.stringify(bigDoc(ROUTES, port, "-b")), readFileSync(manyRoutes, "utf8")];
@@ -284,7 +288,7 @@ end
       cpus: cpus().length,
       pinning: pinning ? "proxy on CPU 0; upstream and wrk on CPU 1" : "none",
       node: process.version,
-      gateway_node_options: GATEWAY_NODE_FLAGS.join(" "),
+      node_options: NODE_FLAGS.join(" "),
     },
     rps: Object.fromEntries(proxies.map((p) => [p.name, Math.round(rps(p.name))])),
     cpu_us_per_request: Object.fromEntries(proxies.map((p) => [p.name, round(cpu(p.name), 1)])),
@@ -300,6 +304,7 @@ end
       socket_errors: loadErrors || "none",
     },
     rss_mb: {
+      undici_baseline: round(rssBaseline, 1),
       gateway_1_route: round(rss1, 1),
       gateway_10k_routes: round(rss10k, 1),
       gateway_10k_routes_after_6_reloads: round(rss10kReloaded, 1),

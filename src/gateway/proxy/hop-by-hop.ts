@@ -56,10 +56,13 @@ export function stripHopByHop<T extends Record<string, unknown>>(headers: T): T 
 
 /**
  * A copy of a lowercased header record without the hop-by-hop fields (the fixed list plus
- * every field the Connection header names) and without undefined values.
+ * every field the Connection header names), without undefined values and without the
+ * fields in `drop` (left out while copying: deleting afterwards would turn the copy into a
+ * slow dictionary-mode object on every request).
  */
 export function withoutHopByHop(
   headers: Readonly<Record<string, string | string[] | undefined>>,
+  drop?: ReadonlySet<string>,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const listed = headers.connection === undefined ? null : connectionListedFields(headers.connection);
@@ -67,6 +70,7 @@ export function withoutHopByHop(
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP_HEADERS.has(name) || (check && listed.includes(name))) continue;
+    if (drop !== undefined && drop.has(name)) continue;
     out[name] = value;
   }
   return out;

@@ -35,6 +35,11 @@ export class PreparedUpstreamRequest implements UpstreamRequest {
   }
 }
 
+const DROP_EXPECT: ReadonlySet<string> = new Set(["expect"]);
+const DROP_EXPECT_PREFIX: ReadonlySet<string> = new Set(["expect", "x-forwarded-prefix"]);
+const DROP_EXPECT_HOST: ReadonlySet<string> = new Set(["expect", "host"]);
+const DROP_EXPECT_HOST_PREFIX: ReadonlySet<string> = new Set(["expect", "host", "x-forwarded-prefix"]);
+
 export interface UpstreamRequestInput {
   method: string;
   headers: IncomingHttpHeaders;
@@ -70,13 +75,22 @@ export interface UpstreamRequestInput {
  */
 export function prepareUpstreamRequest(input: UpstreamRequestInput): PreparedUpstreamRequest {
   const incoming = input.headers;
-  const headers = withoutHopByHop(incoming);
+  // Expect: the gateway's listener settled `100-continue` with the client; it ends at this hop.
+  // Host: kept only with preserve_host (else the balancer's target fills it in).
+  // X-Forwarded-Prefix: from trusted peers only (set below).
+  const trustedPrefix = input.trusted && incoming["x-forwarded-prefix"] !== undefined;
+  const headers = withoutHopByHop(
+    incoming,
+    input.preserveHost
+      ? trustedPrefix
+        ? DROP_EXPECT
+        : DROP_EXPECT_PREFIX
+      : trustedPrefix
+        ? DROP_EXPECT_HOST
+        : DROP_EXPECT_HOST_PREFIX,
+  );
   const te = incoming.te;
   if (te !== undefined && /\btrailers\b/i.test(String(te))) headers.te = "trailers";
-
-  // the gateway's listener settled `Expect: 100-continue` with the client; it ends at this hop
-  if (headers.expect !== undefined) delete headers.expect;
-  if (!input.preserveHost) delete headers.host;
 
   headers["x-real-ip"] = input.clientIp;
   const xff = incoming["x-forwarded-for"];
@@ -93,10 +107,9 @@ export function prepareUpstreamRequest(input: UpstreamRequestInput): PreparedUps
   if (!input.trusted || incoming["x-forwarded-path"] === undefined) {
     headers["x-forwarded-path"] = input.downstreamPath;
   }
-  if (!input.trusted || incoming["x-forwarded-prefix"] === undefined) {
+  if (!trustedPrefix) {
     const prefix = input.strippedPrefix;
     if (prefix !== null && prefix !== "" && prefix !== "/") headers["x-forwarded-prefix"] = prefix;
-    else delete headers["x-forwarded-prefix"];
   }
   headers.via = appendVia(incoming.via);
   headers["x-kong-request-id"] = input.requestId;

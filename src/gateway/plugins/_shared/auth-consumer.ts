@@ -34,8 +34,10 @@ export interface AuthFailure {
 }
 
 function setOrClear(ctx: RequestContext, name: string, value: string | null | undefined): void {
-  if (value === null || value === undefined || value === "") delete ctx.upstream.headers[name];
-  else ctx.upstream.headers[name] = value;
+  const headers = ctx.upstream.headers;
+  if (value !== null && value !== undefined && value !== "") headers[name] = value;
+  // only an existing field is deleted: deleting makes the object a slow dictionary
+  else if (headers[name] !== undefined) delete headers[name];
 }
 
 /** Kong's set_consumer: `credential` null means the anonymous consumer. */

@@ -9,11 +9,19 @@ export function firstHeader(value: string | string[] | undefined): string | unde
  * The record keys a configured header name may be found under: lowercased, and (as Kong
  * normalizes `_` to `-` in header lookups) with underscores turned into dashes.
  */
-export function headerKeys(name: string): string[] {
-  const lower = name.toLowerCase();
-  const dashed = lower.replace(/_/g, "-");
-  return dashed === lower ? [lower] : [lower, dashed];
+export function headerKeys(name: string): readonly string[] {
+  let keys = keysByName.get(name);
+  if (keys === undefined) {
+    const lower = name.toLowerCase();
+    const dashed = lower.replace(/_/g, "-");
+    keys = Object.freeze(dashed === lower ? [lower] : [lower, dashed]);
+    // configured names are few; the bound only guards against unbounded growth
+    if (keysByName.size < 1024) keysByName.set(name, keys);
+  }
+  return keys;
 }
+
+const keysByName = new Map<string, readonly string[]>();
 
 /** The value of the configured header `name`, whichever of its keys it arrived under. */
 export function headerValue<V>(

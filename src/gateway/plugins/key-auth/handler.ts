@@ -69,6 +69,11 @@ function hideInHeadersAndQuery(ctx: RequestContext, name: string): void {
  * Kong's get_headers() table; Node's `headers` would join the lines into one string).
  */
 function keyHeader(ctx: RequestContext, name: string): string | string[] | undefined {
+  const joined = headerValue(ctx.request.headers, name);
+  if (joined === undefined) return undefined;
+  // a value without a comma is one header line (Node joins repeated lines with ", "):
+  // only then is the per-line view (built for every header) needed
+  if (typeof joined === "string" && !joined.includes(",")) return joined;
   const lines = headerValue(ctx.request.headersDistinct, name);
   return lines === undefined || lines.length > 1 ? lines : lines[0];
 }
