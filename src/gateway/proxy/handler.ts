@@ -20,6 +20,7 @@ import { accessLogLineFor, type ExchangeRecord, elapsedMs, logEntryFor } from ".
 import {
   bodyPluginsFor,
   hasLogPhase,
+  hasResponsePhase,
   type PluginInstance,
   runAccess,
   runLog,
@@ -129,6 +130,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private status = 0;
   private responseBytes = 0;
   private head: ResponseHead | null = null;
+  /** the response header fields as handed to writeHead (a flat list or a record), for the log phase */
+  private sentHeaders: Record<string, string | string[]> | string[] | null = null;
   private bodyChunks: Buffer[] | null = null;
   /** the plugins buffering this response's body (null: it streams) */
   private bodyPlugins: PluginInstance[] | null = null;
@@ -495,8 +498,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     const hashCookie = this.hashing?.generatedCookie ?? null;
     if (hashCookie !== null) list.push("set-cookie", hashCookie.header);
     const ctx = this.ctx;
-    if (ctx === null) {
+    if (ctx === null || !hasResponsePhase(this.plugins)) {
+      // no plugin looks at or changes the response: the flat list goes out as it is
+      if (ctx !== null) overrideHeaders(list, ctx.downstreamHeaders);
       if (!this.clientGone) this.res.writeHead(statusCode, list);
+      this.sentHeaders = list;
       return true;
     }
     const head: ResponseHead = { status: statusCode, headers: headerRecord(list), source: "upstream" };
@@ -543,6 +549,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private writeHead(head: ResponseHead): void {
     if (this.clientGone || this.res.headersSent) return;
     this.res.writeHead(head.status, head.headers);
+    this.sentHeaders = head.headers;
   }
 
   onData(chunk: Buffer): boolean {
@@ -662,6 +669,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         for (const one of Array.isArray(v) ? v : [v]) text += `${k}: ${one}\r\n`;
       }
       client.write(`${text}\r\n`);
+      this.sentHeaders = head.headers;
       const early = this.upgrade!.head;
       if (early.length > 0) upstreamSocket.write(early);
       let closed = 0;
@@ -734,6 +742,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       head.headers["content-length"] = String(size);
       this.responseBytes = size;
       this.res.writeHead(head.status, head.headers);
+      this.sentHeaders = head.headers;
       this.res.end(this.req.method === "HEAD" ? undefined : (body ?? undefined));
     };
     if (ctx === null || plugins.length === 0) {
@@ -793,6 +802,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       target: this.target,
       status: this.status,
       responseBytes: this.responseBytes,
+      responseHeaders: this.sentHeaders,
       clientIp: this.clientIp,
       route: this.route,
       service: this.service,
@@ -815,6 +825,27 @@ function protocolOf(service: GatewayService): "http" | "https" {
   return service.protocol === "https" || service.protocol === "wss" || service.protocol === "grpcs"
     ? "https"
     : "http";
+}
+
+/**
+ * Put the plugins' response headers (lowercased names) into a flat `[name, value, …]` list,
+ * replacing the fields of the same name (as setting a header on a record would).
+ */
+function overrideHeaders(list: string[], extra: Readonly<Record<string, string | string[]>>): void {
+  const names = Object.keys(extra);
+  if (names.length === 0) return;
+  let kept = 0;
+  for (let i = 0; i < list.length; i += 2) {
+    if (names.includes(list[i]!.toLowerCase())) continue;
+    list[kept++] = list[i]!;
+    list[kept++] = list[i + 1]!;
+  }
+  list.length = kept;
+  for (const k of names) {
+    const v = extra[k]!;
+    if (typeof v === "string") list.push(k, v);
+    else for (const one of v) list.push(k, one);
+  }
 }
 
 /** A flat `[name, value, …]` list as a lowercased record (duplicates become arrays). */

@@ -70,7 +70,7 @@ export function withoutHopByHop(
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP_HEADERS.has(name) || (check && listed.includes(name))) continue;
-    if (drop !== undefined && drop.has(name)) continue;
+    if (drop?.has(name)) continue;
     out[name] = value;
   }
   return out;

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
 import type { AccessLogEntry } from "../plugins/types.js";
-import { accessLogLine, redactedQuery, redactHeaders } from "./access-log.js";
+import { accessLogLine, addValue, redactedQuery, redactHeaders } from "./access-log.js";
 import type { RequestTarget } from "./request-target.js";
 
 type Headers = Record<string, string | string[]>;
@@ -75,17 +75,28 @@ export class LogRequestView {
 export class LogResponseView {
   private cachedHeaders: Headers | null = null;
 
+  /**
+   * `sent`: the fields as handed to `writeHead` (a flat `[name, value, …]` list or a
+   * record); null when none were (the response's own header store is read then).
+   */
   constructor(
     private readonly res: ServerResponse,
     readonly status: number,
     readonly size: number,
+    private readonly sent: Readonly<Headers> | readonly string[] | null = null,
   ) {}
 
   get headers(): Headers {
     if (this.cachedHeaders === null) {
-      this.cachedHeaders = redactHeaders(
-        this.res.getHeaders() as Record<string, string | string[] | undefined>,
-      );
+      const sent = this.sent;
+      let fields: Record<string, string | string[] | undefined>;
+      if (sent === null) fields = this.res.getHeaders() as Record<string, string | string[] | undefined>;
+      else if (isFlatList(sent)) {
+        fields = {};
+        for (let i = 0; i < sent.length; i += 2)
+          addValue(fields as Headers, sent[i]!.toLowerCase(), sent[i + 1]!);
+      } else fields = sent;
+      this.cachedHeaders = redactHeaders(fields);
     }
     return this.cachedHeaders;
   }
@@ -104,6 +115,8 @@ export interface ExchangeRecord {
   readonly target: RequestTarget;
   readonly status: number;
   readonly responseBytes: number;
+  /** the response header fields as sent (see LogResponseView) */
+  readonly responseHeaders: Readonly<Headers> | readonly string[] | null;
   readonly clientIp: string;
   readonly route: GatewayRoute | null;
   readonly service: GatewayService | null;
@@ -171,7 +184,7 @@ export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
   const { route, service, consumer } = r;
   const entry: AccessLogEntry = {
     request: new LogRequestView(r.req, r.requestId, r.req.method ?? "GET", r.protocol, r.target.rawQuery),
-    response: new LogResponseView(r.res, r.status, r.responseBytes),
+    response: new LogResponseView(r.res, r.status, r.responseBytes, r.responseHeaders),
     latencies: {
       request: l.total,
       kong: l.gateway,
@@ -197,4 +210,8 @@ export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
   };
   if (r.tries !== null) entry.tries = r.tries;
   return entry;
+}
+
+function isFlatList(v: Readonly<Headers> | readonly string[]): v is readonly string[] {
+  return Array.isArray(v);
 }

@@ -416,6 +416,13 @@ export function runLog(
   }
 }
 
+/** Does any plugin look at or change the response head or body? */
+export function hasResponsePhase(plugins: readonly PluginInstance[]): boolean {
+  for (const p of plugins)
+    if (p.handler.responseHeaders !== undefined || p.handler.responseBody !== undefined) return true;
+  return false;
+}
+
 export function hasLogPhase(plugins: readonly PluginInstance[]): boolean {
   for (const p of plugins) if (p.handler.log !== undefined) return true;
   return false;

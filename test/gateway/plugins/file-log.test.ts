@@ -68,6 +68,10 @@ describe("file-log", () => {
       const first = got[0]!;
       expect((first.request as { headers: Record<string, unknown> }).headers["x-test"]).toBe("yes");
       expect((first.response as Record<string, unknown>).status).toBe(200);
+      // the response headers as sent to the client: the upstream's and the gateway's own
+      const sent = (first.response as { headers: Record<string, unknown> }).headers;
+      expect(sent["content-type"]).toBeDefined();
+      expect(sent["x-kong-upstream-latency"]).toBeDefined();
       expect((first.route as Record<string, unknown>).name).toBe("r-logged");
       expect((first.service as Record<string, unknown>).name).toBe("svc");
       expect(first.client_ip).toBe("127.0.0.1");

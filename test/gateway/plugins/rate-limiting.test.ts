@@ -521,3 +521,33 @@ describe("rate-limiting, redis policy", () => {
     }
   });
 });
+
+describe("rate-limiting headers over the upstream's", () => {
+  it("replace upstream fields of the same name (any case); the upstream's other fields pass", async () => {
+    const noisy = await startEchoUpstream({
+      headers: { "X-RateLimit-Limit-Minute": "999", "RateLimit-Remaining": "999", "X-Upstream": "kept" },
+    });
+    const gw = await startTestGateway({
+      _format_version: "3.0",
+      services: [
+        {
+          name: "noisy",
+          url: noisy.url,
+          routes: [{ name: "r", paths: ["/n"], plugins: [{ name: "rate-limiting", config: { minute: 50 } }] }],
+        },
+      ],
+    });
+    try {
+      await awayFromWindowEdge(60_000);
+      const res = await fetch(`${gw.proxyUrl}/n`);
+      await res.text();
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-limit-minute")).toBe("50");
+      expect(res.headers.get("ratelimit-remaining")).toBe("49");
+      expect(res.headers.get("x-upstream")).toBe("kept");
+    } finally {
+      await gw.close();
+      await noisy.close();
+    }
+  });
+});
