@@ -41,9 +41,7 @@ const ROUTES = 10_000;
  * V8 flags of every proxy process (baseline, fastify and gateway alike, so the comparison is
  * of the code, not of heap settings): by default what the image sets in NODE_OPTIONS.
  */
-const NODE_FLAGS = opt("node-options", "--max-semi-space-size=2")
-  .split(/\s+/)
-  .filter(Boolean);
+const NODE_FLAGS = opt("node-options", "--max-semi-space-size=2").split(/\s+/).filter(Boolean);
 
 if (!existsSync(join(root, "dist", "gateway", "server.js"))) {
   console.error("dist/ is missing: run `npm run build` first");

@@ -533,7 +533,9 @@ describe("rate-limiting headers over the upstream's", () => {
         {
           name: "noisy",
           url: noisy.url,
-          routes: [{ name: "r", paths: ["/n"], plugins: [{ name: "rate-limiting", config: { minute: 50 } }] }],
+          routes: [
+            { name: "r", paths: ["/n"], plugins: [{ name: "rate-limiting", config: { minute: 50 } }] },
+          ],
         },
       ],
     });
