@@ -201,7 +201,12 @@ export function compileRoutes(
   };
   // the priority tuples are needed for the sort only: not kept on the compiled routes
   const ordered = routes.map((route) => {
-    const paths = route.paths?.map(compilePath).filter((p): p is PathMatcher => p !== null) ?? null;
+    // slice: filter's result keeps room for 17 elements; one exact-size array per route instead
+    const paths =
+      route.paths
+        ?.map(compilePath)
+        .filter((p): p is PathMatcher => p !== null)
+        .slice() ?? null;
     const compiled: CompiledRoute = {
       route,
       service: route.service ? (byId.get(route.service) ?? null) : null,

@@ -214,8 +214,9 @@ function validateArray(field: ArrayField, value: unknown): Validated {
     out.push(r.value);
   });
   if (errs.size > 0) return { value: out, error: errs };
-  let result = out;
-  if (field.type === "set") result = dedupe(out);
+  // a copy of exactly its length: an array grown by push keeps room for 17 elements, and a
+  // big configuration holds tens of thousands of these one-element lists (paths, hosts…)
+  const result = (field.type === "set" ? dedupe(out) : out).slice();
   if (field.lenMin !== undefined && result.length < field.lenMin)
     return { value: result, error: field.err ?? MSG.LEN_MIN(field.lenMin) };
   if (field.lenMax !== undefined && result.length > field.lenMax)
