@@ -18,17 +18,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { opt, ROOT as root } from "./support.mjs";
 
 const TARGET_MS = 3000;
-const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "run.js");
-const args = process.argv.slice(2);
-const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const runs = Number(flag("--runs")) || 10;
-const jsonOut = flag("--json");
-const boot = args.includes("--boot");
-let dir = flag("--dir");
+const runs = Number(opt("runs")) || 10;
+const jsonOut = opt("json");
+const boot = process.argv.includes("--boot");
+let dir = opt("dir");
 
 if (!existsSync(join(root, "dist", "commands", "health.js"))) {
   console.error("dist/ is missing: run `npm run build` first");

@@ -13,19 +13,18 @@
  *
  *   npm run build && node bench/plugins.mjs [--duration 2] [--rounds 16] [--connections 50] [--json FILE]
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startChild, wrkRun } from "./support.mjs";
+import {
+  nodeChild,
+  opt,
+  PINNING,
+  requireBuildAndWrk,
+  UPSTREAM_SOURCE,
+  WRK_PREFIX,
+  wrkRun,
+} from "./support.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const duration = Number(opt("duration", "2"));
 const rounds = Number(opt("rounds", "16"));
 const connections = Number(opt("connections", "50"));
@@ -33,37 +32,7 @@ const jsonOut = opt("json", undefined);
 const TARGET = 0.8;
 const API_KEY = "bench-key-0123456789";
 
-if (!existsSync(join(root, "dist", "gateway", "server.js"))) {
-  console.error("dist/ is missing: run `npm run build` first");
-  process.exit(1);
-}
-if (spawnSync("wrk", ["--version"]).error) {
-  console.error("wrk is not installed (apt-get install wrk)");
-  process.exit(1);
-}
-
-// The gateway gets CPU 0 to itself, the upstream and wrk share CPU 1 (taskset), so the
-// gateway is the bottleneck and both routes are measured on the same core.
-const pinning = cpus().length >= 2 && !spawnSync("taskset", ["-c", "0", "true"]).error;
-const pinned = (cpu, cmd, cmdArgs) =>
-  pinning ? ["taskset", ["-c", String(cpu), cmd, ...cmdArgs]] : [cmd, cmdArgs];
-
-const nodeChild = (name, source, cpu) =>
-  startChild(name, ...pinned(cpu, process.execPath, ["--input-type=module", "-e", source]), root);
-
-const upstreamSource = `
-import { createServer } from "node:http";
-const body = JSON.stringify({ ok: true, pad: "x".repeat(200) });
-const server = createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
-server.keepAliveTimeout = 65000;
-server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
-`;
+requireBuildAndWrk();
 
 const gatewaySource = (upstreamPort) => `
 import { startGateway } from "./dist/gateway/server.js";
@@ -103,11 +72,7 @@ let gatewayPid = 0;
 
 function wrk(url, headers = []) {
   const h = headers.flatMap((x) => ["-H", x]);
-  const r = wrkRun(
-    pinning ? ["taskset", "-c", "1"] : [],
-    ["-t1", `-c${connections}`, `-d${duration}s`, ...h, url],
-    gatewayPid,
-  );
+  const r = wrkRun(WRK_PREFIX, ["-t1", `-c${connections}`, `-d${duration}s`, ...h, url], gatewayPid);
   const seconds = r.requests / r.rps;
   return { requests: r.requests, seconds, cpu: (r.cpuUsPerRequest * r.requests) / 1e6, non2xx: r.non2xx };
 }
@@ -125,7 +90,7 @@ function summary(runs) {
   };
 }
 
-const upstream = await nodeChild("upstream", upstreamSource, 1);
+const upstream = await nodeChild("upstream", UPSTREAM_SOURCE, 1);
 const gateway = await nodeChild("gateway", gatewaySource(upstream.info.port), 0);
 gatewayPid = gateway.child.pid;
 try {
@@ -169,7 +134,7 @@ try {
       connections,
       wrk_threads: 1,
       cpus: cpus().length,
-      pinned: pinning,
+      pinned: PINNING,
     },
     load_average: loadavg().map((l) => Number(l.toFixed(1))),
     no_plugins_rps: Math.round(plain.rps),

@@ -19,19 +19,23 @@
  *   npm run build && node bench/proxy.mjs [--duration 2] [--rounds 12] [--connections 50] [--json FILE]
  *                                         [--node-options "--max-semi-space-size=2"]
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseWrk, rssMb, startChild, wrkRun } from "./support.mjs";
+import {
+  nodeChild,
+  opt,
+  PINNING,
+  parseWrk,
+  pinned,
+  requireBuildAndWrk,
+  rssMb,
+  UPSTREAM_SOURCE,
+  WRK_PREFIX,
+  wrkRun,
+} from "./support.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const duration = Number(opt("duration", "2"));
 const rounds = Number(opt("rounds", "12"));
 const connections = Number(opt("connections", "50"));
@@ -43,34 +47,7 @@ const ROUTES = 10_000;
  */
 const NODE_FLAGS = opt("node-options", "--max-semi-space-size=2").split(/\s+/).filter(Boolean);
 
-if (!existsSync(join(root, "dist", "gateway", "server.js"))) {
-  console.error("dist/ is missing: run `npm run build` first");
-  process.exit(1);
-}
-if (spawnSync("wrk", ["--version"]).error) {
-  console.error("wrk is not installed (apt-get install wrk)");
-  process.exit(1);
-}
-const pinning = cpus().length >= 2 && !spawnSync("taskset", ["-c", "0", "true"]).error;
-const pin = (cpu, cmd, cmdArgs) =>
-  pinning ? ["taskset", ["-c", String(cpu), cmd, ...cmdArgs]] : [cmd, cmdArgs];
-
-const nodeChild = (name, source, cpu, flags = []) =>
-  startChild(name, ...pin(cpu, process.execPath, [...flags, "--input-type=module", "-e", source]), root);
-
-const upstreamSource = `
-import { createServer } from "node:http";
-const body = JSON.stringify({ ok: true, pad: "x".repeat(200) });
-const server = createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
-server.keepAliveTimeout = 65000;
-server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
-`;
+requireBuildAndWrk();
 
 /** (a) the baseline: what anyone would write in 15 lines with undici. */
 const undiciSource = (port) => `
@@ -140,14 +117,14 @@ process.on("SIGTERM", () => gw.close().then(() => process.exit(0)));
 /** wrk against `url` (or a Lua script spreading paths), the proxy's CPU per request measured. */
 function wrk(url, pid, { script, seconds = duration, conns = connections } = {}) {
   const wrkArgs = ["-t1", `-c${conns}`, `-d${seconds}s`, ...(script ? ["-s", script] : []), url];
-  return wrkRun(pinning ? ["taskset", "-c", "1"] : [], wrkArgs, pid);
+  return wrkRun(WRK_PREFIX, wrkArgs, pid);
 }
 const round = (x, d = 3) => Number(x.toFixed(d));
 
 const work = mkdtempSync(join(tmpdir(), "bench-proxy-"));
 const children = [];
 try {
-  const upstream = await nodeChild("upstream", upstreamSource, 1);
+  const upstream = await nodeChild("upstream", UPSTREAM_SOURCE, 1);
   children.push(upstream);
   const port = upstream.info.port;
   const oneRoute = join(work, "one.json");
@@ -240,7 +217,7 @@ end
   // (e) POST /config of a 10,000-route config under load
   const alternate = [JSON.stringify(bigDoc(ROUTES, port, "-b")), readFileSync(manyRoutes, "utf8")];
   const loadSeconds = 12;
-  const [wcmd, wargs] = pin(1, "wrk", [
+  const [wcmd, wargs] = pinned(1, "wrk", [
     "-t1",
     `-c${connections}`,
     `-d${loadSeconds}s`,
@@ -297,7 +274,7 @@ end
       connections,
       wrk_threads: 1,
       cpus: cpus().length,
-      pinning: pinning ? "proxy on CPU 0; upstream and wrk on CPU 1" : "none",
+      pinning: PINNING ? "proxy on CPU 0; upstream and wrk on CPU 1" : "none",
       node: process.version,
       node_options: NODE_FLAGS.join(" "),
     },

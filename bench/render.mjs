@@ -15,13 +15,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { opt, ROOT as root } from "./support.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin", "run.js");
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf("--runs") + 1]) || 20;
-const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
+const runs = Number(opt("runs")) || 20;
+const jsonOut = opt("json");
 
 if (!existsSync(join(root, "dist", "commands", "render.js"))) {
   console.error("dist/ is missing: run `npm run build` first");

@@ -16,11 +16,10 @@ import { existsSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { opt, ROOT as root } from "./support.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const args = process.argv.slice(2);
-const seconds = Number(args[args.indexOf("--seconds") + 1]) || 2;
-const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
+const seconds = Number(opt("seconds")) || 2;
+const jsonOut = opt("json");
 
 if (!existsSync(`${root}dist/gateway/config/load.js`)) {
   console.error("dist/ is missing: run `npm run build` first");
@@ -155,8 +154,8 @@ function load(doc) {
 }
 
 // --- RSS in fresh processes -------------------------------------------------
-if (args[0] === "--rss-child") {
-  const count = Number(args[1]);
+if (opt("rss-child") !== undefined) {
+  const count = Number(opt("rss-child"));
   const text = JSON.stringify(bigDoc(count));
   const parsed = parseDeclarativeConfig(text, { plugins: noPlugins });
   const router = buildRouter(parsed.config);

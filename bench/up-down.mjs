@@ -14,13 +14,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { median } from "./support.mjs";
+import { median, opt, ROOT as root } from "./support.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf("--runs") + 1] || 0) || 3;
-const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1] : undefined;
+const runs = Number(opt("runs")) || 3;
+const jsonOut = opt("json");
 
 function freePort() {
   return new Promise((resolve) => {
