@@ -3,15 +3,13 @@
  * 10-balancer specs: round-robin weights, least-connections, consistent hashing), plus the
  * ring's stability measured directly on the algorithm.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConsistentHashing, type Peer } from "../../../src/gateway/balancer/algorithms.js";
 import { HealthCounter } from "../../../src/gateway/balancer/health.js";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { type EchoUpstream, rawRequest, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function upstreams(
   n: number,

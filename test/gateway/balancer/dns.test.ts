@@ -6,15 +6,13 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ResolvedAddress } from "../../../src/gateway/balancer/dns.js";
 import type { Gateway } from "../../../src/gateway/server.js";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { rawRequest, startTestGateway, until } from "../../support/gateway.js";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Replicas of one app on 127.0.0.1, .2, .3 … sharing a port; each answers with its address. */
 async function replicas(n: number): Promise<{ port: number; hits: Map<string, number> }> {

@@ -2,8 +2,9 @@
  * Active and passive health checks (Kong's 10-balancer/01-healthchecks_spec.lua, re-expressed)
  * and the Admin `/upstreams/{name}/health` report in Kong's shape.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Gateway } from "../../../src/gateway/server.js";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import {
   type EchoUpstream,
   rawRequest,
@@ -12,10 +13,7 @@ import {
   until,
 } from "../../support/gateway.js";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 /** An upstream whose /health status can be switched, counting probes. */
 async function checkable(): Promise<EchoUpstream & { healthStatus: number; probes: number }> {

@@ -15,8 +15,9 @@ import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Gateway } from "../../../src/gateway/server.js";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import {
   type EchoUpstream,
   rawRequest,
@@ -25,10 +26,7 @@ import {
   until,
 } from "../../support/gateway.js";
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function gateway(doc: object): Promise<Gateway> {
   const gw = await startTestGateway(doc);

@@ -3,14 +3,12 @@
  * that uses it, and closed once unused for the idle period (targets removed by a reload or a
  * DNS change do not keep pools and sockets alive).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type PoolHolder, requestTarget, UpstreamPools } from "../../../src/gateway/proxy/dispatch.js";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { type EchoUpstream, startEchoUpstream } from "../../support/gateway.js";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function upstream(): Promise<EchoUpstream> {
   const up = await startEchoUpstream();

@@ -6,14 +6,12 @@ import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { startTestGateway } from "../../support/gateway.js";
 
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function listen(server: ReturnType<typeof createServer>): Promise<number> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

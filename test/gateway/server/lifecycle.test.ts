@@ -5,17 +5,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isGatestackError } from "../../../src/errors.js";
 import { compactionCount } from "../../../src/gateway/heap.js";
 import { silentLogger } from "../../../src/gateway/logger.js";
 import { type Gateway, startGateway } from "../../../src/gateway/server.js";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { rawRequest, replyWith, startEchoUpstream, startTestGateway, until } from "../../support/gateway.js";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function track<T extends { close(): Promise<unknown> }>(p: Promise<T>): Promise<T> {
   const v = await p;

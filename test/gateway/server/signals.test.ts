@@ -8,14 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { rawRequest, replyWith, startEchoUpstream } from "../../support/gateway.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/run.js", import.meta.url));
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 interface Served {
   proc: ChildProcess;
