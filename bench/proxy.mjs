@@ -200,13 +200,15 @@ end
    */
   const medianRoundRatio = (a, b) => {
     const per = results[a].rps.map((x, i) => x / results[b].rps[i]).sort((x, y) => x - y);
-    return round(per[Math.floor(per.length / 2)]);
+    return per[Math.floor(per.length / 2)];
   };
-  const roundRatios = {
-    gateway_vs_undici: medianRoundRatio("gateway", "undici-baseline"),
-    gateway_vs_fastify: medianRoundRatio("gateway", "fastify-http-proxy"),
-    routes_10k_vs_1: medianRoundRatio("gateway-10k-routes", "gateway"),
-  };
+  /** The three comparisons the targets name, each as `measure(measured, reference)`. */
+  const comparisons = (measure) => ({
+    gateway_vs_undici: round(measure("gateway", "undici-baseline")),
+    gateway_vs_fastify: round(measure("gateway", "fastify-http-proxy")),
+    routes_10k_vs_1: round(measure("gateway-10k-routes", "gateway")),
+  });
+  const roundRatios = comparisons(medianRoundRatio);
 
   // (f) RSS at 10,000 routes after the throughput rounds (and again after the reloads below)
   const gw10k = proxies.find((p) => p.name === "gateway-10k-routes");
@@ -252,21 +254,10 @@ end
 
   const rss10kReloaded = rssMb(gw10k.child.pid);
 
-  const ratios = {
-    gateway_vs_undici: round(rps("gateway") / rps("undici-baseline")),
-    gateway_vs_fastify: round(rps("gateway") / rps("fastify-http-proxy")),
-    routes_10k_vs_1: round(rps("gateway-10k-routes") / rps("gateway")),
-  };
-  const bestRoundRatios = {
-    gateway_vs_undici: round(bestRps("gateway") / bestRps("undici-baseline")),
-    gateway_vs_fastify: round(bestRps("gateway") / bestRps("fastify-http-proxy")),
-    routes_10k_vs_1: round(bestRps("gateway-10k-routes") / bestRps("gateway")),
-  };
-  const cpuRatios = {
-    gateway_vs_undici: round(cpu("undici-baseline") / cpu("gateway")),
-    gateway_vs_fastify: round(cpu("fastify-http-proxy") / cpu("gateway")),
-    routes_10k_vs_1: round(cpu("gateway") / cpu("gateway-10k-routes")),
-  };
+  const ratios = comparisons((a, b) => rps(a) / rps(b));
+  const bestRoundRatios = comparisons((a, b) => bestRps(a) / bestRps(b));
+  // CPU capacity: the inverse ratio of CPU time per request
+  const cpuRatios = comparisons((a, b) => cpu(b) / cpu(a));
   const result = {
     setup: {
       duration_s: duration,

@@ -12,6 +12,7 @@ import {
 import type { AddressInfo } from "node:net";
 import { jsonLogger, silentLogger } from "../../src/gateway/logger.js";
 import { type Gateway, type GatewayOptions, startGateway } from "../../src/gateway/server.js";
+import type { Cleanups } from "./cleanups.js";
 
 const LOOPBACK = { host: "127.0.0.1", port: 0 };
 
@@ -33,6 +34,15 @@ export async function startTestGateway(
     logger: process.env.GATEWAY_TEST_LOG ? jsonLogger(process.stderr) : silentLogger,
     ...extraOpts,
   });
+}
+
+/** `startTestGateway` whose gateways are closed by `cleanups` after each test. */
+export function testGatewaysClosedBy(cleanups: Cleanups): (doc: object) => Promise<Gateway> {
+  return async (doc) => {
+    const gw = await startTestGateway(doc);
+    cleanups.push(() => gw.close());
+    return gw;
+  };
 }
 
 export interface CapturedRequest {

@@ -58,6 +58,13 @@ export function redactedQuery(rawQuery: string): Record<string, string | string[
 }
 
 /** Add a value to a multi-valued record: a second value for a name turns it into an array. */
+/** A flat `[name, value, …]` header list as a lowercased record (repeated fields become arrays). */
+export function headerRecord(list: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) addValue(out, list[i]!.toLowerCase(), list[i + 1]!);
+  return out;
+}
+
 export function addValue(out: Record<string, string | string[]>, name: string, value: string): void {
   const prev = out[name];
   if (prev === undefined) out[name] = value;

@@ -8,7 +8,7 @@ import type { GatewayRoute, GatewayService } from "../config/types.js";
 import type { GatewayLogger, ResponseHead } from "../plugins/types.js";
 import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-import { type AccessLogWriter, addValue } from "./access-log.js";
+import { type AccessLogWriter, headerRecord } from "./access-log.js";
 import { errorExit, httpsRequiredExit, jsonExit } from "./answers.js";
 import { appendVia, SERVER_TOKEN } from "./constants.js";
 import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
@@ -846,11 +846,4 @@ function overrideHeaders(list: string[], extra: Readonly<Record<string, string |
     if (typeof v === "string") list.push(k, v);
     else for (const one of v) list.push(k, one);
   }
-}
-
-/** A flat `[name, value, …]` list as a lowercased record (duplicates become arrays). */
-function headerRecord(list: readonly string[]): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < list.length; i += 2) addValue(out, list[i]!.toLowerCase(), list[i + 1]!);
-  return out;
 }

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
 import type { AccessLogEntry } from "../plugins/types.js";
-import { accessLogLine, addValue, redactedQuery, redactHeaders } from "./access-log.js";
+import { accessLogLine, headerRecord, redactedQuery, redactHeaders } from "./access-log.js";
 import type { RequestTarget } from "./request-target.js";
 
 type Headers = Record<string, string | string[]>;
@@ -91,11 +91,7 @@ export class LogResponseView {
       const sent = this.sent;
       let fields: Record<string, string | string[] | undefined>;
       if (sent === null) fields = this.res.getHeaders() as Record<string, string | string[] | undefined>;
-      else if (isFlatList(sent)) {
-        fields = {};
-        for (let i = 0; i < sent.length; i += 2)
-          addValue(fields as Headers, sent[i]!.toLowerCase(), sent[i + 1]!);
-      } else fields = sent;
+      else fields = isFlatList(sent) ? headerRecord(sent) : sent;
       this.cachedHeaders = redactHeaders(fields);
     }
     return this.cachedHeaders;

@@ -10,6 +10,7 @@ import {
   rawRequest,
   startEchoUpstream,
   startTestGateway,
+  testGatewaysClosedBy,
   until,
 } from "../../support/gateway.js";
 
@@ -41,11 +42,7 @@ async function checkable(): Promise<EchoUpstream & { healthStatus: number; probe
   }) as EchoUpstream & { healthStatus: number; probes: number };
 }
 
-async function gateway(doc: object): Promise<Gateway> {
-  const gw = await startTestGateway(doc);
-  cleanups.push(() => gw.close());
-  return gw;
-}
+const gateway = testGatewaysClosedBy(cleanups);
 
 interface HealthReport {
   data: Array<{

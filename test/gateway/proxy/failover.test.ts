@@ -22,17 +22,13 @@ import {
   type EchoUpstream,
   rawRequest,
   startEchoUpstream,
-  startTestGateway,
+  testGatewaysClosedBy,
   until,
 } from "../../support/gateway.js";
 
 const cleanups = cleanupsAfterEach();
 
-async function gateway(doc: object): Promise<Gateway> {
-  const gw = await startTestGateway(doc);
-  cleanups.push(() => gw.close());
-  return gw;
-}
+const gateway = testGatewaysClosedBy(cleanups);
 
 async function echo(text: string): Promise<EchoUpstream> {
   const up = await startEchoUpstream({

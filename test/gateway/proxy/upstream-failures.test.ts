@@ -6,17 +6,17 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
-import type { Gateway } from "../../../src/gateway/server.js";
 import { cleanupsAfterEach } from "../../support/cleanups.js";
-import { type EchoUpstream, rawRequest, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import {
+  type EchoUpstream,
+  rawRequest,
+  startEchoUpstream,
+  testGatewaysClosedBy,
+} from "../../support/gateway.js";
 
 const cleanups = cleanupsAfterEach();
 
-async function gateway(doc: object): Promise<Gateway> {
-  const gw = await startTestGateway(doc);
-  cleanups.push(() => gw.close());
-  return gw;
-}
+const gateway = testGatewaysClosedBy(cleanups);
 
 async function echo(opts: Parameters<typeof startEchoUpstream>[0] = {}): Promise<EchoUpstream> {
   const up = await startEchoUpstream(opts);
