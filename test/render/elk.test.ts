@@ -5,6 +5,23 @@ import { LOGSTASH_PIPELINE_PATH, LOGSTASH_SETTINGS_PATH } from "../../src/render
 import { monolithStack } from "./fixtures.js";
 import { artifact, artifactsOf, yamlOf } from "./support.js";
 
+/**
+ * Kibana's telemetry config schema (elastic/kibana, src/plugins/telemetry/server/config/config.ts, 7.x
+ * and 8.x, the Kibana line images.ts pins): both settings are booleans, and `optIn` is a conditional on
+ * its sibling `allowChangingOptInStatus` — when that is false, `optIn` may only be absent or true.
+ * Anything else fails config validation and Kibana exits at start. Re-expressed here: the problem, or
+ * undefined when the file passes.
+ */
+function kibanaTelemetryProblem(settings: Record<string, unknown>): string | undefined {
+  const optIn = settings["telemetry.optIn"];
+  const allowChanging = settings["telemetry.allowChangingOptInStatus"];
+  for (const [key, value] of Object.entries({ optIn, allowChangingOptInStatus: allowChanging }))
+    if (value !== undefined && typeof value !== "boolean") return `telemetry.${key}: expected a boolean`;
+  if (allowChanging === false && optIn !== undefined && optIn !== true)
+    return "telemetry.optIn: must be true (or unset) when telemetry.allowChangingOptInStatus is false";
+  return undefined;
+}
+
 describe("ELK addon files", () => {
   const artifacts = artifactsOf(monolithStack({ domain: "api.example.com" }, { elk: true }));
 
@@ -35,6 +52,16 @@ describe("ELK addon files", () => {
       "server.publicBaseUrl": "https://api.example.com/kibana",
       "elasticsearch.hosts": ["http://elasticsearch:9200"],
     });
+  });
+
+  it("opts out of telemetry with a combination Kibana 8.x's config validation accepts", () => {
+    const kibana = yamlOf<Record<string, unknown>>(artifacts, KIBANA_CONFIG_PATH);
+    expect(kibana["telemetry.optIn"]).toBe(false);
+    expect(kibanaTelemetryProblem(kibana)).toBeUndefined();
+    // The rule itself: the combination this file used to carry is the one Kibana refuses.
+    expect(
+      kibanaTelemetryProblem({ "telemetry.optIn": false, "telemetry.allowChangingOptInStatus": false }),
+    ).toMatch(/optIn/);
   });
 
   it("is not rendered without the addon", () => {
