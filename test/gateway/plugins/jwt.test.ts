@@ -123,6 +123,14 @@ describe("jwt: token retrieval", () => {
     expect(r.headers["www-authenticate"]).toBe("Bearer");
   });
 
+  it("answers with exactly {message} (Kong's kong.response.exit: no request_id), whatever Accept says", async () => {
+    const none = await send(gw.proxyUrl, "/plain", { headers: { accept: "text/html" } });
+    expect(none.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(none.json()).toEqual({ message: "Unauthorized" });
+    const bad = await send(gw.proxyUrl, "/plain", { headers: bearer("not.a.token") });
+    expect(bad.json()).toEqual({ message: "Bad token; invalid JSON" });
+  });
+
   it("accepts a valid HS256 token in Authorization and identifies the consumer", async () => {
     const r = await send(gw.proxyUrl, "/plain", { headers: bearer(await hs({ iss: "hs-key" })) });
     expect(r.status).toBe(200);

@@ -24,11 +24,14 @@ export interface AuthenticatedCredential {
   identifier: string;
 }
 
-/** An authentication failure: a message (sent as Kong's `{message}`) or a whole JSON body. */
+/**
+ * An authentication failure: a message (sent as Kong's error body, `{message, request_id}` in
+ * JSON, by kong.response.error) or a whole JSON body.
+ */
 export interface AuthFailure {
   status: number;
   message?: string;
-  /** Sent as the body instead of `{message}` (jwt's `{"exp":"token expired"}`). */
+  /** Sent as-is instead (kong.response.exit: jwt's `{"message": …}` and `{"exp": "token expired"}`). */
   body?: Record<string, unknown>;
   headers?: Record<string, string>;
 }

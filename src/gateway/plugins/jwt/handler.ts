@@ -102,11 +102,16 @@ async function authenticate(
 ): Promise<AuthFailure | null> {
   const base = challenge("Bearer", conf.realm);
   const invalid = { "WWW-Authenticate": `${base}${conf.realm ? "," : ""} error="invalid_token"` };
-  const fail = (message: string): AuthFailure => ({ status: 401, message, headers: invalid });
+  // Kong's jwt answers with kong.response.exit(status, { message }): the body is exactly
+  // {"message": …}, without the request_id of kong.response.error
+  const fail = (message: string, headers = invalid): AuthFailure => ({
+    status: 401,
+    body: { message },
+    headers,
+  });
 
   const tokens = retrieveTokens(ctx, conf);
-  if (tokens.length === 0)
-    return { status: 401, message: "Unauthorized", headers: { "WWW-Authenticate": base } };
+  if (tokens.length === 0) return fail("Unauthorized", { "WWW-Authenticate": base });
   if (tokens.length > 1) return fail("Multiple tokens provided");
   const token = tokens[0]!;
 
