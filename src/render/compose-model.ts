@@ -1,13 +1,17 @@
 /** The subset of the Compose file model gatestack generates, and its healthcheck presets. */
 
+/**
+ * A service healthcheck: only fields every engine since API 1.29 (Docker 17.05) takes. No
+ * `start_interval`: it needs API 1.44 (Docker 25), and `docker compose` refuses a file that sets it on
+ * older engines — Debian bookworm's docker.io 20.10 is API 1.41. (`stack up` probes a dependency
+ * itself right after it starts, so nothing waits for the first scheduled check.)
+ */
 export interface Healthcheck {
   test: string[];
   interval: string;
   timeout: string;
   retries: number;
   start_period: string;
-  /** Probe rate during start_period (Docker Engine 25+; older engines ignore it). */
-  start_interval: string;
 }
 
 interface BindMount {
@@ -44,12 +48,12 @@ export interface ComposeFile {
 
 /** Quick probes for the request path (caddy, gateway, apps), so `stack up` turns healthy fast. */
 export function fastCheck(test: string[]): Healthcheck {
-  return { test, interval: "3s", timeout: "3s", retries: 10, start_period: "30s", start_interval: "1s" };
+  return { test, interval: "3s", timeout: "3s", retries: 10, start_period: "30s" };
 }
 
 /** Patient probes for JVM tools that take minutes to boot. */
 export function slowCheck(test: string[]): Healthcheck {
-  return { test, interval: "10s", timeout: "5s", retries: 12, start_period: "180s", start_interval: "5s" };
+  return { test, interval: "10s", timeout: "5s", retries: 12, start_period: "180s" };
 }
 
 export const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];

@@ -1,10 +1,17 @@
-import { Document, isScalar, isSeq, visit } from "yaml";
+import { Document, isScalar, isSeq, Scalar, visit } from "yaml";
 import { GENERATED_NOTICE } from "./header.js";
 
 export interface YamlOptions {
   /** Keys whose sequence values are written in flow style (`test: [CMD, wget, …]`). */
   flowKeys?: readonly string[];
 }
+
+/**
+ * Characters that end a plain scalar inside a flow collection for YAML 1.1 readers: PyYAML (Docker
+ * Compose v1, Ansible) stops at any of them, where YAML 1.2 only stops at `,[]{}`, so
+ * `[CMD, curl, http://host/health?x=1]` would not parse there.
+ */
+const YAML11_FLOW_INDICATORS = /[,?[\]{}]/;
 
 /**
  * Serialize a plain object as YAML with the generated-file header. YAML 1.1 quoting is used
@@ -19,8 +26,12 @@ export function toYaml(value: unknown, options: YamlOptions = {}): string {
   if (flowKeys.size > 0) {
     visit(doc, {
       Pair(_, pair) {
-        if (isScalar(pair.key) && flowKeys.has(String(pair.key.value)) && isSeq(pair.value))
-          pair.value.flow = true;
+        if (!isScalar(pair.key) || !flowKeys.has(String(pair.key.value)) || !isSeq(pair.value)) return;
+        pair.value.flow = true;
+        for (const item of pair.value.items) {
+          if (isScalar(item) && typeof item.value === "string" && YAML11_FLOW_INDICATORS.test(item.value))
+            item.type = Scalar.QUOTE_DOUBLE;
+        }
       },
     });
   }

@@ -208,3 +208,41 @@ describe("compose.yaml bind mounts", () => {
     }
   });
 });
+
+/**
+ * Docker Engine API version that introduced each healthcheck field (Engine API version history:
+ * HealthConfig 1.24 / Docker 1.12, StartPeriod 1.29 / Docker 17.05, StartInterval 1.44 / Docker 25).
+ * `docker compose` refuses a file using a field the engine's API is too old for.
+ */
+const HEALTHCHECK_FIELD_SINCE_API: Record<string, string> = {
+  test: "1.24",
+  interval: "1.24",
+  timeout: "1.24",
+  retries: "1.24",
+  disable: "1.24",
+  start_period: "1.29",
+  start_interval: "1.44",
+};
+/** The engine the README suggests (`apt-get install docker.io` on Debian bookworm: 20.10.24). */
+const README_ENGINE_API = "1.41";
+
+const apiNumber = (version: string) => {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major * 1000 + minor;
+};
+
+describe("compose.yaml healthchecks on the engine the README suggests (API 1.41)", () => {
+  for (const { label, stack } of stackMatrix()) {
+    it(`use no field newer than API ${README_ENGINE_API}: ${label}`, () => {
+      for (const [name, svc] of Object.entries(composeOf(stack).services)) {
+        for (const field of Object.keys(svc.healthcheck)) {
+          const since = HEALTHCHECK_FIELD_SINCE_API[field];
+          expect(since, `${name}.healthcheck.${field}: not a known healthcheck field`).toBeDefined();
+          expect(apiNumber(since!), `${name}.healthcheck.${field} needs API ${since}`).toBeLessThanOrEqual(
+            apiNumber(README_ENGINE_API),
+          );
+        }
+      }
+    });
+  }
+});
