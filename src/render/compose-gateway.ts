@@ -2,6 +2,7 @@ import { GATEWAY_ADMIN_TOKEN, gatewayEnvNames } from "../stack/env-vars.js";
 import { imageFor } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
 import { type ComposeService, fastCheck, healthy } from "./compose-model.js";
+import { buildsGatewayImage, GATEWAY_BUILD_CONTEXT } from "./gateway-context.js";
 import { envInterpolation, GATEWAY_CONFIG_PATH, PORTS } from "./topology.js";
 
 /**
@@ -12,7 +13,8 @@ import { envInterpolation, GATEWAY_CONFIG_PATH, PORTS } from "./topology.js";
  *  - kong: DB-less Kong has no admin token in OSS, so its Admin API stays on loopback and
  *    Kong Manager is switched off.
  * Secrets referenced from gateway.yaml as {vault://env/NAME} reach the container only as
- * `${NAME}` interpolations from .env.
+ * `${NAME}` interpolations from .env. gatestack's own image has a `build:` so `docker compose up`
+ * builds it when missing, from the context `stack render` copies into the stack folder.
  */
 export function gatewayService(stack: StackConfig): ComposeService {
   const kong = stack.gateway.engine === "kong";
@@ -52,6 +54,7 @@ export function gatewayService(stack: StackConfig): ComposeService {
 
   return {
     image: imageFor(stack, kong ? "kong" : "gateway"),
+    ...(buildsGatewayImage(stack) ? { build: { context: GATEWAY_BUILD_CONTEXT } } : {}),
     restart: "unless-stopped",
     environment,
     volumes: ["./config/gateway:/etc/gateway:ro"],

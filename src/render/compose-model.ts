@@ -25,7 +25,7 @@ interface BindMount {
 /** The subset of the Compose service model gatestack generates (key order = output order). */
 export interface ComposeService {
   image: string;
-  build?: { context: string; args: Record<string, string> };
+  build?: { context: string; args?: Record<string, string> };
   profiles?: string[];
   restart: "unless-stopped";
   entrypoint?: string[];

@@ -6,6 +6,7 @@ import { renderCompose } from "./compose.js";
 import { unifiedDiff } from "./diff.js";
 import { renderElasticsearch } from "./elasticsearch.js";
 import { renderGatewayConfig } from "./gateway.js";
+import { syncGatewayContext } from "./gateway-context.js";
 import { renderGrafanaProvisioning } from "./grafana.js";
 import { hasGeneratedMarker } from "./header.js";
 import { renderJenkins } from "./jenkins.js";
@@ -95,6 +96,8 @@ async function readOnDisk(dir: string, path: string): Promise<OnDisk> {
  * refuseHandEdits). Writes are atomic as a whole (write.ts); files at generated paths that
  * gatestack did not write are refused unless `force`; previously generated files that are
  * no longer produced are removed. Returns what changed (or would change) with a unified diff.
+ * A write also refreshes the gateway's build context (gateway-context.ts): a copy of this
+ * package, not a generated file, so it is neither in the report nor in the manifest.
  */
 export async function renderStack(
   loaded: RenderSource,
@@ -200,5 +203,6 @@ export async function renderStack(
     });
   }
   if (changes.length > 0) await applyChanges(dir, changes, fs);
+  await syncGatewayContext(dir, loaded.config);
   return report;
 }

@@ -28,7 +28,11 @@ export interface ImageNeed {
 export const OFFLINE_HINT =
   "run test/e2e/images/build-offline.sh (or `stack images --offline`) to build local stand-ins, or set images: in stack.yaml to an image you have";
 
-/** One entry per distinct image, in service order. */
+/**
+ * One entry per distinct image, in service order. A gatestack/gateway image is built from this
+ * package's own root even when compose.yaml gives it a `build:` (the copy `stack render` makes for
+ * `docker compose`): the same files, and the package root also carries the offline npm cache.
+ */
 export function imageNeeds(project: ComposeProject): ImageNeed[] {
   const out = new Map<string, ImageNeed>();
   for (const svc of Object.values(project.services)) {
@@ -40,9 +44,9 @@ export function imageNeeds(project: ComposeProject): ImageNeed[] {
     const need: ImageNeed = {
       image: svc.image,
       services: [svc.name],
-      source: svc.build ? "build" : svc.image.startsWith(GATEWAY_IMAGE_PREFIX) ? "gateway" : "pull",
+      source: svc.image.startsWith(GATEWAY_IMAGE_PREFIX) ? "gateway" : svc.build ? "build" : "pull",
     };
-    if (svc.build) need.build = svc.build;
+    if (svc.build && need.source === "build") need.build = svc.build;
     out.set(svc.image, need);
   }
   return [...out.values()];

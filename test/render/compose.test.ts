@@ -169,7 +169,7 @@ describe("compose.yaml semantics", () => {
       monolithStack({ images: { caddy: "mirror/caddy:2", python: "local/python:3" } }, ALL_ADDONS),
     );
     expect(doc.services.caddy!.image).toBe("mirror/caddy:2");
-    expect(doc.services.app!.build!.args.PYTHON_IMAGE).toBe("local/python:3");
+    expect(doc.services.app!.build!.args!.PYTHON_IMAGE).toBe("local/python:3");
   });
 
   it("serves the tools under their public paths", () => {

@@ -92,6 +92,13 @@ describe("compose.yaml read by docker-compose 1.29 (Compose v1, PyYAML)", () => 
     });
   }
 
+  it("builds gatestack's gateway from the context stack render wrote into the stack folder", () => {
+    const outcome = outcomes.find((o) => o.stack.gateway.engine === "gatestack")!;
+    const gateway = outcome.resolved!.services.gateway!;
+    expect(gateway.image).toBe("gatestack/gateway:0.1.0");
+    expect(gateway.build?.context).toBe(join(outcome.dir, ".gatestack", "gateway"));
+  });
+
   it("reads healthcheck commands with '?' in a URL as one argument (quoted for YAML 1.1)", () => {
     const outcome = outcomes.find((o) => o.stack.addons.elk.enabled && o.exitCode === 0)!;
     expect(outcome.resolved!.services.elasticsearch!.healthcheck.test).toEqual([

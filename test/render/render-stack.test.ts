@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from "
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isGatestackError } from "../../src/errors.js";
+import { GATEWAY_CONTEXT_DIR } from "../../src/render/gateway-context.js";
 import { planRender, renderStack } from "../../src/render/index.js";
 import { MANIFEST_PATH } from "../../src/render/manifest.js";
 import { nodeFs, type RenderFs } from "../../src/render/write.js";
@@ -14,12 +15,16 @@ beforeEach(async () => {
 });
 afterEach(() => work.cleanup());
 
-/** Every file under dir (relative path → content), symlinks and folders excluded. */
+/** The gateway's build context: a copy of the package, not generated files (gateway-context.test.ts). */
+const isGatewayContext = (dir: string, abs: string) => relative(dir, abs) === GATEWAY_CONTEXT_DIR;
+
+/** Every file under dir (relative path → content), symlinks, folders and the gateway context excluded. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (d: string) => {
     for (const entry of await readdir(d, { withFileTypes: true })) {
       const abs = join(d, entry.name);
+      if (isGatewayContext(dir, abs)) continue;
       if (entry.isDirectory()) await walk(abs);
       else if (entry.isFile()) out[relative(dir, abs)] = await readFile(abs, "utf8");
     }
@@ -32,7 +37,7 @@ async function listDirs(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
     for (const entry of await readdir(d, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
+      if (!entry.isDirectory() || isGatewayContext(dir, join(d, entry.name))) continue;
       out.push(relative(dir, join(d, entry.name)));
       await walk(join(d, entry.name));
     }
