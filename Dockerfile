@@ -7,6 +7,8 @@
 # NODE_IMAGE can point at a local mirror or an offline stand-in (test/e2e/images/build-offline.sh node).
 # Offline builds: an npm cache in .npm-offline/cache (test/e2e/images/build-gateway.sh prepares one)
 # is used instead of the registry.
+# The image also carries the whole `stack` CLI (bin/run.js, dist/, templates/): the generated Jenkins
+# image copies it from here to run the pipeline's `stack validate` and `stack render --check`.
 ARG NODE_IMAGE=node:22-slim
 
 # ---- build: full dependency tree + TypeScript compile
@@ -22,7 +24,7 @@ RUN set -eu; \
 COPY . .
 RUN set -eu; \
     if [ -d src ]; then rm -rf dist && npx tsc -p tsconfig.build.json; fi; \
-    test -f dist/commands/gateway/serve.js
+    test -f dist/commands/gateway/serve.js && test -d templates
 
 # ---- production dependencies only
 FROM ${NODE_IMAGE} AS deps
@@ -45,6 +47,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/templates ./templates
 RUN mkdir -p /etc/gateway && chown node:node /etc/gateway
 USER node
 EXPOSE 8000 8001 8100
