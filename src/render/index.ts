@@ -15,6 +15,7 @@ import { renderLogstash } from "./logstash.js";
 import { MANIFEST_PATH, manifestArtifact, readManifest, sha256 } from "./manifest.js";
 import { isGeneratedPath } from "./paths.js";
 import { renderPrometheusConfig } from "./prometheus.js";
+import { renderStackSchema } from "./stack-schema.js";
 import { enabledAddons } from "./topology.js";
 import type { Artifact, RenderedFile, RenderOptions, RenderReport, RenderSource } from "./types.js";
 import { applyChanges, type FileChange, nodeFs, type RenderFs } from "./write.js";
@@ -48,6 +49,7 @@ export function planRender(loaded: RenderSource): Artifact[] {
     ...renderElasticsearch(stack),
     ...renderKibana(stack),
     ...renderJenkins(stack),
+    renderStackSchema(),
   ];
   for (const artifact of artifacts) {
     if (!isGeneratedPath(artifact.path, stack)) {

@@ -1,4 +1,5 @@
 import { isAbsolute, normalize } from "node:path";
+import { STACK_SCHEMA_COPY_PATH } from "../stack/json-schema.js";
 import type { StackConfig } from "../stack/schema.js";
 import { serviceSource } from "./topology.js";
 
@@ -6,7 +7,7 @@ import { serviceSource } from "./topology.js";
 export const USER_OWNED_FILES = ["stack.yaml", ".env", "compose.override.yaml"] as const;
 
 /** Where generated files may live (relative to the stack folder). */
-const GENERATED_FILES = new Set(["compose.yaml", "Jenkinsfile"]);
+const GENERATED_FILES = new Set(["compose.yaml", "Jenkinsfile", STACK_SCHEMA_COPY_PATH]);
 const GENERATED_DIRS = ["config/"];
 
 /** A clean relative path inside the stack folder ("a/b", no "..", not absolute). */

@@ -17,8 +17,9 @@ import { GatestackError } from "../errors.js";
 import { didYouMean } from "./did-you-mean.js";
 import { parseEnvFile, serializeEnvFile } from "./env-file.js";
 import { envVarsFor, generateEnvEntries } from "./env-vars.js";
+import { STACK_SCHEMA_COPY_PATH, STACK_SCHEMA_REF, stackSchemaCopyText } from "./json-schema.js";
 import { ENV_FILE, STACK_FILE } from "./load.js";
-import { STACK_SCHEMA_PATH, STACKS_DIR } from "./package-paths.js";
+import { STACKS_DIR } from "./package-paths.js";
 import {
   ADDON_NAMES,
   type AddonName,
@@ -108,7 +109,10 @@ export function defaultProjectName(dir: string): string {
   return slug === "" ? "stack" : slug;
 }
 
-/** Create a stack folder: stack.yaml, services/, .env (mode 600), .gitignore — all or nothing. */
+/**
+ * Create a stack folder: stack.yaml, services/, .env (mode 600), .gitignore and the schema stack.yaml's
+ * modeline names (.gatestack/stack.schema.json) — all or nothing.
+ */
 export async function initStack(opts: InitOptions): Promise<InitResult> {
   const dir = resolve(opts.dir);
   const config = checkOptions(opts);
@@ -120,7 +124,7 @@ export async function initStack(opts: InitOptions): Promise<InitResult> {
     });
   }
 
-  const stackText = serializeStackYaml(starterStack(opts), { schemaRef: schemaRefFrom(dir) });
+  const stackText = serializeStackYaml(starterStack(opts), { schemaRef: STACK_SCHEMA_REF });
   const oldEnv = existing.includes(ENV_FILE) ? parseEnvFile(await readFile(join(dir, ENV_FILE), "utf8")) : {};
   const generated = generateEnvEntries(envVarsFor(config), oldEnv);
   // With --force, variables the user added to an existing .env stay as they were.
@@ -147,6 +151,8 @@ export async function initStack(opts: InitOptions): Promise<InitResult> {
     await writeFile(join(stage, ENV_FILE), envText, { mode: 0o600 });
     await chmod(join(stage, ENV_FILE), 0o600);
     await writeFile(join(stage, ".gitignore"), mergeGitignore(oldIgnore));
+    await mkdir(dirname(join(stage, STACK_SCHEMA_COPY_PATH)));
+    await writeFile(join(stage, STACK_SCHEMA_COPY_PATH), stackSchemaCopyText());
     for (const service of config.services) {
       // Each app folder is self-contained (its own build context): the app, plus the shared
       // Dockerfile, requirements.txt, .dockerignore and request_id.py.
@@ -205,7 +211,7 @@ async function existingEntries(dir: string): Promise<string[]> {
 /** New or empty folder: one rename puts everything in place. */
 async function moveWhole(stage: string, dir: string): Promise<{ written: string[]; kept: string[] }> {
   const services = (await readdir(join(stage, "services"))).map((name) => join("services", name));
-  const written = [STACK_FILE, ENV_FILE, ".gitignore", ...services.sort()];
+  const written = [STACK_FILE, ENV_FILE, ".gitignore", STACK_SCHEMA_COPY_PATH, ...services.sort()];
   await chmod(stage, 0o777 & ~process.umask());
   await rename(stage, dir);
   return { written, kept: [] };
@@ -225,7 +231,8 @@ async function moveInto(
   const kept: string[] = [];
   const createdServices = !(await exists(join(dir, "services")));
   try {
-    for (const entry of [STACK_FILE, ENV_FILE, ".gitignore"]) {
+    await mkdir(dirname(join(dir, STACK_SCHEMA_COPY_PATH)), { recursive: true });
+    for (const entry of [STACK_FILE, ENV_FILE, ".gitignore", STACK_SCHEMA_COPY_PATH]) {
       await rename(join(stage, entry), join(dir, entry));
       written.push(entry);
     }
@@ -243,6 +250,7 @@ async function moveInto(
     if (wasEmpty) {
       for (const entry of written) await rm(join(dir, entry), { recursive: true, force: true });
       if (createdServices) await rm(join(dir, "services"), { recursive: true, force: true });
+      await rm(join(dir, dirname(STACK_SCHEMA_COPY_PATH)), { recursive: true, force: true });
     }
     throw err;
   }
@@ -264,15 +272,6 @@ function mergeGitignore(old: string): string {
   if (old === "") return ["# gatestack: secrets and local files", ...GITIGNORE_LINES, ""].join("\n");
   if (missing.length === 0) return old;
   return `${old.replace(/\n?$/, "\n")}\n# gatestack\n${missing.join("\n")}\n`;
-}
-
-/**
- * Where the yaml-language-server finds the schema: relative when gatestack is installed inside
- * the project (node_modules/gatestack/…, portable), otherwise the installed file's absolute path.
- */
-function schemaRefFrom(dir: string): string {
-  const rel = relative(dir, STACK_SCHEMA_PATH);
-  return rel.startsWith("..") ? STACK_SCHEMA_PATH : rel;
 }
 
 function preview(entries: string[]): string {

@@ -1,9 +1,13 @@
+import { realpathSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
+import { stackSchemaCopyText } from "../../src/stack/json-schema.js";
+import { PACKAGE_ROOT } from "../../src/stack/package-paths.js";
 
 const bin = new URL("../../bin/run.js", import.meta.url).pathname;
 
@@ -108,6 +112,7 @@ describe("stack init", () => {
       "stack.yaml",
       ".env",
       ".gitignore",
+      ".gatestack/stack.schema.json",
       "services/catalog",
       "services/orders",
       "services/users",
@@ -145,6 +150,43 @@ describe("stack init", () => {
     expect(again.exitCode).toBe(1);
     const forced = await execa(bin, ["init", "mono", "--yes", "--force", "--no-render"], { cwd: root });
     expect(forced.stdout).toContain("services/app  (kept as it was)");
+  });
+});
+
+describe("stack init writes no path of this machine", () => {
+  /** Every file below dir, relative to it (the gateway's build context, a git-ignored copy, left out). */
+  async function committableFiles(dir: string): Promise<string[]> {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .filter((path) => !path.startsWith(".gatestack/gateway/"))
+      .sort();
+  }
+
+  it("names the schema relative to stack.yaml, writes it there, and no file holds the folder's or gatestack's path", async () => {
+    const r = await execa(bin, ["init", "portable", "--yes", "--with", "all"], { cwd: root });
+    expect(r.exitCode).toBe(0);
+    const dir = join(root, "portable");
+    const files = await committableFiles(dir);
+    expect(files).toEqual(
+      expect.arrayContaining(["stack.yaml", "compose.yaml", ".gatestack/stack.schema.json"]),
+    );
+    const machinePaths = [root, realpathSync(root), PACKAGE_ROOT.replace(/\/$/, "")];
+    for (const file of files) {
+      const text = await readFile(join(dir, file), "utf8");
+      for (const machinePath of machinePaths)
+        expect(text, `${file} names ${machinePath}`).not.toContain(machinePath);
+    }
+
+    const stackYaml = await readFile(join(dir, "stack.yaml"), "utf8");
+    const ref = /^# yaml-language-server: \$schema=(\S+)$/m.exec(stackYaml)?.[1];
+    expect(ref).toBe("./.gatestack/stack.schema.json");
+    const schemaText = await readFile(join(dir, ref!), "utf8");
+    expect(schemaText).toBe(stackSchemaCopyText());
+    // The schema it names accepts the stack.yaml next to it (what an editor checks).
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(schemaText));
+    expect(validate(parse(stackYaml)), JSON.stringify(validate.errors)).toBe(true);
   });
 });
 

@@ -22,7 +22,7 @@ describe("stack render", () => {
   it("renders, then reports everything unchanged, with a typed --json document", async () => {
     const first = await stack("render");
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/✓ Rendered .*: 4 created/);
+    expect(first.stdout).toMatch(/✓ Rendered .*: 5 created/);
     expect(first.stdout).toMatch(/created\s+config\/prometheus\/prometheus\.yml/);
 
     const again = await stack("render", "--json");
@@ -35,6 +35,7 @@ describe("stack render", () => {
     expect(doc.mode).toBe("write");
     expect(doc.changed).toBe(false);
     expect(doc.files.map((f) => f.path)).toEqual([
+      ".gatestack/stack.schema.json",
       "compose.yaml",
       "config/caddy/Caddyfile",
       "config/gateway/gateway.yaml",

@@ -94,7 +94,11 @@ describe("the gateway's build context in the stack folder", () => {
       await readFile(join(PACKAGE_ROOT, "Dockerfile"), "utf8"),
     );
     expect(await filesBelow(context)).not.toContain("stray.txt");
-    expect((await readdir(join(dir, ".gatestack"))).sort()).toEqual(["gateway", "generated.json"]);
+    expect((await readdir(join(dir, ".gatestack"))).sort()).toEqual([
+      "gateway",
+      "generated.json",
+      "stack.schema.json",
+    ]);
 
     await rm(context, { recursive: true });
     expect(await syncGatewayContext(dir, stack)).toBe("created");

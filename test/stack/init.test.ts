@@ -30,12 +30,24 @@ const STACK_WIDE_VARS = [
 ];
 
 describe("initStack: monolith", () => {
-  it("writes stack.yaml, services/app, .env and .gitignore", async () => {
+  it("writes stack.yaml, services/app, .env, .gitignore and the schema stack.yaml names", async () => {
     const dir = join(await tempRoot(), "demo");
     const result = await initStack(initOptions(dir));
-    expect(result.written).toEqual(["stack.yaml", ".env", ".gitignore", "services/app"]);
+    expect(result.written).toEqual([
+      "stack.yaml",
+      ".env",
+      ".gitignore",
+      ".gatestack/stack.schema.json",
+      "services/app",
+    ]);
     expect(result.kept).toEqual([]);
-    expect((await readdir(dir)).sort()).toEqual([".env", ".gitignore", "services", "stack.yaml"]);
+    expect((await readdir(dir)).sort()).toEqual([
+      ".env",
+      ".gatestack",
+      ".gitignore",
+      "services",
+      "stack.yaml",
+    ]);
     expect((await readdir(join(dir, "services", "app"))).sort()).toEqual([
       ".dockerignore",
       "Dockerfile",
@@ -46,7 +58,7 @@ describe("initStack: monolith", () => {
     expect((await stat(dir)).mode & 0o777).toBe(0o777 & ~process.umask() & 0o777);
 
     const text = await read(dir, "stack.yaml");
-    expect(text.split("\n")[0]).toMatch(/^# yaml-language-server: \$schema=.*schema\/stack\.schema\.json$/);
+    expect(text.split("\n")[0]).toBe("# yaml-language-server: $schema=./.gatestack/stack.schema.json");
     const config = parseStackText(text);
     expect(config.template).toBe("monolith");
     expect(config.services.map((s) => s.name)).toEqual(["app"]);
@@ -154,7 +166,13 @@ describe("refusals and --force", () => {
     const dir = join(root, "empty");
     await mkdir(dir);
     await initStack(initOptions(dir));
-    expect((await readdir(dir)).sort()).toEqual([".env", ".gitignore", "services", "stack.yaml"]);
+    expect((await readdir(dir)).sort()).toEqual([
+      ".env",
+      ".gatestack",
+      ".gitignore",
+      "services",
+      "stack.yaml",
+    ]);
     expect(await readdir(root)).toEqual(["empty"]);
   });
 
@@ -169,7 +187,7 @@ describe("refusals and --force", () => {
     await writeFile(join(dir, "README.md"), "mine\n");
 
     const result = await initStack(initOptions(dir, { force: true }));
-    expect(result.written).toEqual(["stack.yaml", ".env", ".gitignore"]);
+    expect(result.written).toEqual(["stack.yaml", ".env", ".gitignore", ".gatestack/stack.schema.json"]);
     expect(result.kept).toEqual(["services/app"]);
     expect(await read(dir, "services/app/main.py")).toBe("# my app\n");
     expect(await read(dir, "README.md")).toBe("mine\n");
