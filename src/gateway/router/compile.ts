@@ -5,6 +5,7 @@
  *    suffix and `x.*` prefix wildcards; `host:port` also needs the Host header's port),
  *    paths (any of; plain = string prefix, `~regex` = regex anchored at the start),
  *    headers (all names; any value each; values compared lowercased, `~*re` = regex);
+ *    regexes are RE2 patterns matched in linear time (linear-regex.ts), as the ATC router's;
  *  - snis never restrict plain-http requests; protocols are checked by the proxy after
  *    routing (426/redirect as Kong), not here;
  *  - priority (Kong's 64-bit value, compared as a tuple): number of fields set, plain
@@ -12,6 +13,7 @@
  *    longest plain path; ties go to the greater route id (the ATC router's order).
  */
 import type { GatewayRoute, GatewayService } from "../config/types.js";
+import { compileLinearRegex, type LinearRegex, NEVER_MATCHES } from "../linear-regex.js";
 
 export interface HostMatcher {
   kind: "exact" | "suffix" | "prefix";
@@ -25,14 +27,15 @@ export interface PathMatcher {
   source: string;
   /** Plain prefix, or null for a regex. */
   prefix: string | null;
-  regex: RegExp | null;
+  /** Matched in linear time (linear-regex.ts). */
+  regex: LinearRegex | null;
   /** Literal text every match must start with (index key for regexes). */
   literalPrefix: string;
 }
 
 export interface HeaderMatcher {
   name: string;
-  values: Array<{ exact: string } | { regex: RegExp }>;
+  values: Array<{ exact: string } | { regex: LinearRegex }>;
 }
 
 export interface CompiledRoute {
@@ -118,7 +121,7 @@ function compilePath(source: string): PathMatcher | null {
     return {
       source,
       prefix: null,
-      regex: new RegExp(`^(?:${body})`),
+      regex: compileLinearRegex(`^(?:${body})`),
       literalPrefix: regexLiteralPrefix(body),
     };
   } catch {
@@ -132,9 +135,9 @@ function compileHeaders(headers: Record<string, string[]>): HeaderMatcher[] {
     values: values.map((v) => {
       if (v.startsWith("~*")) {
         try {
-          return { regex: new RegExp(v.slice(2).toLowerCase()) };
+          return { regex: compileLinearRegex(v.slice(2).toLowerCase()) };
         } catch {
-          return { regex: /(?!)/ };
+          return { regex: NEVER_MATCHES }; // validated by the loader
         }
       }
       return { exact: v.toLowerCase() };

@@ -3,6 +3,7 @@
  * the same validators and messages: names, hosts, ports, paths, router paths, headers,
  * tags, timeouts, protocols.
  */
+import { linearRegexError } from "../../linear-regex.js";
 import { normalizePath } from "../../router/normalize.js";
 import type { ArrayField, MapField, NumberField, StringField } from "./fields.js";
 
@@ -91,16 +92,6 @@ function checkPath(path: string): { err: string; code: "rfc3986" | "percent" } |
   return null;
 }
 
-/** A regex as the router compiles it; returns the engine's message when it does not compile. */
-export function regexError(source: string): string | null {
-  try {
-    new RegExp(source);
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
 function validateRouterPath(path: string): string | null {
   const p = checkPath(path.startsWith("~") ? path.slice(1) : path);
   if (p?.code === "percent") return p.err;
@@ -109,9 +100,8 @@ function validateRouterPath(path: string): string | null {
     if (normalized !== path) return `non-normalized path, consider use '${normalized}' instead`;
     return null;
   }
-  const re = path.slice(1);
-  const err = regexError(re);
-  return err === null ? null : `invalid regex: '${re}' (PCRE returned: ${err})`;
+  // the router's linear-time engine refuses syntax errors, look-around and backreferences
+  return linearRegexError(path.slice(1));
 }
 
 const utf8NameRe = /^[A-Za-z0-9.\-_~\u0080-\uFFFF]+$/u;
@@ -225,7 +215,14 @@ export const routeHeaders: MapField = {
       },
     ],
   },
-  values: { type: "array", elements: { type: "string" } },
+  values: {
+    type: "array",
+    // `~*re`: a case-insensitive regex, compiled lowercased as the router compiles it
+    elements: {
+      type: "string",
+      check: (v) => (v.startsWith("~*") ? linearRegexError(v.slice(2).toLowerCase()) : null),
+    },
+  },
 };
 
 export const sni: StringField = {

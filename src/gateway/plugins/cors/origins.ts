@@ -3,8 +3,10 @@
  * can appear in a plain origin is compared exactly (after normalizing scheme/host case
  * and default ports; an entry without a scheme matches that host over any scheme);
  * anything else is a regular expression matched against the whole origin (Kong anchors
- * user regexes).
+ * user regexes). The Origin header is the client's: regexes are matched in linear time
+ * (linear-regex.ts; RE2 syntax, where Kong's cors plugin uses PCRE).
  */
+import { compileLinearRegex, type LinearRegex } from "../../linear-regex.js";
 
 const MAYBE_REGEX = /[^A-Za-z0-9.:/-]/;
 
@@ -13,12 +15,12 @@ export function looksLikeRegex(entry: string): boolean {
 }
 
 /** Compile a regex entry anchored at both ends; null when it is not a valid expression. */
-export function compileOriginRegex(entry: string): RegExp | null {
+export function compileOriginRegex(entry: string): LinearRegex | null {
   let source = entry;
   if (source.startsWith("^")) source = source.slice(1);
   if (source.endsWith("$") && !source.endsWith("\\$")) source = source.slice(0, -1);
   try {
-    return new RegExp(`^(?:${source})$`, "i");
+    return compileLinearRegex(`^(?:${source})$`, { ignoreCase: true });
   } catch {
     return null;
   }
@@ -46,7 +48,7 @@ export function compileOrigins(origins: readonly string[] | null): OriginMatcher
     return { allowAll: true, matches: () => true };
   }
   const exact = new Set<string>();
-  const patterns: RegExp[] = [];
+  const patterns: LinearRegex[] = [];
   for (const entry of origins) {
     if (looksLikeRegex(entry)) {
       const re = compileOriginRegex(entry);
