@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { delimiter } from "node:path";
 import { GatestackError } from "../errors.js";
 import { type ListenAddress, parseListen } from "./listen.js";
+import { parseRealIpRecursive } from "./proxy/real-ip.js";
 import type { GatewayOptions } from "./server.js";
 
 /** The configuration file the container image reads when nothing else is given. */
@@ -14,26 +15,64 @@ export interface ServeFlags {
   "status-listen"?: string;
   "admin-token"?: string;
   "trusted-ips"?: string;
+  "real-ip-header"?: string;
+  "real-ip-recursive"?: string;
+  "client-body-timeout"?: string;
+  "client-body-min-rate"?: string;
   "plugin-dirs"?: string;
 }
 
 type Env = Record<string, string | undefined>;
 
-/** First non-empty of: flag, GATEWAY_* variable, Kong's KONG_* variable. */
+/** First non-empty of: flag, GATEWAY_* variable, Kong's KONG_* variable(s). */
 function pick(
   flag: string | undefined,
   env: Env,
   ours: string,
-  kongs?: string,
+  ...kongs: string[]
 ): { value: string; from: string } | null {
   if (flag !== undefined && flag !== "") return { value: flag, from: "flag" };
-  const a = env[ours];
-  if (a !== undefined && a !== "") return { value: a, from: ours };
-  if (kongs !== undefined) {
-    const b = env[kongs];
-    if (b !== undefined && b !== "") return { value: b, from: kongs };
+  for (const name of [ours, ...kongs]) {
+    const v = env[name];
+    if (v !== undefined && v !== "") return { value: v, from: name };
   }
   return null;
+}
+
+/** A setting's value converted by `parse`; a bad value is a usage error naming where it came from. */
+function parsed<T>(
+  p: { value: string; from: string } | null,
+  flag: string,
+  parse: (value: string) => T,
+): T | undefined {
+  if (p === null) return undefined;
+  try {
+    return parse(p.value);
+  } catch (err) {
+    throw new GatestackError("E_USAGE", (err as Error).message, {
+      place: p.from === "flag" ? `--${flag}` : p.from,
+      exitCode: 2,
+    });
+  }
+}
+
+const NGINX_TIME_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** nginx's time syntax as Kong's injected directives take it: `60s`, `1m`, `500ms`, a bare number of seconds. */
+export function parseNginxTimeMs(value: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  if (m === null)
+    throw new Error(`expected a time such as 60s, 1m or 500ms (0 turns it off), got "${value}"`);
+  return Number(m[1]) * NGINX_TIME_UNITS_MS[m[2] ?? "s"]!;
+}
+
+/** A rate in bytes per second: `240`, `1k` (1024), `1m`. */
+export function parseByteRate(value: string): number {
+  const m = /^(\d+)([km])?$/i.exec(value.trim());
+  if (m === null)
+    throw new Error(`expected bytes per second such as 240 or 1k (0 turns it off), got "${value}"`);
+  const unit = m[2]?.toLowerCase();
+  return Number(m[1]) * (unit === "k" ? 1024 : unit === "m" ? 1024 * 1024 : 1);
 }
 
 function listen(
@@ -43,16 +82,7 @@ function listen(
   kongs: string,
   name: string,
 ): ListenAddress | null | undefined {
-  const p = pick(flag, env, ours, kongs);
-  if (p === null) return undefined;
-  try {
-    return parseListen(p.value, name);
-  } catch (err) {
-    throw new GatestackError("E_USAGE", (err as Error).message, {
-      place: p.from === "flag" ? `--${name}` : p.from,
-      exitCode: 2,
-    });
-  }
+  return parsed(pick(flag, env, ours, kongs), name, (value) => parseListen(value, name));
 }
 
 function list(value: string | undefined, sep: RegExp): string[] {
@@ -65,8 +95,9 @@ function list(value: string | undefined, sep: RegExp): string[] {
 /**
  * Map `stack gateway serve` flags and the environment onto GatewayOptions: flags first, then
  * GATEWAY_* variables, then Kong's names (KONG_DECLARATIVE_CONFIG, KONG_PROXY_LISTEN,
- * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_TRUSTED_IPS) so one compose service works for
- * both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
+ * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_TRUSTED_IPS, KONG_REAL_IP_HEADER,
+ * KONG_REAL_IP_RECURSIVE, KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT / KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT)
+ * so one compose service works for both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
  */
 export function serveOptions(flags: ServeFlags, env: Env): GatewayOptions {
   // the gateway process is ours: give the memory of replaced configurations back
@@ -96,18 +127,41 @@ export function serveOptions(flags: ServeFlags, env: Env): GatewayOptions {
   if (token !== null) opts.adminToken = token.value;
   const trusted = pick(flags["trusted-ips"], env, "GATEWAY_TRUSTED_IPS", "KONG_TRUSTED_IPS");
   if (trusted !== null) opts.trustedIps = list(trusted.value, /,/);
+  const realIpHeader = pick(flags["real-ip-header"], env, "GATEWAY_REAL_IP_HEADER", "KONG_REAL_IP_HEADER");
+  if (realIpHeader !== null) opts.realIpHeader = realIpHeader.value;
+  const recursive = parsed(
+    pick(flags["real-ip-recursive"], env, "GATEWAY_REAL_IP_RECURSIVE", "KONG_REAL_IP_RECURSIVE"),
+    "real-ip-recursive",
+    parseRealIpRecursive,
+  );
+  if (recursive !== undefined) opts.realIpRecursive = recursive;
+  const bodyTimeout = parsed(
+    pick(
+      flags["client-body-timeout"],
+      env,
+      "GATEWAY_CLIENT_BODY_TIMEOUT",
+      "KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT",
+      "KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT",
+    ),
+    "client-body-timeout",
+    parseNginxTimeMs,
+  );
+  if (bodyTimeout !== undefined) opts.clientBodyTimeoutMs = bodyTimeout;
+  const minRate = parsed(
+    pick(flags["client-body-min-rate"], env, "GATEWAY_CLIENT_BODY_MIN_RATE"),
+    "client-body-min-rate",
+    parseByteRate,
+  );
+  if (minRate !== undefined) opts.clientBodyMinRate = minRate;
   const dirs = pick(flags["plugin-dirs"], env, "GATEWAY_PLUGIN_DIRS");
   if (dirs !== null) opts.pluginDirs = list(dirs.value, new RegExp(`[,${delimiter}]`));
-  const refresh = pick(undefined, env, "GATEWAY_DNS_REFRESH_MS");
-  if (refresh !== null) {
-    const ms = Number(refresh.value);
+  const refresh = parsed(pick(undefined, env, "GATEWAY_DNS_REFRESH_MS"), "dns-refresh-ms", (value) => {
+    const ms = Number(value);
     if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) {
-      throw new GatestackError("E_USAGE", "expected a whole number of milliseconds from 100 to 3600000", {
-        place: refresh.from,
-        exitCode: 2,
-      });
+      throw new Error("expected a whole number of milliseconds from 100 to 3600000");
     }
-    opts.dnsRefreshMs = ms;
-  }
+    return ms;
+  });
+  if (refresh !== undefined) opts.dnsRefreshMs = refresh;
   return opts;
 }

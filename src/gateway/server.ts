@@ -27,10 +27,14 @@ import type {
   UpstreamTargetHealth,
 } from "./plugins/types.js";
 import { AccessLogWriter } from "./proxy/access-log.js";
+import { ClientBodyGuard, DEFAULT_CLIENT_BODY_LIMITS } from "./proxy/client-body-guard.js";
 import { UpstreamPools } from "./proxy/dispatch.js";
 import { createProxyHandler, createUpgradeHandler, type ProxyState } from "./proxy/handler.js";
 import { PluginSet } from "./proxy/pipeline.js";
+import { RealIp } from "./proxy/real-ip.js";
+import { invalidVersionStatus } from "./proxy/request-line.js";
 import { TrustedIps } from "./proxy/trusted-ips.js";
+import { isReplayedConnection } from "./proxy/upgrade.js";
 import { buildRouter } from "./router/index.js";
 import type { GatewaySnapshot } from "./snapshot.js";
 import { createStatusHandler, type StatusSource } from "./status.js";
@@ -46,7 +50,12 @@ export interface GatewayOptions {
   /** default 0.0.0.0:8100; null disables */
   statusListen?: ListenAddress | null;
   adminToken?: string;
+  /** Kong's trusted_ips: peers whose X-Forwarded-* and real_ip_header values are believed */
   trustedIps?: string[];
+  /** Kong's real_ip_header: the one header the client address is read from (default X-Real-IP) */
+  realIpHeader?: string;
+  /** Kong's real_ip_recursive: walk the header right to left past trusted addresses (default false) */
+  realIpRecursive?: boolean;
   pluginDirs?: string[];
   /** JSON access log lines; default process.stdout; false disables */
   accessLog?: NodeJS.WritableStream | false;
@@ -72,6 +81,12 @@ export interface GatewayOptions {
   clientKeepAliveMs?: number;
   /** largest accepted request head, bytes (default 16384; larger → 431) */
   maxHeaderSize?: number;
+  /** Kong's (nginx's) client_body_timeout: no request-body byte for this long → 408, ms (default 60000; 0: off) */
+  clientBodyTimeoutMs?: number;
+  /** slowest accepted request body after the grace period, bytes/s (default 240; 0: off) → 408 */
+  clientBodyMinRate?: number;
+  /** how long a request body may start slowly before the minimum rate counts, ms (default 5000) */
+  clientBodyGraceMs?: number;
   /**
    * After each configuration swap, once the old configuration is released, run one full
    * garbage collection (heap.ts): a big reload leaves tens of MB that V8 would otherwise keep
@@ -215,7 +230,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
 class GatewayInstance implements ProxyState {
   private readonly opts: GatewayOptions;
   readonly logger: GatewayLogger;
-  readonly trusted: TrustedIps;
+  readonly realIp: RealIp;
+  readonly bodyGuard: ClientBodyGuard;
   readonly pools: UpstreamPools;
   readonly accessLog: AccessLogWriter | null;
   readonly runtime: GatewayRuntime;
@@ -241,11 +257,23 @@ class GatewayInstance implements ProxyState {
     this.opts = rest;
     this.initialConfig = config;
     this.logger = opts.logger ?? jsonLogger(process.stderr);
+    let trusted: TrustedIps;
     try {
-      this.trusted = new TrustedIps(opts.trustedIps ?? []);
+      trusted = new TrustedIps(opts.trustedIps ?? []);
     } catch (err) {
       throw new GatestackError("E_USAGE", (err as Error).message, { place: "trusted_ips", exitCode: 2 });
     }
+    try {
+      this.realIp = new RealIp({ trusted, header: opts.realIpHeader, recursive: opts.realIpRecursive });
+    } catch (err) {
+      throw new GatestackError("E_USAGE", (err as Error).message, { place: "real_ip_header", exitCode: 2 });
+    }
+    this.bodyGuard = new ClientBodyGuard({
+      ...DEFAULT_CLIENT_BODY_LIMITS,
+      ...(opts.clientBodyTimeoutMs === undefined ? {} : { timeoutMs: opts.clientBodyTimeoutMs }),
+      ...(opts.clientBodyMinRate === undefined ? {} : { minBytesPerSecond: opts.clientBodyMinRate }),
+      ...(opts.clientBodyGraceMs === undefined ? {} : { graceMs: opts.clientBodyGraceMs }),
+    });
     this.pools = new UpstreamPools({
       connectionsPerTarget: opts.connectionsPerTarget,
       keepAliveTimeout: opts.upstreamKeepAliveMs ?? 4000,
@@ -317,9 +345,10 @@ class GatewayInstance implements ProxyState {
         },
         createProxyHandler(this),
       );
-      server.on("upgrade", createUpgradeHandler(this));
+      server.on("upgrade", createUpgradeHandler(this, server));
       server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => clientError(err, socket));
       server.on("connection", (socket: Socket) => {
+        if (isReplayedConnection(socket)) return; // an upgrade handed back as plain HTTP: counted once
         const c = this.runtime.counters;
         c.accepted++;
         c.active++;
@@ -354,6 +383,7 @@ class GatewayInstance implements ProxyState {
   async cleanup(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.bodyGuard.close();
     const closing = this.servers.map((s) => closeServer(s));
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
@@ -637,6 +667,14 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** Body text (Kong's message) and reason phrase of the answers to unparsable requests. */
+const CLIENT_ERROR_TEXTS: Record<number, [string, string]> = {
+  400: ["Bad request", "Bad Request"],
+  408: ["Request timeout", "Request Timeout"],
+  431: ["Request header fields too large", "Request Header Fields Too Large"],
+  505: ["HTTP Version Not Supported", "HTTP Version Not Supported"],
+};
+
 /** Malformed client requests: Kong/nginx-style answers, then close. */
 function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable || (err as { code?: string }).code === "ECONNRESET") {
@@ -644,16 +682,17 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
     return;
   }
   const code = err.code ?? "";
-  const [status, text] =
+  const status =
     code === "HPE_HEADER_OVERFLOW"
-      ? [431, "Request header fields too large"]
+      ? 431
       : code === "ERR_HTTP_REQUEST_TIMEOUT"
-        ? [408, "Request timeout"]
-        : [400, "Bad request"];
+        ? 408
+        : code === "HPE_INVALID_VERSION"
+          ? invalidVersionStatus((err as { rawPacket?: Buffer }).rawPacket)
+          : 400;
+  const [text, reason] = CLIENT_ERROR_TEXTS[status]!;
   const id = randomUUID().replaceAll("-", "");
   const body = `${text}\nrequest_id: ${id}\n`;
-  const reason =
-    status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\nX-Kong-Request-Id: ${id}\r\n\r\n${body}`,

@@ -13,6 +13,8 @@ export default class GatewayServe extends BaseCommand<typeof GatewayServe> {
   static override description = `Serves a Kong DB-less declarative configuration (kong.yml) unchanged.
 Settings come from flags, else GATEWAY_* variables, else Kong's KONG_* variables.
 Proxy 0.0.0.0:8000, Admin API 127.0.0.1:8001 (non-loopback only with an admin token), status 0.0.0.0:8100.
+The client address is the peer, or — from a peer in trusted_ips only — the address in real_ip_header
+(nginx realip semantics, as Kong). Only HTTP/1.0 and 1.1 are served; only WebSocket upgrades are tunnelled.
 One JSON access-log line per request on stdout; process messages as JSON lines on stderr.
 SIGHUP reloads the configuration file (an invalid file is logged and the old configuration kept);
 SIGTERM stops accepting, drains in-flight requests (up to 10 s) and exits 0.`;
@@ -46,6 +48,23 @@ SIGTERM stops accepting, drains in-flight requests (up to 10 s) and exits 0.`;
     "trusted-ips": Flags.string({
       description:
         "Comma list of IPs/CIDRs whose X-Forwarded-* headers are trusted. Env: GATEWAY_TRUSTED_IPS, KONG_TRUSTED_IPS.",
+    }),
+    "real-ip-header": Flags.string({
+      description:
+        "The one header the client address is read from, from trusted peers only (Kong's real_ip_header). Env: GATEWAY_REAL_IP_HEADER, KONG_REAL_IP_HEADER. [default: X-Real-IP]",
+    }),
+    "real-ip-recursive": Flags.string({
+      description:
+        "on: the client is the right-most address of that header that is not trusted (Kong's real_ip_recursive). Env: GATEWAY_REAL_IP_RECURSIVE, KONG_REAL_IP_RECURSIVE. [default: off]",
+      options: ["on", "off"],
+    }),
+    "client-body-timeout": Flags.string({
+      description:
+        "A request body that sends nothing for this long is answered 408 (nginx time: 60s, 1m; 0 = off). Env: GATEWAY_CLIENT_BODY_TIMEOUT, KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT. [default: 60s]",
+    }),
+    "client-body-min-rate": Flags.string({
+      description:
+        "A request body slower than this many bytes/s after its first 5 s is answered 408 (0 = off). Env: GATEWAY_CLIENT_BODY_MIN_RATE. [default: 240]",
     }),
     "plugin-dirs": Flags.string({
       description: "Extra plugin folders (comma separated). Env: GATEWAY_PLUGIN_DIRS.",

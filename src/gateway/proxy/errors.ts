@@ -13,6 +13,9 @@ export type ProxyErrorCode =
   | "GW_UPSTREAM_TIMEOUT"
   | "GW_UPSTREAM_INVALID"
   | "GW_UPSTREAM_CONNECT"
+  | "GW_BAD_REQUEST"
+  | "GW_HTTP_VERSION"
+  | "GW_CLIENT_BODY_TIMEOUT"
   | "GW_INTERNAL";
 
 export class ProxyError extends Error {
@@ -36,6 +39,9 @@ export const PROXY_ERRORS: Record<ProxyErrorCode, { status: number; message: str
   GW_UPSTREAM_TIMEOUT: { status: 504, message: "The upstream server is timing out" },
   GW_UPSTREAM_INVALID: { status: 502, message: "An invalid response was received from the upstream server" },
   GW_UPSTREAM_CONNECT: { status: 502, message: "An invalid response was received from the upstream server" },
+  GW_BAD_REQUEST: { status: 400, message: "Bad request" },
+  GW_HTTP_VERSION: { status: 505, message: "HTTP Version Not Supported" },
+  GW_CLIENT_BODY_TIMEOUT: { status: 408, message: "Request timeout" },
   GW_INTERNAL: { status: 500, message: "An unexpected error occurred" },
 };
 

@@ -1,4 +1,4 @@
-import { type IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -10,6 +10,7 @@ import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
 import { type AccessLogWriter, headerRecord } from "./access-log.js";
 import { errorExit, httpsRequiredExit, jsonExit } from "./answers.js";
+import type { ClientBodyGuard } from "./client-body-guard.js";
 import { appendVia, SERVER_TOKEN } from "./constants.js";
 import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
 import { dispatchToTarget, type UpstreamPools } from "./dispatch.js";
@@ -27,16 +28,22 @@ import {
   runResponseBody,
   runResponseHeaders,
 } from "./pipeline.js";
+import type { RealIp } from "./real-ip.js";
 import { requestIdFor } from "./request-id.js";
+import { requestLineRefusal } from "./request-line.js";
 import { hasBody, hostWithoutPort, type RequestTarget, splitTarget } from "./request-target.js";
-import { normalizeIp, resolveClientIp, type TrustedIps } from "./trusted-ips.js";
+import { normalizeIp } from "./trusted-ips.js";
+import { isWebSocketUpgrade, replayWithoutUpgrade } from "./upgrade.js";
 import { type PreparedUpstreamRequest, prepareUpstreamRequest } from "./upstream-request.js";
 
 /** What the proxy listener needs from the running gateway. */
 export interface ProxyState {
   /** the snapshot new requests start on (null until a config is loaded) */
   readonly current: GatewaySnapshot | null;
-  readonly trusted: TrustedIps;
+  /** trusted_ips, real_ip_header, real_ip_recursive: who the client is */
+  readonly realIp: RealIp;
+  /** client_body_timeout and the minimum body rate */
+  readonly bodyGuard: ClientBodyGuard;
   readonly pools: UpstreamPools;
   readonly logger: GatewayLogger;
   readonly accessLog: AccessLogWriter | null;
@@ -72,14 +79,21 @@ export function createProxyHandler(state: ProxyState): (req: IncomingMessage, re
 }
 
 /**
- * Build the `upgrade` listener of the proxy port (WebSocket and other upgrades): the same
- * routing, plugins and errors as plain requests (a ServerResponse is bound to the raw
- * socket for gateway answers); a 101 from upstream turns the connection into a tunnel.
+ * Build the `upgrade` listener of the proxy port. Only `Upgrade: websocket` is tunnelled (as
+ * Kong): the same routing, plugins and errors as plain requests (a ServerResponse is bound to
+ * the raw socket for gateway answers); a 101 from upstream turns the connection into a tunnel.
+ * Any other upgrade (`h2c`, `TLS/1.2`…) is handed back to `server` as a plain HTTP request
+ * without its upgrade fields, so nothing is tunnelled past the router.
  */
 export function createUpgradeHandler(
   state: ProxyState,
+  server: Server,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
+    if (!isWebSocketUpgrade(req)) {
+      replayWithoutUpgrade(server, req, socket as Socket, head);
+      return;
+    }
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
     res.shouldKeepAlive = false;
@@ -115,7 +129,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** the TCP peer, and whether it is in trusted_ips */
   private peerIp = "";
   private trusted = false;
-  private target: RequestTarget = { path: "/", rawQuery: "" };
+  private target: RequestTarget = { path: "/", rawQuery: "", authority: null };
   private balancer: UpstreamBalancer | null = null;
   private peer: Peer | null = null;
   private tried: Set<Peer> | null = null;
@@ -137,6 +151,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private bodyPlugins: PluginInstance[] | null = null;
   private upstreamDone = false;
   private clientGone = false;
+  /** the gateway gave up on the upstream exchange (client body timeout): its callbacks are ignored */
+  private upstreamCancelled = false;
   private ended = false;
   private upstreamUri = "";
   private pausedForDrain = false;
@@ -169,14 +185,23 @@ class Exchange implements Dispatcher.DispatchHandler {
     const headers = req.headers;
     this.requestId = requestIdFor(headers);
     const peer = normalizeIp(req.socket.remoteAddress);
-    const trustedIps = state.trusted;
-    const trusted = !trustedIps.empty && trustedIps.has(peer);
+    const realIp = state.realIp;
+    const trusted = realIp.isTrusted(peer);
     this.peerIp = peer;
     this.trusted = trusted;
-    this.clientIp = trusted
-      ? resolveClientIp(peer, trustedIps, headers["x-real-ip"], headers["x-forwarded-for"])
-      : peer;
-    this.target = splitTarget(req.url);
+    this.clientIp = trusted ? realIp.clientOfTrusted(peer, req) : peer;
+    const target = splitTarget(req.url);
+    this.target = target;
+    const refusal = requestLineRefusal(req, target);
+    if (refusal !== null) {
+      // nothing of a request the gateway cannot read as HTTP/1.x goes further
+      res.shouldKeepAlive = false;
+      this.sendError(refusal);
+      return;
+    }
+    if (hasBody(req) && !req.complete) {
+      state.bodyGuard.watch(req, () => this.onClientBodyTimeout());
+    }
     const snapshot = state.current;
     if (snapshot === null) {
       this.sendError("GW_NO_ROUTE");
@@ -186,7 +211,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     snapshot.inflight++;
     const protocol: "http" | "https" = trusted && headers["x-forwarded-proto"] === "https" ? "https" : "http";
     this.protocol = protocol;
-    const host = hostWithoutPort(headers.host);
+    // RFC 9112 §3.2.2: an absolute-form target's authority replaces the Host header
+    const host =
+      target.authority === null ? hostWithoutPort(headers.host) : hostWithoutPort(target.authority);
     this.host = host;
     let match: RouteMatch | null;
     try {
@@ -255,6 +282,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       rawQuery: this.target.rawQuery,
       downstreamPath: this.target.path,
       host: this.host,
+      authority: this.target.authority,
       peerIp: this.peerIp,
       clientIp: this.clientIp,
       trusted: this.trusted,
@@ -303,7 +331,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private afterAccess(): void {
-    if (this.clientGone) return;
+    if (this.clientGone || this.upstreamCancelled) return;
     const exit = this.ctx?.exitResponse ?? null;
     if (exit !== null) this.sendExit(exit);
     else if (this.service === null) {
@@ -481,11 +509,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     this.connected = true;
     this.abortUpstream = abort;
-    if (this.clientGone) abort(clientAbortError());
+    if (this.clientGone || this.upstreamCancelled) abort(clientAbortError());
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx informational: not relayed
+    if (this.upstreamCancelled) return false;
     this.readTimer?.refresh();
     this.clearWriteTimer();
     this.resumeUpstream = resume;
@@ -553,7 +582,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.status < 200) return true;
+    if (this.status < 200 || this.upstreamCancelled) return true;
     this.readTimer?.refresh();
     this.responseBytes += chunk.length;
     if (this.bodyChunks !== null) {
@@ -576,7 +605,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.clearReadTimer();
     this.upstreamDone = true;
     this.releasePeer();
-    if (this.clientGone) return;
+    if (this.clientGone || this.upstreamCancelled) return;
     if (this.bodyChunks !== null) {
       const chunks = this.bodyChunks;
       this.bodyChunks = null;
@@ -599,7 +628,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.clearReadTimer();
     const peer = this.peer;
     this.releasePeer();
-    if (this.clientGone) return;
+    if (this.clientGone || this.upstreamCancelled) return;
     const info = classifyUpstreamError(err);
     if (peer !== null)
       this.balancer?.report(peer, info.timeout ? { kind: "timeout" } : { kind: "tcp_failure" });
@@ -637,7 +666,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, upstreamSocket: Duplex): void {
     this.clearReadTimer();
     const client = this.upgrade?.socket;
-    if (client === undefined || this.clientGone || client.destroyed) {
+    if (client === undefined || this.clientGone || this.upstreamCancelled || client.destroyed) {
       upstreamSocket.destroy();
       this.releasePeer();
       return;
@@ -717,7 +746,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private sendHttpsRequired(route: GatewayRoute, host: string): void {
     const forwardedHost = this.trusted ? this.req.headers["x-forwarded-host"] : undefined;
     const redirectHost = typeof forwardedHost === "string" && forwardedHost !== "" ? forwardedHost : host;
-    this.sendExit(httpsRequiredExit(route, redirectHost, this.req.url ?? "/"));
+    // the request URI as received; of an absolute-form target, its path and query
+    const { path, rawQuery, authority } = this.target;
+    const uri = authority === null ? (this.req.url ?? "/") : rawQuery === "" ? path : `${path}?${rawQuery}`;
+    this.sendExit(httpsRequiredExit(route, redirectHost, uri));
   }
 
   private sendExit(exit: ExitResponse): void {
@@ -727,10 +759,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     const ctx = this.ctx;
     if (ctx !== null) for (const k in ctx.downstreamHeaders) headers[k] = ctx.downstreamHeaders[k]!;
     for (const k in exit.headers) headers[k] = exit.headers[k]!;
-    const latency = String(elapsedMs(this.tStart, performance.now()));
-    headers["x-kong-response-latency"] = latency;
-    headers["x-kong-proxy-latency"] = latency;
-    headers["x-kong-upstream-latency"] = "0";
+    const now = performance.now();
+    if (this.tries === null) {
+      // Kong: an answer of the gateway's own (no upstream was tried) has only its response latency
+      headers["x-kong-response-latency"] = String(elapsedMs(this.tStart, now));
+    } else {
+      // the upstream was tried and failed: the proxied request's latencies
+      headers["x-kong-upstream-latency"] = String(elapsedMs(this.tUpstreamStart, now));
+      headers["x-kong-proxy-latency"] = String(elapsedMs(this.tStart, this.tUpstreamStart));
+    }
     headers["x-kong-request-id"] = this.requestId;
     headers.server = SERVER_TOKEN;
     const head: ResponseHead = { status: exit.status, headers, source: "exit" };
@@ -763,6 +800,23 @@ class Exchange implements Dispatcher.DispatchHandler {
       });
   }
 
+  /**
+   * The client's body stalled or trickled below the minimum rate (ClientBodyGuard): stop the
+   * upstream exchange, answer 408 and close the connection (nginx's client_body_timeout).
+   */
+  private onClientBodyTimeout(): void {
+    if (this.ended || this.clientGone || this.tunnelled) return;
+    this.upstreamCancelled = true;
+    this.clearReadTimer();
+    this.res.shouldKeepAlive = false;
+    if (this.abortUpstream !== null && !this.upstreamDone) this.abortUpstream(clientAbortError());
+    if (this.res.headersSent) {
+      this.res.destroy();
+      return;
+    }
+    this.sendError("GW_CLIENT_BODY_TIMEOUT");
+  }
+
   // ---------------------------------------------------------------- completion
 
   onClientClose(): void {
@@ -778,6 +832,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private end(completed: boolean): void {
     if (this.ended) return;
     this.ended = true;
+    this.state.bodyGuard.unwatch(this.req);
     const tEnd = performance.now();
     if (!completed && this.status === 0) this.status = 499;
     const plugins = this.plugins;

@@ -51,6 +51,8 @@ export interface UpstreamRequestInput {
   downstreamPath: string;
   /** downstream host without port, lowercased (Kong's $host) */
   host: string;
+  /** an absolute-form target's authority (it replaces the Host header, RFC 9112 §3.2.2), else null */
+  authority: string | null;
   /** the TCP peer (Kong's realip_remote_addr) */
   peerIp: string;
   /** the client address after trusted-ip resolution (Kong's remote_addr) */
@@ -70,8 +72,9 @@ export interface UpstreamRequestInput {
  * THE function that prepares the upstream request (Kong's runloop `access.after` + nginx
  * proxy_set_header): hop-by-hop fields dropped (the fixed list and every field Connection
  * names; `TE: trailers` kept), X-Real-IP / X-Forwarded-* set (incoming values kept only from
- * trusted peers, X-Forwarded-For always appended with the peer), Via appended, Host kept
- * only with preserve_host (otherwise the balancer's target fills it in).
+ * trusted peers; X-Forwarded-For is the incoming chain plus the peer, or the client address),
+ * Via appended, Host kept only with preserve_host (the absolute-form target's authority when
+ * there is one; otherwise the balancer's target fills it in).
  */
 export function prepareUpstreamRequest(input: UpstreamRequestInput): PreparedUpstreamRequest {
   const incoming = input.headers;
@@ -89,14 +92,16 @@ export function prepareUpstreamRequest(input: UpstreamRequestInput): PreparedUps
         ? DROP_EXPECT_HOST
         : DROP_EXPECT_HOST_PREFIX,
   );
+  if (input.preserveHost && input.authority !== null) headers.host = input.authority;
   const te = incoming.te;
   if (te !== undefined && /\btrailers\b/i.test(String(te))) headers.te = "trailers";
 
   headers["x-real-ip"] = input.clientIp;
+  // Kong: the incoming chain plus the peer, or the client address when there is no chain
   const xff = incoming["x-forwarded-for"];
   headers["x-forwarded-for"] =
     xff === undefined || xff === ""
-      ? input.peerIp
+      ? input.clientIp
       : `${Array.isArray(xff) ? xff.join(", ") : xff}, ${input.peerIp}`;
   if (!input.trusted || incoming["x-forwarded-proto"] === undefined)
     headers["x-forwarded-proto"] = input.protocol;

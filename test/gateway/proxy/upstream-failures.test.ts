@@ -70,10 +70,14 @@ describe("error answers", () => {
     );
   });
 
-  it("502 when the connection is refused (after retries)", async () => {
+  it("502 when the connection is refused (after retries), with the proxied request's latencies", async () => {
     const gw = await gateway(serviceDoc(`http://127.0.0.1:${await deadPort()}`, { retries: 2 }));
     const res = await rawRequest(gw.proxyUrl, "/");
     expect(res.status).toBe(502);
+    // Kong: the upstream was tried (ctx.KONG_PROXIED), so upstream and proxy latency, no response latency
+    expect(res.headers["x-kong-upstream-latency"]).toMatch(/^\d+$/);
+    expect(res.headers["x-kong-proxy-latency"]).toMatch(/^\d+$/);
+    expect(res.headers["x-kong-response-latency"]).toBeUndefined();
   });
 
   it("504 when the upstream is slower than read_timeout", async () => {
@@ -118,6 +122,9 @@ describe("error answers", () => {
       const res = await rawRequest(gw.proxyUrl, path);
       expect(res.status).toBe(503);
       expect((res.json as { message: string }).message).toBe("failure to get a peer from the ring-balancer");
+      // no upstream was tried: the gateway's own answer
+      expect(res.headers["x-kong-response-latency"]).toMatch(/^\d+$/);
+      expect(res.headers["x-kong-upstream-latency"]).toBeUndefined();
     }
   });
 

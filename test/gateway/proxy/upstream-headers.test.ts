@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VIA_ELEMENT } from "../../../src/gateway/proxy/constants.js";
-import type { Gateway } from "../../../src/gateway/server.js";
+import type { Gateway, GatewayOptions } from "../../../src/gateway/server.js";
 import {
   type CapturedRequest,
   type EchoUpstream,
@@ -45,8 +45,11 @@ function config(url: string) {
   };
 }
 
-async function gateway(trustedIps?: string[]): Promise<Gateway> {
-  const gw = await startTestGateway(config(upstream.url), trustedIps ? { trustedIps } : {});
+async function gateway(trustedIps?: string[], extra: Partial<GatewayOptions> = {}): Promise<Gateway> {
+  const gw = await startTestGateway(config(upstream.url), {
+    ...(trustedIps ? { trustedIps } : {}),
+    ...extra,
+  });
   gateways.push(gw);
   return gw;
 }
@@ -64,6 +67,8 @@ async function sent(
 let plain: Gateway;
 let trusted: Gateway;
 let untrusted: Gateway;
+/** trusted peer, real_ip_header X-Forwarded-For, real_ip_recursive on (what `stack render` sets) */
+let forwarded: Gateway;
 
 beforeAll(async () => {
   upstream = await startEchoUpstream({
@@ -91,7 +96,12 @@ beforeAll(async () => {
       return false;
     },
   });
-  [plain, trusted, untrusted] = await Promise.all([gateway(), gateway(["127.0.0.1"]), gateway(["10.0.0.1"])]);
+  [plain, trusted, untrusted, forwarded] = await Promise.all([
+    gateway(),
+    gateway(["127.0.0.1"]),
+    gateway(["10.0.0.1"]),
+    gateway(["127.0.0.1", "172.16.0.0/12"], { realIpHeader: "X-Forwarded-For", realIpRecursive: true }),
+  ]);
 });
 
 afterAll(async () => {
@@ -222,10 +232,39 @@ describe("with the peer trusted", () => {
     ).toBe("/preserved");
   });
 
-  it("without X-Real-IP the client is the right-most untrusted X-Forwarded-For address", async () => {
+  it("with the default real_ip_header (X-Real-IP), X-Forwarded-For does not decide the client", async () => {
     const h = await sent(trusted, { Host: "headers-inspect.com", "X-Forwarded-For": "192.0.2.7, 127.0.0.1" });
-    expect(h["x-real-ip"]).toBe("192.0.2.7");
+    expect(h["x-real-ip"]).toBe("127.0.0.1");
     expect(h["x-forwarded-for"]).toBe("192.0.2.7, 127.0.0.1, 127.0.0.1");
+  });
+
+  it("without an incoming X-Forwarded-For, it is the resolved client address (Kong's remote_addr)", async () => {
+    const h = await sent(trusted, { Host: "headers-inspect.com", "X-Real-IP": "10.0.0.1" });
+    expect(h["x-real-ip"]).toBe("10.0.0.1");
+    expect(h["x-forwarded-for"]).toBe("10.0.0.1");
+  });
+});
+
+describe("with real_ip_header X-Forwarded-For and real_ip_recursive on", () => {
+  it("the client is the right-most untrusted X-Forwarded-For address", async () => {
+    const h = await sent(forwarded, {
+      Host: "headers-inspect.com",
+      "X-Forwarded-For": "203.0.113.50, 192.0.2.7, 172.16.0.3",
+    });
+    expect(h["x-real-ip"]).toBe("192.0.2.7");
+    expect(h["x-forwarded-for"]).toBe("203.0.113.50, 192.0.2.7, 172.16.0.3, 127.0.0.1");
+  });
+
+  it("a client's X-Real-IP is replaced, never believed", async () => {
+    const h = await sent(forwarded, {
+      Host: "headers-inspect.com",
+      "X-Real-IP": "203.0.113.9",
+      "X-Forwarded-For": "192.0.2.7",
+    });
+    expect(h["x-real-ip"]).toBe("192.0.2.7");
+    const alone = await sent(forwarded, { Host: "headers-inspect.com", "X-Real-IP": "203.0.113.9" });
+    expect(alone["x-real-ip"]).toBe("127.0.0.1");
+    expect(alone["x-forwarded-for"]).toBe("127.0.0.1");
   });
 });
 

@@ -78,4 +78,50 @@ describe("serveOptions", () => {
       }
     }
   });
+
+  it("real_ip_header and real_ip_recursive: flags, GATEWAY_*, then Kong's names", () => {
+    expect(serveOptions({}, {}).realIpHeader).toBeUndefined();
+    const kong = serveOptions({}, { KONG_REAL_IP_HEADER: "X-Forwarded-For", KONG_REAL_IP_RECURSIVE: "on" });
+    expect(kong.realIpHeader).toBe("X-Forwarded-For");
+    expect(kong.realIpRecursive).toBe(true);
+    const ours = serveOptions(
+      { "real-ip-recursive": "off" },
+      {
+        GATEWAY_REAL_IP_HEADER: "CF-Connecting-IP",
+        KONG_REAL_IP_HEADER: "X-Forwarded-For",
+        KONG_REAL_IP_RECURSIVE: "on",
+      },
+    );
+    expect(ours.realIpHeader).toBe("CF-Connecting-IP");
+    expect(ours.realIpRecursive).toBe(false);
+    try {
+      serveOptions({}, { KONG_REAL_IP_RECURSIVE: "maybe" });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as { place?: string }).place).toBe("KONG_REAL_IP_RECURSIVE");
+    }
+  });
+
+  it("client_body_timeout in nginx's time syntax and the minimum body rate", () => {
+    expect(serveOptions({}, { KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT: "30s" }).clientBodyTimeoutMs).toBe(
+      30_000,
+    );
+    expect(serveOptions({}, { KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT: "2m" }).clientBodyTimeoutMs).toBe(120_000);
+    expect(serveOptions({ "client-body-timeout": "500ms" }, {}).clientBodyTimeoutMs).toBe(500);
+    expect(serveOptions({}, { GATEWAY_CLIENT_BODY_TIMEOUT: "0" }).clientBodyTimeoutMs).toBe(0);
+    expect(serveOptions({}, { GATEWAY_CLIENT_BODY_TIMEOUT: "45" }).clientBodyTimeoutMs).toBe(45_000);
+    expect(serveOptions({}, { GATEWAY_CLIENT_BODY_MIN_RATE: "1k" }).clientBodyMinRate).toBe(1024);
+    expect(serveOptions({ "client-body-min-rate": "0" }, {}).clientBodyMinRate).toBe(0);
+    for (const [env, bad] of [
+      ["GATEWAY_CLIENT_BODY_TIMEOUT", "soon"],
+      ["GATEWAY_CLIENT_BODY_MIN_RATE", "-1"],
+    ] as const) {
+      try {
+        serveOptions({}, { [env]: bad });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as { place?: string }).place).toBe(env);
+      }
+    }
+  });
 });
