@@ -24,7 +24,8 @@ export interface InitCommandResult extends InitResult {
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = "Create a stack folder from a starter: monolith or microservices.";
   static override description =
-    "Writes stack.yaml, the FastAPI apps under services/, a .env with random secrets (mode 600) and a .gitignore, " +
+    "Writes stack.yaml (its $schema modeline names .gatestack/stack.schema.json, written beside it), the FastAPI apps " +
+    "under services/, a .env with random secrets (mode 600) and a .gitignore, " +
     "then renders the generated files so the folder is ready for `stack up`. Asks on a terminal; --yes takes the defaults.";
   static override examples = [
     "<%= config.bin %> init shop --template microservices --with prometheus,grafana --yes",
