@@ -6,7 +6,7 @@ import {
   TOOLS_BASICAUTH_HASH,
   TOOLS_BASICAUTH_USER,
 } from "../stack/env-vars.js";
-import { imageFor } from "../stack/images.js";
+import { GATESTACK_VERSION, imageFor } from "../stack/images.js";
 import type { AddonSettings, StackConfig } from "../stack/schema.js";
 import { gatewayService } from "./compose-gateway.js";
 import {
@@ -18,6 +18,7 @@ import {
   slowCheck,
   wget,
 } from "./compose-model.js";
+import { JENKINS_BUILD_CONTEXT, jenkinsBuildArgs } from "./jenkins.js";
 import { toYaml } from "./serialize.js";
 import {
   enabledAddons,
@@ -199,15 +200,13 @@ export function buildCompose(stack: StackConfig): ComposeFile {
   if (addons.jenkins) {
     volumes.jenkins_home = {};
     services.jenkins = {
-      image: imageFor(stack, "jenkins"),
+      // Built by `stack up` from config/jenkins/Dockerfile: FROM images.jenkins, plugins baked in, the
+      // `stack` CLI copied from the gateway image (which `stack up` therefore builds first). Tagged with
+      // gatestack's version, so an upgraded gatestack builds a Jenkins with its own CLI.
+      image: `${stack.name}-jenkins:${GATESTACK_VERSION}`,
+      build: { context: JENKINS_BUILD_CONTEXT, args: jenkinsBuildArgs(stack) },
       profiles: ["ci"],
       restart: "unless-stopped",
-      // Install the plugins casc.yaml needs (plugins.txt), then start Jenkins as the image would.
-      entrypoint: [
-        "/bin/sh",
-        "-c",
-        "jenkins-plugin-cli --plugin-file /etc/gatestack/jenkins/plugins.txt && exec /usr/bin/tini -- /usr/local/bin/jenkins.sh",
-      ],
       environment: {
         JAVA_OPTS:
           "-Xms256m -Xmx512m -Djenkins.install.runSetupWizard=false -Dhudson.plugins.git.GitSCM.ALLOW_LOCAL_CHECKOUT=true",

@@ -1,7 +1,8 @@
 import { JENKINS_ADMIN_PASSWORD } from "../stack/env-vars.js";
-import { GATESTACK_VERSION } from "../stack/images.js";
+import { imageFor } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
 import { GENERATED_NOTICE } from "./header.js";
+import { JENKINS_PLUGINS } from "./jenkins-plugins.js";
 import { toYaml } from "./serialize.js";
 import { renderTemplate } from "./templates.js";
 import {
@@ -16,14 +17,24 @@ import type { Artifact } from "./types.js";
 
 export const JENKINS_CASC_PATH = "config/jenkins/casc.yaml";
 export const JENKINS_PLUGINS_PATH = "config/jenkins/plugins.txt";
+export const JENKINS_DOCKERFILE_PATH = "config/jenkins/Dockerfile";
+/** The Jenkins image's build context (compose.yaml `build:`), relative to the stack folder. */
+export const JENKINS_BUILD_CONTEXT = "./config/jenkins";
 export const JENKINSFILE_PATH = "Jenkinsfile";
 
 /** Where compose mounts the stack's git history inside the Jenkins container. */
 const REPO_URL = "file:///srv/stack.git";
-const NODE_TOOL = "node20";
-const NODE_VERSION = "20.18.1";
-/** Plugins casc.yaml and the Jenkinsfile use (installed by jenkins-plugin-cli at start). */
-const PLUGINS = ["configuration-as-code", "job-dsl", "workflow-aggregator", "git", "nodejs"];
+/**
+ * The job builds the branch the stack folder is on. The mounted history is the folder's own .git,
+ * whose HEAD names its checked-out branch; the git plugin's default refspec
+ * (+refs/heads/*:refs/remotes/origin/*) never brings a remote's HEAD (it only fetches branches, and the
+ * plugin does not run `git remote set-head`), so a branch specifier `HEAD`, `origin/HEAD` or `**` alone
+ * cannot mean "the current branch": `**` builds every branch in turn, and a fixed name (main) breaks on
+ * a repository whose branch is called otherwise. So the job fetches that HEAD itself, under a ref of
+ * its own, and builds exactly that ref (a `refs/remotes/<remote>/<name>` specifier, unambiguous).
+ */
+const HEAD_REF = "refs/remotes/origin/stack-head";
+const HEAD_REFSPEC = `+HEAD:${HEAD_REF}`;
 
 /** A Groovy single-quoted string literal. */
 function groovyString(value: string): string {
@@ -39,8 +50,11 @@ function pipelineJobScript(stack: StackConfig): string {
     "    cpsScm {",
     "      scm {",
     "        git {",
-    `          remote { url(${groovyString(REPO_URL)}) }`,
-    `          branch('*/main')`,
+    "          remote {",
+    `            url(${groovyString(REPO_URL)})`,
+    `            refspec(${groovyString(HEAD_REFSPEC)})`,
+    "          }",
+    `          branch(${groovyString(HEAD_REF)})`,
     "        }",
     "      }",
     `      scriptPath(${groovyString(JENKINSFILE_PATH)})`,
@@ -52,10 +66,11 @@ function pipelineJobScript(stack: StackConfig): string {
 }
 
 /**
- * Jenkins for the CI addon: casc.yaml (Configuration as Code: the admin user with its
- * password from ${JENKINS_ADMIN_PASSWORD}, served under /jenkins, a Node.js tool for the
- * `stack` CLI, and a pipeline job building this repository's Jenkinsfile), plugins.txt,
- * and the Jenkinsfile itself at the stack root.
+ * Jenkins for the CI addon: the Dockerfile of the stack's Jenkins image (plugins, python3 and the
+ * `stack` CLI baked in), plugins.txt (every plugin pinned, dependencies included), casc.yaml
+ * (Configuration as Code: the admin user with its password from ${JENKINS_ADMIN_PASSWORD}, served
+ * under /jenkins, and a pipeline job building this repository's Jenkinsfile), and the Jenkinsfile
+ * itself at the stack root.
  */
 export function renderJenkins(stack: StackConfig): Artifact[] {
   if (!enabledAddons(stack).jenkins) return [];
@@ -74,29 +89,36 @@ export function renderJenkins(stack: StackConfig): Artifact[] {
       crumbIssuer: { standard: { excludeClientIPFromCrumb: true } },
     },
     unclassified: { location: { url: `${siteUrl(stack)}/jenkins/` } },
-    tool: {
-      nodejs: {
-        installations: [
-          {
-            name: NODE_TOOL,
-            properties: [
-              {
-                installSource: {
-                  installers: [{ nodeJSInstaller: { id: NODE_VERSION, npmPackagesRefreshHours: 72 } }],
-                },
-              },
-            ],
-          },
-        ],
-      },
-    },
     jobs: [{ script: pipelineJobScript(stack) }],
   };
   return [
     { path: JENKINS_CASC_PATH, content: toYaml(casc) },
-    { path: JENKINS_PLUGINS_PATH, content: `# ${GENERATED_NOTICE}\n${PLUGINS.join("\n")}\n` },
+    { path: JENKINS_PLUGINS_PATH, content: renderPluginsTxt() },
+    { path: JENKINS_DOCKERFILE_PATH, content: renderDockerfile(stack) },
     { path: JENKINSFILE_PATH, content: renderJenkinsfile(stack) },
   ];
+}
+
+/** jenkins-plugin-cli's input: one `name:version` a line. */
+function renderPluginsTxt(): string {
+  const lines = JENKINS_PLUGINS.map((p) => `${p.name}:${p.version}`);
+  return `# ${GENERATED_NOTICE}\n${lines.join("\n")}\n`;
+}
+
+/** The build args compose.yaml passes to the Jenkins image build (the Dockerfile's defaults too). */
+export function jenkinsBuildArgs(stack: StackConfig): { JENKINS_IMAGE: string; GATEWAY_IMAGE: string } {
+  // The CLI comes from gatestack's own gateway image even when the stack runs Kong.
+  return { JENKINS_IMAGE: imageFor(stack, "jenkins"), GATEWAY_IMAGE: imageFor(stack, "gateway") };
+}
+
+function renderDockerfile(stack: StackConfig): string {
+  const args = jenkinsBuildArgs(stack);
+  return renderTemplate("jenkins/Dockerfile.hbs", {
+    notice: GENERATED_NOTICE,
+    project: stack.name,
+    jenkinsImage: args.JENKINS_IMAGE,
+    gatewayImage: args.GATEWAY_IMAGE,
+  });
 }
 
 function renderJenkinsfile(stack: StackConfig): string {
@@ -114,8 +136,6 @@ function renderJenkinsfile(stack: StackConfig): string {
   return renderTemplate("jenkins/Jenkinsfile.hbs", {
     notice: GENERATED_NOTICE,
     project: stack.name,
-    nodeTool: NODE_TOOL,
-    version: GATESTACK_VERSION,
     services: stack.services.map((s) => groovyString(serviceSource(s))),
     pushTargets,
   });

@@ -23,7 +23,7 @@ export const DEFAULT_IMAGES: Record<ImageKey, string> = {
   elasticsearch: "docker.elastic.co/elasticsearch/elasticsearch:8.15.0",
   logstash: "docker.elastic.co/logstash/logstash:8.15.0",
   kibana: "docker.elastic.co/kibana/kibana:8.15.0",
-  jenkins: "jenkins/jenkins:2.462.1-lts-jdk17",
+  jenkins: "jenkins/jenkins:2.568.2-lts-jdk21",
 };
 
 /** Base image the gateway Dockerfile builds FROM (ARG NODE_IMAGE). */

@@ -1,9 +1,41 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { COMPOSE_PATH } from "../../src/render/compose.js";
-import { JENKINS_CASC_PATH, JENKINS_PLUGINS_PATH, JENKINSFILE_PATH } from "../../src/render/jenkins.js";
+import {
+  JENKINS_CASC_PATH,
+  JENKINS_DOCKERFILE_PATH,
+  JENKINS_PLUGINS_PATH,
+  JENKINSFILE_PATH,
+} from "../../src/render/jenkins.js";
+import { JENKINS_PLUGINS, JENKINS_ROOT_PLUGINS } from "../../src/render/jenkins-plugins.js";
 import { envVarsFor } from "../../src/stack/env-vars.js";
+import { DEFAULT_IMAGES } from "../../src/stack/images.js";
 import { microservicesStack, monolithStack } from "./fixtures.js";
-import { artifact, artifactsOf, yamlOf } from "./support.js";
+import { artifact, artifactsOf, tempDir, yamlOf } from "./support.js";
+
+interface JenkinsService {
+  image: string;
+  build: { context: string; args: Record<string, string> };
+  entrypoint?: unknown;
+  environment: Record<string, string>;
+}
+
+function jenkinsService(stack = monolithStack({}, { jenkins: true })): JenkinsService {
+  return yamlOf<{ services: { jenkins: JenkinsService } }>(artifactsOf(stack), COMPOSE_PATH).services.jenkins;
+}
+
+function jobScript(stack = monolithStack({}, { jenkins: true })): string {
+  return yamlOf<{ jobs: Array<{ script: string }> }>(artifactsOf(stack), JENKINS_CASC_PATH).jobs[0]!.script;
+}
+
+/** `ARG NAME=default` lines of a Dockerfile. */
+function argDefaults(dockerfile: string): Record<string, string> {
+  return Object.fromEntries([...dockerfile.matchAll(/^ARG (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+}
+
+const git = (cwd: string, ...args: string[]) => execa("git", args, { cwd });
 
 describe("Jenkins addon files", () => {
   it("runs validate → test services → render --check → push the gateway config, in that order", () => {
@@ -12,12 +44,10 @@ describe("Jenkins addon files", () => {
     const stages = [...text.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
     expect(stages).toEqual(["Validate", "Test services", "Render check", "Push gateway config"]);
     // No .env in a CI checkout: stack validate reads the variables from the environment; nothing writes one.
-    expect(text).toMatch(
-      /stage\('Validate'\) \{\n\s+steps \{\n(\s+\/\/.*\n)*\s+sh '\$STACK validate'\n\s+\}/,
-    );
+    expect(text).toMatch(/stage\('Validate'\) \{\n\s+steps \{\n(\s+\/\/.*\n)*\s+sh 'stack validate'\n\s+\}/);
     expect(text).not.toMatch(/>\s*\.env/);
     expect(text).toContain("dir('services/app')");
-    expect(text).toContain("sh '$STACK render --check'");
+    expect(text).toContain("sh 'stack render --check'");
     expect(text).toContain(
       'curl --fail-with-body -sS -X POST -H "Authorization: Bearer $GATEWAY_ADMIN_TOKEN" -F config=@config/gateway/gateway.yaml http://gateway:8001/config',
     );
@@ -50,6 +80,139 @@ describe("Jenkins addon files", () => {
     for (const { name } of needed) expect(jenkins[name], name).toBe(`\${${name}}`);
     // Nothing stack.yaml does not need: grafana is off here.
     expect(jenkins).not.toHaveProperty("GRAFANA_ADMIN_PASSWORD");
+  });
+
+  it("runs only what the Jenkins image has: the stack CLI and python3 from the image, no npx, no tool installs", () => {
+    const artifacts = artifactsOf(microservicesStack({}, { jenkins: true }));
+    const jenkinsfile = artifact(artifacts, JENKINSFILE_PATH).content;
+    const dockerfile = artifact(artifacts, JENKINS_DOCKERFILE_PATH).content;
+    expect(jenkinsfile).not.toMatch(/npx|gatestack@|\$STACK|tools \{|nodejs/);
+    const commands = [...jenkinsfile.matchAll(/sh '([^'\n]+)'/g)].map((m) => m[1]!.split(" ")[0]);
+    expect(new Set(commands)).toEqual(new Set(["stack", "python3"]));
+    // python3 and pytest from Debian, installed as root; the CLI on PATH; Jenkins itself runs as jenkins.
+    expect(dockerfile).toMatch(
+      /USER root\n(#.*\n)*RUN apt-get update[^\n]*\n\s+&& apt-get install [^\n]*\bpython3 python3-pytest\b/,
+    );
+    expect(dockerfile).toContain("COPY --from=gatestack /app /opt/gatestack");
+    expect(dockerfile).toContain("COPY --from=gatestack /usr/local/bin/node /usr/local/bin/node");
+    expect(dockerfile).toContain("ln -s /opt/gatestack/bin/run.js /usr/local/bin/stack");
+    expect(
+      dockerfile
+        .trimEnd()
+        .split("\n")
+        .filter((l) => l.startsWith("USER "))
+        .at(-1),
+    ).toBe("USER jenkins");
+    const casc = yamlOf<Record<string, unknown>>(artifacts, JENKINS_CASC_PATH);
+    expect(casc).not.toHaveProperty("tool");
+  });
+
+  it("bakes the plugins into the image: every plugin pinned name:version, dependencies included", () => {
+    const artifacts = artifactsOf(monolithStack({}, { jenkins: true }));
+    const lines = artifact(artifacts, JENKINS_PLUGINS_PATH)
+      .content.split("\n")
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    for (const line of lines) expect(line).toMatch(/^[a-z0-9][a-z0-9-]*:[0-9][\w.-]*$/);
+    const pinned = new Map(lines.map((l) => l.split(":") as [string, string]));
+    expect(pinned.size).toBe(lines.length);
+    // What casc.yaml (configuration-as-code, job-dsl's jobs:) and the Jenkinsfile (declarative pipeline
+    // from an SCM: workflow-aggregator, git) use, and what those need at run time.
+    for (const name of [
+      ...JENKINS_ROOT_PLUGINS,
+      "pipeline-model-definition",
+      "workflow-cps",
+      "workflow-job",
+      "workflow-durable-task-step",
+      "workflow-basic-steps",
+      "durable-task",
+      "git-client",
+      "scm-api",
+      "credentials",
+      "script-security",
+    ])
+      expect(pinned.get(name), name).toMatch(/^[0-9]/);
+    expect(pinned.has("nodejs")).toBe(false);
+    // Installed at build time with exactly these versions, not at start.
+    const dockerfile = artifact(artifacts, JENKINS_DOCKERFILE_PATH).content;
+    expect(dockerfile).toContain("COPY plugins.txt /usr/share/jenkins/ref/plugins.txt");
+    expect(dockerfile).toContain(
+      "RUN jenkins-plugin-cli --latest false --plugin-file /usr/share/jenkins/ref/plugins.txt",
+    );
+    expect(jenkinsService().entrypoint).toBeUndefined();
+  });
+
+  it("pins a closed plugin set: every requirement pinned, nothing unreachable from the plugins used", () => {
+    const byName = new Map(JENKINS_PLUGINS.map((p) => [p.name, p]));
+    for (const plugin of JENKINS_PLUGINS)
+      for (const dep of plugin.requires) expect(byName.has(dep), `${plugin.name} requires ${dep}`).toBe(true);
+    const reachable = new Set<string>();
+    const visit = (name: string) => {
+      if (reachable.has(name)) return;
+      reachable.add(name);
+      for (const dep of byName.get(name)?.requires ?? []) visit(dep);
+    };
+    for (const root of JENKINS_ROOT_PLUGINS) visit(root);
+    expect([...byName.keys()].filter((n) => !reachable.has(n))).toEqual([]);
+    const names = JENKINS_PLUGINS.map((p) => p.name);
+    expect(names).toEqual([...names].sort());
+  });
+
+  it("builds the Jenkins image FROM the pinned jenkins/jenkins LTS and the gateway image, for either engine", () => {
+    expect(DEFAULT_IMAGES.jenkins).toMatch(/^jenkins\/jenkins:2\.\d+\.\d+-lts-jdk\d+$/);
+    for (const engine of ["gatestack", "kong"] as const) {
+      const stack = monolithStack({ gateway: { engine } }, { jenkins: true });
+      const service = jenkinsService(stack);
+      expect(service.image).toMatch(/^shop-jenkins:\d+\.\d+\.\d+/);
+      expect(service.build).toEqual({
+        context: "./config/jenkins",
+        args: { JENKINS_IMAGE: DEFAULT_IMAGES.jenkins, GATEWAY_IMAGE: DEFAULT_IMAGES.gateway },
+      });
+      // The Dockerfile's own defaults are the same images (a plain `docker build` works too).
+      const dockerfile = artifact(artifactsOf(stack), JENKINS_DOCKERFILE_PATH).content;
+      expect(argDefaults(dockerfile)).toEqual(service.build.args);
+      expect(dockerfile).toMatch(/^FROM \$\{GATEWAY_IMAGE\} AS gatestack$/m);
+      expect(dockerfile).toMatch(/^FROM \$\{JENKINS_IMAGE\}$/m);
+    }
+    const pinned = jenkinsService(
+      monolithStack({ images: { jenkins: "mirror.local/jenkins:2.568.2-lts-jdk21" } }, { jenkins: true }),
+    );
+    expect(pinned.build.args.JENKINS_IMAGE).toBe("mirror.local/jenkins:2.568.2-lts-jdk21");
+  });
+
+  it("builds the branch the repository is on: the job fetches the repository's HEAD and builds that", async () => {
+    const script = jobScript();
+    expect(script).not.toContain("*/main");
+    const refspec = /refspec\('([^']+)'\)/.exec(script)?.[1];
+    const branch = /branch\('([^']+)'\)/.exec(script)?.[1];
+    expect(refspec).toBeDefined();
+    expect(branch).toBeDefined();
+    // What the git plugin does with them, on a real repository whose branch is not main.
+    const { dir, cleanup } = await tempDir("gatestack-jenkins-git-");
+    try {
+      const repo = join(dir, "stack");
+      const ws = join(dir, "workspace");
+      await execa("git", ["init", "-q", "-b", "trunk", repo]);
+      const commit = async (message: string) => {
+        await writeFile(join(repo, "file.txt"), message);
+        await git(repo, "add", "file.txt");
+        await git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", message);
+        return (await git(repo, "rev-parse", "HEAD")).stdout;
+      };
+      const built = async () => {
+        await git(ws, "fetch", "-q", "--force", `file://${join(repo, ".git")}`, refspec as string);
+        return (await git(ws, "rev-parse", `${branch as string}^{commit}`)).stdout;
+      };
+      const onTrunk = await commit("one");
+      await execa("git", ["init", "-q", ws]);
+      expect(await built()).toBe(onTrunk);
+      await git(repo, "checkout", "-q", "-b", "feature");
+      const onFeature = await commit("two");
+      expect(await built()).toBe(onFeature);
+      await git(repo, "checkout", "-q", "trunk");
+      expect(await built()).toBe(onTrunk);
+    } finally {
+      await cleanup();
+    }
   });
 
   it("configures Jenkins as code: admin from .env, served under /jenkins, a pipeline job for the repo", () => {

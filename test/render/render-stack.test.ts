@@ -132,6 +132,7 @@ describe("renderStack", () => {
       "config/grafana/provisioning/dashboards/dashboards.yaml",
       "config/grafana/provisioning/dashboards/gateway.json",
       "config/grafana/provisioning/datasources/prometheus.yaml",
+      "config/jenkins/Dockerfile",
       "config/jenkins/casc.yaml",
       "config/jenkins/plugins.txt",
       "config/kibana/kibana.yml",

@@ -1,0 +1,348 @@
+/**
+ * The Jenkins plugins the generated Jenkins image bakes in, each pinned to one version: the four
+ * the generated files use — configuration-as-code (casc.yaml), job-dsl (casc.yaml `jobs:`),
+ * workflow-aggregator (the declarative Jenkinsfile) and git (the job's `cpsScm` checkout) — and
+ * every plugin they need at run time, down to the leaves (`requires`: the plugin's non-optional
+ * plugin dependencies, read from its pom at that release).
+ *
+ * The versions are one set that runs together on Jenkins 2.568.2 LTS (the `jenkins` default in
+ * src/stack/images.ts): jenkins-infra's own LTS controller image and a 2.568.2 controller's
+ * installed-plugin inventory, August 2026. When moving to a new LTS, take a new consistent set (for
+ * instance `jenkins-plugin-cli --list` on the new image with these four plugins) and update
+ * `requires` from the plugins' poms: test/render/jenkins.test.ts checks that the list is closed
+ * under `requires` and holds nothing unreachable from the four.
+ */
+export interface PinnedPlugin {
+  name: string;
+  version: string;
+  requires: readonly string[];
+}
+
+/** The plugins the generated files use directly. */
+export const JENKINS_ROOT_PLUGINS = [
+  "configuration-as-code",
+  "job-dsl",
+  "workflow-aggregator",
+  "git",
+] as const;
+
+/** Sorted by name. */
+export const JENKINS_PLUGINS: readonly PinnedPlugin[] = [
+  { name: "antisamy-markup-formatter", version: "173.v680e3a_b_69ff3", requires: [] },
+  { name: "apache-httpcomponents-client-4-api", version: "4.5.14-269.vfa_2321039a_83", requires: [] },
+  { name: "asm-api", version: "9.10.1-216.va_9256d3b_844b_", requires: [] },
+  { name: "bootstrap5-api", version: "5.3.8-1048.va_c299057e35c", requires: ["font-awesome-api"] },
+  { name: "bouncycastle-api", version: "2.30.1.84-291.v9f17b_21896e2", requires: [] },
+  {
+    name: "branch-api",
+    version: "2.1280.v0d4e5b_b_460ef",
+    requires: ["caffeine-api", "cloudbees-folder", "commons-lang3-api", "ionicons-api", "scm-api"],
+  },
+  { name: "caffeine-api", version: "3.2.4-208.v7e2da_a_7db_82b_", requires: [] },
+  { name: "cloudbees-folder", version: "6.1106.v3a_d9a_6d2465e", requires: ["ionicons-api"] },
+  { name: "commons-lang3-api", version: "3.20.0-109.ve43756e2d2b_4", requires: [] },
+  { name: "commons-text-api", version: "1.15.0-218.va_61573470393", requires: ["commons-lang3-api"] },
+  {
+    name: "configuration-as-code",
+    version: "2117.vc05a_0b_e6b_f4e",
+    requires: [
+      "caffeine-api",
+      "commons-lang3-api",
+      "commons-text-api",
+      "json-api",
+      "prism-api",
+      "snakeyaml-api",
+    ],
+  },
+  {
+    name: "credentials",
+    version: "1511.v2e3cb_0008ef0",
+    requires: ["bouncycastle-api", "commons-lang3-api", "commons-text-api", "ionicons-api", "structs"],
+  },
+  {
+    name: "credentials-binding",
+    version: "728.v902a_273b_8947",
+    requires: ["credentials", "plain-credentials", "ssh-credentials", "structs", "workflow-step-api"],
+  },
+  { name: "display-url-api", version: "2.217.va_6b_de84cc74b_", requires: [] },
+  { name: "durable-task", version: "686.v80ff80875b_82", requires: [] },
+  { name: "font-awesome-api", version: "7.3.1-1013.v0835a_879ec6d", requires: ["plugin-util-api"] },
+  {
+    name: "git",
+    version: "5.10.1",
+    requires: [
+      "commons-lang3-api",
+      "credentials",
+      "credentials-binding",
+      "git-client",
+      "ionicons-api",
+      "mailer",
+      "scm-api",
+      "script-security",
+      "ssh-credentials",
+      "structs",
+      "workflow-scm-step",
+      "workflow-step-api",
+    ],
+  },
+  {
+    name: "git-client",
+    version: "6.6.1",
+    requires: [
+      "apache-httpcomponents-client-4-api",
+      "commons-lang3-api",
+      "credentials",
+      "gson-api",
+      "mina-sshd-api-common",
+      "mina-sshd-api-core",
+      "script-security",
+      "ssh-credentials",
+      "structs",
+    ],
+  },
+  { name: "gson-api", version: "2.14.0-201.v8eefe5515533", requires: [] },
+  { name: "instance-identity", version: "203.v15e81a_1b_7a_38", requires: ["bouncycastle-api"] },
+  { name: "ionicons-api", version: "94.vcc3065403257", requires: ["commons-lang3-api"] },
+  { name: "jackson-annotations2-api", version: "2.22-19.v10a_a_582ea_26e", requires: [] },
+  {
+    name: "jackson2-api",
+    version: "2.22.1-443.vc91f592333c4",
+    requires: [
+      "jackson-annotations2-api",
+      "jakarta-activation-api",
+      "jakarta-xml-bind-api",
+      "javax-activation-api",
+      "jaxb",
+      "json-api",
+      "snakeyaml-api",
+      "woodstox-core-api",
+    ],
+  },
+  { name: "jakarta-activation-api", version: "2.1.4-1", requires: [] },
+  { name: "jakarta-mail-api", version: "2.1.5-1", requires: ["jakarta-activation-api"] },
+  {
+    name: "jakarta-xml-bind-api",
+    version: "4.0.9-19.v2b_a_5b_44d9a_1c",
+    requires: ["jakarta-activation-api"],
+  },
+  { name: "javax-activation-api", version: "1.2.0-8", requires: [] },
+  { name: "jaxb", version: "2.3.9-143.v5979df3304e6", requires: ["javax-activation-api"] },
+  {
+    name: "job-dsl",
+    version: "3732.v9a_c49a_61a_313",
+    requires: [
+      "branch-api",
+      "cloudbees-folder",
+      "commons-lang3-api",
+      "commons-text-api",
+      "script-security",
+      "structs",
+    ],
+  },
+  { name: "joda-time-api", version: "2.14.3-200.v65623733c99f", requires: [] },
+  { name: "json-api", version: "20260814-226.v20f9685d642c", requires: [] },
+  {
+    name: "mailer",
+    version: "534.v1b_36f5864073",
+    requires: ["display-url-api", "instance-identity", "jakarta-mail-api"],
+  },
+  { name: "mina-sshd-api-common", version: "2.19.0-192.v2b_a_7b_2c1dc71", requires: [] },
+  { name: "mina-sshd-api-core", version: "2.19.0-192.v2b_a_7b_2c1dc71", requires: ["mina-sshd-api-common"] },
+  {
+    name: "pipeline-build-step",
+    version: "599.v4b_67ea_11b_152",
+    requires: ["script-security", "structs", "workflow-api", "workflow-step-api", "workflow-support"],
+  },
+  {
+    name: "pipeline-groovy-lib",
+    version: "798.v5cc688825312",
+    requires: [
+      "cloudbees-folder",
+      "scm-api",
+      "script-security",
+      "structs",
+      "variant",
+      "workflow-api",
+      "workflow-cps",
+      "workflow-scm-step",
+      "workflow-step-api",
+    ],
+  },
+  {
+    name: "pipeline-input-step",
+    version: "560.v56198a_642157",
+    requires: ["credentials", "structs", "workflow-api", "workflow-step-api", "workflow-support"],
+  },
+  {
+    name: "pipeline-milestone-step",
+    version: "152.v6e22b_8cfc66c",
+    requires: ["workflow-api", "workflow-step-api"],
+  },
+  {
+    name: "pipeline-model-api",
+    version: "2.2293.v6e7193cec599",
+    requires: [
+      "commons-lang3-api",
+      "commons-text-api",
+      "jackson2-api",
+      "joda-time-api",
+      "structs",
+      "workflow-step-api",
+    ],
+  },
+  {
+    name: "pipeline-model-definition",
+    version: "2.2293.v6e7193cec599",
+    requires: [
+      "commons-lang3-api",
+      "credentials",
+      "credentials-binding",
+      "ionicons-api",
+      "mailer",
+      "pipeline-groovy-lib",
+      "pipeline-input-step",
+      "pipeline-model-api",
+      "pipeline-model-extensions",
+      "pipeline-stage-step",
+      "pipeline-stage-tags-metadata",
+      "scm-api",
+      "structs",
+      "workflow-api",
+      "workflow-basic-steps",
+      "workflow-cps",
+      "workflow-durable-task-step",
+      "workflow-multibranch",
+      "workflow-scm-step",
+      "workflow-support",
+    ],
+  },
+  {
+    name: "pipeline-model-extensions",
+    version: "2.2293.v6e7193cec599",
+    requires: [
+      "commons-lang3-api",
+      "credentials",
+      "credentials-binding",
+      "pipeline-model-api",
+      "pipeline-stage-step",
+      "workflow-cps",
+      "workflow-job",
+    ],
+  },
+  {
+    name: "pipeline-stage-step",
+    version: "345.va_96187909426",
+    requires: ["workflow-api", "workflow-step-api"],
+  },
+  { name: "pipeline-stage-tags-metadata", version: "2.2293.v6e7193cec599", requires: ["workflow-api"] },
+  { name: "plain-credentials", version: "199.v9f8e1f741799", requires: ["credentials"] },
+  {
+    name: "plugin-util-api",
+    version: "7.1341.v039f146993d9",
+    requires: ["workflow-api", "workflow-step-api", "workflow-support"],
+  },
+  {
+    name: "prism-api",
+    version: "1.30.0-741.v034eb_0b_0a_a_fa_",
+    requires: ["antisamy-markup-formatter", "bootstrap5-api", "font-awesome-api", "plugin-util-api"],
+  },
+  { name: "scm-api", version: "728.vc30dcf7a_0df5", requires: ["asm-api", "commons-lang3-api", "structs"] },
+  { name: "script-security", version: "1412.v7737b_3405f86", requires: ["caffeine-api"] },
+  { name: "snakeyaml-api", version: "2.5-149.v72471e9c6371", requires: [] },
+  {
+    name: "ssh-credentials",
+    version: "372.va_250881b_08cd",
+    requires: ["bouncycastle-api", "credentials", "variant"],
+  },
+  { name: "structs", version: "362.va_b_695ef4fdf9", requires: [] },
+  { name: "variant", version: "70.va_d9f17f859e0", requires: [] },
+  { name: "woodstox-core-api", version: "7.2.2-10.vcb_629759b_2c2", requires: [] },
+  {
+    name: "workflow-aggregator",
+    version: "608.v67378e9d3db_1",
+    requires: [
+      "pipeline-build-step",
+      "pipeline-groovy-lib",
+      "pipeline-input-step",
+      "pipeline-milestone-step",
+      "pipeline-model-definition",
+      "pipeline-stage-step",
+      "workflow-basic-steps",
+      "workflow-cps",
+      "workflow-durable-task-step",
+      "workflow-job",
+      "workflow-multibranch",
+    ],
+  },
+  { name: "workflow-api", version: "1413.v2ff1a_5e720fa_", requires: ["scm-api", "workflow-step-api"] },
+  {
+    name: "workflow-basic-steps",
+    version: "1098.v808b_fd7f8cf4",
+    requires: [
+      "apache-httpcomponents-client-4-api",
+      "commons-lang3-api",
+      "jakarta-mail-api",
+      "mailer",
+      "structs",
+      "workflow-api",
+      "workflow-durable-task-step",
+      "workflow-step-api",
+    ],
+  },
+  {
+    name: "workflow-cps",
+    version: "4370.v49a_6937566b_6",
+    requires: [
+      "ionicons-api",
+      "scm-api",
+      "script-security",
+      "structs",
+      "workflow-api",
+      "workflow-scm-step",
+      "workflow-step-api",
+      "workflow-support",
+    ],
+  },
+  {
+    name: "workflow-durable-task-step",
+    version: "1479.v56e587f413a_7",
+    requires: [
+      "durable-task",
+      "scm-api",
+      "script-security",
+      "structs",
+      "workflow-api",
+      "workflow-step-api",
+      "workflow-support",
+    ],
+  },
+  {
+    name: "workflow-job",
+    version: "1590.v49101d088542",
+    requires: ["ionicons-api", "workflow-api", "workflow-step-api", "workflow-support"],
+  },
+  {
+    name: "workflow-multibranch",
+    version: "841.vec5b_9e1806ec",
+    requires: [
+      "branch-api",
+      "cloudbees-folder",
+      "ionicons-api",
+      "scm-api",
+      "script-security",
+      "workflow-api",
+      "workflow-cps",
+      "workflow-job",
+      "workflow-scm-step",
+      "workflow-step-api",
+      "workflow-support",
+    ],
+  },
+  { name: "workflow-scm-step", version: "466.va_d69e602552b_", requires: ["scm-api", "workflow-step-api"] },
+  { name: "workflow-step-api", version: "724.v538c2362b_dfb_", requires: ["structs"] },
+  {
+    name: "workflow-support",
+    version: "1015.v785e5a_b_b_8b_22",
+    requires: ["caffeine-api", "scm-api", "script-security", "workflow-api", "workflow-step-api"],
+  },
+];
