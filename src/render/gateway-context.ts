@@ -2,8 +2,8 @@
  * The gatestack gateway image's build context inside the stack folder, so compose.yaml can say
  * `build: ./.gatestack/gateway` (a path relative to the stack folder, as a committed file must) and a
  * plain `docker compose up` builds `gatestack/gateway:<version>` like `stack up` does. It is a copy of
- * what the image needs from the installed gatestack package — its Dockerfile, package.json, bin/ and
- * the compiled dist/ (no source maps) — rewritten by every `stack render` when the package changed,
+ * what the image needs from the installed gatestack package — its Dockerfile, package.json, bin/, the
+ * compiled dist/ (no source maps) and templates/ (the image carries the whole CLI) — rewritten by every `stack render` when the package changed,
  * and kept out of git by its own `.gitignore` (it is this machine's gatestack, not the stack's source).
  */
 import { randomBytes } from "node:crypto";
@@ -29,7 +29,7 @@ export const GATEWAY_CONTEXT_GITIGNORE = [
 
 /** Package entries the image build uses (see the Dockerfile: an installed package, dist/ prebuilt). */
 const PACKAGE_FILES = ["Dockerfile", "package.json"];
-const PACKAGE_DIRS = ["bin", "dist"];
+const PACKAGE_DIRS = ["bin", "dist", "templates"];
 const isSourceMap = (name: string) => name.endsWith(".map");
 
 /** compose.yaml builds the gateway when it runs gatestack's own image (no `images.gateway` override). */
@@ -53,7 +53,7 @@ export async function gatewayContextFiles(packageRoot: string = PACKAGE_ROOT): P
       `cannot copy the gateway's build context from ${packageRoot}: ${errorMessage(err)}`,
       {
         place: GATEWAY_CONTEXT_DIR,
-        hint: "reinstall gatestack (its package carries the Dockerfile, bin/ and dist/); from a clone, run `npm run build` first",
+        hint: "reinstall gatestack (its package carries the Dockerfile, bin/, dist/ and templates/); from a clone, run `npm run build` first",
         cause: err,
       },
     );

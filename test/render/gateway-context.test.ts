@@ -50,18 +50,19 @@ describe("the gateway's build context in the stack folder", () => {
     }
   });
 
-  it("holds the package's Dockerfile, package.json, bin/ and compiled dist/ — no source maps, no sources", async () => {
+  it("holds the package's Dockerfile, package.json, bin/, compiled dist/ and templates/ — no source maps, no sources", async () => {
     const dir = await renderedFolder();
     const context = join(dir, GATEWAY_CONTEXT_DIR);
     const files = await filesBelow(context);
     expect(files).toEqual(expect.arrayContaining([".gitignore", "Dockerfile", "package.json", "bin/run.js"]));
     expect(files).toContain("dist/commands/gateway/serve.js");
+    expect(files).toContain("templates/jenkins/Jenkinsfile.hbs");
     expect(
       files.filter((f) => f.endsWith(".map") || f.startsWith("src/") || f.includes("node_modules")),
     ).toEqual([]);
-    expect(files.every((f) => /^(\.gitignore|Dockerfile|package\.json|bin\/.+|dist\/.+)$/.test(f))).toBe(
-      true,
-    );
+    expect(
+      files.every((f) => /^(\.gitignore|Dockerfile|package\.json|bin\/.+|dist\/.+|templates\/.+)$/.test(f)),
+    ).toBe(true);
     for (const file of ["Dockerfile", "package.json", "dist/commands/gateway/serve.js"]) {
       expect(await readFile(join(context, file), "utf8"), file).toBe(
         await readFile(join(PACKAGE_ROOT, file), "utf8"),
