@@ -3,8 +3,9 @@
  * `build: ./.gatestack/gateway` (a path relative to the stack folder, as a committed file must) and a
  * plain `docker compose up` builds `gatestack/gateway:<version>` like `stack up` does. It is a copy of
  * what the image needs from the installed gatestack package — its Dockerfile, package.json, bin/, the
- * compiled dist/ (no source maps) and templates/ (the image carries the whole CLI) — rewritten by every `stack render` when the package changed,
- * and kept out of git by its own `.gitignore` (it is this machine's gatestack, not the stack's source).
+ * compiled dist/ (no source maps) and templates/ (the image carries the whole CLI) — rewritten by
+ * every `stack render` when the package changed, and kept out of git by its own `.gitignore` (it is
+ * this machine's gatestack, not the stack's source).
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
