@@ -598,6 +598,7 @@ class GatewayInstance implements ProxyState {
       serverStats: () => runtime.serverStats(),
       availablePlugins: () =>
         registry.definitions().map((d) => ({ name: d.name, version: d.version, priority: d.priority })),
+      plugin: (name) => registry.get(name),
     };
     return createAdminHandler(state, { token: this.opts.adminToken });
   }

@@ -1,8 +1,8 @@
 /**
  * Kong-shaped views of the loaded entities for the read-only Admin API: foreign keys as
- * `{ "id": … }`, empty tag sets as null, plugin configs with secrets hidden, lookups by id
- * or endpoint key (name, username, target), and Kong's paginated list envelope
- * `{ "data": [...], "next": null | "/path?offset=…", "offset"?: … }`.
+ * `{ "id": … }`, lists as the configuration wrote them (null when unset, `[]` when written
+ * empty), plugin configs with secrets hidden, and lookups by id or endpoint key (name,
+ * username, target).
  */
 import type {
   GatewayConfig,
@@ -35,7 +35,6 @@ type Entity =
   | GatewayPluginEntry;
 
 const fk = (id: string | null) => (id === null ? null : { id });
-const tagsOf = (tags: string[]) => (tags.length === 0 ? null : tags);
 
 export function viewOf(collection: AdminCollection, e: Entity): Record<string, unknown> {
   switch (collection) {
@@ -44,16 +43,15 @@ export function viewOf(collection: AdminCollection, e: Entity): Record<string, u
     case "routes":
       return routeView(e as GatewayRoute);
     case "consumers": {
-      const c = e as GatewayConsumer;
-      return { ...c, tags: tagsOf(c.tags) };
+      return { ...(e as GatewayConsumer) };
     }
     case "upstreams": {
       const u = e as GatewayUpstream;
-      return { ...u, tags: tagsOf(u.tags), client_certificate: null, use_srv_name: false };
+      return { ...u, client_certificate: null, use_srv_name: false };
     }
     case "targets": {
       const t = e as GatewayTarget;
-      return { ...t, upstream: fk(t.upstream), tags: tagsOf(t.tags) };
+      return { ...t, upstream: fk(t.upstream) };
     }
     case "plugins": {
       const p = e as GatewayPluginEntry;
@@ -63,7 +61,6 @@ export function viewOf(collection: AdminCollection, e: Entity): Record<string, u
         service: fk(p.service),
         route: fk(p.route),
         consumer: fk(p.consumer),
-        tags: tagsOf(p.tags),
       };
     }
   }
@@ -92,7 +89,7 @@ function routeView(r: GatewayRoute): Record<keyof GatewayRoute | "sources" | "de
     https_redirect_status_code: r.https_redirect_status_code,
     request_buffering: r.request_buffering,
     response_buffering: r.response_buffering,
-    tags: tagsOf(r.tags),
+    tags: r.tags,
     sources: null,
     destinations: null,
   };
@@ -113,7 +110,7 @@ function serviceView(
     write_timeout: s.write_timeout,
     read_timeout: s.read_timeout,
     enabled: s.enabled,
-    tags: tagsOf(s.tags),
+    tags: s.tags,
     client_certificate: null,
     tls_verify: null,
     ca_certificates: null,
@@ -149,59 +146,4 @@ export function findEntity(
 
 export function allOf(config: GatewayConfig, collection: AdminCollection): Entity[] {
   return config[collection];
-}
-
-export type PageResult = { ok: true; body: Record<string, unknown> } | { ok: false; message: string };
-
-const MAX_PAGE_SIZE = 1000;
-const DEFAULT_PAGE_SIZE = 100;
-
-/** Kong tag filter: `a,b` needs both tags, `a/b` either. */
-function tagFilter(tags: string | null): ((e: { tags: string[] }) => boolean) | null {
-  if (tags === null || tags === "") return null;
-  if (tags.includes("/")) {
-    const any = tags.split("/");
-    return (e) => any.some((t) => e.tags.includes(t));
-  }
-  const all = tags.split(",");
-  return (e) => all.every((t) => e.tags.includes(t));
-}
-
-/** Kong's paginated list: `size` (1..1000, default 100), opaque `offset`, `tags` filter. */
-export function paginate(
-  collection: AdminCollection,
-  items: Entity[],
-  query: URLSearchParams,
-  basePath: string,
-): PageResult {
-  const sizeParam = query.get("size");
-  let size = DEFAULT_PAGE_SIZE;
-  if (sizeParam !== null) {
-    if (!/^\d+$/.test(sizeParam)) return { ok: false, message: "size must be a number" };
-    size = Number(sizeParam);
-    if (size < 1 || size > MAX_PAGE_SIZE)
-      return { ok: false, message: `size must be an integer between 1 and ${MAX_PAGE_SIZE}` };
-  }
-  let start = 0;
-  const offsetParam = query.get("offset");
-  if (offsetParam !== null) {
-    const decoded = Buffer.from(offsetParam, "base64url").toString("utf8");
-    if (!/^\d+$/.test(decoded))
-      return { ok: false, message: `'${offsetParam}' is not a valid offset: bad base64 encoding` };
-    start = Number(decoded);
-  }
-  const filter = tagFilter(query.get("tags"));
-  const selected = filter ? items.filter(filter) : items;
-  const page = selected.slice(start, start + size).map((e) => viewOf(collection, e));
-  const body: Record<string, unknown> = { data: page, next: null };
-  if (start + size < selected.length) {
-    const offset = Buffer.from(String(start + size)).toString("base64url");
-    const params = new URLSearchParams();
-    if (sizeParam !== null) params.set("size", String(size));
-    if (query.get("tags")) params.set("tags", query.get("tags")!);
-    params.set("offset", offset);
-    body.next = `${basePath}?${params.toString()}`;
-    body.offset = offset;
-  }
-  return { ok: true, body };
 }

@@ -6,32 +6,43 @@
  * `createAdminHandler(state, { token })` returns a node:http request handler; the server
  * binds it to the admin listener (loopback by default; a token is required elsewhere).
  *
- * Kong's answers are kept: `{ "data": [...], "next": null }` lists, 404 `{"message":"Not
- * found"}`, 405 `{"code":12,"name":"operation unsupported","message":"cannot create
- * 'services' entities when not using a database"}` for entity writes, 400 code-14 errors
- * for invalid configurations (the previous configuration keeps serving), 201 with the
- * loaded entities on success, 304 for `?check_hash=1` with an identical configuration.
+ * Kong's answers are kept: paginated `{ "data": [...], "next": null }` lists (pagination.ts),
+ * 404 `{"message":"Not found"}`, entity writes answered as Kong's DB-less mode answers them
+ * (writes.ts: 404 for a missing parent, 400 for an invalid body, then 405 `{"code":12,"name":
+ * "operation unsupported","message":"cannot create 'services' entities when not using a
+ * database"}`), 400 code-14 errors for invalid configurations (the previous configuration
+ * keeps serving), 201 with the loaded entities on success, 304 for `?check_hash=1` with an
+ * identical configuration.
  * Secrets never leave: credentials are redacted in GET /config and credential listings.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { hostname as osHostname } from "node:os";
 import { hashDeclarative } from "../config/hash.js";
+import { isPlainObject } from "../config/schema/fields.js";
 import { parseDocumentText } from "../config/text.js";
 import type { GatewayConfig } from "../config/types.js";
 import { statusBody } from "../status.js";
 import { parseConfigBody } from "./config-body.js";
-import { ADMIN_COLLECTIONS, type AdminCollection, allOf, findEntity, paginate, viewOf } from "./entities.js";
+import { ADMIN_COLLECTIONS, type AdminCollection, allOf, findEntity, viewOf } from "./entities.js";
 import { BodyTooLargeError, readBody, sendJson, sendMessage, tokenAccepted } from "./http.js";
-import { REDACTED, redactDocument } from "./redact.js";
+import { paginate } from "./pagination.js";
+import { CREDENTIAL_SECRETS, REDACTED, redactDocument } from "./redact.js";
 import type { AdminOptions, AdminState } from "./types.js";
+import {
+  answerWrite,
+  CREDENTIAL_SEGMENTS,
+  unsupportedOpaqueWrite,
+  type WriteAnswer,
+  type WriteMethod,
+  type WriteRequest,
+} from "./writes.js";
 
 export type { AdminOptions, AdminState } from "./types.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const DEFAULT_MAX_BODY = 64 * 1024 * 1024;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const EMPTY_CONFIG: GatewayConfig = {
   format_version: "3.0",
@@ -48,20 +59,10 @@ const EMPTY_CONFIG: GatewayConfig = {
   hash: "",
 };
 
-/** Credential endpoints under /consumers/{x}/… → collection and secret field. */
 type CredentialCollection = "keyauth_credentials" | "jwt_secrets" | "basicauth_credentials" | "acls";
 type Credential = GatewayConfig[CredentialCollection][number];
 
-const CREDENTIAL_ENDPOINTS: Readonly<
-  Record<string, { collection: CredentialCollection; secret: string | null }>
-> = {
-  "key-auth": { collection: "keyauth_credentials", secret: "key" },
-  jwt: { collection: "jwt_secrets", secret: "secret" },
-  "basic-auth": { collection: "basicauth_credentials", secret: "password" },
-  acls: { collection: "acls", secret: null },
-};
-
-/** First path segments of entity endpoints (writes to them get Kong's DB-less 405). */
+/** First path segments of entity endpoints (writes to them get Kong's DB-less answers). */
 const ENTITY_ROOTS = new Set<string>([
   ...ADMIN_COLLECTIONS,
   "certificates",
@@ -72,43 +73,10 @@ const ENTITY_ROOTS = new Set<string>([
   "key-sets",
 ]);
 
-function collectionOfSegment(segment: string): string {
-  const cred = CREDENTIAL_ENDPOINTS[segment];
-  if (cred) return cred.collection;
-  return segment.replace(/-/g, "_");
-}
+/** Kong deactivates these (`/targets`, `/targets/{target}`…): 404 for every method. */
+const DISABLED_ROOTS = new Set(["targets"]);
 
-/** Kong's DB-less refusal of an entity write. */
-function unsupportedWrite(method: string, segments: string[]): { code: 12; name: string; message: string } {
-  const last = segments[segments.length - 1]!;
-  const addressesEntity = segments.length % 2 === 0 && segments.length >= 2;
-  const collection = collectionOfSegment(addressesEntity ? segments[segments.length - 2]! : last);
-  const op =
-    method === "POST"
-      ? "create"
-      : method === "PUT"
-        ? "create or update"
-        : method === "PATCH"
-          ? "update"
-          : "remove";
-  const byKey =
-    addressesEntity && method !== "POST" && !UUID_RE.test(decodeSegment(last))
-      ? ` by '${endpointKeyOf(collection)}'`
-      : "";
-  return {
-    code: 12,
-    name: "operation unsupported",
-    message: `cannot ${op} '${collection}' entities${byKey} when not using a database`,
-  };
-}
-
-function endpointKeyOf(collection: string): string {
-  if (collection === "consumers") return "username";
-  if (collection === "targets") return "target";
-  if (collection === "keyauth_credentials" || collection === "jwt_secrets") return "key";
-  if (collection === "basicauth_credentials") return "username";
-  return "name";
-}
+const WRITE_METHODS = new Set<string>(["POST", "PUT", "PATCH", "DELETE"]);
 
 function decodeSegment(s: string): string {
   try {
@@ -164,17 +132,17 @@ class AdminApi {
       return this.methodNotAllowed(req, res);
     }
 
+    if (segments.length > 0 && DISABLED_ROOTS.has(segments[0]!)) {
+      req.resume();
+      sendMessage(res, 404, "Not found");
+      return;
+    }
     const readOnly = method === "GET" || method === "HEAD";
     if (!readOnly) {
-      req.resume();
-      if (
-        segments.length > 0 &&
-        ENTITY_ROOTS.has(segments[0]!) &&
-        ["POST", "PUT", "PATCH", "DELETE"].includes(method)
-      ) {
-        sendJson(res, 405, unsupportedWrite(method, segments));
-        return;
+      if (segments.length > 0 && ENTITY_ROOTS.has(segments[0]!) && WRITE_METHODS.has(method)) {
+        return this.entityWrite(req, res, method as WriteMethod, segments);
       }
+      req.resume();
       if (this.knownReadPath(segments)) {
         sendMessage(res, 405, "Method not allowed");
         return;
@@ -202,6 +170,55 @@ class AdminApi {
         return;
     }
     if (!this.entityRead(segments, query, path, res)) sendMessage(res, 404, "Not found");
+  }
+
+  /** POST/PUT/PATCH/DELETE on an entity endpoint: Kong's body checks, then writes.ts. */
+  private async entityWrite(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: WriteMethod,
+    segments: string[],
+  ): Promise<void> {
+    const body = method === "DELETE" ? drained(req) : await this.writeBody(req);
+    if ("status" in body) return sendAnswer(res, body);
+    const request: WriteRequest = { method, segments: segments.map(decodeSegment), body: body.value };
+    const answer =
+      answerWrite(this.config(), (name) => this.state.plugin(name), request) ??
+      (isCollection(segments[0]!) ? { status: 404, body: { message: "Not found" } } : null) ??
+      unsupportedOpaqueWrite(method, segments);
+    sendAnswer(res, answer);
+  }
+
+  /**
+   * The body of an entity write as Kong's Admin API takes it: none or JSON (an object), or a
+   * form encoding (not decoded here: null); any other content type is 415, bad JSON 400.
+   */
+  private async writeBody(
+    req: IncomingMessage,
+  ): Promise<{ value: Record<string, unknown> | null } | WriteAnswer> {
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, this.maxBody);
+    } catch (e) {
+      if (e instanceof BodyTooLargeError)
+        return { status: 413, body: { message: "Request size limit exceeded" } };
+      return { status: 400, body: { message: "could not read the request body" } };
+    }
+    const type = (req.headers["content-type"] ?? "").toLowerCase();
+    if (type === "") return raw.length === 0 ? { value: {} } : { status: 415 };
+    if (type.startsWith("application/json")) {
+      try {
+        const value: unknown = JSON.parse(raw.toString("utf8"));
+        if (isPlainObject(value)) return { value };
+      } catch {
+        // answered below
+      }
+      return { status: 400, body: { message: "Cannot parse JSON body" } };
+    }
+    if (type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded")) {
+      return { value: null };
+    }
+    return { status: 415 };
   }
 
   private knownReadPath(segments: string[]): boolean {
@@ -312,10 +329,10 @@ class AdminApi {
       if (items.length === 0) continue;
       out[c] = Object.fromEntries(items.map((e) => [e.id, viewOf(c, e)]));
     }
-    for (const spec of Object.values(CREDENTIAL_ENDPOINTS)) {
-      const items: Credential[] = config[spec.collection];
+    for (const collection of Object.values(CREDENTIAL_SEGMENTS)) {
+      const items: Credential[] = config[collection as CredentialCollection];
       if (items.length === 0) continue;
-      out[spec.collection] = Object.fromEntries(items.map((e) => [e.id, credentialView(e, spec.secret)]));
+      out[collection] = Object.fromEntries(items.map((e) => [e.id, credentialView(collection, e)]));
     }
     out._format_version = config.format_version;
     return out;
@@ -354,13 +371,17 @@ class AdminApi {
     const config = this.config();
     const [root, key, sub, subKey, extra] = segments.map(decodeSegment);
     if (!root || !isCollection(root) || extra !== undefined) return false;
-    const list = (collection: AdminCollection, items: ReturnType<typeof allOf>) => {
-      const page = paginate(collection, items, query, path);
-      if (page.ok) sendJson(res, 200, page.body);
-      else sendMessage(res, 400, page.message);
+    const list = <T extends { tags: readonly string[] | null }>(
+      items: readonly T[],
+      view: (item: T) => Record<string, unknown>,
+    ) => {
+      const page = paginate(items, view, { query, path, topLevel: key === undefined });
+      sendJson(res, page.ok ? 200 : 400, page.ok ? page.body : page.error);
       return true;
     };
-    if (key === undefined) return list(root, allOf(config, root));
+    const views = (collection: AdminCollection) => (e: ReturnType<typeof allOf>[number]) =>
+      viewOf(collection, e);
+    if (key === undefined) return list(allOf(config, root), views(root));
     const entity = findEntity(config, root, key);
     if (!entity) {
       sendMessage(res, 404, "Not found");
@@ -373,8 +394,8 @@ class AdminApi {
     const id = entity.id;
     if (root === "services" && sub === "routes" && subKey === undefined) {
       return list(
-        "routes",
         config.routes.filter((r) => r.service === id),
+        views("routes"),
       );
     }
     if (
@@ -384,8 +405,8 @@ class AdminApi {
     ) {
       const field = root === "services" ? "service" : root === "routes" ? "route" : "consumer";
       return list(
-        "plugins",
         config.plugins.filter((p) => p[field] === id),
+        views("plugins"),
       );
     }
     if (root === "routes" && sub === "service" && subKey === undefined) {
@@ -397,7 +418,7 @@ class AdminApi {
     }
     if (root === "upstreams" && sub === "targets") {
       const targets = config.targets.filter((t) => t.upstream === id);
-      if (subKey === undefined || subKey === "all") return list("targets", targets);
+      if (subKey === undefined || subKey === "all") return list(targets, views("targets"));
       const t = targets.find((x) => x.id === subKey.toLowerCase() || x.target === subKey);
       if (t) sendJson(res, 200, viewOf("targets", t));
       else sendMessage(res, 404, "Not found");
@@ -415,12 +436,13 @@ class AdminApi {
         });
       return true;
     }
-    if (root === "consumers" && sub !== undefined && CREDENTIAL_ENDPOINTS[sub] && subKey === undefined) {
-      const spec = CREDENTIAL_ENDPOINTS[sub]!;
-      const all: Credential[] = config[spec.collection];
-      const items = all.filter((c) => c.consumer === id);
-      sendJson(res, 200, { data: items.map((c) => credentialView(c, spec.secret)), next: null });
-      return true;
+    const credentials = root === "consumers" && sub !== undefined ? CREDENTIAL_SEGMENTS[sub] : undefined;
+    if (credentials !== undefined && subKey === undefined) {
+      const all: Credential[] = config[credentials as CredentialCollection];
+      return list(
+        all.filter((c) => c.consumer === id),
+        (c) => credentialView(credentials, c),
+      );
     }
     return false;
   }
@@ -430,11 +452,22 @@ function isCollection(s: string): s is AdminCollection {
   return (ADMIN_COLLECTIONS as readonly string[]).includes(s);
 }
 
-function credentialView(c: Credential, secret: string | null): Record<string, unknown> {
+function credentialView(collection: string, c: Credential): Record<string, unknown> {
   const view: Record<string, unknown> = { ...c, consumer: { id: c.consumer } };
-  if (secret !== null && secret in view) view[secret] = REDACTED;
-  if (Array.isArray(view.tags) && view.tags.length === 0) view.tags = null;
+  for (const secret of CREDENTIAL_SECRETS[collection] ?? []) if (secret in view) view[secret] = REDACTED;
   return view;
+}
+
+function drained(req: IncomingMessage): { value: null } {
+  req.resume();
+  return { value: null };
+}
+
+function sendAnswer(res: ServerResponse, answer: WriteAnswer): void {
+  if (answer.body === undefined) {
+    res.writeHead(answer.status, { "content-length": "0" });
+    res.end();
+  } else sendJson(res, answer.status, answer.body);
 }
 
 const requireCjs = createRequire(import.meta.url);

@@ -9,7 +9,7 @@ import { isPlainObject, setOwn } from "../config/schema/fields.js";
 export const REDACTED = "[REDACTED]";
 
 /** Secret field of each credential collection. */
-const CREDENTIAL_SECRETS: Readonly<Record<string, readonly string[]>> = {
+export const CREDENTIAL_SECRETS: Readonly<Record<string, readonly string[]>> = {
   keyauth_credentials: ["key"],
   jwt_secrets: ["secret"],
   basicauth_credentials: ["password"],

@@ -6,7 +6,7 @@
 
 import type { DeclarativeConfigError, GatewayConfig } from "../config/types.js";
 import type { MetricsExposition } from "../metrics.js";
-import type { AdminRequest, AdminResponse, GatewayServerStats } from "../plugins/types.js";
+import type { AdminRequest, AdminResponse, GatewayServerStats, PluginDefinition } from "../plugins/types.js";
 
 export interface AdminNodeInfo {
   node_id: string;
@@ -22,7 +22,7 @@ export interface AdminTargetHealth {
   id: string;
   target: string;
   weight: number;
-  tags: string[];
+  tags: string[] | null;
   upstream: { id: string };
   health: "HEALTHY" | "UNHEALTHY" | "DNS_ERROR" | "HEALTHCHECKS_OFF";
   data: { addresses: Array<{ ip: string; port: number; weight: number; health: string }> };
@@ -66,6 +66,8 @@ export interface AdminState {
   serverStats(): GatewayServerStats;
   /** Plugins installed in this gateway (GET / "plugins.available_on_server"). */
   availablePlugins(): readonly AdminPluginInfo[];
+  /** An installed plugin by name (plugin writes are checked against its config schema). */
+  plugin(name: string): PluginDefinition | undefined;
 }
 
 export interface AdminOptions {

@@ -43,7 +43,7 @@ export interface TargetHealthReport {
   id: string;
   target: string;
   weight: number;
-  tags: string[];
+  tags: string[] | null;
   upstream: { id: string };
   health: HealthStatus;
   data: { addresses: Array<{ ip: string; port: number; weight: number; health: HealthStatus }> };

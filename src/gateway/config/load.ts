@@ -242,30 +242,12 @@ class Loader {
       else setOwn(own, k, v);
     }
     if (kind === "routes" && this.formatVersion !== "3.0") migrateRoutePaths(own);
-    const result = validateRecord(spec.schema, own);
-    const value = (isPlainObject(result.value) ? result.value : {}) as Record<string, unknown>;
-    const errs: ErrorRecord = isErrorRecord(result.error) ? result.error : {};
-    if (typeof result.error === "string") {
-      this.fail(loc, result.error);
+    const checked = checkEntity(kind, own, this.plugins, parent?.field);
+    if (typeof checked.errors === "string") {
+      this.fail(loc, checked.errors);
       return;
     }
-    if (parent && own[parent.field] !== undefined && own[parent.field] !== null) {
-      setOwn(errs, parent.field, "value must be null");
-    }
-    for (const field of spec.requiredForeign) {
-      if (parent?.field === field) continue;
-      if (value[field] === null || value[field] === undefined) {
-        if (errs[field] === undefined) setOwn(errs, field, MSG.REQUIRED);
-      } else if (!isReference(value[field])) {
-        setOwn(errs, field, MSG.STRING);
-      }
-    }
-    for (const field of Object.keys(spec.foreign)) {
-      const v = value[field];
-      if (v !== null && v !== undefined && !isReference(v) && errs[field] === undefined)
-        setOwn(errs, field, MSG.STRING);
-    }
-    if (kind === "plugins") this.validatePluginEntry(value, errs, parent);
+    const { value, errors: errs } = checked;
     const node: Node = { kind, value, loc, refs: {}, valid: Object.keys(errs).length === 0 };
     if (parent) node.parentRef = parent;
     if (Object.keys(errs).length > 0) this.fail(loc, errs);
@@ -273,36 +255,6 @@ class Loader {
     for (const [childKind, childValue] of nested) {
       const field = spec.children[childKind]!;
       this.readCollection(childKind, childValue, [...loc, childKind], { field, node });
-    }
-  }
-
-  /** Plugin `name` must be installed; `config` through its schema; scope restrictions. */
-  private validatePluginEntry(
-    value: Record<string, unknown>,
-    errs: ErrorRecord,
-    parent: { field: string; node: Node } | undefined,
-  ): void {
-    const name = value.name;
-    if (typeof name !== "string" || errs.name !== undefined) return;
-    const def = this.plugins(name);
-    if (!def) {
-      setOwn(errs, "name", `plugin '${name}' not enabled; add it to the 'plugins' configuration property`);
-      return;
-    }
-    for (const scope of def.forbiddenScopes ?? []) {
-      const set = parent?.field === scope || (value[scope] !== null && value[scope] !== undefined);
-      if (set) setOwn(errs, scope, "value must be null");
-    }
-    const rawConfig = value.config === null || value.config === undefined ? {} : value.config;
-    if (!isPlainObject(rawConfig)) {
-      setOwn(errs, "config", MSG.RECORD);
-      return;
-    }
-    const parsed = safeParse(def.configSchema, stripNulls(rawConfig));
-    if (parsed.ok) {
-      value.config = parsed.data;
-    } else {
-      setOwn(errs, "config", parsed.errors);
     }
   }
 
@@ -459,11 +411,10 @@ class Loader {
       }
       return shared as T[];
     };
-    const tags = (v: unknown): string[] => intern(Array.isArray(v) ? (v as string[]) : []);
-    const list = <T extends string>(v: T[] | null): T[] | null => {
-      const l = nonEmpty(v);
-      return l === null ? null : intern(l);
-    };
+    // unset lists stay null and written ones (empty too) stay lists: Kong answers `[]` for a
+    // `[]` of the file; the router takes an empty list as unset
+    const list = <T extends string>(v: unknown): T[] | null => (Array.isArray(v) ? intern(v as T[]) : null);
+    const tags = (v: unknown): string[] | null => list<string>(v);
 
     const services: GatewayService[] = n.services.map(({ value: v }) => ({
       id: v.id as string,
@@ -496,11 +447,11 @@ class Loader {
         name: str(v.name),
         service: idOf(node.refs.service),
         protocols: intern(v.protocols as Protocol[]),
-        methods: list(v.methods as string[] | null),
-        hosts: nonEmpty(v.hosts as string[] | null),
-        paths: nonEmpty(v.paths as string[] | null),
+        methods: list(v.methods),
+        hosts: (v.hosts as string[] | null) ?? null,
+        paths: (v.paths as string[] | null) ?? null,
         headers: lowered,
-        snis: list(v.snis as string[] | null),
+        snis: list(v.snis),
         strip_path: v.strip_path as boolean,
         preserve_host: v.preserve_host as boolean,
         regex_priority: v.regex_priority as number,
@@ -603,10 +554,6 @@ class Loader {
   }
 }
 
-function nonEmpty<T>(list: T[] | null): T[] | null {
-  return list && list.length > 0 ? list : null;
-}
-
 /** An error tree holding `err` at `loc` (lists for numeric steps, records otherwise). */
 function treeAt(loc: readonly (string | number)[], err: ErrorTree): ErrorRecord {
   let tree: ErrorTree = err;
@@ -677,6 +624,81 @@ function migrateRoutePaths(route: Record<string, unknown>): void {
       return ch;
     })}`;
   });
+}
+
+/** One entity validated: its value with defaults, and its errors (a string: not a record at all). */
+export interface CheckedEntity {
+  value: Record<string, unknown>;
+  errors: ErrorRecord | string;
+}
+
+/**
+ * Validate one entity of `kind` (its own fields, no nested collections) as the loader does:
+ * its schema with defaults, the shape of its foreign keys, and for plugins the name, the
+ * scopes the plugin allows and the config through the plugin's schema. `nestedIn` is the
+ * foreign key set by the collection it is nested in (the entity must leave it unset). The
+ * Admin API checks written entities with it too.
+ */
+export function checkEntity(
+  kind: KindName,
+  own: Record<string, unknown>,
+  plugins: PluginLookup,
+  nestedIn?: string,
+): CheckedEntity {
+  const spec = KINDS[kind];
+  const result = validateRecord(spec.schema, own);
+  const value = (isPlainObject(result.value) ? result.value : {}) as Record<string, unknown>;
+  if (typeof result.error === "string") return { value, errors: result.error };
+  const errs: ErrorRecord = isErrorRecord(result.error) ? result.error : {};
+  if (nestedIn !== undefined && own[nestedIn] !== undefined && own[nestedIn] !== null) {
+    setOwn(errs, nestedIn, "value must be null");
+  }
+  for (const field of spec.requiredForeign) {
+    if (nestedIn === field) continue;
+    if (value[field] === null || value[field] === undefined) {
+      if (errs[field] === undefined) setOwn(errs, field, MSG.REQUIRED);
+    } else if (!isReference(value[field])) {
+      setOwn(errs, field, MSG.STRING);
+    }
+  }
+  for (const field of Object.keys(spec.foreign)) {
+    const v = value[field];
+    if (v !== null && v !== undefined && !isReference(v) && errs[field] === undefined)
+      setOwn(errs, field, MSG.STRING);
+  }
+  if (kind === "plugins") checkPluginEntry(value, errs, plugins, nestedIn);
+  return { value, errors: errs };
+}
+
+/** Plugin `name` must be installed; `config` through its schema; scope restrictions. */
+function checkPluginEntry(
+  value: Record<string, unknown>,
+  errs: ErrorRecord,
+  plugins: PluginLookup,
+  nestedIn: string | undefined,
+): void {
+  const name = value.name;
+  if (typeof name !== "string" || errs.name !== undefined) return;
+  const def = plugins(name);
+  if (!def) {
+    setOwn(errs, "name", `plugin '${name}' not enabled; add it to the 'plugins' configuration property`);
+    return;
+  }
+  for (const scope of def.forbiddenScopes ?? []) {
+    const set = nestedIn === scope || (value[scope] !== null && value[scope] !== undefined);
+    if (set) setOwn(errs, scope, "value must be null");
+  }
+  const rawConfig = value.config === null || value.config === undefined ? {} : value.config;
+  if (!isPlainObject(rawConfig)) {
+    setOwn(errs, "config", MSG.RECORD);
+    return;
+  }
+  const parsed = safeParse(def.configSchema, stripNulls(rawConfig));
+  if (parsed.ok) {
+    value.config = parsed.data;
+  } else {
+    setOwn(errs, "config", parsed.errors);
+  }
 }
 
 /** Kong configs (decK dumps) spell unset fields as null: treat them as absent. */

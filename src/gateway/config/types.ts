@@ -4,6 +4,8 @@
  * Admin API consume. Field names follow Kong's entities; every default is filled in,
  * every id is assigned (Kong-style UUIDs, derived deterministically from names when the
  * file gives none), references are resolved to ids, vault references are resolved.
+ * Lists the file leaves unset are null, an empty list written in the file stays `[]` (Kong
+ * answers them so in its Admin API).
  */
 
 export type Protocol = "http" | "https" | "grpc" | "grpcs" | "tcp" | "tls" | "ws" | "wss";
@@ -21,7 +23,7 @@ export interface GatewayService {
   write_timeout: number;
   read_timeout: number;
   enabled: boolean;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface GatewayRoute {
@@ -43,7 +45,7 @@ export interface GatewayRoute {
   https_redirect_status_code: number;
   request_buffering: boolean;
   response_buffering: boolean;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface HealthcheckActive {
@@ -88,7 +90,7 @@ export interface GatewayUpstream {
   slots: number;
   host_header: string | null;
   healthchecks: { active: HealthcheckActive; passive: HealthcheckPassive; threshold: number };
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface GatewayTarget {
@@ -97,14 +99,14 @@ export interface GatewayTarget {
   /** "host:port" as written (port defaults to 8000 as in Kong) */
   target: string;
   weight: number;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface GatewayConsumer {
   id: string;
   username: string | null;
   custom_id: string | null;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface KeyAuthCredential {
@@ -112,7 +114,7 @@ export interface KeyAuthCredential {
   consumer: string;
   key: string;
   ttl: number | null;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface JwtSecret {
@@ -135,7 +137,7 @@ export interface JwtSecret {
     | "PS512"
     | "EdDSA";
   rsa_public_key: string | null;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface BasicAuthCredential {
@@ -144,14 +146,14 @@ export interface BasicAuthCredential {
   username: string;
   /** Plain text as declared (Kong hashes on insert; we compare in constant time). */
   password: string;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface AclGroup {
   id: string;
   consumer: string;
   group: string;
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface GatewayPluginEntry {
@@ -164,7 +166,7 @@ export interface GatewayPluginEntry {
   route: string | null;
   consumer: string | null;
   protocols: Protocol[];
-  tags: string[];
+  tags: string[] | null;
 }
 
 export interface GatewayConfig {

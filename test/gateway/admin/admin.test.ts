@@ -1,128 +1,14 @@
 /**
  * The Admin API through a real node:http server on 127.0.0.1:0 with a fake AdminState
- * (the server's state is another area's; the Admin API only reads and drives it).
+ * (_support.ts): node info, reads, GET/POST /config, plugin routes, the admin token. Lists
+ * and their errors: pagination.test.ts; entity writes: writes.test.ts.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Counter } from "prom-client";
 import { FormData, fetch } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { createAdminHandler } from "../../../src/gateway/admin/handler.js";
-import type { AdminState, AdminTargetHealth } from "../../../src/gateway/admin/types.js";
-import { AdminRouteTable } from "../../../src/gateway/admin-routes.js";
-import { parseDeclarativeConfig } from "../../../src/gateway/config/load.js";
-import type { GatewayConfig } from "../../../src/gateway/config/types.js";
-import { GatewayMetrics } from "../../../src/gateway/metrics.js";
-import { FAKE_PLUGINS, fakeLookup } from "../support/config.js";
-
-const DOC = {
-  _format_version: "3.0",
-  services: [
-    {
-      name: "orders",
-      url: "http://orders.internal:8080/v1",
-      routes: [
-        { name: "orders-api", paths: ["/orders"] },
-        { name: "orders-admin", paths: ["/orders-admin"], methods: ["POST"] },
-      ],
-      plugins: [
-        { name: "rate-limiting", config: { minute: 10, redis: { host: "r", password: "redis-secret" } } },
-      ],
-    },
-    { name: "users", host: "users.internal", tags: ["team-a"] },
-  ],
-  consumers: [
-    {
-      username: "demo",
-      keyauth_credentials: [{ key: "demo-key-123" }],
-      basicauth_credentials: [{ username: "demo", password: "hunter2" }],
-      acls: [{ group: "admins" }],
-    },
-  ],
-  upstreams: [
-    { name: "orders-up", targets: [{ target: "10.0.0.1:8080" }, { target: "10.0.0.2:8080", weight: 50 }] },
-  ],
-};
-
-class FakeState implements AdminState {
-  readonly node = { node_id: "3b0f4c2e-0000-4000-8000-00000000abcd", version: "0.1.0", hostname: "gw-test" };
-  readonly metrics = new GatewayMetrics();
-  readonly routes = new AdminRouteTable();
-  current: GatewayConfig | null = null;
-  doc: Record<string, unknown> | null = null;
-  applied = 0;
-
-  constructor() {
-    new Counter({
-      name: "kong_http_requests_total",
-      help: "requests",
-      registers: [this.metrics.registry],
-    }).inc(3);
-  }
-  config() {
-    return this.current;
-  }
-  document() {
-    return this.doc;
-  }
-  async apply(input: string | object) {
-    const r = parseDeclarativeConfig(input, { plugins: fakeLookup, env: {} });
-    if (!r.ok) return { ok: false as const, error: r.error };
-    this.current = r.config;
-    this.doc = r.doc;
-    this.applied++;
-    return { ok: true as const };
-  }
-  upstreamHealth(nameOrId: string): AdminTargetHealth[] | null {
-    const up = this.current?.upstreams.find((u) => u.id === nameOrId || u.name === nameOrId);
-    if (!up) return null;
-    return this.current!.targets.filter((t) => t.upstream === up.id).map((t) => ({
-      id: t.id,
-      target: t.target,
-      weight: t.weight,
-      tags: t.tags,
-      upstream: { id: up.id },
-      health: "HEALTHCHECKS_OFF" as const,
-      data: {
-        addresses: [
-          {
-            ip: t.target.split(":")[0]!,
-            port: Number(t.target.split(":")[1]),
-            weight: t.weight,
-            health: "HEALTHCHECKS_OFF",
-          },
-        ],
-      },
-    }));
-  }
-  pluginRoutes() {
-    return this.routes;
-  }
-  serverStats() {
-    return {
-      connectionsAccepted: 5,
-      connectionsHandled: 5,
-      connectionsActive: 1,
-      connectionsReading: 0,
-      connectionsWriting: 1,
-      connectionsWaiting: 0,
-      totalRequests: 42,
-    };
-  }
-  availablePlugins() {
-    return FAKE_PLUGINS.map((p) => ({ name: p.name, version: p.version, priority: p.priority }));
-  }
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function json(res: Awaited<ReturnType<typeof fetch>>): Promise<Record<string, unknown>> {
-  return (await res.json()) as Record<string, unknown>;
-}
+import { DOC, FakeState, json, listen } from "./_support.js";
 
 describe("Admin API (no token)", () => {
   let state: FakeState;
@@ -246,51 +132,6 @@ describe("Admin API (no token)", () => {
     const health = await json(await fetch(`${base}/upstreams/orders-up/health`));
     expect(health).toMatchObject({ total: 2, next: null, node_id: state.node.node_id });
     expect((health.data as Array<{ health: string }>)[0]!.health).toBe("HEALTHCHECKS_OFF");
-  });
-
-  it("pagination: size, offset, next", async () => {
-    const first = await json(await fetch(`${base}/routes?size=1`));
-    expect((first.data as unknown[]).length).toBe(1);
-    expect(first.next).toMatch(/^\/routes\?size=1&offset=/);
-    const second = await json(await fetch(`${base}${first.next as string}`));
-    expect((second.data as unknown[]).length).toBe(1);
-    expect(second.next).toBeNull();
-    expect((second.data as Array<{ id: string }>)[0]!.id).not.toBe(
-      (first.data as Array<{ id: string }>)[0]!.id,
-    );
-    const bad = await fetch(`${base}/routes?size=abc`);
-    expect(bad.status).toBe(400);
-    const tagged = await json(await fetch(`${base}/services?tags=team-a`));
-    expect((tagged.data as Array<{ name: string }>).map((s) => s.name)).toEqual(["users"]);
-  });
-
-  it("entity writes are refused with Kong's DB-less error", async () => {
-    const cases: Array<[string, string, string]> = [
-      ["POST", "/services", "cannot create 'services' entities when not using a database"],
-      ["PATCH", "/services/orders", "cannot update 'services' entities by 'name' when not using a database"],
-      [
-        "PUT",
-        "/consumers/demo",
-        "cannot create or update 'consumers' entities by 'username' when not using a database",
-      ],
-      [
-        "DELETE",
-        `/routes/${"a".repeat(8)}-aaaa-4aaa-8aaa-${"a".repeat(12)}`,
-        "cannot remove 'routes' entities when not using a database",
-      ],
-      [
-        "POST",
-        "/consumers/demo/key-auth",
-        "cannot create 'keyauth_credentials' entities when not using a database",
-      ],
-    ];
-    for (const [method, path, message] of cases) {
-      const res = await fetch(`${base}${path}`, { method, body: method === "DELETE" ? undefined : "{}" });
-      expect(res.status, `${method} ${path}`).toBe(405);
-      expect(await res.json()).toEqual({ code: 12, name: "operation unsupported", message });
-    }
-    const status = await fetch(`${base}/status`, { method: "POST" });
-    expect(status.status).toBe(405);
   });
 
   it("GET /config returns the document as YAML with secrets redacted", async () => {

@@ -24,8 +24,19 @@ describe("defaults (Kong 3.x)", () => {
       write_timeout: 60000,
       read_timeout: 60000,
       enabled: true,
-      tags: [],
+      tags: null,
     });
+  });
+
+  it("lists keep what the file wrote: unset is null, an empty list stays []", () => {
+    const c = loadConfig({
+      _format_version: "3.0",
+      services: [{ name: "s", host: "app", tags: [], routes: [{ paths: ["/"], methods: [], hosts: [] }] }],
+      consumers: [{ username: "u", tags: ["a"] }],
+    });
+    expect(c.services[0]!.tags).toEqual([]);
+    expect(c.routes[0]).toMatchObject({ methods: [], hosts: [], snis: null, tags: null });
+    expect(c.consumers[0]!.tags).toEqual(["a"]);
   });
 
   it.each([

@@ -99,22 +99,33 @@ export function errorTreeToJson(t: ErrorTree): unknown {
 
 const LUA_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Penlight `pretty.write(t, "")` as Kong prints it inside error messages. */
-export function errorTreeToLua(t: ErrorTree): string {
+/**
+ * Penlight `pretty.write(t, space)` as Kong prints error trees inside messages: on one line
+ * with `space` "" (`{a="x",b={"y"}}`), else one entry a line, indented by `space`.
+ */
+export function errorTreeToLua(t: ErrorTree, space = ""): string {
+  return luaTable(t, space, "");
+}
+
+function luaTable(t: ErrorTree, space: string, indent: string): string {
   if (typeof t === "string") return luaQuote(t);
+  const inner = indent + space;
+  const set = space === "" ? "=" : " = ";
+  let entries: string[];
   if (t instanceof ErrorList) {
     const keys = [...t.items.keys()].sort((x, y) => x - y);
     const dense = keys.every((k, i) => k === i);
-    const parts = keys.map((k) => {
-      const v = errorTreeToLua(t.items.get(k)!);
-      return dense ? v : `[${k + 1}]=${v}`;
+    entries = keys.map((k) => {
+      const v = luaTable(t.items.get(k)!, space, inner);
+      return dense ? v : `[${k + 1}]${set}${v}`;
     });
-    return `{${parts.join(",")}}`;
+  } else {
+    entries = Object.keys(t)
+      .sort()
+      .map((k) => `${LUA_IDENT.test(k) ? k : `[${luaQuote(k)}]`}${set}${luaTable(t[k]!, space, inner)}`);
   }
-  const parts = Object.keys(t)
-    .sort()
-    .map((k) => `${LUA_IDENT.test(k) ? k : `[${luaQuote(k)}]`}=${errorTreeToLua(t[k]!)}`);
-  return `{${parts.join(",")}}`;
+  if (space === "") return `{${entries.join(",")}}`;
+  return `{\n${entries.map((e) => inner + e).join(",\n")}\n${indent}}`;
 }
 
 function luaQuote(s: string): string {

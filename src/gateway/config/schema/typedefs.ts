@@ -104,7 +104,8 @@ function validateRouterPath(path: string): string | null {
   return linearRegexError(path.slice(1));
 }
 
-const utf8NameRe = /^[A-Za-z0-9.\-_~\u0080-\uFFFF]+$/u;
+// Kong's utf-8 bytes 128-244: every non-ASCII character, astral ones (emoji) included, no lone surrogate
+const utf8NameRe = /^[A-Za-z0-9.\-_~\u{80}-\u{D7FF}\u{E000}-\u{10FFFF}]+$/u;
 
 export const utf8Name: StringField = {
   type: "string",
@@ -130,7 +131,9 @@ export const tags: ArrayField = {
     type: "string",
     check: (tag) =>
       // printable ASCII except ',' and '/', plus non-ASCII
-      /^[ !-+\-.0-~\u0080-\uFFFF]+$/u.test(tag) && !tag.includes(",") && !tag.includes("/")
+      /^[ !-+\-.0-~\u{80}-\u{D7FF}\u{E000}-\u{10FFFF}]+$/u.test(tag) &&
+      !tag.includes(",") &&
+      !tag.includes("/")
         ? null
         : `invalid tag '${tag}': expected printable ascii (except \`,\` and \`/\`) or valid utf-8 sequences`,
   },

@@ -1,5 +1,6 @@
 /** Config fields shared by the authentication plugins (same names, types and defaults as Kong). */
 import { z } from "zod";
+import { headerName as kongHeaderName } from "../../config/schema/typedefs.js";
 
 export const anonymousField = z
   .string()
@@ -29,11 +30,12 @@ export const realmField = z
       "unset (null) sends the scheme alone.",
   );
 
-/** Kong's typedefs.header_name: an RFC 7230 token. */
+/** Kong's typedefs.header_name, with its check and message (naming the value): config/schema/typedefs.ts. */
 export const headerName = z
   .string()
-  .regex(
-    /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/,
-    "bad header name, allowed characters are A-Z, a-z, 0-9, '_', and '-'",
-  )
+  .min(1)
+  .superRefine((name, ctx) => {
+    const error = kongHeaderName.check?.(name);
+    if (error) ctx.addIssue({ code: "custom", message: error });
+  })
   .describe("An HTTP header name.");

@@ -1,0 +1,278 @@
+/**
+ * Entity writes in DB-less mode, answered as Kong answers them: Kong's endpoints look up
+ * the parent and the entity, and its DAO validates the body, before the DB-less storage
+ * refuses the write. So a missing parent is 404, a PATCH of a missing entity 404, a DELETE
+ * of a missing one 204, an invalid body 400 (Kong's schema violation), and only a write that
+ * would otherwise succeed gets the 405 "cannot … when not using a database"
+ * (kong/api/endpoints.lua, kong/db/dao/init.lua, kong/db/strategies/off).
+ *
+ * Bodies are checked by the declarative loader's own entity check (config/load.ts
+ * `checkEntity`): one definition of every entity and plugin schema. Form-encoded bodies are
+ * not decoded (`body: null`): they go straight to the lookups and the 405.
+ */
+
+import { isKindName, KINDS, type KindName } from "../config/kinds.js";
+import type { PluginLookup } from "../config/load.js";
+import { checkEntity } from "../config/load.js";
+import { errorTreeToLua } from "../config/schema/errors.js";
+import { isPlainObject, type RecordField, setOwn } from "../config/schema/fields.js";
+import type { GatewayConfig } from "../config/types.js";
+import { type DbError, dbError, schemaViolation } from "./errors.js";
+
+export type WriteMethod = "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface WriteRequest {
+  method: WriteMethod;
+  /** Path segments, percent-decoded. */
+  segments: readonly string[];
+  /** The parsed JSON body ({} when there was none); null when it is not checked. */
+  body: Record<string, unknown> | null;
+}
+
+export interface WriteAnswer {
+  status: number;
+  body?: unknown;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Top-level collections with Kong's generated endpoints (targets are only under upstreams). */
+const TOP_LEVEL: ReadonlySet<KindName> = new Set(["services", "routes", "consumers", "upstreams", "plugins"]);
+
+/** Admin API names of the credential collections nested under a consumer. */
+export const CREDENTIAL_SEGMENTS: Readonly<Record<string, KindName>> = {
+  "key-auth": "keyauth_credentials",
+  jwt: "jwt_secrets",
+  "basic-auth": "basicauth_credentials",
+  acls: "acls",
+};
+
+const CREDENTIAL_KINDS: ReadonlySet<string> = new Set(Object.values(CREDENTIAL_SEGMENTS));
+
+/** The collection a nested segment names under `parent` (`/consumers/x/jwt` → jwt_secrets). */
+function childKind(parent: KindName, segment: string): KindName | null {
+  const credential = parent === "consumers" ? CREDENTIAL_SEGMENTS[segment] : undefined;
+  const kind = credential ?? (isKindName(segment) && !CREDENTIAL_KINDS.has(segment) ? segment : null);
+  return kind !== null && KINDS[parent].children[kind] !== undefined ? kind : null;
+}
+
+type Row = { id: string } & Record<string, unknown>;
+
+function rowsOf(config: GatewayConfig, kind: KindName): readonly Row[] {
+  return config[kind] as unknown as readonly Row[];
+}
+
+/** An entity by id or endpoint key (consumers also by custom_id), optionally within a parent. */
+function lookup(
+  config: GatewayConfig,
+  kind: KindName,
+  key: string,
+  parent?: { field: string; id: string },
+): Row | undefined {
+  const spec = KINDS[kind];
+  const lower = key.toLowerCase();
+  const rows = parent
+    ? rowsOf(config, kind).filter((r) => r[parent.field] === parent.id)
+    : rowsOf(config, kind);
+  const byKey = (field: string | undefined) =>
+    field === undefined ? undefined : rows.find((r) => r[field] === key);
+  const secondary = kind === "acls" ? "group" : kind === "consumers" ? "custom_id" : undefined;
+  return rows.find((r) => r.id === lower) ?? byKey(spec.endpointKey) ?? byKey(secondary);
+}
+
+/** What a write path addresses, once its parents are found. */
+type Address =
+  | { shape: "collection"; kind: KindName; parent?: { field: string; id: string } }
+  | {
+      shape: "entity";
+      kind: KindName;
+      /** the key written in the path */
+      key: string;
+      entity: Row | undefined;
+      parent?: { field: string; id: string };
+      /** under a parent: a missing entity is a plain 404 (not Kong's code-6 body), DELETE too */
+      nested: boolean;
+      /** Kong writes it by primary key whatever the path said (targets, foreign entities) */
+      byId: boolean;
+      /** `/routes/{route}/service`: the entity a foreign key points to */
+      foreign: boolean;
+    }
+  | { shape: "answer"; answer: WriteAnswer };
+
+const NOT_FOUND: WriteAnswer = { status: 404, body: { message: "Not found" } };
+const METHOD_NOT_ALLOWED: WriteAnswer = { status: 405, body: { message: "Method not allowed" } };
+
+function address(config: GatewayConfig, method: WriteMethod, segments: readonly string[]): Address | null {
+  const [root, key, sub, subKey, extra] = segments;
+  if (root === undefined || !isKindName(root) || !TOP_LEVEL.has(root) || extra !== undefined) return null;
+  if (key === undefined) return { shape: "collection", kind: root };
+  const entity = lookup(config, root, key);
+  if (sub === undefined)
+    return { shape: "entity", kind: root, key, entity, nested: false, byId: false, foreign: false };
+  const foreignKind = subKey === undefined ? KINDS[root].foreign[sub] : undefined;
+  const kind = foreignKind === undefined ? childKind(root, sub) : null;
+  if (foreignKind === undefined && kind === null) return null;
+  if (!entity) return { shape: "answer", answer: NOT_FOUND };
+
+  if (foreignKind !== undefined) {
+    const id = entity[sub];
+    // a PUT on an unset foreign key creates the entity and associates it (Kong), else 404
+    if (typeof id !== "string" && method !== "PUT") return { shape: "answer", answer: NOT_FOUND };
+    const target = typeof id === "string" ? lookup(config, foreignKind, id) : undefined;
+    const at = typeof id === "string" ? id : "";
+    return {
+      shape: "entity",
+      kind: foreignKind,
+      key: at,
+      entity: target,
+      nested: true,
+      byId: true,
+      foreign: true,
+    };
+  }
+  const child = kind!;
+  const parent = { field: KINDS[root].children[child]!, id: entity.id };
+  if (subKey === undefined) return { shape: "collection", kind: child, parent };
+  const found = lookup(config, child, subKey, parent);
+  return {
+    shape: "entity",
+    kind: child,
+    key: subKey,
+    entity: found,
+    parent,
+    nested: true,
+    byId: child === "targets",
+    foreign: false,
+  };
+}
+
+/** Kong's DB-less refusal, naming the endpoint key when the path used one. */
+function unsupported(op: string, kind: KindName, byKey: string | null): WriteAnswer {
+  const by = byKey === null ? "" : ` by '${byKey}'`;
+  return {
+    status: 405,
+    body: dbError("OPERATION_UNSUPPORTED", `cannot ${op} '${kind}' entities${by} when not using a database`),
+  };
+}
+
+/** Kong's 405 for an entity path of a collection it does not load (certificates, vaults…). */
+export function unsupportedOpaqueWrite(method: WriteMethod, segments: readonly string[]): WriteAnswer {
+  const entity = segments.length >= 2;
+  if ((method === "POST") === entity) return METHOD_NOT_ALLOWED;
+  const collection = segments[0]!.replace(/-/g, "_");
+  return unsupported(OPERATION[method], collection as KindName, null);
+}
+
+const OPERATION: Readonly<Record<WriteMethod, string>> = {
+  POST: "create",
+  PUT: "create or update",
+  PATCH: "update",
+  DELETE: "remove",
+};
+
+/** Answer a write to an entity endpoint; null when the path is no entity endpoint. */
+export function answerWrite(
+  config: GatewayConfig,
+  plugins: PluginLookup,
+  req: WriteRequest,
+): WriteAnswer | null {
+  const at = address(config, req.method, req.segments);
+  if (at === null) return null;
+  if (at.shape === "answer") return at.answer;
+  const { method, body } = req;
+
+  if (at.shape === "collection") {
+    if (method !== "POST") return METHOD_NOT_ALLOWED;
+    const input = body === null ? null : withParent(body, at.parent);
+    return invalidBody(at.kind, input, plugins) ?? unsupported("create", at.kind, null);
+  }
+
+  if (method === "POST") return METHOD_NOT_ALLOWED;
+  const endpointKey = KINDS[at.kind].endpointKey;
+  const byKey = !at.byId && endpointKey !== undefined && !UUID_RE.test(at.key) ? endpointKey : null;
+  // Kong's targets endpoint updates on PUT as on PATCH
+  const updates = method === "PATCH" || (method === "PUT" && at.kind === "targets");
+
+  if (method === "DELETE") {
+    if (!at.entity) return at.nested ? NOT_FOUND : { status: 204 };
+    if (at.foreign) return METHOD_NOT_ALLOWED;
+    return unsupported("remove", at.kind, byKey);
+  }
+  if (updates) {
+    if (!at.entity) return at.nested ? NOT_FOUND : notFound(at.key, byKey);
+    const input = body === null ? null : withParent(mergeInto(at.kind, at.entity, body), at.parent);
+    return invalidBody(at.kind, input, plugins) ?? unsupported("update", at.kind, byKey);
+  }
+  // PUT: an upsert, the key of the path written into the entity
+  let input: Record<string, unknown> | null = null;
+  if (body !== null) {
+    input = withParent(body, at.parent);
+    if (byKey !== null) setOwn(input, byKey, at.key);
+    if (at.kind === "acls" && !at.entity && input.group === undefined) setOwn(input, "group", at.key);
+  }
+  return invalidBody(at.kind, input, plugins) ?? unsupported("create or update", at.kind, byKey);
+}
+
+/** The body with the foreign key of the collection it is written under (Kong overrides it). */
+function withParent(
+  body: Record<string, unknown>,
+  parent: { field: string; id: string } | undefined,
+): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) setOwn(input, k, v);
+  if (parent) setOwn(input, parent.field, { id: parent.id });
+  return input;
+}
+
+/** 400 with Kong's schema violation when the entity is invalid; null when it is fine (or unchecked). */
+function invalidBody(
+  kind: KindName,
+  input: Record<string, unknown> | null,
+  plugins: PluginLookup,
+): WriteAnswer | null {
+  if (input === null) return null;
+  const { errors } = checkEntity(kind, input, plugins);
+  if (typeof errors === "string") return { status: 400, body: schemaViolation({ "@entity": errors }) };
+  return Object.keys(errors).length > 0 ? { status: 400, body: schemaViolation(errors) } : null;
+}
+
+/** Kong's code-6 answer of a top-level PATCH whose entity does not exist. */
+function notFound(key: string, byKey: string | null): WriteAnswer {
+  const filter = { [byKey ?? "id"]: byKey === null ? key.toLowerCase() : key };
+  const what = byKey === null ? "primary key " : "";
+  const error: DbError = {
+    ...dbError("NOT_FOUND", `could not find the entity with ${what}'${errorTreeToLua(filter)}'`),
+    fields: filter,
+  };
+  return { status: 404, body: error };
+}
+
+/**
+ * Kong's merge_values: the body over the stored entity, record fields merged field by field
+ * (a plugin's `config` too), everything else replaced.
+ */
+function mergeInto(kind: KindName, stored: Row, body: Record<string, unknown>): Record<string, unknown> {
+  return mergeRecord(KINDS[kind].schema, stored, body, kind === "plugins" ? new Set(["config"]) : new Set());
+}
+
+function mergeRecord(
+  schema: RecordField | null,
+  bottom: Record<string, unknown>,
+  top: Record<string, unknown>,
+  freeRecords: ReadonlySet<string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(bottom)) setOwn(out, k, v);
+  for (const [k, v] of Object.entries(top)) {
+    const below = bottom[k];
+    const def = schema?.fields[k];
+    const isRecord =
+      def?.type === "record" || freeRecords.has(k) || (schema === null && isPlainObject(below));
+    if (isRecord && isPlainObject(v) && isPlainObject(below)) {
+      setOwn(out, k, mergeRecord(def?.type === "record" ? def : null, below, v, new Set()));
+    } else {
+      setOwn(out, k, v);
+    }
+  }
+  return out;
+}
