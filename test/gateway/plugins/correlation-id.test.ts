@@ -75,6 +75,15 @@ describe("correlation-id", () => {
     expect(r.headers["x-trace"]).toBe("client-id-1");
   });
 
+  it("treats an empty or blank incoming header as absent: a new id is generated", async () => {
+    for (const sent of ["", "   "]) {
+      const r = await send(gw.proxyUrl, "/uuid", { headers: { "x-trace": sent } });
+      const id = r.upstream().headers["x-trace"];
+      expect(id, JSON.stringify(sent)).toMatch(UUID);
+      expect(r.headers["x-trace"]).toBe(id);
+    }
+  });
+
   it("makes tracker ids from the connection", async () => {
     const r = await send(gw.proxyUrl, "/tracker");
     const id = String(r.upstream().headers["kong-request-id"]);

@@ -35,7 +35,8 @@ export function createCorrelationIdHandler(entry: PluginEntry<CorrelationIdConfi
     access(ctx) {
       const incoming = ctx.request.headers[headerKey];
       let id = Array.isArray(incoming) ? incoming[0] : incoming;
-      if (id === undefined) {
+      // Kong: a header present but empty (or only blanks, which the parser trims) is absent
+      if (id === undefined || id === "") {
         id = generate(ctx);
         ctx.upstream.headers[headerKey] = id;
       }
