@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CADDYFILE_PATH } from "../../src/render/caddyfile.js";
 import { type EchoUpstream, startEchoUpstream } from "../support/gateway.js";
+import { freePort } from "../support/processes.js";
 import { monolithStack } from "./fixtures.js";
 import { artifact, artifactsOf, caddyEnv, TOOLS_PASSWORD, TOOLS_USER, tempDir } from "./support.js";
 
@@ -16,14 +16,6 @@ import { artifact, artifactsOf, caddyEnv, TOOLS_PASSWORD, TOOLS_USER, tempDir } 
  * the listeners random free ports. Replica 2 reports 503 on /status/ready.
  */
 const stack = monolithStack({ https: "off", gateway: { replicas: 2 } }, { grafana: true, prometheus: true });
-
-async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function statusServer(host: string, port: number, status: number): Promise<Server> {
   const server = createServer((_req, res) => {
@@ -139,9 +131,13 @@ describe("rendered Caddyfile running in Caddy", () => {
   });
 
   it("forwards client address headers and adds security headers, without Server or HSTS over HTTP", async () => {
-    const r = await fetch(site("/api/items"));
+    const r = await fetch(site("/api/items"), {
+      headers: { "X-Real-IP": "203.0.113.7", "X-Forwarded-For": "203.0.113.7" },
+    });
     const seen = (await r.json()) as { headers: Record<string, string> };
+    // the edge's view replaces the client's: Caddy trusts no proxy in front of it
     expect(seen.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(seen.headers["x-real-ip"]).toBe("127.0.0.1");
     expect(r.headers.get("x-content-type-options")).toBe("nosniff");
     expect(r.headers.get("x-frame-options")).toBe("SAMEORIGIN");
     expect(r.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");

@@ -6,9 +6,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = "127.0.0.1"): Promise<number> {
   const srv = createServer();
-  srv.listen(0, "127.0.0.1");
+  srv.listen(0, host);
   await once(srv, "listening");
   const addr = srv.address();
   const port = typeof addr === "object" && addr ? addr.port : 0;
