@@ -7,7 +7,7 @@ import { stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import { loadComposeProject } from "../runtime/compose/project.js";
 import { connectDocker, ensureEngine } from "../runtime/engine.js";
-import { type ImageSource, imageId, imageNeeds } from "../runtime/images.js";
+import { type ImageSource, imageId, imagesToEnsure } from "../runtime/images.js";
 import { renderTable } from "../runtime/ps.js";
 import { DEFAULT_NODE_IMAGE, imageFor } from "../stack/images.js";
 import { loadStack } from "../stack/load.js";
@@ -17,6 +17,8 @@ import type { StackConfig } from "../stack/schema.js";
 interface ImageRow {
   image: string;
   services: string[];
+  /** Images built FROM this one. */
+  baseOf?: string[];
   source: ImageSource;
   present: boolean;
   id?: string;
@@ -27,6 +29,11 @@ const SOURCE_TEXT: Record<ImageSource, string> = {
   gateway: "built from gatestack's Dockerfile",
   pull: "pulled",
 };
+
+/** The SERVICES column: the services running the image, and the images built FROM it. */
+function usedBy(row: ImageRow): string {
+  return [...row.services, ...(row.baseOf ?? []).map((image) => `(base of ${image})`)].join(", ");
+}
 
 export default class Images extends BaseCommand<typeof Images> {
   static override summary =
@@ -71,11 +78,12 @@ Jenkins have no Debian packages and no stand-ins.`;
       profiles: ["all"],
     });
     const rows: ImageRow[] = [];
-    for (const need of imageNeeds(project)) {
+    for (const need of await imagesToEnsure(project)) {
       const id = await imageId(docker, need.image);
       rows.push({
         image: need.image,
         services: need.services,
+        ...(need.baseOf ? { baseOf: need.baseOf } : {}),
         source: need.source,
         present: id !== undefined,
         ...(id ? { id } : {}),
@@ -84,7 +92,7 @@ Jenkins have no Debian packages and no stand-ins.`;
     this.say(
       renderTable(
         ["IMAGE", "PRESENT", "SOURCE", "SERVICES"],
-        rows.map((r) => [r.image, r.present ? "yes" : "no", SOURCE_TEXT[r.source], r.services.join(", ")]),
+        rows.map((r) => [r.image, r.present ? "yes" : "no", SOURCE_TEXT[r.source], usedBy(r)]),
       ),
     );
     return { project: project.name, images: rows };
@@ -123,6 +131,8 @@ Jenkins have no Debian packages and no stand-ins.`;
       }
     };
     await run("build-offline.sh", this.flags.force ? ["--force"] : []);
-    if (stack.gateway.engine === "gatestack") await run("build-gateway.sh", []);
+    // The Jenkins image copies the stack CLI from the gateway image, whichever engine runs.
+    if (stack.gateway.engine === "gatestack" || stack.addons.jenkins.enabled)
+      await run("build-gateway.sh", []);
   }
 }

@@ -3,12 +3,14 @@
  * their folders, the gateway built from this package's Dockerfile, everything else pulled.
  */
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
 import { PACKAGE_ROOT } from "../stack/package-paths.js";
 import { packContext } from "./build-context.js";
 import type { BuildConfig, ComposeProject } from "./compose/project.js";
+import { dockerfileBaseImages } from "./dockerfile-bases.js";
 import { dockerError } from "./engine.js";
 import { jsonLines } from "./json-lines.js";
 import { LABEL } from "./labels.js";
@@ -23,6 +25,8 @@ export interface ImageNeed {
   services: string[];
   source: ImageSource;
   build?: BuildConfig;
+  /** Images whose builds start FROM this one (a gateway image only a build needs has no services). */
+  baseOf?: string[];
 }
 
 export const OFFLINE_HINT =
@@ -52,6 +56,56 @@ export function imageNeeds(project: ComposeProject): ImageNeed[] {
   return [...out.values()];
 }
 
+/**
+ * The needs in the order to make them present: every build after the images it starts FROM that the
+ * project makes itself (`basesOf`: a build need's base images), and a gatestack gateway image that
+ * only a build starts FROM (the Jenkins image, on a stack running Kong) added as a gateway build.
+ * Otherwise service order. A base image nobody here makes is left to the builder to pull.
+ */
+export function inBuildOrder(
+  needs: readonly ImageNeed[],
+  basesOf: (need: ImageNeed) => readonly string[],
+): ImageNeed[] {
+  const byImage = new Map(needs.map((n) => [n.image, n]));
+  const ordered: ImageNeed[] = [];
+  const seen = new Set<string>();
+  const visit = (need: ImageNeed) => {
+    if (seen.has(need.image)) return;
+    seen.add(need.image);
+    for (const base of need.source === "build" ? basesOf(need) : []) {
+      let dep = byImage.get(base);
+      if (!dep && base.startsWith(GATEWAY_IMAGE_PREFIX)) {
+        dep = { image: base, services: [], source: "gateway" };
+        byImage.set(base, dep);
+      }
+      if (!dep) continue;
+      dep.baseOf = [...(dep.baseOf ?? []), need.image];
+      visit(dep);
+    }
+    ordered.push(need);
+  };
+  for (const need of needs) visit(need);
+  return ordered;
+}
+
+/** The base images of a build need's Dockerfile (none when it cannot be read: the build says why). */
+async function buildBases(need: ImageNeed): Promise<string[]> {
+  if (!need.build) return [];
+  try {
+    const text = await readFile(path.join(need.build.context, need.build.dockerfile), "utf8");
+    return dockerfileBaseImages(text, need.build.args);
+  } catch {
+    return [];
+  }
+}
+
+/** Every image the project needs, in the order ensureImages makes them present. */
+export async function imagesToEnsure(project: ComposeProject): Promise<ImageNeed[]> {
+  const needs = imageNeeds(project);
+  const bases = new Map(await Promise.all(needs.map(async (n) => [n.image, await buildBases(n)] as const)));
+  return inBuildOrder(needs, (n) => bases.get(n.image) ?? []);
+}
+
 /** The image's ID, or undefined when the engine does not have it. */
 export async function imageId(docker: Dockerode, image: string): Promise<string | undefined> {
   try {
@@ -79,9 +133,9 @@ export async function ensureImages(
   opts: EnsureImagesOptions,
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
-  const needs = imageNeeds(project);
+  const needs = await imagesToEnsure(project);
   const pulls: Promise<void>[] = [];
-  // Builds run one at a time (they are CPU-bound); pulls run alongside.
+  // Builds run one at a time (they are CPU-bound), bases first; pulls run alongside.
   for (const need of needs) {
     const task = opts.reporter.task(`image:${need.image}`, `Image ${need.image}`);
     const present = await imageId(docker, need.image);
