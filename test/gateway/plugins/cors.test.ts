@@ -27,7 +27,16 @@ const preflight = (origin: string, extra: Record<string, string> = {}) => ({
 });
 
 beforeAll(async () => {
-  upstream = await startEchoUpstream({ headers: { vary: "Accept-Encoding" } });
+  upstream = await startEchoUpstream({
+    headers: { vary: "Accept-Encoding" },
+    // ?acao: the upstream answers with its own Access-Control-Allow-Origin: *
+    handler: (req, res) => {
+      if (!req.url?.includes("acao")) return false;
+      res.writeHead(200, { "access-control-allow-origin": "*", "content-length": "0" });
+      res.end();
+      return true;
+    },
+  });
   gw = await startTestGateway(
     kongDoc(upstream.url, [
       cors("default"),
@@ -45,6 +54,7 @@ beforeAll(async () => {
       cors("private", { private_network: true }),
       cors("origin-required", { allow_origin_absent: false }),
       cors("with-auth", {}, [{ name: "key-auth" }]),
+      cors("single", { origins: ["foo.test"] }),
     ]),
   );
 });
@@ -140,8 +150,8 @@ describe("cors: actual requests", () => {
   });
 
   it("echoes an allowed origin, adds Origin to the upstream's Vary, exposes headers", async () => {
-    const r = await send(gw.proxyUrl, "/configured", { headers: { origin: "http://example.com" } });
-    expect(r.headers["access-control-allow-origin"]).toBe("http://example.com");
+    const r = await send(gw.proxyUrl, "/configured", { headers: { origin: "http://example.org:8080" } });
+    expect(r.headers["access-control-allow-origin"]).toBe("http://example.org:8080");
     expect(r.headers["access-control-allow-credentials"]).toBe("true");
     expect(r.headers["access-control-expose-headers"]).toBe("x-auth-token,x-other");
     expect(r.headers.vary).toBe("Accept-Encoding, Origin");
@@ -160,6 +170,44 @@ describe("cors: actual requests", () => {
       const r = await send(gw.proxyUrl, "/regex", { headers: { origin } });
       expect(r.headers["access-control-allow-origin"], origin).toBeUndefined();
     }
+  });
+
+  it("compares plain entries of a list with the whole normalized origin (Kong parses no host out)", async () => {
+    const schemeless = await send(gw.proxyUrl, "/configured", { headers: { origin: "example.com" } });
+    expect(schemeless.headers["access-control-allow-origin"]).toBe("example.com");
+    for (const origin of ["http://example.com", "https://example.com", "http://example.org"]) {
+      const r = await send(gw.proxyUrl, "/configured", { headers: { origin } });
+      expect(r.headers["access-control-allow-origin"], origin).toBeUndefined();
+    }
+    const defaultPort = await send(gw.proxyUrl, "/regex", { headers: { origin: "http://exact.test:80" } });
+    expect(defaultPort.headers["access-control-allow-origin"]).toBe("http://exact.test");
+  });
+
+  it("a single plain origin is the answer whatever the request's Origin, even none", async () => {
+    for (const origin of ["http://evil.test", "https://foo.test:8000", undefined]) {
+      const r = await send(gw.proxyUrl, "/single", origin === undefined ? {} : { headers: { origin } });
+      expect(r.headers["access-control-allow-origin"], origin).toBe("foo.test");
+      expect(r.headers.vary).toBe("Accept-Encoding, Origin");
+    }
+    const pre = await send(gw.proxyUrl, "/single", preflight("http://evil.test"));
+    expect(pre.headers["access-control-allow-origin"]).toBe("foo.test");
+  });
+
+  it("removes the upstream's Access-Control-Allow-Origin when the origin does not match", async () => {
+    const denied = await send(gw.proxyUrl, "/configured?acao=1", { headers: { origin: "http://evil.test" } });
+    expect(denied.headers["access-control-allow-origin"]).toBeUndefined();
+    expect(denied.headers["access-control-allow-credentials"]).toBe("true");
+    const allowed = await send(gw.proxyUrl, "/configured?acao=1", {
+      headers: { origin: "http://example.org:8080" },
+    });
+    expect(allowed.headers["access-control-allow-origin"]).toBe("http://example.org:8080");
+  });
+
+  it("treats an empty Origin as none: no preflight, no headers when an origin is required", async () => {
+    const required = await send(gw.proxyUrl, "/origin-required", { headers: { origin: "" } });
+    expect(required.headers["access-control-allow-origin"]).toBeUndefined();
+    const options = await send(gw.proxyUrl, "/default", preflight(""));
+    expect(options.upstream().method).toBe("OPTIONS");
   });
 
   it("echoes the origin instead of * when credentials are allowed", async () => {

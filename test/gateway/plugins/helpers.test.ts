@@ -54,16 +54,71 @@ describe("request bodies", () => {
 });
 
 describe("cors origins", () => {
-  it("normalizes default ports and case", () => {
-    expect(normalizeOrigin("HTTP://Example.COM:80")).toBe("http://example.com");
-    expect(normalizeOrigin("https://a.test:8443")).toBe("https://a.test:8443");
+  it("normalizes default ports and case; no URL stays as written", () => {
+    expect(normalizeOrigin("HTTP://Example.COM:80")).toEqual({
+      domain: "http://example.com",
+      host: "example.com",
+    });
+    expect(normalizeOrigin("https://a.test:8443")).toEqual({ domain: "https://a.test:8443", host: "a.test" });
+    expect(normalizeOrigin("a.test")).toEqual({ domain: "a.test", host: "a.test" });
   });
 
-  it("anchors regex entries", () => {
-    const m = compileOrigins(["^https://.*\\.example\\.com$", "http://plain.test"]);
-    expect(m.matches("https://a.example.com")).toBe(true);
-    expect(m.matches("https://a.example.com.evil")).toBe(false);
-    expect(m.matches("http://plain.test:80")).toBe(true);
+  // Kong's spec/03-plugins/13-cors/01-access_spec.lua origin table, re-expressed: the answer
+  // for each Origin (true: the Origin itself, false: no header, a string: that value)
+  const ORIGINS = [
+    "http://evil.test",
+    "http://foo.test",
+    "http://foo.test.evil.test",
+    "http://something.foo.test",
+    "http://foo.test:80",
+    "http://foo.test:8000",
+    "https://foo.test:8000",
+    "http://foo.test:90",
+    "http://foobtest",
+    "https://bar.test:1234",
+  ];
+  const cases: Array<[string[], Array<string | boolean>]> = [
+    [["foo.test"], Array(10).fill("foo.test")],
+    [["https://bar.test:1234"], Array(10).fill("https://bar.test:1234")],
+    [["foo\\.test"], [false, true, false, false, "http://foo.test", true, true, true, false, false]],
+    [["(.*[./])?foo\\.test"], [false, true, false, true, "http://foo.test", true, true, true, false, false]],
+    [["(.*[./])?foo\\.test:8000"], [false, false, false, false, false, true, true, false, false, false]],
+    [
+      ["https://(.*[.])?foo\\.test:8000"],
+      [false, false, false, false, false, false, true, false, false, false],
+    ],
+    [
+      ["^http://(.*[.])?foo\\.test(:(80|90))?$"],
+      [false, true, false, true, "http://foo.test", false, false, true, false, false],
+    ],
+    [["foo.test", "bar.test"], Array(10).fill(false)],
+    [
+      ["http://foo.test", "https://bar.test:1234"],
+      [false, true, false, false, "http://foo.test", false, false, false, false, true],
+    ],
+    [
+      ["bar.test", "(.*\\.)?foo\\.test"],
+      [false, true, false, true, "http://foo.test", true, true, true, false, false],
+    ],
+  ];
+  it.each(cases)("origins %j", (origins, expected) => {
+    const m = compileOrigins(origins);
+    ORIGINS.forEach((origin, i) => {
+      const want = expected[i] === true ? origin : expected[i] === false ? null : expected[i];
+      expect(m.answer(origin).allowOrigin, origin).toBe(want);
+    });
+  });
+
+  it("a single plain origin is the answer even without an Origin; * anywhere allows all", () => {
+    expect(compileOrigins(["foo.test"]).answer(undefined)).toEqual({
+      allowAll: false,
+      allowOrigin: "foo.test",
+      vary: true,
+    });
+    const star = compileOrigins(["foo.bar", "*"]);
+    expect(star.answer("http://x.test")).toMatchObject({ allowAll: true, allowOrigin: "*" });
+    expect(star.answer("")).toMatchObject({ allowAll: false, allowOrigin: null });
+    expect(compileOrigins(null).answer(undefined)).toMatchObject({ allowAll: true, vary: false });
   });
 });
 

@@ -23,15 +23,19 @@ function addVaryOrigin(headers: HeaderBag): void {
   headers.vary = values.length === 0 ? "Origin" : `${values.join(", ")}, Origin`;
 }
 
+/** Kong's is_origin_provided: an Origin header that is present and not empty. */
+function provided(origin: string | undefined): origin is string {
+  return origin !== undefined && origin !== "";
+}
+
 /** Kong's configure_origin; returns whether all origins are allowed. */
 function configureOrigin(matcher: OriginMatcher, origin: string | undefined, headers: HeaderBag): boolean {
-  if (matcher.allowAll) {
-    headers["access-control-allow-origin"] = "*";
-    return true;
-  }
-  addVaryOrigin(headers);
-  if (origin !== undefined && matcher.matches(origin)) headers["access-control-allow-origin"] = origin;
-  return false;
+  const answer = matcher.answer(origin);
+  if (answer.vary) addVaryOrigin(headers);
+  // no match: an Access-Control-Allow-Origin from the upstream is removed too
+  if (answer.allowOrigin === null) delete headers["access-control-allow-origin"];
+  else headers["access-control-allow-origin"] = answer.allowOrigin;
+  return answer.allowAll;
 }
 
 /** Kong's configure_credentials. */
@@ -46,7 +50,7 @@ function configureCredentials(
     headers["access-control-allow-credentials"] = "true";
     return;
   }
-  if (origin !== undefined) {
+  if (provided(origin)) {
     headers["access-control-allow-origin"] = origin;
     headers["access-control-allow-credentials"] = "true";
     addVaryOrigin(headers);
@@ -80,7 +84,7 @@ export function createCorsHandler(entry: PluginEntry<CorsConfig>): PluginHandler
     access(ctx) {
       const isPreflight =
         ctx.request.method === "OPTIONS" &&
-        header(ctx, "origin") !== undefined &&
+        provided(header(ctx, "origin")) &&
         header(ctx, "access-control-request-method") !== undefined;
       if (!isPreflight) return;
       state(ctx).skipResponseHeaders = true;
@@ -90,7 +94,7 @@ export function createCorsHandler(entry: PluginEntry<CorsConfig>): PluginHandler
     responseHeaders(ctx, res) {
       if (state(ctx).skipResponseHeaders) return;
       const origin = header(ctx, "origin");
-      if (!conf.allow_origin_absent && origin === undefined) return;
+      if (!conf.allow_origin_absent && !provided(origin)) return;
       const allowAll = configureOrigin(matcher, origin, res.headers);
       configureCredentials(conf, allowAll, origin, res.headers);
       if (conf.exposed_headers && conf.exposed_headers.length > 0) {

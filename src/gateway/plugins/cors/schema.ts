@@ -27,9 +27,11 @@ export const corsSchema = z
       .nullable()
       .default(null)
       .describe(
-        "Allowed origins for `Access-Control-Allow-Origin`. `*` (or nothing) allows all. Entries made only of " +
-          "letters, digits, `.`, `:`, `/` and `-` are exact origins (`https://app.example.com`, default ports " +
-          "ignored); any other entry is a regular expression matched against the whole origin.",
+        "Allowed origins for `Access-Control-Allow-Origin`. `*` (or nothing) allows all. A single entry made " +
+          "only of letters, digits, `.`, `:`, `/` and `-` is sent as it is, whatever the request's origin. In a " +
+          "longer list such entries must equal the request's origin (`https://app.example.com`, default ports " +
+          "ignored: `example.com` matches only an Origin of `example.com`); any other entry is a regular " +
+          "expression matched against the origin's host, or against the whole origin when it contains `:`.",
       ),
     headers: z
       .array(z.string().min(1))
