@@ -1,3 +1,4 @@
+import { credentialNames } from "../gateway/proxy/log-redaction.js";
 import type { StackConfig } from "../stack/schema.js";
 import { GENERATED_NOTICE } from "./header.js";
 import { renderTemplate } from "./templates.js";
@@ -47,7 +48,7 @@ export function renderCaddyfile(stack: StackConfig): Artifact {
     tlsInternal,
     defaultSni: https && local ? "127.0.0.1" : null,
     hsts: https && !local,
-    redactedHeaders: redactedHeaders(stack),
+    ...redactedLogFields(stack),
     tools: toolRoutes(stack),
     gatewayUpstreams,
     gatewayStatusPort: PORTS.gatewayStatus,
@@ -57,22 +58,20 @@ export function renderCaddyfile(stack: StackConfig): Artifact {
 }
 
 /**
- * Request headers dropped from Caddy's access log because they carry credentials. Caddy
- * already redacts Authorization, Proxy-Authorization and Cookie; API keys travel in the
- * key-auth plugins' key_names (default `apikey`). Names in Go's canonical header form.
+ * What Caddy's access log hides: the gateway's credential names (log-redaction.ts: base names
+ * plus the key-auth / jwt plugins' key_names, header_names, uri_param_names). Credential
+ * headers are dropped (Go's canonical header form); credential query arguments in
+ * `request>uri` get the value REDACTED through Caddy's `query` log filter, which compares
+ * names exactly: both the configured spelling and the lowercase one are listed. Names
+ * Caddyfile syntax could not carry verbatim are left to the gateway's own redaction.
  */
-function redactedHeaders(stack: StackConfig): string[] {
-  const names = new Set<string>(["apikey", "x-api-key"]);
-  for (const plugin of allPlugins(stack)) {
-    if (plugin.name !== "key-auth") continue;
-    const keyNames = plugin.config.key_names;
-    if (Array.isArray(keyNames))
-      for (const k of keyNames) if (typeof k === "string") names.add(k.toLowerCase());
-  }
-  return [...names]
-    .filter((n) => /^[A-Za-z0-9-]+$/.test(n))
-    .map(canonicalHeaderName)
-    .sort();
+function redactedLogFields(stack: StackConfig): { redactedHeaders: string[]; redactedQueryArgs: string[] } {
+  const names = credentialNames(allPlugins(stack));
+  const headers = new Set(names.headers.filter((n) => /^[A-Za-z0-9-]+$/.test(n)).map(canonicalHeaderName));
+  const queryArgs = new Set(
+    names.queryArgs.flatMap((n) => [n, n.toLowerCase()]).filter((n) => /^[A-Za-z0-9._~-]+$/.test(n)),
+  );
+  return { redactedHeaders: [...headers].sort(), redactedQueryArgs: [...queryArgs].sort() };
 }
 
 function canonicalHeaderName(name: string): string {

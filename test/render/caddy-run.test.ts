@@ -192,4 +192,21 @@ describe("rendered Caddyfile running in Caddy", () => {
     expect(entry!.request.headers.Apikey).toBeUndefined();
     expect(caddyLog).not.toContain("key-that-must-not-be-logged");
   });
+
+  it("redacts credential query arguments (base names and the key-auth key_names) in the logged URI", async () => {
+    await fetch(site("/api/query-secret?apikey=edge-secret-1&X-Shop-Key=edge-secret-2&page=2"));
+    await new Promise((r) => setTimeout(r, 300));
+    const uris = caddyLog
+      .split("\n")
+      .filter((l) => l.includes('"http.log.access'))
+      .map((l) => (JSON.parse(l) as { request: { uri: string } }).request.uri);
+    const logged = uris.find((u) => u.startsWith("/api/query-secret?"));
+    expect(logged).toBeDefined();
+    expect(Object.fromEntries(new URLSearchParams(logged!.split("?")[1]))).toEqual({
+      apikey: "REDACTED",
+      "X-Shop-Key": "REDACTED",
+      page: "2",
+    });
+    expect(caddyLog).not.toContain("edge-secret");
+  });
 });

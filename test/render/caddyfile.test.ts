@@ -87,4 +87,13 @@ describe("Caddyfile content", () => {
     expect(text).toContain("request>headers>Apikey delete");
     expect(text).toContain("request>headers>X-Shop-Key delete");
   });
+
+  it("redacts credential query arguments in the logged URI: base names and key_names as written and lowercased", () => {
+    const text = caddyfileOf(monolithStack());
+    const block = /request>uri query \{\n([^}]*)\}/.exec(text)?.[1] ?? "";
+    const replaced = [...block.matchAll(/replace (\S+) REDACTED/g)].map((m) => m[1]);
+    expect(replaced).toEqual(
+      expect.arrayContaining(["apikey", "jwt", "access_token", "X-Shop-Key", "x-shop-key"]),
+    );
+  });
 });

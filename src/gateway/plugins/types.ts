@@ -241,7 +241,8 @@ export interface RequestContext {
  * core builds its costly parts lazily: `request` and `response` are views whose `headers`,
  * `querystring`, `url` and `size` are computed on first read (and then kept); read the
  * fields, or serialize with JSON.stringify (the views have toJSON) — don't object-spread
- * them. Header values holding credentials are redacted.
+ * them. Credentials are redacted (proxy/log-redaction.ts): header values, and query arguments
+ * in `querystring` and in the query part of `uri`, `url` and `upstream_uri`.
  */
 export interface AccessLogEntry {
   request: {

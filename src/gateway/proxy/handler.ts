@@ -18,6 +18,7 @@ import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode } from "./erro
 import { RequestHashSource } from "./hash-source.js";
 import { rawHeadersWithoutHopByHop } from "./hop-by-hop.js";
 import { accessLogLineFor, type ExchangeRecord, elapsedMs, logEntryFor } from "./log-entry.js";
+import { logRedactionFor } from "./log-redaction.js";
 import {
   bodyPluginsFor,
   hasLogPhase,
@@ -863,6 +864,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       service: this.service,
       consumer: this.ctx?.consumer ?? null,
       upstreamUri: this.upstreamUri,
+      redaction: logRedactionFor(this.snapshot?.config ?? null),
       tries: this.tries,
       tStart: this.tStart,
       tUpstreamStart: this.tUpstreamStart,

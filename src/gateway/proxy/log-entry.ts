@@ -1,14 +1,16 @@
 /**
  * The log-phase entry (AccessLogEntry, Kong's serializer shape), built lazily: the costly
- * parts — request and response header copies with credentials redacted, the parsed query
- * string, the full URL — are computed the first time a plugin reads them (prometheus reads
- * only status, sizes and latencies; http-log and file-log read everything once). The views
- * serialize with JSON.stringify like plain objects (toJSON).
+ * parts — request and response header copies, the parsed query string, the URI and full
+ * URL — are computed the first time a plugin reads them (prometheus reads only status, sizes
+ * and latencies; http-log and file-log read everything once), each through the exchange's
+ * LogRedaction (log-redaction.ts), as is the access-log line's query. The views serialize
+ * with JSON.stringify like plain objects (toJSON).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
 import type { AccessLogEntry } from "../plugins/types.js";
-import { accessLogLine, headerRecord, redactedQuery, redactHeaders } from "./access-log.js";
+import { accessLogLine, headerRecord } from "./access-log.js";
+import type { LogRedaction } from "./log-redaction.js";
 import type { RequestTarget } from "./request-target.js";
 
 type Headers = Record<string, string | string[]>;
@@ -22,9 +24,9 @@ export function requestSize(req: IncomingMessage): number {
   return (Number.isFinite(cl) ? cl : 0) + head;
 }
 
-/** `entry.request`: id, method and uri at hand; url, size, querystring and headers on first read. */
+/** `entry.request`: id and method at hand; uri, url, size, querystring and headers on first read. */
 export class LogRequestView {
-  readonly uri: string;
+  private cachedUri: string | null = null;
   private cachedSize = -1;
   private cachedQuery: Headers | null = null;
   private cachedHeaders: Headers | null = null;
@@ -35,8 +37,13 @@ export class LogRequestView {
     readonly method: string,
     private readonly protocol: string,
     private readonly rawQuery: string,
-  ) {
-    this.uri = req.url ?? "/";
+    private readonly redaction: LogRedaction,
+  ) {}
+
+  /** the request target as received, its query redacted */
+  get uri(): string {
+    if (this.cachedUri === null) this.cachedUri = this.redaction.target(this.req.url ?? "/");
+    return this.cachedUri;
   }
 
   get url(): string {
@@ -49,12 +56,12 @@ export class LogRequestView {
   }
 
   get querystring(): Headers {
-    if (this.cachedQuery === null) this.cachedQuery = redactedQuery(this.rawQuery);
+    if (this.cachedQuery === null) this.cachedQuery = this.redaction.queryRecord(this.rawQuery);
     return this.cachedQuery;
   }
 
   get headers(): Headers {
-    if (this.cachedHeaders === null) this.cachedHeaders = redactHeaders(this.req.headers);
+    if (this.cachedHeaders === null) this.cachedHeaders = this.redaction.headers(this.req.headers);
     return this.cachedHeaders;
   }
 
@@ -83,7 +90,8 @@ export class LogResponseView {
     private readonly res: ServerResponse,
     readonly status: number,
     readonly size: number,
-    private readonly sent: Readonly<Headers> | readonly string[] | null = null,
+    private readonly sent: Readonly<Headers> | readonly string[] | null,
+    private readonly redaction: LogRedaction,
   ) {}
 
   get headers(): Headers {
@@ -92,7 +100,7 @@ export class LogResponseView {
       let fields: Record<string, string | string[] | undefined>;
       if (sent === null) fields = this.res.getHeaders() as Record<string, string | string[] | undefined>;
       else fields = isFlatList(sent) ? headerRecord(sent) : sent;
-      this.cachedHeaders = redactHeaders(fields);
+      this.cachedHeaders = this.redaction.headers(fields);
     }
     return this.cachedHeaders;
   }
@@ -117,7 +125,10 @@ export interface ExchangeRecord {
   readonly route: GatewayRoute | null;
   readonly service: GatewayService | null;
   readonly consumer: GatewayConsumer | null;
+  /** the path and query sent upstream, as sent */
   readonly upstreamUri: string;
+  /** what the log fields hide: the credential names of the configuration the request ran on */
+  readonly redaction: LogRedaction;
   /** the upstream addresses tried, in order (null: never proxied) */
   readonly tries: Array<{ ip: string; port: number }> | null;
   readonly tStart: number;
@@ -153,7 +164,7 @@ export function accessLogLineFor(r: ExchangeRecord): string {
     requestId: r.requestId,
     method: r.req.method ?? "GET",
     path: r.target.path,
-    rawQuery: r.target.rawQuery,
+    query: r.redaction.query(r.target.rawQuery),
     status: r.status,
     requestSize: requestSize(r.req),
     responseSize: r.responseBytes,
@@ -179,8 +190,15 @@ export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
   const l = latencyBreakdown(r);
   const { route, service, consumer } = r;
   const entry: AccessLogEntry = {
-    request: new LogRequestView(r.req, r.requestId, r.req.method ?? "GET", r.protocol, r.target.rawQuery),
-    response: new LogResponseView(r.res, r.status, r.responseBytes, r.responseHeaders),
+    request: new LogRequestView(
+      r.req,
+      r.requestId,
+      r.req.method ?? "GET",
+      r.protocol,
+      r.target.rawQuery,
+      r.redaction,
+    ),
+    response: new LogResponseView(r.res, r.status, r.responseBytes, r.responseHeaders, r.redaction),
     latencies: {
       request: l.total,
       kong: l.gateway,
@@ -200,7 +218,7 @@ export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
             protocol: service.protocol,
           },
     consumer: consumer === null ? null : { id: consumer.id, username: consumer.username },
-    upstream_uri: r.upstreamUri,
+    upstream_uri: r.redaction.target(r.upstreamUri),
     client_ip: r.clientIp,
     started_at: Math.round(performance.timeOrigin + r.tStart),
   };

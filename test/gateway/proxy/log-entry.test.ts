@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, request, type ServerResponse } from
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { LogRequestView, LogResponseView, requestSize } from "../../../src/gateway/proxy/log-entry.js";
+import { BASE_LOG_REDACTION } from "../../../src/gateway/proxy/log-redaction.js";
 
 /** One real request/response pair: `inspect` runs inside the server's handler. */
 async function withExchange(inspect: (req: IncomingMessage, res: ServerResponse) => void): Promise<void> {
@@ -46,7 +47,7 @@ describe("log entry views", () => {
     let size = 0;
     let responseJson: unknown;
     await withExchange((req, res) => {
-      const view = new LogRequestView(req, "id-1", "GET", "http", "apikey=secret&page=2");
+      const view = new LogRequestView(req, "id-1", "GET", "http", "apikey=secret&page=2", BASE_LOG_REDACTION);
       // nothing was copied at construction: a header added afterwards is seen on first read
       req.headers["x-late"] = "yes";
       late = view.headers["x-late"];
@@ -57,7 +58,7 @@ describe("log entry views", () => {
       json = JSON.parse(JSON.stringify(view));
       res.setHeader("set-cookie", "s=1");
       res.setHeader("x-out", "1");
-      responseJson = JSON.parse(JSON.stringify(new LogResponseView(res, 200, 2)));
+      responseJson = JSON.parse(JSON.stringify(new LogResponseView(res, 200, 2, null, BASE_LOG_REDACTION)));
       expect(size).toBe(requestSize(req));
     });
     expect(late).toBe("yes");
@@ -66,8 +67,8 @@ describe("log entry views", () => {
     expect(json).toEqual({
       id: "id-1",
       method: "GET",
-      uri: "/items?apikey=secret&page=2",
-      url: "http://api.example/items?apikey=secret&page=2",
+      uri: "/items?apikey=REDACTED&page=2",
+      url: "http://api.example/items?apikey=REDACTED&page=2",
       size,
       querystring: { apikey: "REDACTED", page: "2" },
       headers: expect.objectContaining({
