@@ -1,14 +1,14 @@
 /**
  * The gatestack gateway image's build context inside the stack folder, so compose.yaml can say
  * `build: ./.gatestack/gateway` (a path relative to the stack folder, as a committed file must) and a
- * plain `docker compose up` builds `gatestack/gateway:<version>` like `stack up` does. It is a copy of
- * what the image needs from the installed gatestack package — its Dockerfile, package.json, bin/, the
- * compiled dist/ (no source maps) and templates/ (the image carries the whole CLI) — rewritten by
- * every `stack render` when the package changed, and kept out of git by its own `.gitignore` (it is
- * this machine's gatestack, not the stack's source).
+ * plain `docker compose up` builds `gatestack/gateway:<version>` like `stack up` does. It is the
+ * installed gatestack package as npm ships it — package.json and its `files` (the Dockerfile, bin/,
+ * the compiled dist/ without source maps, templates/…), the shape of context the Dockerfile builds
+ * from — rewritten by every `stack render` when the package changed, and kept out of git by its own
+ * `.gitignore` (it is this machine's gatestack, not the stack's source).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { errorMessage, GatestackError } from "../errors.js";
 import { PACKAGE_ROOT } from "../stack/package-paths.js";
@@ -28,9 +28,8 @@ export const GATEWAY_CONTEXT_GITIGNORE = [
   "",
 ].join("\n");
 
-/** Package entries the image build uses (see the Dockerfile: an installed package, dist/ prebuilt). */
-const PACKAGE_FILES = ["Dockerfile", "package.json"];
-const PACKAGE_DIRS = ["bin", "dist", "templates"];
+/** Package entries an image build cannot do without; the rest of the package's `files` are copied as found. */
+const REQUIRED_ENTRIES = ["package.json", "Dockerfile", "bin", "dist"];
 const isSourceMap = (name: string) => name.endsWith(".map");
 
 /** compose.yaml builds the gateway when it runs gatestack's own image (no `images.gateway` override). */
@@ -41,12 +40,18 @@ export function buildsGatewayImage(stack: StackConfig): boolean {
 /** path inside the context → content: the files the context must hold, .gitignore included. */
 export async function gatewayContextFiles(packageRoot: string = PACKAGE_ROOT): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  const add = async (rel: string) =>
-    files.set(rel.split(sep).join("/"), await readFile(join(packageRoot, rel)));
   try {
-    for (const file of PACKAGE_FILES) await add(file);
-    for (const folder of PACKAGE_DIRS) {
-      for (const rel of await filesUnder(packageRoot, folder)) if (!isSourceMap(rel)) await add(rel);
+    for (const entry of await packageEntries(packageRoot)) {
+      let kind: "file" | "dir";
+      try {
+        kind = (await stat(join(packageRoot, entry))).isDirectory() ? "dir" : "file";
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT" && !REQUIRED_ENTRIES.includes(entry)) continue;
+        throw err;
+      }
+      const paths = kind === "dir" ? await filesUnder(packageRoot, entry) : [entry];
+      for (const rel of paths.filter((p) => !isSourceMap(p)))
+        files.set(rel.split(sep).join("/"), await readFile(join(packageRoot, rel)));
     }
   } catch (err) {
     throw new GatestackError(
@@ -54,13 +59,22 @@ export async function gatewayContextFiles(packageRoot: string = PACKAGE_ROOT): P
       `cannot copy the gateway's build context from ${packageRoot}: ${errorMessage(err)}`,
       {
         place: GATEWAY_CONTEXT_DIR,
-        hint: "reinstall gatestack (its package carries the Dockerfile, bin/, dist/ and templates/); from a clone, run `npm run build` first",
+        hint: "reinstall gatestack (its package carries the Dockerfile, bin/ and dist/); from a clone, run `npm run build` first",
         cause: err,
       },
     );
   }
   files.set(".gitignore", Buffer.from(GATEWAY_CONTEXT_GITIGNORE));
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** package.json and the entries of its `files` list (what `npm pack` ships), without duplicates. */
+async function packageEntries(packageRoot: string): Promise<string[]> {
+  const manifest = JSON.parse(await readFile(join(packageRoot, "package.json"), "utf8")) as {
+    files?: unknown;
+  };
+  const listed = Array.isArray(manifest.files) ? manifest.files.filter((f) => typeof f === "string") : [];
+  return [...new Set(["package.json", ...REQUIRED_ENTRIES, ...listed.map((f) => f.replace(/\/+$/, ""))])];
 }
 
 /** Files below `root/folder`, relative to root, sorted. */

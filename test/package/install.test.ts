@@ -122,7 +122,16 @@ describe("gatestack installed globally from the tarball", () => {
         ".gatestack/gateway/dist/commands/gateway/serve.js",
       ]),
     );
-    // The gateway's build context is copied from the installed package.
+    // The gateway's build context is the installed package as npm packed it (source maps left out).
+    const context = files
+      .filter((f) => f.startsWith(".gatestack/gateway/"))
+      .map((f) => f.slice(".gatestack/gateway/".length))
+      .sort();
+    const expected = [
+      ".gitignore",
+      ...packed.filter((p) => !p.endsWith(".map") && !/^(README\.md|LICENSE)$/.test(p)),
+    ].sort();
+    expect(context).toEqual(expected);
     expect(await readFile(join(dir, ".gatestack/gateway/Dockerfile"), "utf8")).toBe(
       await readFile(join(installed, "Dockerfile"), "utf8"),
     );

@@ -50,7 +50,7 @@ describe("the gateway's build context in the stack folder", () => {
     }
   });
 
-  it("holds the package's Dockerfile, package.json, bin/, compiled dist/ and templates/ — no source maps, no sources", async () => {
+  it("holds the package as npm ships it (package.json and its `files`: Dockerfile, bin/, dist/, templates/…) — no source maps, no sources", async () => {
     const dir = await renderedFolder();
     const context = join(dir, GATEWAY_CONTEXT_DIR);
     const files = await filesBelow(context);
@@ -60,9 +60,14 @@ describe("the gateway's build context in the stack folder", () => {
     expect(
       files.filter((f) => f.endsWith(".map") || f.startsWith("src/") || f.includes("node_modules")),
     ).toEqual([]);
-    expect(
-      files.every((f) => /^(\.gitignore|Dockerfile|package\.json|bin\/.+|dist\/.+|templates\/.+)$/.test(f)),
-    ).toBe(true);
+    const { files: shipped } = JSON.parse(await readFile(join(PACKAGE_ROOT, "package.json"), "utf8")) as {
+      files: string[];
+    };
+    const outsidePackage = files.filter(
+      (f) =>
+        ![".gitignore", "package.json"].includes(f) && !shipped.some((e) => f === e || f.startsWith(`${e}/`)),
+    );
+    expect(outsidePackage).toEqual([]);
     for (const file of ["Dockerfile", "package.json", "dist/commands/gateway/serve.js"]) {
       expect(await readFile(join(context, file), "utf8"), file).toBe(
         await readFile(join(PACKAGE_ROOT, file), "utf8"),
