@@ -20,6 +20,9 @@ afterEach(async () => {
 
 const read = (dir: string, path: string) => readFile(join(dir, path), "utf8");
 
+/** What a fresh stack folder holds after `initStack`. */
+const STACK_FOLDER_ENTRIES = [".env", ".gatestack", ".gitignore", "services", "stack.yaml"];
+
 const STACK_WIDE_VARS = [
   "GATEWAY_ADMIN_TOKEN",
   "TOOLS_BASICAUTH_USER",
@@ -41,13 +44,7 @@ describe("initStack: monolith", () => {
       "services/app",
     ]);
     expect(result.kept).toEqual([]);
-    expect((await readdir(dir)).sort()).toEqual([
-      ".env",
-      ".gatestack",
-      ".gitignore",
-      "services",
-      "stack.yaml",
-    ]);
+    expect((await readdir(dir)).sort()).toEqual(STACK_FOLDER_ENTRIES);
     expect((await readdir(join(dir, "services", "app"))).sort()).toEqual([
       ".dockerignore",
       "Dockerfile",
@@ -166,13 +163,7 @@ describe("refusals and --force", () => {
     const dir = join(root, "empty");
     await mkdir(dir);
     await initStack(initOptions(dir));
-    expect((await readdir(dir)).sort()).toEqual([
-      ".env",
-      ".gatestack",
-      ".gitignore",
-      "services",
-      "stack.yaml",
-    ]);
+    expect((await readdir(dir)).sort()).toEqual(STACK_FOLDER_ENTRIES);
     expect(await readdir(root)).toEqual(["empty"]);
   });
 
