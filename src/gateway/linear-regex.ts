@@ -99,6 +99,26 @@ export function compileLinearRegex(source: string, options: LinearRegexOptions =
   }
 }
 
+/**
+ * `source` compiled on its first match (a compiled pattern holds ~8 kB: the router's thousands
+ * of regex routes cost nothing until a request reaches them). For patterns the loader already
+ * validated; one the engine refuses never matches.
+ */
+export function lazyLinearRegex(source: string, options: LinearRegexOptions = {}): LinearRegex {
+  let compiled: LinearRegex | null = null;
+  const get = (): LinearRegex => {
+    if (compiled === null) {
+      try {
+        compiled = compileLinearRegex(source, options);
+      } catch {
+        compiled = NEVER_MATCHES;
+      }
+    }
+    return compiled;
+  };
+  return { test: (input) => get().test(input), exec: (input) => get().exec(input) };
+}
+
 /** `invalid regex: '<source>' (<why>)` when the engine refuses `source`, else null. */
 export function linearRegexError(source: string, options: LinearRegexOptions = {}): string | null {
   try {

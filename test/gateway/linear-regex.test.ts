@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   compileLinearRegex,
   LinearRegexSyntaxError,
+  lazyLinearRegex,
   linearRegexError,
 } from "../../src/gateway/linear-regex.js";
 import { cleanupsAfterEach } from "../support/cleanups.js";
@@ -57,6 +58,17 @@ describe("compileLinearRegex", () => {
     expect(linearRegexError("[(?=]x")).toBeNull(); // inside a class these are plain characters
     expect(linearRegexError("a{1001}")).toBe("invalid regex: 'a{1001}' (invalid repeat count: `{1001}`)");
     expect(linearRegexError("/users/(?<id>\\d+)$")).toBeNull();
+  });
+});
+
+describe("lazyLinearRegex", () => {
+  it("matches as the compiled pattern does; a refused pattern never matches instead of throwing", () => {
+    const lazy = lazyLinearRegex("^(?:/v(\\d+))");
+    expect(lazy.exec("/v2/x")?.[1]).toBe("2");
+    expect(lazy.test("/x")).toBe(false);
+    const refused = lazyLinearRegex("/(?=a)");
+    expect(refused.test("/a")).toBe(false);
+    expect(refused.exec("/a")).toBeNull();
   });
 });
 

@@ -13,7 +13,7 @@
  *    longest plain path; ties go to the greater route id (the ATC router's order).
  */
 import type { GatewayRoute, GatewayService } from "../config/types.js";
-import { compileLinearRegex, type LinearRegex, NEVER_MATCHES } from "../linear-regex.js";
+import { type LinearRegex, lazyLinearRegex } from "../linear-regex.js";
 
 export interface HostMatcher {
   kind: "exact" | "suffix" | "prefix";
@@ -114,32 +114,23 @@ function hasTopLevelAlternation(source: string): boolean {
   return false;
 }
 
-function compilePath(source: string): PathMatcher | null {
+function compilePath(source: string): PathMatcher {
   if (!source.startsWith("~")) return { source, prefix: source, regex: null, literalPrefix: source };
   const body = source.slice(1);
-  try {
-    return {
-      source,
-      prefix: null,
-      regex: compileLinearRegex(`^(?:${body})`),
-      literalPrefix: regexLiteralPrefix(body),
-    };
-  } catch {
-    return null; // validated by the loader; an uncompilable regex never matches
-  }
+  // validated by the loader; compiled on first use (an uncompilable one never matches)
+  return {
+    source,
+    prefix: null,
+    regex: lazyLinearRegex(`^(?:${body})`),
+    literalPrefix: regexLiteralPrefix(body),
+  };
 }
 
 function compileHeaders(headers: Record<string, string[]>): HeaderMatcher[] {
   return Object.entries(headers).map(([name, values]) => ({
     name: name.toLowerCase(),
     values: values.map((v) => {
-      if (v.startsWith("~*")) {
-        try {
-          return { regex: compileLinearRegex(v.slice(2).toLowerCase()) };
-        } catch {
-          return { regex: NEVER_MATCHES }; // validated by the loader
-        }
-      }
+      if (v.startsWith("~*")) return { regex: lazyLinearRegex(v.slice(2).toLowerCase()) };
       return { exact: v.toLowerCase() };
     }),
   }));
@@ -204,20 +195,13 @@ export function compileRoutes(
   };
   // the priority tuples are needed for the sort only: not kept on the compiled routes
   const ordered = routes.map((route) => {
-    // slice: filter's result keeps room for 17 elements; one exact-size array per route instead
-    const paths =
-      route.paths
-        ?.map(compilePath)
-        .filter((p): p is PathMatcher => p !== null)
-        .slice() ?? null;
     const compiled: CompiledRoute = {
       route,
       service: route.service ? (byId.get(route.service) ?? null) : null,
       rank: 0,
       methods: methodsOf(route.methods),
       hosts: route.hosts && route.hosts.length > 0 ? route.hosts.map(compileHost) : null,
-      // A route whose every path failed to compile can never match on path.
-      paths: route.paths && route.paths.length > 0 ? (paths ?? []) : null,
+      paths: route.paths && route.paths.length > 0 ? route.paths.map(compilePath) : null,
       headers: route.headers && Object.keys(route.headers).length > 0 ? compileHeaders(route.headers) : null,
     };
     return { priority: routePriority(route), compiled };
