@@ -11,6 +11,7 @@ import {
   lazyLinearRegex,
   linearRegexError,
 } from "../../src/gateway/linear-regex.js";
+import type { Gateway } from "../../src/gateway/server.js";
 import { cleanupsAfterEach } from "../support/cleanups.js";
 import { rawRequest, startEchoUpstream, testGatewaysClosedBy } from "../support/gateway.js";
 
@@ -80,6 +81,13 @@ describe("through a real gateway", () => {
   const evilPath = (length: number, end = "!") => `/${"a".repeat(length - 2)}${end}`;
   const gatewayLatency = (headers: Record<string, unknown>) => Number(headers["x-kong-response-latency"]);
 
+  /** A gateway whose one service (a real echo upstream) has `routes`. */
+  async function gatewayWithRoutes(routes: object[]): Promise<Gateway> {
+    const upstream = await startEchoUpstream();
+    cleanups.push(() => upstream.close());
+    return gatewayFor({ _format_version: "3.0", services: [{ name: "s", url: upstream.url, routes }] });
+  }
+
   async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
     const t = performance.now();
     const value = await fn();
@@ -87,21 +95,10 @@ describe("through a real gateway", () => {
   }
 
   it("route `~/(a+)+$`: 40-character paths are answered in < 10 ms and a concurrent plain request does not wait", async () => {
-    const upstream = await startEchoUpstream();
-    cleanups.push(() => upstream.close());
-    const gw = await gatewayFor({
-      _format_version: "3.0",
-      services: [
-        {
-          name: "s",
-          url: upstream.url,
-          routes: [
-            { name: "evil", paths: ["~/(a+)+$"] },
-            { name: "plain", paths: ["/plain"] },
-          ],
-        },
-      ],
-    });
+    const gw = await gatewayWithRoutes([
+      { name: "evil", paths: ["~/(a+)+$"] },
+      { name: "plain", paths: ["/plain"] },
+    ]);
     // growing lengths: a backtracking engine fails the bound (and does not hang the test) at ~24
     for (const length of [20, 24, 28, 32, 36, 40]) {
       const res = await rawRequest(gw.proxyUrl, evilPath(length));
@@ -123,25 +120,14 @@ describe("through a real gateway", () => {
   });
 
   it("a `~*` header regex and a cors origin regex on hostile values answer at once", async () => {
-    const upstream = await startEchoUpstream();
-    cleanups.push(() => upstream.close());
-    const gw = await gatewayFor({
-      _format_version: "3.0",
-      services: [
-        {
-          name: "s",
-          url: upstream.url,
-          routes: [
-            { name: "by-header", paths: ["/h"], headers: { "x-tenant": ["~*^(a+)+$"] } },
-            {
-              name: "cors",
-              paths: ["/c"],
-              plugins: [{ name: "cors", config: { origins: ["https://(a+)+\\.example"] } }],
-            },
-          ],
-        },
-      ],
-    });
+    const gw = await gatewayWithRoutes([
+      { name: "by-header", paths: ["/h"], headers: { "x-tenant": ["~*^(a+)+$"] } },
+      {
+        name: "cors",
+        paths: ["/c"],
+        plugins: [{ name: "cors", config: { origins: ["https://(a+)+\\.example"] } }],
+      },
+    ]);
     for (const length of [20, 24, 28, 40]) {
       const header = await rawRequest(gw.proxyUrl, "/h", {
         headers: { "x-tenant": evilPath(length).slice(1) },
