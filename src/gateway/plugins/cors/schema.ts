@@ -31,7 +31,8 @@ export const corsSchema = z
           "only of letters, digits, `.`, `:`, `/` and `-` is sent as it is, whatever the request's origin. In a " +
           "longer list such entries must equal the request's origin (`https://app.example.com`, default ports " +
           "ignored: `example.com` matches only an Origin of `example.com`); any other entry is a regular " +
-          "expression matched against the origin's host, or against the whole origin when it contains `:`.",
+          "expression (RE2 syntax, matched in linear time) matched against the origin's host, or against the " +
+          "whole origin when it contains `:`.",
       ),
     headers: z
       .array(z.string().min(1))
