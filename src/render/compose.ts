@@ -18,7 +18,7 @@ import {
   slowCheck,
   wget,
 } from "./compose-model.js";
-import { JENKINS_BUILD_CONTEXT, jenkinsBuildArgs } from "./jenkins.js";
+import { JENKINS_BUILD_CONTEXT, JENKINS_REPO_PATH, jenkinsBuildArgs } from "./jenkins.js";
 import { toYaml } from "./serialize.js";
 import {
   enabledAddons,
@@ -212,10 +212,6 @@ export function buildCompose(stack: StackConfig): ComposeFile {
           "-Xms256m -Xmx512m -Djenkins.install.runSetupWizard=false -Dhudson.plugins.git.GitSCM.ALLOW_LOCAL_CHECKOUT=true",
         JENKINS_OPTS: "--prefix=/jenkins",
         CASC_JENKINS_CONFIG: "/etc/gatestack/jenkins/casc.yaml",
-        // The repository is bind-mounted (owned by another uid): let git read it.
-        GIT_CONFIG_COUNT: "1",
-        GIT_CONFIG_KEY_0: "safe.directory",
-        GIT_CONFIG_VALUE_0: "*",
         ...jenkinsSecrets(stack),
       },
       ...toolPorts(stack.addons.jenkins, PORTS.jenkins),
@@ -226,7 +222,8 @@ export function buildCompose(stack: StackConfig): ComposeFile {
         {
           type: "bind",
           source: "./.git",
-          target: "/srv/stack.git",
+          // The image's git config trusts this path (safe.directory): the mount is owned by another uid.
+          target: JENKINS_REPO_PATH,
           read_only: true,
           bind: { create_host_path: false },
         },

@@ -23,7 +23,8 @@ export const JENKINS_BUILD_CONTEXT = "./config/jenkins";
 export const JENKINSFILE_PATH = "Jenkinsfile";
 
 /** Where compose mounts the stack's git history inside the Jenkins container. */
-const REPO_URL = "file:///srv/stack.git";
+export const JENKINS_REPO_PATH = "/srv/stack.git";
+const REPO_URL = `file://${JENKINS_REPO_PATH}`;
 /**
  * The job builds the branch the stack folder is on. The mounted history is the folder's own .git,
  * whose HEAD names its checked-out branch; the git plugin's default refspec
@@ -118,6 +119,7 @@ function renderDockerfile(stack: StackConfig): string {
     project: stack.name,
     jenkinsImage: args.JENKINS_IMAGE,
     gatewayImage: args.GATEWAY_IMAGE,
+    repoPath: JENKINS_REPO_PATH,
   });
 }
 

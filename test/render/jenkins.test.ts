@@ -105,6 +105,9 @@ describe("Jenkins addon files", () => {
     ).toBe("USER jenkins");
     const casc = yamlOf<Record<string, unknown>>(artifacts, JENKINS_CASC_PATH);
     expect(casc).not.toHaveProperty("tool");
+    // git reads the bind-mounted history (another uid's) because the image's system config trusts it.
+    expect(dockerfile).toContain("RUN git config --system --add safe.directory /srv/stack.git");
+    expect(jobScript()).toContain("url('file:///srv/stack.git')");
   });
 
   it("bakes the plugins into the image: every plugin pinned name:version, dependencies included", () => {
