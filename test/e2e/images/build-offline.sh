@@ -9,6 +9,10 @@
 # rerun takes seconds. `--force` rebuilds everything; naming images builds only those
 # (e.g. `build-offline.sh caddy python`).
 #
+# `jenkins` is built only when named (JENKINS_IMAGE=… overrides its tag): a stand-in tagged like the
+# official jenkins/jenkins image that is NOT Jenkins — it cannot run Jenkins, it only lets the
+# generated Jenkins Dockerfile build and its pipeline steps run in tests (see images/jenkins/Dockerfile).
+#
 # Needs: root (debootstrap), a Docker engine, debootstrap, npm (for the node binary), a reachable
 # Debian mirror (the one apt is configured with, else $DEBIAN_MIRROR).
 set -euo pipefail
@@ -25,12 +29,12 @@ for arg in "$@"; do
   case $arg in
     --force) force=1 ;;
     -h | --help)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    base | caddy | python | node | prometheus | redis) only+=("$arg") ;;
+    base | caddy | python | node | prometheus | redis | jenkins) only+=("$arg") ;;
     *)
-      echo "build-offline: unknown argument '$arg' (expected --force or image names: caddy python node prometheus redis)" >&2
+      echo "build-offline: unknown argument '$arg' (expected --force or image names: caddy python node prometheus redis jenkins)" >&2
       exit 2
       ;;
   esac
@@ -53,7 +57,8 @@ PYTHON_IMAGE=${PYTHON_IMAGE:-$(default_image python)}
 PROMETHEUS_IMAGE=${PROMETHEUS_IMAGE:-$(default_image prometheus)}
 NODE_IMAGE=${NODE_IMAGE:-$(sed -nE 's/^export const DEFAULT_NODE_IMAGE = "([^"]+)";$/\1/p' "$root/src/stack/images.ts")}
 REDIS_IMAGE=${REDIS_IMAGE:-redis:7}
-for v in CADDY_IMAGE PYTHON_IMAGE PROMETHEUS_IMAGE NODE_IMAGE; do
+JENKINS_IMAGE=${JENKINS_IMAGE:-$(default_image jenkins)}
+for v in CADDY_IMAGE PYTHON_IMAGE PROMETHEUS_IMAGE NODE_IMAGE JENKINS_IMAGE; do
   [[ -n ${!v} ]] || die "could not read the $v tag from src/stack/images.ts; set $v=…"
 done
 
@@ -62,6 +67,13 @@ docker info >/dev/null 2>&1 || die "no Docker engine answers: start one (sudo sy
 
 wanted() {
   ((${#only[@]} == 0)) && return 0
+  local x
+  for x in "${only[@]}"; do [[ $x == "$1" ]] && return 0; done
+  return 1
+}
+
+# Images built only when named on the command line.
+named() {
   local x
   for x in "${only[@]}"; do [[ $x == "$1" ]] && return 0; done
   return 1
@@ -192,4 +204,5 @@ if wanted python; then build_image python "$PYTHON_IMAGE"; fi
 if wanted node; then build_image node "$NODE_IMAGE"; fi
 if wanted prometheus; then build_image prometheus "$PROMETHEUS_IMAGE"; fi
 if wanted redis; then build_image redis "$REDIS_IMAGE"; fi
+if named jenkins; then build_image jenkins "$JENKINS_IMAGE"; fi
 log "done in $((SECONDS - started_all)) s: $BASE_IMAGE $CADDY_IMAGE $PYTHON_IMAGE $NODE_IMAGE $PROMETHEUS_IMAGE $REDIS_IMAGE"
