@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,11 +20,15 @@ describe("Caddyfile checked by `caddy validate` (Debian caddy)", () => {
   it("every template / addon / engine / https combination is valid, formatted Caddy config", async () => {
     const matrix = stackMatrix();
     const results = await mapLimit(matrix, 2, async ({ label, stack }) => {
-      const file = join(work.dir, `${label.replace(/[^a-z0-9]+/gi, "-")}.Caddyfile`);
+      const slug = label.replace(/[^a-z0-9]+/gi, "-");
+      const file = join(work.dir, `${slug}.Caddyfile`);
       await writeFile(file, caddyfileOf(stack));
+      // each validation its own data folder: two Caddys creating the internal CA in one folder race
+      const home = join(work.dir, slug);
+      await mkdir(home);
       const r = await execa("caddy", ["validate", "--adapter", "caddyfile", "--config", file], {
         reject: false,
-        env: { ...caddyEnv(), HOME: work.dir, XDG_DATA_HOME: work.dir, XDG_CONFIG_HOME: work.dir },
+        env: { ...caddyEnv(), HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home },
       });
       return { label, exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}` };
     });
