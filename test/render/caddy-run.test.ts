@@ -1,13 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CADDYFILE_PATH } from "../../src/render/caddyfile.js";
 import { type EchoUpstream, startEchoUpstream } from "../support/gateway.js";
-import { freePort } from "../support/processes.js";
+import { freePort, type ManagedProcess } from "../support/processes.js";
 import { monolithStack } from "./fixtures.js";
-import { artifact, artifactsOf, caddyEnv, TOOLS_PASSWORD, TOOLS_USER, tempDir } from "./support.js";
+import { artifact, artifactsOf, runCaddy, TOOLS_PASSWORD, TOOLS_USER, tempDir } from "./support.js";
 
 /**
  * The rendered Caddyfile run by the real Caddy. Only addresses are rewritten for loopback:
@@ -30,8 +29,7 @@ async function statusServer(host: string, port: number, status: number): Promise
 }
 
 let work: { dir: string; cleanup: () => Promise<void> };
-let caddy: ChildProcess;
-let caddyLog = "";
+let caddy: ManagedProcess;
 let replicas: EchoUpstream[] = [];
 let grafana: EchoUpstream;
 let statusServers: Server[] = [];
@@ -63,39 +61,11 @@ beforeAll(async () => {
   const file = join(work.dir, "Caddyfile");
   await writeFile(file, local);
 
-  caddy = spawn("caddy", ["run", "--adapter", "caddyfile", "--config", file], {
-    env: {
-      ...process.env,
-      ...caddyEnv(),
-      HOME: work.dir,
-      XDG_DATA_HOME: work.dir,
-      XDG_CONFIG_HOME: work.dir,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  caddy.stdout?.on("data", (c: Buffer) => {
-    caddyLog += c.toString();
-  });
-  caddy.stderr?.on("data", (c: Buffer) => {
-    caddyLog += c.toString();
-  });
-  // Ready when the internal health endpoint answers and replica 2 has been marked unhealthy.
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${internalPort}/healthz`);
-      if (r.status === 200) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`caddy did not start:\n${caddyLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  caddy = await runCaddy(file, work.dir, internalPort);
 }, 30_000);
 
 afterAll(async () => {
-  caddy?.kill("SIGTERM");
-  await new Promise((r) => (caddy?.exitCode === null ? caddy.once("exit", r) : r(undefined)));
+  await caddy?.stop();
   await Promise.all([...replicas, grafana].map((u) => u?.close()));
   await Promise.all(statusServers.map((s) => new Promise((r) => s.close(r))));
   await work?.cleanup();
@@ -183,20 +153,22 @@ describe("rendered Caddyfile running in Caddy", () => {
   it("writes JSON access logs without API keys", async () => {
     await fetch(site("/api/secret"), { headers: { apikey: "key-that-must-not-be-logged" } });
     await new Promise((r) => setTimeout(r, 300));
-    const access = caddyLog
+    const access = caddy
+      .output()
       .split("\n")
       .filter((l) => l.includes('"http.log.access'))
       .map((l) => JSON.parse(l) as { request: { uri: string; headers: Record<string, string[]> } });
     const entry = access.find((e) => e.request.uri === "/api/secret");
     expect(entry).toBeDefined();
     expect(entry!.request.headers.Apikey).toBeUndefined();
-    expect(caddyLog).not.toContain("key-that-must-not-be-logged");
+    expect(caddy.output()).not.toContain("key-that-must-not-be-logged");
   });
 
   it("redacts credential query arguments (base names and the key-auth key_names) in the logged URI", async () => {
     await fetch(site("/api/query-secret?apikey=edge-secret-1&X-Shop-Key=edge-secret-2&page=2"));
     await new Promise((r) => setTimeout(r, 300));
-    const uris = caddyLog
+    const uris = caddy
+      .output()
       .split("\n")
       .filter((l) => l.includes('"http.log.access'))
       .map((l) => (JSON.parse(l) as { request: { uri: string } }).request.uri);
@@ -207,6 +179,6 @@ describe("rendered Caddyfile running in Caddy", () => {
       "X-Shop-Key": "REDACTED",
       page: "2",
     });
-    expect(caddyLog).not.toContain("edge-secret");
+    expect(caddy.output()).not.toContain("edge-secret");
   });
 });

@@ -11,7 +11,6 @@
  * 127.0.0.1) reaches the gateway on 127.0.0.2, the app is an echo server; the stack trusts
  * 127.0.0.1 (Caddy's address here, as the Docker networks' ranges are in a real stack).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
@@ -22,9 +21,9 @@ import { serveOptions } from "../../src/gateway/serve-options.js";
 import { type Gateway, startGateway } from "../../src/gateway/server.js";
 import { CADDYFILE_PATH } from "../../src/render/caddyfile.js";
 import { type EchoUpstream, startEchoUpstream } from "../support/gateway.js";
-import { freePort } from "../support/processes.js";
+import { freePort, type ManagedProcess } from "../support/processes.js";
 import { monolithStack } from "./fixtures.js";
-import { artifact, artifactsOf, caddyEnv, tempDir, yamlOf } from "./support.js";
+import { artifact, artifactsOf, runCaddy, tempDir, yamlOf } from "./support.js";
 
 const CLIENT = "127.0.0.5";
 const FORGED = "203.0.113.7";
@@ -60,8 +59,7 @@ const stack = monolithStack({
 let work: { dir: string; cleanup: () => Promise<void> };
 let app: EchoUpstream;
 let gateway: Gateway;
-let caddy: ChildProcess;
-let caddyLog = "";
+let caddy: ManagedProcess;
 const accessLog = new PassThrough();
 let accessLines = "";
 let sitePort = 0;
@@ -112,37 +110,11 @@ beforeAll(async () => {
   expect(local).not.toBe(rendered);
   const file = join(work.dir, "Caddyfile");
   await writeFile(file, local);
-  caddy = spawn("caddy", ["run", "--adapter", "caddyfile", "--config", file], {
-    env: {
-      ...process.env,
-      ...caddyEnv(),
-      HOME: work.dir,
-      XDG_DATA_HOME: work.dir,
-      XDG_CONFIG_HOME: work.dir,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  caddy.stdout?.on("data", (c: Buffer) => {
-    caddyLog += c.toString();
-  });
-  caddy.stderr?.on("data", (c: Buffer) => {
-    caddyLog += c.toString();
-  });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ok = await send("/api/ready").then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`caddy did not start:\n${caddyLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  caddy = await runCaddy(file, work.dir, internalPort);
 }, 30_000);
 
 afterAll(async () => {
-  caddy?.kill("SIGTERM");
-  await new Promise((r) => (caddy?.exitCode === null ? caddy.once("exit", r) : r(undefined)));
+  await caddy?.stop();
   await gateway?.close();
   await app?.close();
   await work?.cleanup();

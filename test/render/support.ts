@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { planRender } from "../../src/render/index.js";
 import type { Artifact } from "../../src/render/types.js";
 import type { StackConfig } from "../../src/stack/schema.js";
+import { type ManagedProcess, startProcess } from "../support/processes.js";
 
 /** Plan a stack's artifacts as `stack render` would for a folder (the folder is not touched). */
 export function artifactsOf(stack: StackConfig, dir = "/nonexistent/stack"): Artifact[] {
@@ -51,4 +52,15 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/**
+ * `caddy run` on a (localized) rendered Caddyfile, its data in `dir`, with the tools' basic-auth
+ * variables; ready once the internal listener (`http://:<internalPort>`) answers.
+ */
+export function runCaddy(file: string, dir: string, internalPort: number): Promise<ManagedProcess> {
+  return startProcess("caddy", ["run", "--adapter", "caddyfile", "--config", file], {
+    env: { ...caddyEnv(), HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+    readyUrl: `http://127.0.0.1:${internalPort}/healthz`,
+  });
 }
