@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { delimiter } from "node:path";
 import { GatestackError } from "../errors.js";
 import { type ListenAddress, parseListen } from "./listen.js";
@@ -93,13 +93,52 @@ function list(value: string | undefined, sep: RegExp): string[] {
 }
 
 /**
+ * The Docker-secrets convention (as the postgres and grafana images have it): `NAME_FILE=/path` gives
+ * NAME the content of that file (one trailing newline dropped), for the settings and for
+ * `{vault://env/NAME}` references alike — so a Swarm secret mounted at /run/secrets/NAME never has to
+ * be an environment value. Setting both NAME and NAME_FILE is an error, as is an unreadable file.
+ */
+export function withFileVariables(env: Env): Env {
+  let out: Env | null = null;
+  for (const key of Object.keys(env)) {
+    if (!key.endsWith("_FILE") || key.length <= 5) continue;
+    const path = env[key];
+    if (path === undefined || path === "") continue;
+    const name = key.slice(0, -5);
+    if (env[name] !== undefined && env[name] !== "") {
+      throw new GatestackError("E_USAGE", `both ${name} and ${key} are set: keep one`, {
+        place: key,
+        exitCode: 2,
+      });
+    }
+    let value: string;
+    try {
+      value = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new GatestackError(
+        "E_USAGE",
+        `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        {
+          place: key,
+          exitCode: 2,
+        },
+      );
+    }
+    out ??= { ...env };
+    out[name] = value.endsWith("\n") ? value.slice(0, value.endsWith("\r\n") ? -2 : -1) : value;
+  }
+  return out ?? env;
+}
+
+/**
  * Map `stack gateway serve` flags and the environment onto GatewayOptions: flags first, then
  * GATEWAY_* variables, then Kong's names (KONG_DECLARATIVE_CONFIG, KONG_PROXY_LISTEN,
  * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_TRUSTED_IPS, KONG_REAL_IP_HEADER,
  * KONG_REAL_IP_RECURSIVE, KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT / KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT)
  * so one compose service works for both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
  */
-export function serveOptions(flags: ServeFlags, env: Env): GatewayOptions {
+export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
+  const env = withFileVariables(given);
   // the gateway process is ours: give the memory of replaced configurations back
   const opts: GatewayOptions = { env, heapCompaction: true };
   const config = pick(flags.config, env, "GATEWAY_CONFIG", "KONG_DECLARATIVE_CONFIG");

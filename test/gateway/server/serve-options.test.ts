@@ -124,4 +124,28 @@ describe("serveOptions", () => {
       }
     }
   });
+
+  it("NAME_FILE gives NAME a file's content (Docker secrets), for settings and vault references", () => {
+    const secret = join(dir, "admin-token");
+    writeFileSync(secret, "from-a-secret\n");
+    const key = join(dir, "demo-key");
+    writeFileSync(key, "demo-123");
+    const given = { GATEWAY_ADMIN_TOKEN_FILE: secret, DEMO_API_KEY_FILE: key };
+    const o = serveOptions({}, given);
+    expect(o.adminToken).toBe("from-a-secret");
+    expect(o.env?.DEMO_API_KEY).toBe("demo-123");
+    expect(given).toEqual({ GATEWAY_ADMIN_TOKEN_FILE: secret, DEMO_API_KEY_FILE: key }); // not mutated
+    for (const [env, message] of [
+      [{ GATEWAY_ADMIN_TOKEN: "x", GATEWAY_ADMIN_TOKEN_FILE: secret }, /both GATEWAY_ADMIN_TOKEN and/],
+      [{ GATEWAY_ADMIN_TOKEN_FILE: join(dir, "missing") }, /cannot read .*ENOENT/],
+    ] as const) {
+      try {
+        serveOptions({}, env);
+        expect.unreachable();
+      } catch (err) {
+        expect((err as Error).message).toMatch(message);
+        expect((err as { place?: string }).place).toBe("GATEWAY_ADMIN_TOKEN_FILE");
+      }
+    }
+  });
 });
