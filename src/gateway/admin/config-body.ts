@@ -1,10 +1,11 @@
 /**
  * The body of POST /config as Kong accepts it: a JSON document, YAML or JSON text, a
  * multipart form whose `config` field holds the file (`curl -F config=@kong.yml`), a
- * url-encoded `config=` form, or JSON `{ "config": "<text>" }`. `check_hash=1` may come in
- * the query string or the form.
+ * url-encoded `config=` form (both read by body.ts, as entity writes are), or JSON
+ * `{ "config": "<text>" }`. `check_hash=1` may come in the query string or the form.
  */
 import { isPlainObject } from "../config/schema/fields.js";
+import { readForm } from "./body.js";
 
 export type ConfigBody =
   | { ok: true; input: string | object; checkHash: boolean }
@@ -19,32 +20,21 @@ export async function parseConfigBody(
 ): Promise<ConfigBody> {
   let checkHash = query.get("check_hash") === "1";
   const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type === "multipart/form-data") {
-    let form: FormData;
-    try {
-      form = await new Response(new Uint8Array(body), {
-        headers: { "content-type": contentType! },
-      }).formData();
-    } catch {
-      return { ok: false, status: 400, message: "Cannot parse multipart/form-data body" };
+  if (type === "multipart/form-data" || type === "application/x-www-form-urlencoded") {
+    const form = await readForm(contentType, body);
+    if (!form.ok) {
+      const message =
+        form.reason === "too many arguments" ? "Too many arguments" : "Cannot parse multipart/form-data body";
+      return { ok: false, status: 400, message };
     }
-    if (form.get("check_hash") === "1") checkHash = true;
-    const field = form.get("config");
-    if (field === null) return { ok: false, status: 400, message: EXPECTED };
-    const text = typeof field === "string" ? field : await field.text();
-    return text.trim() === ""
-      ? { ok: false, status: 400, message: EXPECTED }
-      : { ok: true, input: text, checkHash };
-  }
-  const text = body.toString("utf8");
-  if (type === "application/x-www-form-urlencoded") {
-    const form = new URLSearchParams(text);
-    if (form.get("check_hash") === "1") checkHash = true;
-    const config = form.get("config");
-    return config === null || config.trim() === ""
+    const first = (name: string) => form.fields.find((f) => f.name === name)?.value;
+    if (first("check_hash") === "1") checkHash = true;
+    const config = first("config");
+    return typeof config !== "string" || config.trim() === ""
       ? { ok: false, status: 400, message: EXPECTED }
       : { ok: true, input: config, checkHash };
   }
+  const text = body.toString("utf8");
   if (text.trim() === "") return { ok: false, status: 400, message: EXPECTED };
   if (type === "application/json") {
     let parsed: unknown;

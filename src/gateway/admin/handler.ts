@@ -19,7 +19,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { hostname as osHostname } from "node:os";
 import { hashDeclarative } from "../config/hash.js";
-import { isPlainObject } from "../config/schema/fields.js";
 import { parseDocumentText } from "../config/text.js";
 import type { GatewayConfig } from "../config/types.js";
 import { statusBody } from "../status.js";
@@ -172,53 +171,38 @@ class AdminApi {
     if (!this.entityRead(segments, query, path, res)) sendMessage(res, 404, "Not found");
   }
 
-  /** POST/PUT/PATCH/DELETE on an entity endpoint: Kong's body checks, then writes.ts. */
+  /** POST/PUT/PATCH/DELETE on an entity endpoint: the body read, then writes.ts decodes and checks it. */
   private async entityWrite(
     req: IncomingMessage,
     res: ServerResponse,
     method: WriteMethod,
     segments: string[],
   ): Promise<void> {
-    const body = method === "DELETE" ? drained(req) : await this.writeBody(req);
-    if ("status" in body) return sendAnswer(res, body);
-    const request: WriteRequest = { method, segments: segments.map(decodeSegment), body: body.value };
+    let body: WriteRequest["body"] = null;
+    if (method === "DELETE") {
+      req.resume();
+    } else {
+      const raw = await this.writeBody(req);
+      if (!Buffer.isBuffer(raw)) return sendAnswer(res, raw);
+      body = { contentType: req.headers["content-type"], raw };
+    }
+    const request: WriteRequest = { method, segments: segments.map(decodeSegment), body };
     const answer =
-      answerWrite(this.config(), (name) => this.state.plugin(name), request) ??
+      (await answerWrite(this.config(), (name) => this.state.plugin(name), request)) ??
       (isCollection(segments[0]!) ? { status: 404, body: { message: "Not found" } } : null) ??
       unsupportedOpaqueWrite(method, segments);
     sendAnswer(res, answer);
   }
 
-  /**
-   * The body of an entity write as Kong's Admin API takes it: none or JSON (an object), or a
-   * form encoding (not decoded here: null); any other content type is 415, bad JSON 400.
-   */
-  private async writeBody(
-    req: IncomingMessage,
-  ): Promise<{ value: Record<string, unknown> | null } | WriteAnswer> {
-    let raw: Buffer;
+  /** The raw body of an entity write, or the answer when it cannot be read (413 past the limit). */
+  private async writeBody(req: IncomingMessage): Promise<Buffer | WriteAnswer> {
     try {
-      raw = await readBody(req, this.maxBody);
+      return await readBody(req, this.maxBody);
     } catch (e) {
       if (e instanceof BodyTooLargeError)
         return { status: 413, body: { message: "Request size limit exceeded" } };
       return { status: 400, body: { message: "could not read the request body" } };
     }
-    const type = (req.headers["content-type"] ?? "").toLowerCase();
-    if (type === "") return raw.length === 0 ? { value: {} } : { status: 415 };
-    if (type.startsWith("application/json")) {
-      try {
-        const value: unknown = JSON.parse(raw.toString("utf8"));
-        if (isPlainObject(value)) return { value };
-      } catch {
-        // answered below
-      }
-      return { status: 400, body: { message: "Cannot parse JSON body" } };
-    }
-    if (type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded")) {
-      return { value: null };
-    }
-    return { status: 415 };
   }
 
   private knownReadPath(segments: string[]): boolean {
@@ -456,11 +440,6 @@ function credentialView(collection: string, c: Credential): Record<string, unkno
   const view: Record<string, unknown> = { ...c, consumer: { id: c.consumer } };
   for (const secret of CREDENTIAL_SECRETS[collection] ?? []) if (secret in view) view[secret] = REDACTED;
   return view;
-}
-
-function drained(req: IncomingMessage): { value: null } {
-  req.resume();
-  return { value: null };
 }
 
 function sendAnswer(res: ServerResponse, answer: WriteAnswer): void {

@@ -6,9 +6,9 @@
  * would otherwise succeed gets the 405 "cannot … when not using a database"
  * (kong/api/endpoints.lua, kong/db/dao/init.lua, kong/db/strategies/off).
  *
- * Bodies are checked by the declarative loader's own entity check (config/load.ts
- * `checkEntity`): one definition of every entity and plugin schema. Form-encoded bodies are
- * not decoded (`body: null`): they go straight to the lookups and the 405.
+ * Bodies are decoded as Kong decodes them (body.ts: JSON, or url-encoded and multipart forms
+ * typed by the entity's schema) and checked by the declarative loader's own entity check
+ * (config/load.ts `checkEntity`): one definition of every entity and plugin schema.
  */
 
 import { isKindName, KINDS, type KindName } from "../config/kinds.js";
@@ -17,6 +17,7 @@ import { checkEntity } from "../config/load.js";
 import { errorTreeToLua } from "../config/schema/errors.js";
 import { isPlainObject, type RecordField, setOwn } from "../config/schema/fields.js";
 import type { GatewayConfig } from "../config/types.js";
+import { type BodyTarget, decodeAdminBody } from "./body.js";
 import { type DbError, dbError, schemaViolation } from "./errors.js";
 
 export type WriteMethod = "POST" | "PUT" | "PATCH" | "DELETE";
@@ -25,8 +26,8 @@ export interface WriteRequest {
   method: WriteMethod;
   /** Path segments, percent-decoded. */
   segments: readonly string[];
-  /** The parsed JSON body ({} when there was none); null when it is not checked. */
-  body: Record<string, unknown> | null;
+  /** The body as received; null when it is not read (DELETE). */
+  body: { contentType: string | undefined; raw: Buffer } | null;
 }
 
 export interface WriteAnswer {
@@ -170,16 +171,26 @@ const OPERATION: Readonly<Record<WriteMethod, string>> = {
   DELETE: "remove",
 };
 
-/** Answer a write to an entity endpoint; null when the path is no entity endpoint. */
-export function answerWrite(
+/**
+ * Answer a write to an entity endpoint; null when the path is no entity endpoint (and its
+ * body, if any, could be read: a body Kong cannot read is refused on any path).
+ */
+export async function answerWrite(
   config: GatewayConfig,
   plugins: PluginLookup,
   req: WriteRequest,
-): WriteAnswer | null {
+): Promise<WriteAnswer | null> {
   const at = address(config, req.method, req.segments);
+  let body: Record<string, unknown> | null = null;
+  if (req.body !== null) {
+    const target = bodyTarget(at, req.method, plugins);
+    const decoded = await decodeAdminBody(req.body.contentType, req.body.raw, target);
+    if (!decoded.ok) return { status: decoded.status, body: decoded.body };
+    body = decoded.value;
+  }
   if (at === null) return null;
   if (at.shape === "answer") return at.answer;
-  const { method, body } = req;
+  const { method } = req;
 
   if (at.shape === "collection") {
     if (method !== "POST") return METHOD_NOT_ALLOWED;
@@ -211,6 +222,19 @@ export function answerWrite(
     if (at.kind === "acls" && !at.entity && input.group === undefined) setOwn(input, "group", at.key);
   }
   return invalidBody(at.kind, input, plugins) ?? unsupported("create or update", at.kind, byKey);
+}
+
+/**
+ * The schema a write's body is typed by: the addressed entity's; for plugins also the
+ * plugin's config schema, by the body's `name` or, on PATCH, the stored plugin's (Kong's
+ * patch_plugin). None when the address is unknown or refused (only the encoding counts).
+ */
+function bodyTarget(at: Address | null, method: WriteMethod, plugins: PluginLookup): BodyTarget | null {
+  if (at === null || at.shape === "answer") return null;
+  const schema = KINDS[at.kind].schema;
+  if (at.kind !== "plugins") return { schema };
+  const stored = at.shape === "entity" && method === "PATCH" ? at.entity?.name : undefined;
+  return typeof stored === "string" ? { schema, plugins, pluginName: stored } : { schema, plugins };
 }
 
 /** The body with the foreign key of the collection it is written under (Kong overrides it). */

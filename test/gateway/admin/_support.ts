@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter } from "prom-client";
-import type { fetch } from "undici";
+import { FormData, fetch } from "undici";
 import { createAdminHandler } from "../../../src/gateway/admin/handler.js";
 import type { AdminOptions, AdminState, AdminTargetHealth } from "../../../src/gateway/admin/types.js";
 import { AdminRouteTable } from "../../../src/gateway/admin-routes.js";
@@ -138,4 +138,33 @@ export async function startAdmin(
   const server: Server = createServer(createAdminHandler(state, opts));
   const base = await listen(server);
   return { base, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+export interface WriteResult {
+  status: number;
+  body: Record<string, unknown> | undefined;
+}
+
+/**
+ * Send a write to the Admin API at `base`: an object as JSON, a string as-is with `type`
+ * (e.g. a url-encoded form), a FormData as multipart (fetch writes its boundary).
+ */
+export async function sendWrite(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  type = "application/json",
+): Promise<WriteResult> {
+  const multipart = body instanceof FormData;
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined || multipart ? {} : { "content-type": type },
+    body: body === undefined || multipart ? body : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>),
+  };
 }
