@@ -15,14 +15,42 @@ import type { Artifact } from "./types.js";
 export const CADDYFILE_PATH = "config/caddy/Caddyfile";
 
 /**
+ * Where the Caddyfile runs. Compose: the gateway replicas by their container names (static
+ * upstreams, each health-checked on its status listener — Caddy 2.6's active checks need static
+ * upstreams), basic-auth credentials from the environment at adapt time. Swarm: every gateway
+ * task through a DNS name re-resolved each second (`tasks.gateway`: no virtual IP), passive
+ * health and retries only, and the credentials imported from a file (a Swarm secret).
+ */
+export interface CaddyfileTarget {
+  path: string;
+  gateway: { static: string[] } | { dynamic: { name: string; port: number } };
+  basicauth: { env: true } | { importFile: string };
+}
+
+export function composeCaddyfileTarget(stack: StackConfig): CaddyfileTarget {
+  return {
+    path: CADDYFILE_PATH,
+    gateway: {
+      static: Array.from(
+        { length: stack.gateway.replicas },
+        (_, i) => `${replicaContainerName(stack.name, "gateway", i + 1)}:${PORTS.gatewayProxy}`,
+      ),
+    },
+    basicauth: { env: true },
+  };
+}
+
+/**
  * config/caddy/Caddyfile (Caddy 2.6+ syntax). Site address by https mode:
  *  - off: plain HTTP (`:80` for localhost so any Host answers, else `http://<domain>`);
  *  - auto + real domain: automatic HTTPS (ACME); auto + localhost, or internal: `tls internal`.
  * HSTS only for HTTPS on a real domain (HSTS on localhost would pin every local dev server to HTTPS).
- * Gateway replicas are addressed by their compose container names so Caddy health-checks
- * and reports each replica separately (active checks need static upstreams in Caddy 2.6).
+ * Gateway upstreams and basic-auth credentials by target (CaddyfileTarget).
  */
-export function renderCaddyfile(stack: StackConfig): Artifact {
+export function renderCaddyfile(
+  stack: StackConfig,
+  target: CaddyfileTarget = composeCaddyfileTarget(stack),
+): Artifact {
   const https = httpsEnabled(stack);
   const local = isLocalDomain(stack.domain);
   const tlsInternal = https && (stack.https === "internal" || local);
@@ -36,10 +64,6 @@ export function renderCaddyfile(stack: StackConfig): Artifact {
   const siteDescription = https
     ? `HTTPS for ${stack.domain} (${tlsInternal ? "Caddy's internal CA" : "automatic certificates"})`
     : `plain HTTP for ${local ? "any host" : stack.domain}`;
-  const gatewayUpstreams = Array.from(
-    { length: stack.gateway.replicas },
-    (_, i) => `${replicaContainerName(stack.name, "gateway", i + 1)}:${PORTS.gatewayProxy}`,
-  );
   const content = renderTemplate("caddy/Caddyfile.hbs", {
     notice: GENERATED_NOTICE,
     siteDescription,
@@ -50,11 +74,13 @@ export function renderCaddyfile(stack: StackConfig): Artifact {
     hsts: https && !local,
     ...redactedLogFields(stack),
     tools: toolRoutes(stack),
-    gatewayUpstreams,
+    gatewayUpstreams: "static" in target.gateway ? target.gateway.static : null,
+    gatewayDynamic: "dynamic" in target.gateway ? target.gateway.dynamic : null,
+    basicauthImport: "importFile" in target.basicauth ? target.basicauth.importFile : null,
     gatewayStatusPort: PORTS.gatewayStatus,
     internalPort: PORTS.caddyInternal,
   });
-  return { path: CADDYFILE_PATH, content };
+  return { path: target.path, content };
 }
 
 /**

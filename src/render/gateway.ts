@@ -7,6 +7,20 @@ import type { Artifact } from "./types.js";
 
 export const GATEWAY_CONFIG_FILE = "config/gateway/gateway.yaml";
 
+/**
+ * Where the file runs: the host name that resolves to every replica of an app (compose: the
+ * service name, one A record per container; Swarm: `tasks.<service>`, one per task).
+ */
+export interface GatewayConfigTarget {
+  path: string;
+  appHost: (service: string) => string;
+}
+
+export const COMPOSE_GATEWAY_TARGET: GatewayConfigTarget = {
+  path: GATEWAY_CONFIG_FILE,
+  appHost: (service) => service,
+};
+
 /** Where the ELK addon's Logstash receives the gateway's http-log entries. */
 export const LOGSTASH_HTTP_ENDPOINT = `http://logstash:${PORTS.logstashHttp}`;
 
@@ -89,13 +103,16 @@ export const APP_HEALTHCHECK_INTERVAL_S = 2;
  *    stack.yaml declares its own global one);
  *  - consumer secrets only as `{vault://env/NAME}` references.
  */
-export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
+export function buildGatewayConfig(
+  stack: StackConfig,
+  target: GatewayConfigTarget = COMPOSE_GATEWAY_TARGET,
+): KongDeclarative {
   const services: KongService[] = [];
   const upstreams: KongUpstream[] = [];
 
   for (const app of stack.services) {
     const host = upstreamName(app);
-    upstreams.push(upstreamFor(app));
+    upstreams.push(upstreamFor(app, target.appHost(app.name)));
     const servicePlugins = pluginList(app.plugins);
     const main: KongService = {
       name: app.name,
@@ -137,8 +154,11 @@ export function buildGatewayConfig(stack: StackConfig): KongDeclarative {
   return config;
 }
 
-export function renderGatewayConfig(stack: StackConfig): Artifact {
-  return { path: GATEWAY_CONFIG_FILE, content: toYaml(buildGatewayConfig(stack)) };
+export function renderGatewayConfig(
+  stack: StackConfig,
+  target: GatewayConfigTarget = COMPOSE_GATEWAY_TARGET,
+): Artifact {
+  return { path: target.path, content: toYaml(buildGatewayConfig(stack, target)) };
 }
 
 /**
@@ -149,7 +169,7 @@ export function renderGatewayConfig(stack: StackConfig): Artifact {
  * replica back up is healthy again after one good probe. Two HTTP error answers in a row
  * from health_path also take it out; error answers of ordinary requests do not.
  */
-function upstreamFor(app: ServiceSpec): KongUpstream {
+function upstreamFor(app: ServiceSpec, host: string): KongUpstream {
   const interval = APP_HEALTHCHECK_INTERVAL_S;
   return {
     name: upstreamName(app),
@@ -169,7 +189,7 @@ function upstreamFor(app: ServiceSpec): KongUpstream {
         unhealthy: { http_failures: 0, tcp_failures: 1, timeouts: 1 },
       },
     },
-    targets: [{ target: `${app.name}:${app.port}`, weight: 100 }],
+    targets: [{ target: `${host}:${app.port}`, weight: 100 }],
   };
 }
 
