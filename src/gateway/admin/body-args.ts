@@ -53,10 +53,19 @@ export class ArgTable {
   }
 }
 
-/** Kong's `tonumber`: decimal (with exponent) or hex integers, surrounding whitespace allowed. */
+const LUA_SPACE = new Set([" ", "\t", "\n", "\v", "\f", "\r"]);
+
+/**
+ * Kong's `tonumber`: decimal (with exponent) or hex integers, surrounding whitespace
+ * allowed. (Trimmed by hand and matched by unambiguous patterns: linear on any input.)
+ */
 export function luaNumber(text: string): number | null {
-  const s = text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, "");
-  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return Number(s);
+  let start = 0;
+  let end = text.length;
+  while (start < end && LUA_SPACE.has(text[start]!)) start++;
+  while (end > start && LUA_SPACE.has(text[end - 1]!)) end--;
+  const s = text.slice(start, end);
+  if (/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return Number(s);
   const hex = /^([+-]?)0[xX]([0-9a-fA-F]+)$/.exec(s);
   if (hex) return (hex[1] === "-" ? -1 : 1) * Number.parseInt(hex[2]!, 16);
   return null;
@@ -168,6 +177,24 @@ function decodePiece(piece: string, value: ArgValue, container: ArgTable): ArgTa
   return nest(container, path, value);
 }
 
+/**
+ * `%5B…%5D` (either case) as `[…]`, each `%5B` up to the next `%5D` (Kong's
+ * `%5B(.*?)%5D` replaced, scanned once rather than by a regex that rescans the rest of the
+ * name for every unclosed `%5B`).
+ */
+function unescapeBrackets(name: string): string {
+  const lower = name.toLowerCase();
+  let out = "";
+  let from = 0;
+  for (;;) {
+    const open = lower.indexOf("%5b", from);
+    const close = open < 0 ? -1 : lower.indexOf("%5d", open + 3);
+    if (close < 0) return out + name.slice(from);
+    out += `${name.slice(from, open)}[${name.slice(open + 3, close)}]`;
+    from = close + 3;
+  }
+}
+
 /** Kong's decode_arg: one argument as a table of its own. */
 function decodeArgument(rawName: string, value: ArgValue): ArgTable {
   const out = new ArgTable();
@@ -177,7 +204,7 @@ function decodeArgument(rawName: string, value: ArgValue): ArgTable {
     out.entries.set(rawName, value);
     return out;
   }
-  const name = rawName.replace(/%5B(.*?)%5D/gi, "[$1]");
+  const name = unescapeBrackets(rawName);
   const parts = pieces(name);
   if (parts.length === 0) {
     decodePiece(name, value, out);

@@ -91,6 +91,17 @@ describe("form names", () => {
     });
   });
 
+  it("hostile names and values take linear time (no regex rescans)", async () => {
+    const n = 300_000;
+    const started = performance.now();
+    const body = `${"%5B".repeat(n)}=1&${"[".repeat(n)}a=2&age=${"1".repeat(n)}x&siblings=${" ".repeat(n)}1`;
+    const value = await decoded(body, person);
+    expect(value.age).toBe(`${"1".repeat(n)}x`);
+    expect(value.siblings).toBe(1);
+    // quadratic scans of these would take minutes
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it("__proto__ is a plain key, never a prototype", async () => {
     const value = await decoded("__proto__.polluted=1&a.__proto__=2");
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
