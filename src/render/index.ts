@@ -11,15 +11,18 @@ import { renderGrafanaProvisioning } from "./grafana.js";
 import { hasGeneratedMarker } from "./header.js";
 import { renderJenkins } from "./jenkins.js";
 import { renderKibana } from "./kibana.js";
+import { renderKubernetes } from "./kubernetes.js";
 import { renderLogstash } from "./logstash.js";
 import { MANIFEST_PATH, manifestArtifact, readManifest, sha256 } from "./manifest.js";
 import { isGeneratedPath } from "./paths.js";
 import { renderPrometheusConfig } from "./prometheus.js";
 import { renderStackSchema } from "./stack-schema.js";
+import { DEFAULT_RENDER_TARGET, type RenderTarget, targetOfPath } from "./targets.js";
 import { enabledAddons } from "./topology.js";
 import type { Artifact, RenderedFile, RenderOptions, RenderReport, RenderSource } from "./types.js";
 import { applyChanges, type FileChange, nodeFs, type RenderFs } from "./write.js";
 
+export { RENDER_TARGETS, type RenderTarget } from "./targets.js";
 export type {
   Artifact,
   FileStatus,
@@ -32,14 +35,25 @@ export type {
 const DEFAULT_MODE = 0o644;
 
 /**
- * Every file `stack render` generates for this stack, sorted by path. Pure and
- * deterministic: the same stack.yaml gives byte-identical artifacts. The config is a
+ * Every file `stack render --target <target>` generates for this stack, sorted by path. Pure
+ * and deterministic: the same stack.yaml gives byte-identical artifacts. The config is a
  * validated one (loadStack): stack.yaml rules are checked there, not here.
  */
-export function planRender(loaded: RenderSource): Artifact[] {
+export function planRender(loaded: RenderSource, target: RenderTarget = DEFAULT_RENDER_TARGET): Artifact[] {
   const stack = loaded.config;
+  const artifacts = target === "kubernetes" ? renderKubernetes(stack) : composeArtifacts(stack);
+  for (const artifact of artifacts) {
+    if (!isGeneratedPath(artifact.path, stack) || targetOfPath(artifact.path) !== target) {
+      throw new GatestackError("E_INTERNAL", `refusing to generate ${artifact.path}: not a generated path`);
+    }
+  }
+  return artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The compose target: compose.yaml and the config files its services mount. */
+function composeArtifacts(stack: RenderSource["config"]): Artifact[] {
   const addons = enabledAddons(stack);
-  const artifacts: Artifact[] = [
+  return [
     renderCompose(stack),
     renderCaddyfile(stack),
     renderGatewayConfig(stack),
@@ -51,12 +65,6 @@ export function planRender(loaded: RenderSource): Artifact[] {
     ...renderJenkins(stack),
     renderStackSchema(),
   ];
-  for (const artifact of artifacts) {
-    if (!isGeneratedPath(artifact.path, stack)) {
-      throw new GatestackError("E_INTERNAL", `refusing to generate ${artifact.path}: not a generated path`);
-    }
-  }
-  return artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** What is on disk at a generated path. */
@@ -98,8 +106,10 @@ async function readOnDisk(dir: string, path: string): Promise<OnDisk> {
  * refuseHandEdits). Writes are atomic as a whole (write.ts); files at generated paths that
  * gatestack did not write are refused unless `force`; previously generated files that are
  * no longer produced are removed. Returns what changed (or would change) with a unified diff.
- * A write also refreshes the gateway's build context (gateway-context.ts): a copy of this
- * package, not a generated file, so it is neither in the report nor in the manifest.
+ * Only `options.target`'s files are planned, compared and removed; the manifest keeps the other
+ * targets' records. A compose write also refreshes the gateway's build context
+ * (gateway-context.ts): a copy of this package, not a generated file, so it is neither in the
+ * report nor in the manifest.
  */
 export async function renderStack(
   loaded: RenderSource,
@@ -107,9 +117,14 @@ export async function renderStack(
   fs: RenderFs = nodeFs,
 ): Promise<RenderReport> {
   const { dir } = loaded;
-  const artifacts = planRender(loaded);
+  const target = options.target ?? DEFAULT_RENDER_TARGET;
+  const artifacts = planRender(loaded, target);
   const manifest = await readManifest(dir);
   const recorded = manifest?.files ?? {};
+  // Files of the other targets: neither checked nor removed here, their records kept as they are.
+  const otherTargets = Object.fromEntries(
+    Object.entries(recorded).filter(([path]) => targetOfPath(path) !== target),
+  );
   const produced = new Set(artifacts.map((a) => a.path));
 
   const files: RenderedFile[] = [];
@@ -149,7 +164,7 @@ export async function renderStack(
   }
 
   for (const path of Object.keys(recorded).sort()) {
-    if (produced.has(path) || !isGeneratedPath(path, loaded.config)) continue;
+    if (produced.has(path) || path in otherTargets || !isGeneratedPath(path, loaded.config)) continue;
     const disk = await readOnDisk(dir, path);
     if (!disk.exists) continue;
     const editedByHand = sha256(disk.content) !== recorded[path];
@@ -192,7 +207,7 @@ export async function renderStack(
     );
   }
 
-  const nextManifest = manifestArtifact(artifacts);
+  const nextManifest = manifestArtifact(artifacts, otherTargets);
   const manifestOnDisk = await readOnDisk(dir, MANIFEST_PATH);
   const manifestPrevious = manifestOnDisk.exists ? manifestOnDisk.content : undefined;
   if (manifestPrevious !== nextManifest.content) {
@@ -205,6 +220,7 @@ export async function renderStack(
     });
   }
   if (changes.length > 0) await applyChanges(dir, changes, fs);
-  await syncGatewayContext(dir, loaded.config);
+  // The gateway's build context is compose.yaml's `build:`; a cluster pulls the image from a registry.
+  if (target === "compose") await syncGatewayContext(dir, loaded.config);
   return report;
 }

@@ -22,10 +22,13 @@ export function sha256(content: string): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
-export function manifestArtifact(artifacts: Artifact[]): Artifact {
-  const files = Object.fromEntries(
-    [...artifacts].sort((a, b) => (a.path < b.path ? -1 : 1)).map((a) => [a.path, sha256(a.content)]),
-  );
+/** The manifest of `artifacts`, plus `kept`: the records of files another render target wrote. */
+export function manifestArtifact(artifacts: Artifact[], kept: Record<string, string> = {}): Artifact {
+  const entries: Array<[string, string]> = [
+    ...Object.entries(kept),
+    ...artifacts.map((a): [string, string] => [a.path, sha256(a.content)]),
+  ];
+  const files = Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const doc = {
     comment: `${GENERATED_NOTICE}. Files written by \`stack render\` (sha256 of their content).`,
     files,

@@ -1,4 +1,5 @@
 import type { StackConfig } from "../stack/schema.js";
+import type { RenderTarget } from "./targets.js";
 
 /**
  * What the renderer needs from a loaded stack: its folder and its validated config.
@@ -29,6 +30,8 @@ export interface RenderedFile {
 }
 
 export interface RenderOptions {
+  /** Which files to generate (default compose); the other targets' files are left as they are. */
+  target?: RenderTarget;
   /** Compare only: write nothing, report stale files with a unified diff. */
   check?: boolean;
   /** Write nothing, report what would change. */
