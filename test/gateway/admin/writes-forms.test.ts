@@ -11,6 +11,7 @@ import type { PluginLookup } from "../../../src/gateway/config/load.js";
 import cors from "../../../src/gateway/plugins/cors/index.js";
 import keyAuth from "../../../src/gateway/plugins/key-auth/index.js";
 import rateLimiting from "../../../src/gateway/plugins/rate-limiting/index.js";
+import { startTestGateway } from "../../support/gateway.js";
 import { FakeState, json, sendWrite, startAdmin } from "./_support.js";
 
 const UUID = "7b9d3f4e-1c2a-4b5d-8e6f-0a1b2c3d4e5f";
@@ -253,5 +254,25 @@ describe("what a form cannot be", () => {
       body: { message: "Too many arguments" },
     });
     expect((await form("POST", "/consumers", "username=x&tags=a")).status).toBe(405);
+  });
+});
+
+describe("through a running gateway (its plugin registry, its Admin API listener)", () => {
+  it("a form plugin is checked by the installed plugin's schema before the 405", async () => {
+    const gw = await startTestGateway({
+      _format_version: "3.0",
+      services: [{ name: "s", host: "s.internal" }],
+    });
+    try {
+      const post = (body: string) => sendWrite(gw.adminUrl!, "POST", "/services/s/plugins", body, FORM);
+      expect(await post("name=rate-limiting&config.minute=5&config.limit_by=ip")).toEqual(
+        refused("create 'plugins' entities"),
+      );
+      expect(await post("name=rate-limiting&config.minute=abc")).toEqual(
+        violation("config.minute: expected a number", { config: { minute: "expected a number" } }),
+      );
+    } finally {
+      await gw.close();
+    }
   });
 });
