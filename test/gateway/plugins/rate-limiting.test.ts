@@ -1,10 +1,18 @@
 /**
  * rate-limiting through the running gateway against a real upstream (Kong's
  * spec/03-plugins/23-rate-limiting re-expressed), with the local policy and with a real
- * redis-server — including two gateway replicas sharing one Redis, and Redis outages.
+ * redis-server — including gateway replicas sharing one Redis (in this process, and as
+ * separate gateway processes, one of them with its clock shifted by libfaketime), and
+ * Redis outages.
  */
+import fc from "fast-check";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EchoUpstream, startEchoUpstream, startTestGateway } from "../../support/gateway.js";
+import { PERIODS, periodStart } from "../../../src/gateway/plugins/rate-limiting/periods.js";
+import { WINDOW_START_LUA } from "../../../src/gateway/plugins/rate-limiting/redis-policy.js";
+import { cleanupsAfterEach } from "../../support/cleanups.js";
+import { type EchoUpstream, startEchoUpstream, startTestGateway, until } from "../../support/gateway.js";
+import { startGatewayProcess, writeGatewayConfig } from "../../support/gateway-process.js";
 import { startTestRedis, type TestRedis } from "../../support/redis.js";
 import { type PluginRoute, postPluginConfig, routesWithPlugin, servicePluginDoc } from "./_plugin-config.js";
 
@@ -385,6 +393,34 @@ describe("rate-limiting, redis policy", () => {
     }
   });
 
+  it("cuts windows on the Redis server's clock exactly as Kong's calendar windows (months, years, leap days)", async () => {
+    const client = new Redis({ host: "127.0.0.1", port: redis.port, lazyConnect: true });
+    await client.connect();
+    try {
+      const script = `${WINDOW_START_LUA}
+local out = {}
+for i = 1, #ARGV do
+  for _, p in ipairs({ ${PERIODS.map((p) => `'${p}'`).join(", ")} }) do
+    out[#out + 1] = window_start(p, tonumber(ARGV[i]))
+  end
+end
+return out`;
+      const edges = [
+        "2024-02-29T23:59:59Z",
+        "2024-03-01T00:00:00Z",
+        "2023-12-31T23:59:59Z",
+        "2100-03-01T00:00:00Z",
+      ];
+      const seconds = fc.sample(fc.integer({ min: 0, max: 7_258_118_400 }), 300);
+      seconds.push(...edges.map((d) => Date.parse(d) / 1000));
+      const starts = (await client.eval(script, 0, ...seconds.map(String))) as number[];
+      const expected = seconds.flatMap((s) => PERIODS.map((p) => periodStart(p, s * 1000 + 999)));
+      expect(starts).toEqual(expected);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("accepts Kong's legacy flat redis_* fields", async () => {
     const gw = await startTestGateway(
       doc([
@@ -519,6 +555,135 @@ describe("rate-limiting, redis policy", () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+/** `time` of the process log line `msg` (the process's own clock), ms. */
+function loggedAt(log: readonly string[], msg: string): number {
+  const line = log.find((l) => l.includes(`"msg":"${msg}"`));
+  if (line === undefined) throw new Error(`no "${msg}" log line`);
+  return Date.parse((JSON.parse(line) as { time: string }).time);
+}
+
+describe("rate-limiting, gateway processes sharing one Redis", () => {
+  const cleanups = cleanupsAfterEach();
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  /** A config file with one rate-limited route per entry, counted in the test Redis. */
+  const configFile = (routes: PluginRoute[]) => {
+    const cfg = writeGatewayConfig(
+      routesWithPlugin(
+        upstream.url,
+        "rate-limiting",
+        routes.map((r) => ({
+          ...r,
+          config: {
+            policy: "redis",
+            redis: { host: "127.0.0.1", port: redis.port, timeout: 500 },
+            ...r.config,
+          },
+        })),
+      ),
+    );
+    cleanups.push(() => cfg.remove());
+    return cfg.path;
+  };
+
+  const replicas = async (path: string, clockOffsets: Array<string | undefined>) => {
+    const started = await Promise.all(
+      clockOffsets.map((clockOffset) => startGatewayProcess(path, clockOffset ? { clockOffset } : {})),
+    );
+    for (const gw of started) cleanups.push(() => gw.stop());
+    return started;
+  };
+
+  it("three replicas admit exactly the limit of one concurrent burst between them", async () => {
+    const gws = await replicas(configFile([{ path: "/p-three", config: { hour: 30 } }]), [
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    await awayFromWindowEdge(HOUR);
+    const statuses = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => get(`${gws[i % 3]!.proxyUrl}/p-three`).then((r) => r.status)),
+    );
+    expect(countOf(statuses, 200)).toBe(30);
+    expect(countOf(statuses, 429)).toBe(120);
+  });
+
+  it("replicas whose clocks disagree count into one window, the Redis server's, and report its reset", async () => {
+    // 5000 s ahead: another hour window, and 1400 s further into it, on the skewed clock
+    const [onTime, skewed] = await replicas(configFile([{ path: "/p-skew", config: { hour: 4 } }]), [
+      undefined,
+      "+5000s",
+    ]);
+    const shift = loggedAt(skewed!.log, "gateway started") - loggedAt(onTime!.log, "gateway started");
+    expect(shift).toBeGreaterThan(4_900_000);
+    expect(shift).toBeLessThan(5_100_000);
+
+    await awayFromWindowEdge(HOUR, 10_000);
+    await redis.command("FLUSHALL");
+    const expectedReset = 3600 - Math.floor((Date.now() % HOUR) / 1000);
+    const answers = [];
+    for (const gw of [onTime!, skewed!, onTime!, skewed!]) answers.push(await get(`${gw.proxyUrl}/p-skew`));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.map((a) => a.headers.get("x-ratelimit-remaining-hour"))).toEqual(["3", "2", "1", "0"]);
+    for (const a of answers) {
+      expect(Math.abs(Number(a.headers.get("ratelimit-reset")) - expectedReset)).toBeLessThanOrEqual(2);
+    }
+    const refused = await get(`${skewed!.proxyUrl}/p-skew`);
+    expect(refused.status).toBe(429);
+    expect(Math.abs(Number(refused.headers.get("retry-after")) - expectedReset)).toBeLessThanOrEqual(2);
+    // one counter, under the window start of the server's clock (both replicas' requests in it)
+    const windowStart = Date.now() - (Date.now() % HOUR);
+    const keys = await redis.command("EVAL", "return redis.call('KEYS', 'ratelimit:*')", "0");
+    expect(keys.match(/ratelimit:\S+/g)).toEqual([
+      expect.stringMatching(new RegExp(`:${windowStart}:hour$`)),
+    ]);
+  });
+
+  it("Redis killed mid-burst: fault-tolerant replicas pass every request, strict ones answer 500; counting resumes", async () => {
+    const gws = await replicas(
+      configFile([
+        { path: "/p-tolerant", config: { hour: 10_000 } },
+        { path: "/p-strict", config: { hour: 10_000, fault_tolerant: false } },
+      ]),
+      [undefined, undefined, undefined],
+    );
+    await awayFromWindowEdge(HOUR);
+    const tolerant = Array.from({ length: 90 }, async (_, i) => {
+      if (i === 30) await redis.kill();
+      return get(`${gws[i % 3]!.proxyUrl}/p-tolerant`);
+    });
+    const answers = [];
+    for (const request of tolerant) answers.push(await request);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    // after the outage began: proxied without rate-limit headers (Kong: no usage, no headers)
+    expect(answers.slice(-3).map((a) => a.headers.get("x-ratelimit-remaining-hour"))).toEqual([
+      null,
+      null,
+      null,
+    ]);
+    for (const gw of gws) {
+      const strict = await get(`${gw.proxyUrl}/p-strict`);
+      expect(strict.status).toBe(500);
+      expect(strict.json().message).toBe("An unexpected error occurred");
+    }
+
+    await redis.start();
+    for (const gw of gws) {
+      await until(async () => (await get(`${gw.proxyUrl}/p-strict`)).status === 200, 10_000);
+    }
+    const back = await get(`${gws[0]!.proxyUrl}/p-tolerant`);
+    expect(back.headers.get("x-ratelimit-limit-hour")).toBe("10000");
   });
 });
 

@@ -5,6 +5,7 @@
  * Kong's X-RateLimit-* and RateLimit-* headers on the response.
  */
 import { Retirement } from "../_shared/handover.js";
+import { leaseRedis, redisOptionsKey } from "../_shared/redis.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
 import { LocalCounters } from "./local-policy.js";
 import {
@@ -12,12 +13,11 @@ import {
   PERIOD_SECONDS,
   PERIODS,
   type Period,
-  periodStart,
   REMAINING_HEADER,
   resetSeconds,
 } from "./periods.js";
-import type { Consumption, CounterPolicy, CounterWindow } from "./policy.js";
-import { RedisCounters, redisOptionsKey } from "./redis-policy.js";
+import type { Consumption, CounterPolicy } from "./policy.js";
+import { RedisCounters } from "./redis-policy.js";
 import { type RateLimitingConfig, redisOptionsOf } from "./schema.js";
 
 const EMPTY_UUID = "00000000-0000-0000-0000-000000000000";
@@ -28,8 +28,6 @@ export class RateLimitingHandler implements PluginHandler {
   /** Kong's `<route id>:<service id>` of the plugin entry (part of the Redis key). */
   private readonly scope: string;
   private readonly headerName: string | null;
-  private windows: CounterWindow[] = [];
-  private windowsSecond = -1;
   private readonly logger: PluginEnvironment["logger"];
   private lastErrorLog = 0;
   private retired: Retirement | null = null;
@@ -58,22 +56,20 @@ export class RateLimitingHandler implements PluginHandler {
   }
 
   access(ctx: RequestContext): void | Promise<void> {
-    const now = Date.now();
-    const windows = this.windowsAt(now);
     let result: Consumption | Promise<Consumption>;
     try {
-      result = this.policy.consume(this.scope, this.identify(ctx), windows);
+      result = this.policy.consume(this.scope, this.identify(ctx), this.limits);
     } catch (err) {
       this.failed(ctx, err);
       return;
     }
     if (result instanceof Promise) {
       return result.then(
-        (r) => this.apply(ctx, windows, r, now),
+        (r) => this.apply(ctx, r),
         (err: unknown) => this.failed(ctx, err),
       );
     }
-    this.apply(ctx, windows, result, now);
+    this.apply(ctx, result);
   }
 
   async close(): Promise<void> {
@@ -104,21 +100,8 @@ export class RateLimitingHandler implements PluginHandler {
     }
   }
 
-  /** The current window of each configured period (recomputed at most once per second). */
-  private windowsAt(now: number): CounterWindow[] {
-    const second = Math.floor(now / 1000);
-    if (second !== this.windowsSecond) {
-      this.windowsSecond = second;
-      this.windows = this.limits.map(({ period, limit }) => ({
-        period,
-        limit,
-        start: periodStart(period, now),
-      }));
-    }
-    return this.windows;
-  }
-
-  private apply(ctx: RequestContext, windows: readonly CounterWindow[], r: Consumption, now: number): void {
+  /** Headers (and the 429) from the policy's decision; the reset is counted on the policy's clock. */
+  private apply(ctx: RequestContext, r: Consumption): void {
     const stopped = r.stop >= 0;
     if (this.conf.hide_client_headers) {
       if (stopped) ctx.exitMessage(this.conf.error_code, this.conf.error_message);
@@ -131,21 +114,20 @@ export class RateLimitingHandler implements PluginHandler {
     let window = 0;
     let remaining = Number.POSITIVE_INFINITY;
     let reset = 0;
-    for (let i = 0; i < windows.length; i++) {
-      const w = windows[i]!;
-      let left = w.limit - r.usage[i]!;
+    for (let i = 0; i < this.limits.length; i++) {
+      const { period, limit: max, limitText } = this.limits[i]!;
+      let left = max - r.usage[i]!;
       if (!stopped || r.stop === i) left -= 1;
       left = Math.max(0, left);
-      const seconds = PERIOD_SECONDS[w.period];
-      const limitText = this.limits[i]!.limitText;
+      const seconds = PERIOD_SECONDS[period];
       if (left < remaining || (left === remaining && seconds > window)) {
         limit = limitText;
         window = seconds;
         remaining = left;
-        reset = resetSeconds(w.period, now, w.start);
+        reset = resetSeconds(period, r.now, r.starts[i]!);
       }
-      headers[LIMIT_HEADER[w.period]] = limitText;
-      headers[REMAINING_HEADER[w.period]] = String(left);
+      headers[LIMIT_HEADER[period]] = limitText;
+      headers[REMAINING_HEADER[period]] = String(left);
     }
     headers["ratelimit-limit"] = limit;
     headers["ratelimit-remaining"] = String(remaining);
@@ -178,7 +160,7 @@ export class RateLimitingHandler implements PluginHandler {
       const options = redisOptionsOf(this.conf);
       if (prev instanceof RedisCounters && prev.optionsKey === redisOptionsKey(options)) return prev;
       if (prev) this.retired = new Retirement(() => prev.close());
-      return new RedisCounters(options, env.logger);
+      return new RedisCounters(leaseRedis(options, env.logger));
     }
     if (prev instanceof LocalCounters) return prev;
     if (prev) this.retired = new Retirement(() => prev.close());

@@ -1,30 +1,33 @@
 import type { Period } from "./periods.js";
 
-/** One configured limit in the window that is current for the request. */
-export interface CounterWindow {
+/** One configured limit. */
+export interface CounterLimit {
   period: Period;
   limit: number;
-  /** UTC ms at which the window started */
-  start: number;
 }
 
 /**
- * The result of one atomic check-and-increment: the usage of each window BEFORE this
- * request, and the index of a window whose limit is already reached (-1 when the
- * request is admitted — and then every window was incremented by one).
+ * The result of one atomic check-and-increment: the usage of each limit's current window
+ * BEFORE this request, and the index of a limit already reached (-1 when the request is
+ * admitted — and then every window was incremented by one). The windows are those of the
+ * policy's own clock at the moment it decided.
  */
 export interface Consumption {
   usage: number[];
   stop: number;
+  /** The counting clock at the decision, UTC ms (this process's for `local`, the Redis server's for `redis`). */
+  now: number;
+  /** Start (UTC ms, on that clock) of each limit's current window. */
+  starts: readonly number[];
 }
 
-/** Where counters live. `consume` must never admit more than `limit` requests per window. */
+/** Where counters live, and whose clock cuts the windows. `consume` never admits more than `limit` per window. */
 export interface CounterPolicy {
   /** `scope` separates plugin instances (Kong: route id + service id of the plugin). */
   consume(
     scope: string,
     identifier: string,
-    windows: readonly CounterWindow[],
+    limits: readonly CounterLimit[],
   ): Consumption | Promise<Consumption>;
   close(): void | Promise<void>;
 }

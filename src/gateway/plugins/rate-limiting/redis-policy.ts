@@ -1,177 +1,121 @@
 /**
- * `policy: redis` — counters in Redis, shared by every gateway replica. One EVAL runs the
- * whole decision inside Redis (read every window, refuse if one is full, otherwise INCR +
- * EXPIRE all of them), so replicas sharing a Redis never admit more than the limit
- * together (Kong's own redis policy reads and increments separately and overshoots under
- * bursts). Keys follow Kong's layout: `ratelimit:<route>:<service>:<id>:<window ms>:<period>`.
+ * `policy: redis` — counters in Redis, shared by every gateway replica, and windows cut by
+ * ONE clock: the Redis server's. One script runs the whole decision inside Redis in one
+ * round trip: read the server time (TIME), compute each period's current window from it,
+ * read every window's counter, refuse if one is full, otherwise INCR + EXPIRE all of them.
+ * So replicas sharing a Redis never admit more than the limit together, even when their own
+ * clocks disagree (Kong reads and increments separately, on each node's clock, and
+ * overshoots under bursts). Keys follow Kong's layout:
+ * `ratelimit:<route>:<service>:<identifier>:<window start ms>:<period>`.
  *
- * Connection handling: commands are never queued while Redis is unreachable — they fail
- * at once, so with `fault_tolerant` requests pass immediately instead of waiting; only
- * the very first connection is waited for (up to `timeout`).
+ * The keys are derived inside the script from the server time, so they cannot be declared
+ * up front: the script needs a single Redis (not Redis Cluster), as Kong's redis policy does.
  */
-import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
-import type { Redis } from "ioredis";
-import type { GatewayLogger } from "../types.js";
+import { type RedisLease, RedisScript } from "../_shared/redis.js";
 import { PERIOD_SECONDS } from "./periods.js";
-import type { Consumption, CounterPolicy, CounterWindow } from "./policy.js";
-import type { RedisOptions } from "./schema.js";
+import type { Consumption, CounterLimit, CounterPolicy } from "./policy.js";
 
-const CHECK_AND_INCREMENT = `
-local n = #KEYS
-local result = { 0 }
+/**
+ * `window_start(period, seconds)`: start (UTC ms) of the window of `period` holding the
+ * epoch second `seconds` — fixed UTC calendar windows, as periods.ts's periodStart
+ * (months and years by Hinnant's days-from-civil arithmetic: Redis' Lua has no os.date).
+ */
+export const WINDOW_START_LUA = `
+local function floor(x) return math.floor(x) end
+local function civil_from_days(days)
+  local z = days + 719468
+  local era = floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
+  local mp = floor((5 * doy + 2) / 153)
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return y, m
+end
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doy = floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+local function window_start(period, s)
+  if period == 'second' then return s * 1000 end
+  if period == 'minute' then return (s - s % 60) * 1000 end
+  if period == 'hour' then return (s - s % 3600) * 1000 end
+  if period == 'day' then return (s - s % 86400) * 1000 end
+  local y, m = civil_from_days(floor(s / 86400))
+  if period == 'month' then return days_from_civil(y, m, 1) * 86400000 end
+  return days_from_civil(y, 1, 1) * 86400000
+end
+`;
+
+/**
+ * ARGV: the key prefix, then (period, limit, expiry seconds) per limit.
+ * Reply: { stop (1-based, 0 = admitted), now ms, start_1, used_1, start_2, used_2, … }.
+ */
+const CHECK_AND_INCREMENT = new RedisScript(`${WINDOW_START_LUA}
+local time = redis.call('TIME')
+local s = tonumber(time[1])
+local now = s * 1000 + floor(tonumber(time[2]) / 1000)
+local prefix = ARGV[1]
+local n = (#ARGV - 1) / 3
+local result = { 0, now }
+local keys = {}
 for i = 1, n do
-  local used = tonumber(redis.call('GET', KEYS[i])) or 0
-  result[i + 1] = used
-  if result[1] == 0 and used >= tonumber(ARGV[i]) then result[1] = i end
+  local period = ARGV[3 * i - 1]
+  local start = window_start(period, s)
+  keys[i] = prefix .. string.format('%d', start) .. ':' .. period
+  local used = tonumber(redis.call('GET', keys[i])) or 0
+  result[1 + 2 * i] = start
+  result[2 + 2 * i] = used
+  if result[1] == 0 and used >= tonumber(ARGV[3 * i]) then result[1] = i end
 end
 if result[1] == 0 then
   for i = 1, n do
-    redis.call('INCR', KEYS[i])
-    redis.call('EXPIRE', KEYS[i], ARGV[n + i])
+    redis.call('INCR', keys[i])
+    redis.call('EXPIRE', keys[i], ARGV[3 * i + 1])
   end
 end
 return result
-`;
-const SCRIPT_SHA = createHash("sha1").update(CHECK_AND_INCREMENT).digest("hex");
-
-/** Identity of a Redis connection, so a reloaded plugin keeps its connection when unchanged. */
-export function redisOptionsKey(o: RedisOptions): string {
-  return JSON.stringify(o);
-}
+`);
 
 export class RedisCounters implements CounterPolicy {
-  readonly optionsKey: string;
-  private readonly client: Redis;
-  private everReady = false;
-  private firstAttemptFailed = false;
-  private readonly firstReady: Promise<void>;
-  private lastErrorLog = 0;
-  private suppressedErrors = 0;
-  private closed = false;
+  constructor(private readonly lease: RedisLease) {}
 
-  constructor(
-    private readonly options: RedisOptions,
-    private readonly logger: GatewayLogger,
-  ) {
-    this.optionsKey = redisOptionsKey(options);
-    this.client = new (loadIoredis().Redis)({
-      host: options.host,
-      port: options.port,
-      username: options.username ?? undefined,
-      password: options.password ?? undefined,
-      db: options.database,
-      connectTimeout: Math.max(1, options.timeout),
-      commandTimeout: Math.max(1, options.timeout),
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-      ...(options.ssl
-        ? { tls: { rejectUnauthorized: options.sslVerify, servername: options.serverName ?? options.host } }
-        : {}),
-    });
-    this.firstReady = new Promise<void>((resolve) => {
-      this.client.once("ready", () => resolve());
-    });
-    this.client.on("ready", () => {
-      if (this.everReady) this.logger.info("rate-limiting: reconnected to Redis", this.where());
-      this.everReady = true;
-    });
-    this.client.on("error", (err: Error) => {
-      if (!this.everReady) this.firstAttemptFailed = true;
-      this.logThrottled(`rate-limiting: Redis connection error: ${err.message}`);
-    });
-    this.client.on("end", () => {
-      if (!this.everReady) this.firstAttemptFailed = true;
-    });
-    this.client.connect().catch(() => {
-      // reported through the "error" event; ioredis keeps retrying
-    });
+  get optionsKey(): string {
+    return this.lease.connection.optionsKey;
   }
 
-  async consume(scope: string, identifier: string, windows: readonly CounterWindow[]): Promise<Consumption> {
-    await this.whenConnected();
-    const n = windows.length;
-    // KEYS[1..n], then ARGV: n limits followed by n expirations
-    const keysAndArgs = new Array<string | number>(3 * n);
+  async consume(scope: string, identifier: string, limits: readonly CounterLimit[]): Promise<Consumption> {
+    const n = limits.length;
+    const args = new Array<string | number>(1 + 3 * n);
+    args[0] = `ratelimit:${scope}:${identifier}:`;
     for (let i = 0; i < n; i++) {
-      const w = windows[i]!;
-      keysAndArgs[i] = `ratelimit:${scope}:${identifier}:${w.start}:${w.period}`;
-      keysAndArgs[n + i] = w.limit;
-      keysAndArgs[2 * n + i] = PERIOD_SECONDS[w.period];
+      const { period, limit } = limits[i]!;
+      args[1 + 3 * i] = period;
+      args[2 + 3 * i] = limit;
+      args[3 + 3 * i] = PERIOD_SECONDS[period];
     }
-    let reply: unknown;
-    try {
-      reply = await this.client.evalsha(SCRIPT_SHA, n, ...keysAndArgs);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      reply = await this.client.eval(CHECK_AND_INCREMENT, n, ...keysAndArgs);
-    }
-    if (!Array.isArray(reply) || reply.length !== n + 1)
+    const reply = await this.lease.connection.run(CHECK_AND_INCREMENT, [], args);
+    if (!Array.isArray(reply) || reply.length !== 2 + 2 * n) {
       throw new Error("unexpected reply from Redis script");
+    }
     const nums = reply.map((v) => Number(v));
-    return { stop: nums[0]! - 1, usage: nums.slice(1) };
-  }
-
-  /** Log a data-store failure, at most once every 5 s (with the number of repeats). */
-  logThrottled(message: string): void {
-    const now = Date.now();
-    if (now - this.lastErrorLog < 5000) {
-      this.suppressedErrors++;
-      return;
+    const usage = new Array<number>(n);
+    const starts = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      starts[i] = nums[2 + 2 * i]!;
+      usage[i] = nums[3 + 2 * i]!;
     }
-    const repeated = this.suppressedErrors;
-    this.suppressedErrors = 0;
-    this.lastErrorLog = now;
-    this.logger.error(message, { ...this.where(), ...(repeated > 0 ? { repeated } : {}) });
+    return { stop: nums[0]! - 1, now: nums[1]!, usage, starts };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.client.removeAllListeners("error");
-    this.client.on("error", () => {});
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+  close(): Promise<void> {
+    return this.lease.release();
   }
-
-  private where(): Record<string, unknown> {
-    return { redis: `${this.options.host}:${this.options.port}`, database: this.options.database };
-  }
-
-  private async whenConnected(): Promise<void> {
-    const status = this.client.status;
-    if (status === "ready") return;
-    if (this.closed) throw new Error("Redis connection closed");
-    if (!this.everReady && !this.firstAttemptFailed) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error("timeout connecting to Redis")),
-          Math.max(1, this.options.timeout),
-        );
-      });
-      try {
-        await Promise.race([this.firstReady, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-      return;
-    }
-    throw new Error(`Redis is not connected (${status})`);
-  }
-}
-
-const requireCjs = createRequire(import.meta.url);
-
-/**
- * ioredis, loaded on first use: only a rate-limiting entry with `policy: redis` needs it, and
- * it weighs ~20 MB of resident memory in a gateway that never talks to Redis.
- */
-function loadIoredis(): typeof import("ioredis") {
-  return requireCjs("ioredis") as typeof import("ioredis");
 }

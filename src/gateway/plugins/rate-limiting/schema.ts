@@ -4,55 +4,13 @@
  * resolved by `redisOptionsOf`; the nested `redis` record wins when both are given.
  */
 import { z } from "zod";
+import { type RedisOptions, redisConfigSchema } from "../_shared/redis.js";
 import { PERIODS } from "./periods.js";
 
 const limit = (period: string) =>
   z.number().gt(0).nullish().describe(`The number of HTTP requests that can be made per ${period}.`);
 
-const redisSchema = z
-  .strictObject({
-    host: z.string().min(1).nullish().describe("A string representing a host name, such as example.com."),
-    port: z
-      .number()
-      .int()
-      .min(0)
-      .max(65535)
-      .default(6379)
-      .describe("An integer representing a port number between 0 and 65535, inclusive."),
-    timeout: z
-      .number()
-      .int()
-      .min(0)
-      .max(2147483646)
-      .default(2000)
-      .describe("Connect and command timeout for Redis, in milliseconds."),
-    username: z
-      .string()
-      .nullish()
-      .describe(
-        "Username to use for Redis connections. If undefined, ACL authentication won't be performed. " +
-          "This requires Redis v6.0.0+. To be compatible with Redis v5.x.y, you can set it to `default`.",
-      ),
-    password: z
-      .string()
-      .nullish()
-      .describe("Password to use for Redis connections. If undefined, no AUTH commands are sent to Redis."),
-    database: z
-      .number()
-      .int()
-      .default(0)
-      .describe("Database to use for the Redis connection when using the `redis` strategy."),
-    ssl: z.boolean().default(false).describe("If set to true, uses SSL to connect to Redis."),
-    ssl_verify: z
-      .boolean()
-      .default(false)
-      .describe("If set to true, verifies the validity of the server SSL certificate."),
-    server_name: z
-      .string()
-      .nullish()
-      .describe("A string representing an SNI (server name indication) value for TLS."),
-  })
-  .describe("Redis configuration (used when `policy` is `redis`).");
+const redisSchema = redisConfigSchema("`policy` is `redis`");
 
 export const rateLimitingSchema = z
   .strictObject({
@@ -89,8 +47,9 @@ export const rateLimitingSchema = z
       .default("local")
       .describe(
         "The rate-limiting policy to use for retrieving and incrementing the limits: `local` (counters in " +
-          "this gateway's memory) or `redis` (counters in Redis, shared by every gateway replica and " +
-          "updated atomically, so replicas never admit more than the limit together). `cluster` is not " +
+          "this gateway's memory, windows on its clock) or `redis` (counters in Redis, shared by every " +
+          "gateway replica and updated atomically, windows on the Redis server's clock: replicas never " +
+          "admit more than the limit together, whatever their own clocks say). `cluster` is not " +
           "available in DB-less mode.",
       ),
     fault_tolerant: z
@@ -179,31 +138,16 @@ export const rateLimitingSchema = z
 
 export type RateLimitingConfig = z.output<typeof rateLimitingSchema>;
 
-export interface RedisOptions {
-  host: string;
-  port: number;
-  timeout: number;
-  username: string | null;
-  password: string | null;
-  database: number;
-  ssl: boolean;
-  sslVerify: boolean;
-  serverName: string | null;
-}
-
 /** The effective Redis settings: nested `redis` fields, else Kong's legacy shorthands. */
 export function redisOptionsOf(conf: RateLimitingConfig): RedisOptions {
   const r = conf.redis;
-  const port = conf.redis_port != null && r.port === 6379 ? conf.redis_port : r.port;
-  const timeout = conf.redis_timeout != null && r.timeout === 2000 ? conf.redis_timeout : r.timeout;
-  const database = conf.redis_database != null && r.database === 0 ? conf.redis_database : r.database;
   return {
     host: r.host ?? conf.redis_host ?? "127.0.0.1",
-    port,
-    timeout,
+    port: conf.redis_port != null && r.port === 6379 ? conf.redis_port : r.port,
+    timeout: conf.redis_timeout != null && r.timeout === 2000 ? conf.redis_timeout : r.timeout,
     username: r.username ?? conf.redis_username ?? null,
     password: r.password ?? conf.redis_password ?? null,
-    database,
+    database: conf.redis_database != null && r.database === 0 ? conf.redis_database : r.database,
     ssl: r.ssl || (conf.redis_ssl ?? false),
     sslVerify: r.ssl_verify || (conf.redis_ssl_verify ?? false),
     serverName: r.server_name ?? conf.redis_server_name ?? null,
