@@ -17,6 +17,8 @@ export type ErrorCode =
   | "E_GATEWAY_CONFIG"
   | "E_DOCKER_UNREACHABLE"
   | "E_DOCKER"
+  | "E_SWARM"
+  | "E_DEPLOY_FAILED"
   | "E_PORT_BUSY"
   | "E_PREFLIGHT"
   | "E_TIMEOUT"

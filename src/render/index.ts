@@ -17,6 +17,7 @@ import { MANIFEST_PATH, manifestArtifact, readManifest, sha256 } from "./manifes
 import { isGeneratedPath } from "./paths.js";
 import { renderPrometheusConfig } from "./prometheus.js";
 import { renderStackSchema } from "./stack-schema.js";
+import { planSwarm } from "./swarm.js";
 import { DEFAULT_RENDER_TARGET, type RenderTarget, targetOfPath } from "./targets.js";
 import { enabledAddons } from "./topology.js";
 import type { Artifact, RenderedFile, RenderOptions, RenderReport, RenderSource } from "./types.js";
@@ -41,7 +42,12 @@ const DEFAULT_MODE = 0o644;
  */
 export function planRender(loaded: RenderSource, target: RenderTarget = DEFAULT_RENDER_TARGET): Artifact[] {
   const stack = loaded.config;
-  const artifacts = target === "kubernetes" ? renderKubernetes(stack) : composeArtifacts(stack);
+  const artifacts =
+    target === "kubernetes"
+      ? renderKubernetes(stack)
+      : target === "swarm"
+        ? planSwarm(stack, composeArtifacts(stack))
+        : composeArtifacts(stack);
   for (const artifact of artifacts) {
     if (!isGeneratedPath(artifact.path, stack) || targetOfPath(artifact.path) !== target) {
       throw new GatestackError("E_INTERNAL", `refusing to generate ${artifact.path}: not a generated path`);

@@ -1,7 +1,7 @@
 import { isAbsolute, normalize } from "node:path";
 import { STACK_SCHEMA_COPY_PATH } from "../stack/json-schema.js";
 import type { StackConfig } from "../stack/schema.js";
-import { KUBERNETES_DIR } from "./targets.js";
+import { KUBERNETES_DIR, SWARM_DIR } from "./targets.js";
 import { serviceSource } from "./topology.js";
 
 /** Files the user owns: `stack render` never writes or removes them. */
@@ -9,7 +9,7 @@ export const USER_OWNED_FILES = ["stack.yaml", ".env", "compose.override.yaml"] 
 
 /** Where generated files may live (relative to the stack folder). */
 const GENERATED_FILES = new Set(["compose.yaml", "Jenkinsfile", STACK_SCHEMA_COPY_PATH]);
-const GENERATED_DIRS = ["config/", `${KUBERNETES_DIR}/`];
+const GENERATED_DIRS = ["config/", `${KUBERNETES_DIR}/`, `${SWARM_DIR}/`];
 
 /** A clean relative path inside the stack folder ("a/b", no "..", not absolute). */
 export function isSafeRelativePath(path: string): boolean {

@@ -3,7 +3,7 @@
  * target writes, checks and removes only its files, and keeps the manifest's record of the
  * others, so rendering the Kubernetes base never removes compose.yaml, nor the other way round.
  */
-export const RENDER_TARGETS = ["compose", "kubernetes"] as const;
+export const RENDER_TARGETS = ["compose", "kubernetes", "swarm"] as const;
 export type RenderTarget = (typeof RENDER_TARGETS)[number];
 
 export const DEFAULT_RENDER_TARGET: RenderTarget = "compose";
@@ -11,7 +11,12 @@ export const DEFAULT_RENDER_TARGET: RenderTarget = "compose";
 /** The Kustomize base of the kubernetes target (`kubectl apply -k deploy/kubernetes`). */
 export const KUBERNETES_DIR = "deploy/kubernetes";
 
-/** The target a generated path belongs to: the kubernetes folder, or compose for every other file. */
+/** The Docker Swarm stack file and its config variants (`docker stack deploy -c deploy/swarm/stack.yml`). */
+export const SWARM_DIR = "deploy/swarm";
+
+/** The target a generated path belongs to: its deploy/ folder, or compose for every other file. */
 export function targetOfPath(path: string): RenderTarget {
-  return path.startsWith(`${KUBERNETES_DIR}/`) ? "kubernetes" : "compose";
+  if (path.startsWith(`${KUBERNETES_DIR}/`)) return "kubernetes";
+  if (path.startsWith(`${SWARM_DIR}/`)) return "swarm";
+  return "compose";
 }
