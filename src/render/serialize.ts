@@ -4,6 +4,8 @@ import { GENERATED_NOTICE } from "./header.js";
 export interface YamlOptions {
   /** Keys whose sequence values are written in flow style (`test: [CMD, wget, …]`). */
   flowKeys?: readonly string[];
+  /** Lines written below the generated-file header (what a reader of the file needs to know). */
+  comment?: readonly string[];
 }
 
 /**
@@ -20,8 +22,23 @@ const YAML11_FLOW_INDICATORS = /[,?[\]{}]/;
  * value object reused in several places is written out each time (no anchors/aliases).
  */
 export function toYaml(value: unknown, options: YamlOptions = {}): string {
+  return yamlDocument(value, options, true);
+}
+
+/**
+ * Several objects as one multi-document YAML file (`---` between them), the generated-file
+ * header above the first; each document serialized as toYaml does.
+ */
+export function toYamlDocuments(values: readonly unknown[], options: YamlOptions = {}): string {
+  return values.map((value, i) => (i === 0 ? "" : "---\n") + yamlDocument(value, options, i === 0)).join("");
+}
+
+function yamlDocument(value: unknown, options: YamlOptions, header: boolean): string {
   const doc = new Document(value, { version: "1.1", aliasDuplicateObjects: false });
-  doc.commentBefore = ` ${GENERATED_NOTICE}`;
+  if (header)
+    doc.commentBefore = [GENERATED_NOTICE, ...(options.comment ?? [])]
+      .map((l) => (l === "" ? "" : ` ${l}`))
+      .join("\n");
   const flowKeys = new Set(options.flowKeys ?? []);
   if (flowKeys.size > 0) {
     visit(doc, {

@@ -13,6 +13,8 @@ const DNS_LABEL = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$|^[a-z]$/;
 const HOSTNAME =
   /^(?=.{1,253}$)(\*\.)?(?!-)[a-zA-Z0-9-]{1,63}(?<!-)(\.(?!-)[a-zA-Z0-9-]{1,63}(?<!-))*$|^localhost$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+/** An image name without tag: `host[:port]/path` in lowercase (Docker's reference grammar, simplified). */
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 export const TEMPLATE_NAMES = ["monolith", "microservices"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
@@ -284,6 +286,22 @@ export const stackSchema = z
       )
       .default({})
       .describe("Override the image used for a component (e.g. a local mirror)."),
+    kubernetes: z
+      .strictObject({
+        registry: z
+          .string()
+          .regex(IMAGE_REPOSITORY, "must be an image repository prefix such as registry.example.com/shop")
+          .optional()
+          .describe(
+            "Registry (and path) the cluster pulls the images the stack builds from (the apps, gatestack's gateway), e.g. registry.example.com/shop.",
+          ),
+        service_monitor: z
+          .boolean()
+          .default(false)
+          .describe("Also write a Prometheus Operator ServiceMonitor for Caddy and the gateway."),
+      })
+      .default({ service_monitor: false })
+      .describe("`stack render --target kubernetes`: the Kustomize base in deploy/kubernetes."),
   })
   .describe("gatestack stack.yaml");
 
