@@ -26,10 +26,12 @@ function fromSecret(name: string, key: string, secret: string): IEnvVar {
 
 /** `${NAME}` → `$(NAME)`, literal `$(` kept literal; the names referenced are added to `used`. */
 function toKubernetesReferences(text: string, used: Set<string>): string {
-  return text.replaceAll("$(", "$$(").replace(INTERPOLATION, (_, name: string) => {
-    used.add(name);
-    return `$(${name})`;
-  });
+  return text
+    .replaceAll("$(", () => "$$(")
+    .replace(INTERPOLATION, (_, name: string) => {
+      used.add(name);
+      return `$(${name})`;
+    });
 }
 
 /** The container env and args for a compose service's `environment` and `command`. */
