@@ -38,6 +38,25 @@ function resources(cpu: [string, string], memory: [string, string]): Resources {
   return { requests: { cpu: cpu[0], memory: memory[0] }, limits: { cpu: cpu[1], memory: memory[1] } };
 }
 
+/** A ConfigMap of the kustomization mounted as a folder, or one key of it as a file (`subPath`). */
+function configMount(configMap: string, mountPath: string, subPath?: string): Mount {
+  return { name: configMap, mountPath, ...(subPath === undefined ? {} : { subPath }), source: { configMap } };
+}
+
+/** A PersistentVolumeClaim of `size`, named as its volume. */
+function claimMount(claim: string, mountPath: string, size: string): Mount {
+  return { name: claim, mountPath, source: { claim, size } };
+}
+
+/** The workload's one Service, of its own name. */
+function onlyService(
+  name: string,
+  type: "headless" | "ClusterIP",
+  ports: Workload["ports"],
+): Workload["services"] {
+  return [{ name, kind: { type, ports } }];
+}
+
 /** The container-facing facts of a compose service: image, args (compose `command:`) and env. */
 function fromCompose(
   stack: StackConfig,
@@ -68,9 +87,9 @@ function caddy(stack: StackConfig, compose: ComposeService): Workload {
     readOnlyRootFilesystem: true,
     bindsLowPorts: true,
     mounts: [
-      { name: CONFIG_MAPS.caddy, mountPath: "/etc/caddy", source: { configMap: CONFIG_MAPS.caddy } },
+      configMount(CONFIG_MAPS.caddy, "/etc/caddy"),
       // Certificates and ACME account (XDG_DATA_HOME=/data in the image): kept across restarts.
-      { name: "caddy-data", mountPath: "/data", source: { claim: "caddy-data", size: "1Gi" } },
+      claimMount("caddy-data", "/data", "1Gi"),
       // Caddy's autosave of the running config (XDG_CONFIG_HOME=/config): rebuilt at every start.
       { name: "caddy-autosave", mountPath: "/config", source: { emptyDir: true } },
       TMP,
@@ -156,7 +175,7 @@ function app(stack: StackConfig, spec: ServiceSpec, compose: ComposeService): Wo
     readOnlyRootFilesystem: true,
     mounts: [TMP],
     // Headless: its DNS name answers with every ready pod, which the gateway balances itself.
-    services: [{ name: spec.name, kind: { type: "headless", ports: [{ name: "http", port: spec.port }] } }],
+    services: onlyService(spec.name, "headless", [{ name: "http", port: spec.port }]),
   };
 }
 
@@ -173,7 +192,7 @@ function redis(stack: StackConfig, compose: ComposeService): Workload {
     user: { uid: 999, gid: 999 },
     readOnlyRootFilesystem: true,
     mounts: [{ name: "redis-data", mountPath: "/data", source: { emptyDir: true } }],
-    services: [{ name: "redis", kind: { type: "ClusterIP", ports: [{ name: "redis", port: REDIS_PORT }] } }],
+    services: onlyService("redis", "ClusterIP", [{ name: "redis", port: REDIS_PORT }]),
   };
 }
 
@@ -190,20 +209,10 @@ function prometheus(stack: StackConfig, compose: ComposeService): Workload {
     user: { uid: 65534, gid: 65534 },
     readOnlyRootFilesystem: true,
     mounts: [
-      {
-        name: CONFIG_MAPS.prometheus,
-        mountPath: "/etc/prometheus",
-        source: { configMap: CONFIG_MAPS.prometheus },
-      },
-      {
-        name: "prometheus-data",
-        mountPath: "/prometheus",
-        source: { claim: "prometheus-data", size: "10Gi" },
-      },
+      configMount(CONFIG_MAPS.prometheus, "/etc/prometheus"),
+      claimMount("prometheus-data", "/prometheus", "10Gi"),
     ],
-    services: [
-      { name: "prometheus", kind: { type: "ClusterIP", ports: [{ name: "http", port: PORTS.prometheus }] } },
-    ],
+    services: onlyService("prometheus", "ClusterIP", [{ name: "http", port: PORTS.prometheus }]),
   };
 }
 
@@ -221,25 +230,15 @@ function grafana(stack: StackConfig, compose: ComposeService): Workload {
     user: { uid: 472, gid: 472 },
     readOnlyRootFilesystem: false,
     mounts: [
-      { name: "grafana-data", mountPath: "/var/lib/grafana", source: { claim: "grafana-data", size: "1Gi" } },
+      claimMount("grafana-data", "/var/lib/grafana", "1Gi"),
       ...(provisioned
         ? [
-            {
-              name: CONFIG_MAPS.grafanaDatasources,
-              mountPath: "/etc/grafana/provisioning/datasources",
-              source: { configMap: CONFIG_MAPS.grafanaDatasources },
-            },
-            {
-              name: CONFIG_MAPS.grafanaDashboards,
-              mountPath: "/etc/grafana/provisioning/dashboards",
-              source: { configMap: CONFIG_MAPS.grafanaDashboards },
-            },
+            configMount(CONFIG_MAPS.grafanaDatasources, "/etc/grafana/provisioning/datasources"),
+            configMount(CONFIG_MAPS.grafanaDashboards, "/etc/grafana/provisioning/dashboards"),
           ]
         : []),
     ],
-    services: [
-      { name: "grafana", kind: { type: "ClusterIP", ports: [{ name: "http", port: PORTS.grafana }] } },
-    ],
+    services: onlyService("grafana", "ClusterIP", [{ name: "http", port: PORTS.grafana }]),
   };
 }
 
@@ -263,17 +262,12 @@ function elasticsearch(stack: StackConfig, compose: ComposeService): Workload {
     user: ELASTIC_USER,
     readOnlyRootFilesystem: false,
     mounts: [
-      {
-        name: CONFIG_MAPS.elasticsearch,
-        mountPath: "/usr/share/elasticsearch/config/elasticsearch.yml",
-        subPath: "elasticsearch.yml",
-        source: { configMap: CONFIG_MAPS.elasticsearch },
-      },
-      {
-        name: "elasticsearch-data",
-        mountPath: "/usr/share/elasticsearch/data",
-        source: { claim: "elasticsearch-data", size: "20Gi" },
-      },
+      configMount(
+        CONFIG_MAPS.elasticsearch,
+        "/usr/share/elasticsearch/config/elasticsearch.yml",
+        "elasticsearch.yml",
+      ),
+      claimMount("elasticsearch-data", "/usr/share/elasticsearch/data", "20Gi"),
     ],
     services: [
       {
@@ -299,22 +293,11 @@ function logstash(stack: StackConfig, compose: ComposeService): Workload {
     user: ELASTIC_USER,
     readOnlyRootFilesystem: false,
     mounts: [
-      {
-        name: CONFIG_MAPS.logstashPipeline,
-        mountPath: "/usr/share/logstash/pipeline",
-        source: { configMap: CONFIG_MAPS.logstashPipeline },
-      },
-      {
-        name: CONFIG_MAPS.logstashSettings,
-        mountPath: "/usr/share/logstash/config/logstash.yml",
-        subPath: "logstash.yml",
-        source: { configMap: CONFIG_MAPS.logstashSettings },
-      },
+      configMount(CONFIG_MAPS.logstashPipeline, "/usr/share/logstash/pipeline"),
+      configMount(CONFIG_MAPS.logstashSettings, "/usr/share/logstash/config/logstash.yml", "logstash.yml"),
     ],
     // The gateway's http-log plugin posts here.
-    services: [
-      { name: "logstash", kind: { type: "ClusterIP", ports: [{ name: "http", port: PORTS.logstashHttp }] } },
-    ],
+    services: onlyService("logstash", "ClusterIP", [{ name: "http", port: PORTS.logstashHttp }]),
   };
 }
 
@@ -329,17 +312,8 @@ function kibana(stack: StackConfig, compose: ComposeService): Workload {
     resources: resources(["100m", "1"], ["512Mi", "1Gi"]),
     user: ELASTIC_USER,
     readOnlyRootFilesystem: false,
-    mounts: [
-      {
-        name: CONFIG_MAPS.kibana,
-        mountPath: "/usr/share/kibana/config/kibana.yml",
-        subPath: "kibana.yml",
-        source: { configMap: CONFIG_MAPS.kibana },
-      },
-    ],
-    services: [
-      { name: "kibana", kind: { type: "ClusterIP", ports: [{ name: "http", port: PORTS.kibana }] } },
-    ],
+    mounts: [configMount(CONFIG_MAPS.kibana, "/usr/share/kibana/config/kibana.yml", "kibana.yml")],
+    services: onlyService("kibana", "ClusterIP", [{ name: "http", port: PORTS.kibana }]),
   };
 }
 

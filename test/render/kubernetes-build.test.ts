@@ -28,6 +28,7 @@ import { KUBERNETES_DIR } from "../../src/render/targets.js";
 import { initStack } from "../../src/stack/init.js";
 import { loadStack } from "../../src/stack/load.js";
 import type { TemplateName } from "../../src/stack/schema.js";
+import { initOptions } from "../stack/fixtures.js";
 import { monolithStack } from "./fixtures.js";
 import { objectsOf } from "./kubernetes-support.js";
 import { tempDir } from "./support.js";
@@ -86,17 +87,14 @@ describe("stack render --target kubernetes on the starters, built by kubectl kus
   for (const template of starters) {
     it(`${template} with every addon and a ServiceMonitor`, async () => {
       const dir = join(work.dir, template);
-      await initStack({
-        dir,
-        force: false,
-        template,
-        name: "demo",
-        domain: "localhost",
-        https: "auto",
-        httpPort: 8080,
-        httpsPort: 8443,
-        addons: ["prometheus", "grafana", "elk", "jenkins"],
-      });
+      await initStack(
+        initOptions(dir, {
+          template,
+          httpPort: 8080,
+          httpsPort: 8443,
+          addons: ["prometheus", "grafana", "elk", "jenkins"],
+        }),
+      );
       const stackYaml = join(dir, "stack.yaml");
       await writeFile(
         stackYaml,
@@ -196,17 +194,7 @@ describe("stack render --target kubernetes on the starters, built by kubectl kus
 describe("render --check --target kubernetes", () => {
   it("is clean after a render, catches a hand edit, and each target leaves the other's files alone", async () => {
     const dir = join(work.dir, "check");
-    await initStack({
-      dir,
-      force: false,
-      template: "monolith",
-      name: "demo",
-      domain: "localhost",
-      https: "auto",
-      httpPort: 80,
-      httpsPort: 443,
-      addons: [],
-    });
+    await initStack(initOptions(dir));
     expect((await stackCli(dir, "render")).exitCode).toBe(0);
     expect((await stackCli(dir, "render", "--target", "kubernetes")).exitCode).toBe(0);
     const clean = await stackCli(dir, "render", "--check", "--target", "kubernetes");
