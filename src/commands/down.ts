@@ -1,9 +1,10 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
-import { stackDirFlag } from "../cli/flags.js";
+import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { chooseReporter } from "../runtime/cli-support.js";
+import { findDeployment } from "../runtime/deployment.js";
 import { type DownResult, down } from "../runtime/down.js";
-import { connectDocker, ensureEngine } from "../runtime/engine.js";
+import { type SwarmDownResult, swarmDown } from "../runtime/swarm/down.js";
 import { loadStack } from "../stack/load.js";
 
 export default class Down extends BaseCommand<typeof Down> {
@@ -18,6 +19,7 @@ export default class Down extends BaseCommand<typeof Down> {
 
   static override flags = {
     dir: stackDirFlag(),
+    ...engineTargetFlags(),
     volumes: Flags.boolean({
       char: "v",
       description: "Also remove the stack's named volumes (their data is lost).",
@@ -30,15 +32,30 @@ export default class Down extends BaseCommand<typeof Down> {
     }),
   };
 
-  async run(): Promise<DownResult> {
+  async run(): Promise<({ mode: "compose" } & DownResult) | ({ mode: "swarm" } & SwarmDownResult)> {
     const loaded = await loadStack(this.flags.dir);
-    const docker = connectDocker();
-    await ensureEngine(docker);
+    const deployment = await findDeployment(loaded.config.name, {
+      ...(this.flags.host !== undefined ? { host: this.flags.host } : {}),
+      ...(this.flags.context !== undefined ? { context: this.flags.context } : {}),
+    });
     const reporter = chooseReporter({
       json: this.jsonEnabled(),
       color: this.useColor || process.stderr.isTTY === true,
     });
     const started = Date.now();
+    if (deployment.kind === "swarm") {
+      let swarmResult: SwarmDownResult;
+      try {
+        swarmResult = await swarmDown(deployment.target, loaded.config.name, { reporter, cwd: loaded.dir });
+      } finally {
+        reporter.close();
+      }
+      this.say(
+        `✓ ${swarmResult.stack} is removed from the swarm in ${((Date.now() - started) / 1000).toFixed(1)} s: ${swarmResult.services.length} service(s) (volumes stay on the nodes)`,
+      );
+      return { mode: "swarm", ...swarmResult };
+    }
+    const docker = deployment.docker;
     let result: DownResult;
     try {
       result = await down(docker, loaded.config.name, {
@@ -56,6 +73,6 @@ export default class Down extends BaseCommand<typeof Down> {
         ? `✓ ${result.project}: nothing to remove`
         : `✓ ${result.project} is down in ${((Date.now() - started) / 1000).toFixed(1)} s: ${n} container${n === 1 ? "" : "s"}, ${result.networks.length} network(s)${this.flags.volumes ? `, ${result.volumes.length} volume(s)` : ""}${this.flags.rmi ? `, ${result.images.length} image(s)` : ""} removed`,
     );
-    return result;
+    return { mode: "compose", ...result };
   }
 }

@@ -1,10 +1,11 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
-import { stackDirFlag } from "../cli/flags.js";
+import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import { withInterrupt } from "../runtime/cli-support.js";
-import { connectDocker, ensureEngine } from "../runtime/engine.js";
+import { findDeployment } from "../runtime/deployment.js";
 import { streamLogs } from "../runtime/logs.js";
+import { streamSwarmLogs } from "../runtime/swarm/logs.js";
 import { loadStack } from "../stack/load.js";
 
 export default class Logs extends BaseCommand<typeof Logs> {
@@ -27,6 +28,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
 
   static override flags = {
     dir: stackDirFlag(),
+    ...engineTargetFlags(),
     follow: Flags.boolean({ char: "f", description: "Keep streaming new output (Ctrl-C to stop)." }),
     since: Flags.string({
       description: "Only output since then: a duration (10m, 1h30m), an RFC 3339 time or Unix seconds.",
@@ -48,10 +50,12 @@ export default class Logs extends BaseCommand<typeof Logs> {
       });
     }
     const loaded = await loadStack(this.flags.dir);
-    const docker = connectDocker();
-    await ensureEngine(docker);
-    await withInterrupt((signal) =>
-      streamLogs(docker, loaded.config.name, {
+    const deployment = await findDeployment(loaded.config.name, {
+      ...(this.flags.host !== undefined ? { host: this.flags.host } : {}),
+      ...(this.flags.context !== undefined ? { context: this.flags.context } : {}),
+    });
+    await withInterrupt((signal) => {
+      const opts = {
         services,
         follow: this.flags.follow,
         ...(this.flags.since ? { since: this.flags.since } : {}),
@@ -60,7 +64,10 @@ export default class Logs extends BaseCommand<typeof Logs> {
         color: this.useColor,
         out: process.stdout,
         signal,
-      }),
-    );
+      };
+      return deployment.kind === "swarm"
+        ? streamSwarmLogs(deployment.target.docker, loaded.config.name, opts)
+        : streamLogs(deployment.docker, loaded.config.name, opts);
+    });
   }
 }

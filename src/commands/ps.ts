@@ -1,24 +1,41 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
-import { stackDirFlag } from "../cli/flags.js";
-import { connectDocker, ensureEngine } from "../runtime/engine.js";
+import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
+import { findDeployment } from "../runtime/deployment.js";
 import { type PsRow, ps, renderTable } from "../runtime/ps.js";
+import { type SwarmPs, swarmPs } from "../runtime/swarm/ps.js";
 import { loadStack } from "../stack/load.js";
 
 export default class Ps extends BaseCommand<typeof Ps> {
   static override summary = "List the stack's containers: service, container, state, health, ports.";
 
-  static override examples = ["<%= config.bin %> ps --dir demo", "<%= config.bin %> ps --json"];
+  static override description =
+    `On a swarm manager where the stack is deployed (stack deploy), lists its tasks instead — service,
+node, state, error — and each gateway replica's readiness and configuration hash.`;
+
+  static override examples = [
+    "<%= config.bin %> ps --dir demo",
+    "<%= config.bin %> ps --json",
+    "<%= config.bin %> ps --host tcp://manager:2375   # a Swarm deployment",
+  ];
 
   static override flags = {
     dir: stackDirFlag(),
+    ...engineTargetFlags(),
     services: Flags.boolean({ description: "Print only the service names that have containers." }),
   };
 
-  async run(): Promise<{ project: string; containers: PsRow[] }> {
+  async run(): Promise<
+    { mode: "compose"; project: string; containers: PsRow[] } | ({ mode: "swarm"; project: string } & SwarmPs)
+  > {
     const loaded = await loadStack(this.flags.dir);
-    const docker = connectDocker();
-    await ensureEngine(docker);
+    const deployment = await findDeployment(loaded.config.name, {
+      ...(this.flags.host !== undefined ? { host: this.flags.host } : {}),
+      ...(this.flags.context !== undefined ? { context: this.flags.context } : {}),
+    });
+    if (deployment.kind === "swarm")
+      return this.swarm(loaded.config.name, await swarmPs(deployment.target.docker, loaded.config.name));
+    const docker = deployment.docker;
     const rows = await ps(docker, loaded.config.name);
     if (this.flags.services) {
       for (const s of new Set(rows.map((r) => r.service))) this.say(s);
@@ -46,6 +63,38 @@ export default class Ps extends BaseCommand<typeof Ps> {
           .join("\n"),
       );
     }
-    return { project: loaded.config.name, containers: rows };
+    return { mode: "compose", project: loaded.config.name, containers: rows };
+  }
+
+  private swarm(project: string, r: SwarmPs): { mode: "swarm"; project: string } & SwarmPs {
+    if (this.flags.services) {
+      for (const s of new Set(r.tasks.map((t) => t.service))) this.say(s);
+      return { mode: "swarm", project, ...r };
+    }
+    this.say(
+      renderTable(
+        ["TASK", "NODE", "STATE", "ADDRESS", "ERROR"],
+        r.tasks.map((t) => [t.task, t.node, t.state, t.address, t.error]),
+      ),
+    );
+    if (r.gateways.length > 0) {
+      this.say("");
+      this.say(
+        renderTable(
+          ["GATEWAY", "NODE", "READY", "CONFIGURATION HASH"],
+          r.gateways.map((g) => [
+            g.task ?? g.address,
+            g.node ?? "",
+            g.ready ? "yes" : "no",
+            g.configuration_hash ?? g.error ?? "",
+          ]),
+        ),
+      );
+      if (r.configurationHashes.length > 1)
+        this.say(
+          `  ! the gateway replicas serve ${r.configurationHashes.length} configurations: a change is rolling out`,
+        );
+    }
+    return { mode: "swarm", project, ...r };
   }
 }

@@ -1,11 +1,11 @@
 import { Flags } from "@oclif/core";
-import { BaseCommand, formatErrorForHumans, toGatestackError } from "../cli/base-command.js";
+import { EventStreamCommand } from "../cli/event-stream-command.js";
 import { stackDirFlag } from "../cli/flags.js";
 import { GatestackError, isGatestackError } from "../errors.js";
 import { chooseReporter, withInterrupt } from "../runtime/cli-support.js";
 import { PROFILE_CHOICES, type UpResult, up } from "../runtime/up.js";
 
-export default class Up extends BaseCommand<typeof Up> {
+export default class Up extends EventStreamCommand<typeof Up> {
   static override summary =
     "Render, build and start the stack on the local Docker engine; wait until it is healthy.";
 
@@ -124,21 +124,5 @@ Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), l
     this.say(
       `  Status: stack ps --dir ${r.dir}   Logs: stack logs -f --dir ${r.dir}   Stop: stack down --dir ${r.dir}`,
     );
-  }
-
-  /** Under --json the events are lines; keep the final result (or error) to one line too. */
-  protected override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify({ type: "result", ...(json as object) })}\n`);
-  }
-
-  protected override async catch(
-    err: Error & { exitCode?: number; oclif?: { exit?: number } },
-  ): Promise<unknown> {
-    if (!this.jsonEnabled()) return super.catch(err);
-    const gsErr = toGatestackError(err);
-    process.exitCode = gsErr.exitCode;
-    process.stdout.write(`${JSON.stringify({ type: "result", error: gsErr.toJSON() })}\n`);
-    if (process.stderr.isTTY) process.stderr.write(`${formatErrorForHumans(gsErr)}\n`);
-    return undefined;
   }
 }

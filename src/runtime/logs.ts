@@ -79,7 +79,7 @@ export function parseSince(value: string, now = Date.now()): number {
 }
 
 /** Sort key for an RFC 3339 timestamp with up to 9 fraction digits. */
-function timeKey(ts: string): string {
+export function timeKey(ts: string): string {
   const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(ts);
   if (!m) return ts;
   return `${new Date(`${m[1]}${m[3]}`).toISOString().slice(0, 19)}.${(m[2] ?? "").padEnd(9, "0")}`;

@@ -12,6 +12,8 @@
 # `jenkins` is built only when named (JENKINS_IMAGE=… overrides its tag): a stand-in tagged like the
 # official jenkins/jenkins image that is NOT Jenkins — it cannot run Jenkins, it only lets the
 # generated Jenkins Dockerfile build and its pipeline steps run in tests (see images/jenkins/Dockerfile).
+# `swarm-node` (a Docker-in-Docker swarm node) and `registry` (a plain-HTTP image registry) are built
+# only when named too, for the Swarm end-to-end test (SWARM_NODE_IMAGE=…, REGISTRY_IMAGE=…).
 #
 # Needs: root (debootstrap), a Docker engine, debootstrap, npm (for the node binary), a reachable
 # Debian mirror (the one apt is configured with, else $DEBIAN_MIRROR).
@@ -32,9 +34,9 @@ for arg in "$@"; do
       sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    base | caddy | python | node | prometheus | redis | jenkins) only+=("$arg") ;;
+    base | caddy | python | node | prometheus | redis | jenkins | swarm-node | registry) only+=("$arg") ;;
     *)
-      echo "build-offline: unknown argument '$arg' (expected --force or image names: caddy python node prometheus redis jenkins)" >&2
+      echo "build-offline: unknown argument '$arg' (expected --force or image names: caddy python node prometheus redis jenkins swarm-node registry)" >&2
       exit 2
       ;;
   esac
@@ -58,6 +60,8 @@ PROMETHEUS_IMAGE=${PROMETHEUS_IMAGE:-$(default_image prometheus)}
 NODE_IMAGE=${NODE_IMAGE:-$(sed -nE 's/^export const DEFAULT_NODE_IMAGE = "([^"]+)";$/\1/p' "$root/src/stack/images.ts")}
 REDIS_IMAGE=${REDIS_IMAGE:-redis:7}
 JENKINS_IMAGE=${JENKINS_IMAGE:-$(default_image jenkins)}
+SWARM_NODE_IMAGE=${SWARM_NODE_IMAGE:-gatestack-e2e/swarm-node:$suite}
+REGISTRY_IMAGE=${REGISTRY_IMAGE:-gatestack-e2e/registry:$suite}
 for v in CADDY_IMAGE PYTHON_IMAGE PROMETHEUS_IMAGE NODE_IMAGE JENKINS_IMAGE; do
   [[ -n ${!v} ]] || die "could not read the $v tag from src/stack/images.ts; set $v=…"
 done
@@ -205,4 +209,7 @@ if wanted node; then build_image node "$NODE_IMAGE"; fi
 if wanted prometheus; then build_image prometheus "$PROMETHEUS_IMAGE"; fi
 if wanted redis; then build_image redis "$REDIS_IMAGE"; fi
 if named jenkins; then build_image jenkins "$JENKINS_IMAGE"; fi
+# The Swarm end-to-end test's Docker-in-Docker nodes and their registry.
+if named swarm-node; then build_image swarm-node "$SWARM_NODE_IMAGE"; fi
+if named registry; then build_image registry "$REGISTRY_IMAGE"; fi
 log "done in $((SECONDS - started_all)) s: $BASE_IMAGE $CADDY_IMAGE $PYTHON_IMAGE $NODE_IMAGE $PROMETHEUS_IMAGE $REDIS_IMAGE"

@@ -1,0 +1,206 @@
+/**
+ * `stack deploy` to a real three-node Docker Swarm (Docker-in-Docker nodes and a registry container
+ * on this machine, support/swarm.ts): the microservices starter with three gateway replicas, built
+ * on the manager and pushed to the registry the workers pull from. Through Caddy (the manager's
+ * host-mode port, published on 127.0.0.1 only): every route answers; the rate limit is exact across
+ * replicas on different nodes; a redeploy with a changed route under steady load fails no request;
+ * a stopped worker's tasks are rescheduled and requests succeed again within 30 s. `stack ps`,
+ * `stack logs` and `stack down` work on the deployment.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDocument } from "yaml";
+import { parseEnvFile } from "../../src/stack/env-file.js";
+import { GATESTACK_VERSION } from "../../src/stack/images.js";
+import { initStack, stackOk, upResult } from "./support/cli.js";
+import { get } from "./support/net.js";
+import { type Swarm, startSwarm } from "./support/swarm.js";
+
+const EDGE_PORT = 8080;
+const LIMIT = 5;
+let swarm: Swarm;
+let work: string;
+let dir: string;
+let base: string;
+let apiKey: string;
+let engine: string[];
+
+async function editStack(change: (doc: ReturnType<typeof parseDocument>) => void): Promise<void> {
+  const file = path.join(dir, "stack.yaml");
+  const doc = parseDocument(await readFile(file, "utf8"));
+  change(doc);
+  await writeFile(file, doc.toString());
+}
+
+function serviceIndex(doc: ReturnType<typeof parseDocument>, name: string): number {
+  const services = doc.get("services") as { items: Array<{ get(k: string): unknown }> };
+  return services.items.findIndex((s) => s.get("name") === name);
+}
+
+async function deploy(): Promise<Record<string, unknown>> {
+  const r = await stackOk(
+    ["deploy", "--dir", dir, ...engine, "--registry", swarm.registry, "--json", "--timeout", "300"],
+    {
+      timeoutMs: 600_000,
+    },
+  );
+  return upResult(r.stdout);
+}
+
+interface PsResult {
+  mode: string;
+  tasks: Array<{ service: string; node: string; state: string }>;
+  gateways: Array<{ ready: boolean; configuration_hash: string | null; node: string | null }>;
+  configurationHashes: string[];
+}
+
+async function ps(): Promise<PsResult> {
+  return JSON.parse((await stackOk(["ps", "--dir", dir, ...engine, "--json"])).stdout) as PsResult;
+}
+
+beforeAll(async () => {
+  swarm = await startSwarm({ id: `t${process.pid}`, nodeCount: 3, publishPorts: [EDGE_PORT] });
+  engine = ["--host", swarm.managerHost];
+  base = `http://127.0.0.1:${swarm.published[EDGE_PORT]}`;
+  // the manager builds the apps and has the gateway image; every node has the public images
+  // (nothing can be pulled from a public registry here)
+  await swarm.loadImages(
+    ["python:3.12-slim", `gatestack/gateway:${GATESTACK_VERSION}`],
+    [swarm.nodes[0]!.name],
+  );
+  await swarm.loadImages(["caddy:2.8", "redis:7"]);
+
+  work = await mkdtemp(path.join(tmpdir(), "gs-e2e-swarm-"));
+  dir = path.join(work, "market");
+  await initStack(dir, "microservices", "market", { http: EDGE_PORT, https: 8443 }, ["--https", "off"]);
+  await editStack((doc) => {
+    doc.setIn(["gateway", "replicas"], 3);
+    // a small limit on users, so exactness across replicas shows
+    const users = serviceIndex(doc, "users");
+    doc.setIn(
+      ["services", users, "plugins"],
+      [{ name: "rate-limiting", config: { minute: LIMIT, limit_by: "ip" } }],
+    );
+  });
+  apiKey = parseEnvFile(await readFile(path.join(dir, ".env"), "utf8")).DEMO_API_KEY as string;
+}, 600_000);
+
+afterAll(async () => {
+  await swarm?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("stack deploy to a three-node swarm", () => {
+  it("deploys, pushes to the registry and waits until every service converged", async () => {
+    const result = await deploy();
+    expect(result.nodes).toBe(3);
+    expect(result.registry).toBe(swarm.registry);
+    const services = result.services as Array<{
+      service: string;
+      running: number;
+      desired: number;
+      converged: boolean;
+    }>;
+    expect(services.every((s) => s.converged && s.running === s.desired)).toBe(true);
+    expect(services.find((s) => s.service === "gateway")?.running).toBe(3);
+    const p = await ps();
+    expect(p.mode).toBe("swarm");
+    const gatewayNodes = new Set(p.tasks.filter((t) => t.service === "gateway").map((t) => t.node));
+    expect(gatewayNodes.size).toBeGreaterThan(1); // spread over nodes
+    expect(p.gateways).toHaveLength(3);
+    expect(p.gateways.every((g) => g.ready)).toBe(true);
+    expect(p.configurationHashes).toHaveLength(1);
+  });
+
+  it("answers every route through Caddy", async () => {
+    expect((await get(`${base}/api/catalog/health`)).status).toBe(200);
+    expect((await get(`${base}/api/orders/health`)).status).toBe(401);
+    expect((await get(`${base}/api/orders/health`, { apikey: apiKey })).status).toBe(200);
+    // `users` last: its rate limit counts
+  });
+
+  it("counts the rate limit exactly across replicas on different nodes", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 4; i++) statuses.push((await get(`${base}/api/users/health`)).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(LIMIT);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(4);
+  });
+
+  it("rolls a changed route out under steady load without a failed request", async () => {
+    const before = (await ps()).configurationHashes[0];
+    await editStack((doc) => {
+      const catalog = serviceIndex(doc, "catalog");
+      doc.setIn(["services", catalog, "routes", 0, "paths"], ["/api/catalog", "/api/products"]);
+    });
+    let stop = false;
+    const failures: string[] = [];
+    let served = 0;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (!stop) {
+          try {
+            const r = await get(`${base}/api/catalog/health`, {}, 20_000);
+            if (r.status === 200) served++;
+            else failures.push(`status ${r.status}`);
+          } catch (err) {
+            failures.push((err as Error).message);
+          }
+        }
+      }),
+    );
+    try {
+      const result = await deploy();
+      expect((result.removed as { configs: string[] }).configs.length).toBeGreaterThan(0);
+    } finally {
+      stop = true;
+      await load;
+    }
+    expect(failures).toEqual([]);
+    expect(served).toBeGreaterThan(50);
+    expect((await get(`${base}/api/products/health`)).status).toBe(200);
+    const after = await ps();
+    expect(after.configurationHashes).toHaveLength(1);
+    expect(after.configurationHashes[0]).not.toBe(before);
+  });
+
+  it("reschedules a stopped worker's tasks; requests succeed again within 30 s", async () => {
+    const worker = swarm.nodes[2]!.name;
+    await swarm.stopNode(worker);
+    const stopped = Date.now();
+    let okStreak = 0;
+    while (Date.now() - stopped < 30_000 && okStreak < 10) {
+      const r = await get(`${base}/api/catalog/health`, {}, 5_000).catch(() => null);
+      okStreak = r?.status === 200 ? okStreak + 1 : 0;
+    }
+    expect(okStreak).toBe(10);
+    expect(Date.now() - stopped).toBeLessThan(30_000);
+  });
+
+  it("shows the logs of every service through the manager", async () => {
+    const r = await stackOk(["logs", "gateway", "--dir", dir, ...engine, "--tail", "20"]);
+    expect(r.stdout).toMatch(/^gateway\.\d@gse2e-[^ ]+ +\| /m);
+    expect(r.stdout).toContain("configuration loaded");
+  });
+
+  it("stack down removes the stack, its configs and its secrets", async () => {
+    await stackOk(["down", "--dir", dir, ...engine]);
+    const manager = swarm.nodes[0]!.name;
+    for (const kind of ["service", "config", "secret"]) {
+      const left = await swarm.onNode(manager, [
+        "docker",
+        kind,
+        "ls",
+        "-q",
+        "--filter",
+        "label=com.docker.stack.namespace=market",
+      ]);
+      expect(left, kind).toBe("");
+    }
+    const p = JSON.parse((await stackOk(["ps", "--dir", dir, ...engine, "--json"])).stdout) as {
+      mode: string;
+    };
+    expect(p.mode).toBe("compose"); // nothing of it left on the swarm
+  });
+});
