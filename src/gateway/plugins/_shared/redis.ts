@@ -158,9 +158,19 @@ export class RedisConnection {
     });
   }
 
-  /** Run `script` (EVALSHA, EVAL when not loaded yet); string replies. */
-  async run(script: RedisScript, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  /**
+   * Run `script` (EVALSHA, EVAL when not loaded yet); string replies. `inOrder`: always as
+   * EVAL, so it is executed before any command sent after it on this connection (an EVALSHA
+   * answered NOSCRIPT would be re-sent after them).
+   */
+  async run(
+    script: RedisScript,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    opts: { inOrder?: boolean } = {},
+  ): Promise<unknown> {
     const client = await this.ready();
+    if (opts.inOrder) return await client.eval(script.source, keys.length, ...keys, ...args);
     try {
       return await client.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (err) {

@@ -2,9 +2,14 @@
  * Kong's proxy-cache: in access, answer from the cache (X-Cache-Status: Hit, Age) or mark
  * the request Miss / Refresh / Bypass; when the upstream response is cacheable (status,
  * content type, and Cache-Control when `cache_control` is on), store it after the body
- * has been received. Only such responses are buffered; every other one streams.
+ * has been received (without delaying the response). Only such responses are buffered;
+ * every other one streams. A store that cannot be reached (Redis down) never fails a
+ * request: the lookup counts as Bypass (proxied, not stored), a failed store is logged.
  */
+import { Retirement } from "../_shared/handover.js";
+import { leaseRedis, redisOptionsFrom, redisOptionsKey } from "../_shared/redis.js";
 import type {
+  GatewayLogger,
   PluginEntry,
   PluginEnvironment,
   PluginHandler,
@@ -22,9 +27,16 @@ import {
   parseMediaType,
   resourceTtl,
 } from "./http-directives.js";
+import { RedisCacheStore } from "./redis-store.js";
 import { cacheRegistryFor, type ProxyCacheInstance } from "./registry.js";
 import type { ProxyCacheConfig } from "./schema.js";
-import { type CachedResponse, MemoryCacheStore } from "./store.js";
+import {
+  type CachedResponse,
+  type CacheLookup,
+  type CacheStore,
+  MemoryCacheStore,
+  type ResponseToStore,
+} from "./store.js";
 
 const CACHE_VERSION = 1;
 
@@ -62,12 +74,15 @@ function nowSeconds(): number {
 }
 
 export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
-  readonly store: MemoryCacheStore;
+  readonly store: CacheStore;
   readonly pluginId: string;
   private readonly methods: ReadonlySet<string>;
   private readonly statuses: ReadonlySet<number>;
   private readonly contentTypes: MediaType[];
   private readonly unregister: () => void;
+  private readonly logger: GatewayLogger;
+  private lastErrorLog = 0;
+  private retired: Retirement | null = null;
 
   constructor(
     private readonly conf: ProxyCacheConfig,
@@ -81,20 +96,21 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
       const parsed = parseMediaType(t);
       return parsed ? [parsed] : [];
     });
-    const prev = env.previous;
-    this.store =
-      prev instanceof ProxyCacheHandler &&
-      prev.store.maxBytes === conf.memory.max_bytes &&
-      prev.store.maxEntries === conf.memory.max_entries
-        ? prev.store
-        : new MemoryCacheStore(conf.memory.max_bytes, conf.memory.max_entries);
+    this.logger = env.logger;
+    const prev = env.previous instanceof ProxyCacheHandler ? env.previous : null;
+    this.store = this.adoptOrCreateStore(prev, entry, env);
     this.unregister = cacheRegistryFor(env.nodeId).add(this);
-    // a reloaded entry: this instance now answers for its cache in the Admin API
-    if (prev instanceof ProxyCacheHandler) prev.close();
+    if (prev) {
+      // a reloaded entry: this instance now answers for its cache in the Admin API; a store
+      // not taken over is released once the requests still running on it are done
+      prev.unregister();
+      const old = prev.store;
+      if (old !== this.store) this.retired = new Retirement(() => old.close());
+    }
     registerProxyCacheAdmin(env);
   }
 
-  access(ctx: RequestContext): void {
+  access(ctx: RequestContext): void | Promise<void> {
     const cc = parseDirectives(ctx.request.headers["cache-control"]);
     if (!this.cacheableRequest(ctx, cc)) {
       this.setHeader(ctx, "X-Cache-Status", "Bypass");
@@ -113,8 +129,25 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
     });
     this.setHeader(ctx, "X-Cache-Key", key);
 
-    const cached = this.store.fetch(key);
-    if (cached === null) {
+    let found: CacheLookup | null | Promise<CacheLookup | null>;
+    try {
+      found = this.store.lookup(key);
+    } catch (err) {
+      this.storeUnreachable(ctx, err);
+      return;
+    }
+    if (found instanceof Promise) {
+      return found.then(
+        (lookup) => this.answer(ctx, cc, key, lookup),
+        (err: unknown) => this.storeUnreachable(ctx, err),
+      );
+    }
+    this.answer(ctx, cc, key, found);
+  }
+
+  /** Hit, Miss, Refresh or Bypass from what the store holds under `key`. */
+  private answer(ctx: RequestContext, cc: Directives, key: string, found: CacheLookup | null): void {
+    if (found === null) {
       if (this.conf.cache_control && cc["only-if-cached"] !== undefined) {
         ctx.exit(504);
         return;
@@ -122,12 +155,12 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
       this.signalCacheable(ctx, key, "Miss");
       return;
     }
+    const { response: cached, age } = found;
     if (cached.version !== CACHE_VERSION) {
-      this.store.purge(key);
+      this.settle(this.store.purge(key), "purge");
       this.signalCacheable(ctx, key, "Bypass");
       return;
     }
-    const age = nowSeconds() - cached.timestamp;
     if (this.conf.cache_control) {
       const maxAge = directiveNumber(cc, "max-age");
       const maxStale = directiveNumber(cc, "max-stale");
@@ -173,7 +206,7 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
     const state = ctx.pluginState(STATE, newState);
     if (state.key === null || state.headers === undefined) return false;
     const length = Number(res.headers["content-length"]);
-    if (Number.isFinite(length) && length > this.store.maxBytes) {
+    if (Number.isFinite(length) && length > this.store.maxEntryBytes) {
       state.key = null; // the store would refuse it anyway
       return false;
     }
@@ -184,22 +217,71 @@ export class ProxyCacheHandler implements PluginHandler, ProxyCacheInstance {
     const state = ctx.pluginState(STATE, newState);
     if (state.key === null || state.headers === undefined) return body;
     const ttl = state.ttl ?? this.conf.cache_ttl;
-    const value: CachedResponse = {
+    const value: ResponseToStore = {
       status: res.status,
       headers: state.headers,
       body,
       body_len: body.length,
-      timestamp: nowSeconds(),
       ttl,
       version: CACHE_VERSION,
     };
     const storageTtl = this.conf.storage_ttl ?? (this.conf.cache_control ? ttl : this.conf.cache_ttl);
-    this.store.store(state.key, value, storageTtl);
+    // not awaited: the response goes on while a remote store writes (Kong stores in a timer)
+    this.settle(this.store.store(state.key, value, storageTtl), "store");
     return body;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.unregister();
+    await this.retired?.now();
+    await this.store.close();
+  }
+
+  private adoptOrCreateStore(
+    prev: ProxyCacheHandler | null,
+    entry: PluginEntry<ProxyCacheConfig>,
+    env: PluginEnvironment,
+  ): CacheStore {
+    const conf = this.conf;
+    const old = prev?.store;
+    if (conf.strategy === "redis") {
+      const options = redisOptionsFrom(conf.redis);
+      if (old instanceof RedisCacheStore && old.optionsKey === redisOptionsKey(options)) return old;
+      return new RedisCacheStore(leaseRedis(options, env.logger), entry.id);
+    }
+    if (
+      old instanceof MemoryCacheStore &&
+      old.maxBytes === conf.memory.max_bytes &&
+      old.maxEntries === conf.memory.max_entries
+    ) {
+      return old;
+    }
+    return new MemoryCacheStore(conf.memory.max_bytes, conf.memory.max_entries);
+  }
+
+  /** The lookup failed (Redis unreachable): proxy the request as Bypass, store nothing. */
+  private storeUnreachable(ctx: RequestContext, err: unknown): void {
+    this.logFailure("lookup", err);
+    ctx.pluginState(STATE, newState).key = null;
+    this.setHeader(ctx, "X-Cache-Status", "Bypass");
+  }
+
+  /** A store or purge in the background: failures are logged, never thrown. */
+  private settle(result: unknown, what: string): void {
+    if (result instanceof Promise) result.catch((err: unknown) => this.logFailure(what, err));
+  }
+
+  /** At most one log line every 5 s per plugin entry. */
+  private logFailure(what: string, err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < 5000) return;
+    this.lastErrorLog = now;
+    this.logger.error(
+      `proxy-cache: cache ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        plugin: this.pluginId,
+      },
+    );
   }
 
   private cacheableRequest(ctx: RequestContext, cc: Directives): boolean {

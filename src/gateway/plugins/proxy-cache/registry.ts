@@ -2,11 +2,11 @@
  * The live proxy-cache instances of each gateway (by node id), so the Admin API can
  * purge or inspect every cache, or one plugin's cache, without reaching into the core.
  */
-import type { MemoryCacheStore } from "./store.js";
+import type { CacheStore } from "./store.js";
 
 export interface ProxyCacheInstance {
   readonly pluginId: string;
-  readonly store: MemoryCacheStore;
+  readonly store: CacheStore;
 }
 
 export class CacheRegistry {
@@ -25,7 +25,7 @@ export class CacheRegistry {
   }
 
   /** Distinct stores of all live instances. */
-  stores(): MemoryCacheStore[] {
+  stores(): CacheStore[] {
     return [...new Set(this.instances.map((i) => i.store))];
   }
 

@@ -1,10 +1,14 @@
 /**
- * Config of Kong's `proxy-cache` plugin (Kong 3.x fields and defaults). Only the `memory`
- * strategy exists (as in Kong OSS). `memory.dictionary_name` is accepted and ignored;
- * each plugin instance keeps its own store, bounded by `memory.max_bytes` and
- * `memory.max_entries` (gatestack extensions) with least-recently-used eviction.
+ * Config of Kong's `proxy-cache` plugin (Kong 3.x fields and defaults). Strategies:
+ * `memory` (Kong OSS's: `memory.dictionary_name` is accepted and ignored; each plugin
+ * instance keeps its own store, bounded by `memory.max_bytes` and `memory.max_entries` —
+ * gatestack extensions — with least-recently-used eviction) and `redis` (a gatestack
+ * extension — Kong OSS has none — shared by every replica, configured by a `redis` record
+ * shaped like rate-limiting's).
  */
 import { z } from "zod";
+import { redisConfigSchema } from "../_shared/redis.js";
+import { REDIS_MAX_ENTRY_BYTES } from "./redis-store.js";
 
 export const proxyCacheSchema = z
   .strictObject({
@@ -25,7 +29,16 @@ export const proxyCacheSchema = z
           "against each specified value (type, subtype and parameters; `*` matches any type or subtype).",
       ),
     cache_ttl: z.number().int().gt(0).default(300).describe("TTL, in seconds, of cache entities."),
-    strategy: z.enum(["memory"]).describe("The backing data store in which to hold cache entities."),
+    strategy: z
+      .enum(["memory", "redis"])
+      .describe(
+        "The backing data store in which to hold cache entities: `memory` (this gateway's memory) or " +
+          "`redis` (Redis, shared by every gateway replica: a response cached through one replica is a " +
+          "hit on all of them, an Admin API purge on any replica purges it for all, entries are dated on " +
+          `the Redis server's clock; responses over ${REDIS_MAX_ENTRY_BYTES / 1024 / 1024} MiB are not ` +
+          "stored; with Redis unreachable requests are proxied as `Bypass`). `redis` is a gatestack " +
+          "extension (Kong OSS has only `memory`).",
+      ),
     cache_control: z
       .boolean()
       .default(false)
@@ -71,6 +84,7 @@ export const proxyCacheSchema = z
       })
       .prefault({})
       .describe("Settings of the `memory` strategy."),
+    redis: redisConfigSchema("`strategy` is `redis`").prefault({}),
     vary_query_params: z
       .array(z.string())
       .nullish()
@@ -92,8 +106,14 @@ export const proxyCacheSchema = z
       .prefault({})
       .describe("Caching related diagnostic headers that should be included in cached responses."),
   })
+  .superRefine((conf, ctx) => {
+    if (conf.strategy === "redis" && !conf.redis.host) {
+      ctx.addIssue({ code: "custom", path: ["redis", "host"], message: "required field missing" });
+    }
+  })
   .describe(
-    "Caches upstream responses in memory (bounded, least recently used evicted) by Kong's cache key and answers " +
+    "Caches upstream responses in memory (bounded, least recently used evicted) or in Redis (shared by every " +
+      "replica) by Kong's cache key and answers " +
       "repeated requests from the cache, with X-Cache-Status (Miss, Hit, Refresh, Bypass), X-Cache-Key and Age. " +
       "Admin API: DELETE /proxy-cache, GET|DELETE /proxy-cache/{cache_key}, GET|DELETE /proxy-cache/{plugin_id}/caches/{cache_key}.",
   );

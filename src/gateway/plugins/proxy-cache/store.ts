@@ -1,7 +1,7 @@
 /**
- * The `memory` strategy: an in-process LRU of cached responses with a storage TTL per
- * entry and two bounds (bytes and entries). Reads refresh recency; expired entries are
- * dropped when met and by eviction.
+ * Where proxy-cache keeps responses (its strategy), and the `memory` strategy: an
+ * in-process LRU of cached responses with a storage TTL per entry and two bounds (bytes
+ * and entries). Reads refresh recency; expired entries are dropped when met and by eviction.
  */
 
 /** A cached response, in the shape Kong's Admin API shows it. */
@@ -15,6 +15,33 @@ export interface CachedResponse {
   /** freshness lifetime in seconds (cache_ttl or the Cache-Control TTL) */
   ttl: number;
   version: number;
+}
+
+/** A response to store; the store dates it on its own clock. */
+export type ResponseToStore = Omit<CachedResponse, "timestamp">;
+
+/** A cache hit: the entry and how old it is (seconds, on the store's clock). */
+export interface CacheLookup {
+  response: CachedResponse;
+  age: number;
+}
+
+/**
+ * A strategy's store. Synchronous where it lives in this process; a store elsewhere
+ * answers with promises that reject when it cannot be reached.
+ */
+export interface CacheStore {
+  /** Largest entry (bytes) it keeps: a longer response is not buffered for it. */
+  readonly maxEntryBytes: number;
+  lookup(key: string): CacheLookup | null | Promise<CacheLookup | null>;
+  /** Keep `value` for `ttlSeconds` (storage TTL); whether it was stored. */
+  store(key: string, value: ResponseToStore, ttlSeconds: number): boolean | Promise<boolean>;
+  /** Remove one entry; whether it was there. */
+  purge(key: string): boolean | Promise<boolean>;
+  /** Remove every entry of this store. */
+  flush(): void | Promise<void>;
+  /** Release what the store holds (connections). */
+  close(): void | Promise<void>;
 }
 
 interface Slot {
@@ -32,7 +59,7 @@ function sizeOf(key: string, value: CachedResponse): number {
   return bytes;
 }
 
-export class MemoryCacheStore {
+export class MemoryCacheStore implements CacheStore {
   private readonly slots = new Map<string, Slot>();
   private bytes = 0;
 
@@ -40,6 +67,10 @@ export class MemoryCacheStore {
     readonly maxBytes: number,
     readonly maxEntries: number,
   ) {}
+
+  get maxEntryBytes(): number {
+    return this.maxBytes;
+  }
 
   get size(): number {
     return this.slots.size;
@@ -62,8 +93,14 @@ export class MemoryCacheStore {
     return slot.value;
   }
 
-  /** Store for `ttlSeconds`; false when the entry alone exceeds the byte bound. */
-  store(key: string, value: CachedResponse, ttlSeconds: number, now = Date.now()): boolean {
+  lookup(key: string, now = Date.now()): CacheLookup | null {
+    const response = this.fetch(key, now);
+    return response === null ? null : { response, age: Math.floor(now / 1000) - response.timestamp };
+  }
+
+  /** Store for `ttlSeconds`, dated now; false when the entry alone exceeds the byte bound. */
+  store(key: string, toStore: ResponseToStore, ttlSeconds: number, now = Date.now()): boolean {
+    const value: CachedResponse = { ...toStore, timestamp: Math.floor(now / 1000) };
     const bytes = sizeOf(key, value);
     if (bytes > this.maxBytes) return false;
     const old = this.slots.get(key);
@@ -90,6 +127,10 @@ export class MemoryCacheStore {
   flush(): void {
     this.slots.clear();
     this.bytes = 0;
+  }
+
+  close(): void {
+    // nothing held outside this object
   }
 
   private remove(key: string, slot: Slot): void {
