@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
+import { engineTargetFlags } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import {
   DEFAULT_WATCH_SECONDS,
@@ -11,7 +12,10 @@ import {
 } from "../health/output.js";
 import type { HealthReport } from "../health/report.js";
 import { DEFAULT_TIMEOUT_MS, runHealth } from "../health/run.js";
+import { defaultEdgeUrl, runSwarmHealth } from "../health/swarm.js";
 import { watchHealth } from "../health/watch.js";
+import { httpsEnabled } from "../render/topology.js";
+import { findDeployment } from "../runtime/deployment.js";
 import { loadStack } from "../stack/load.js";
 
 export default class Health extends BaseCommand<typeof Health> {
@@ -24,6 +28,10 @@ export default class Health extends BaseCommand<typeof Health> {
   services    each app's health path through Caddy → gateway → app AND directly inside the network
   addons      Prometheus (+ scrape targets), Grafana, Elasticsearch, Logstash, Kibana, Jenkins, when enabled
   trace       one request with a fresh X-Request-ID, the id seen at the gateway and the app, time per hop
+
+On a swarm manager where the stack is deployed (stack deploy; --host/--context): every service's tasks, Caddy
+on the manager's published port (--edge to name another address), each gateway replica's readiness and
+configuration against deploy/swarm/gateway.yaml, and each app through the chain.
 
 Exit code: 0 healthy, 1 degraded (something failing but traffic is served), 2 down (the chain does not serve,
 the stack is not running, or Docker is unreachable). The --json document follows schema/health-report.schema.json.`;
@@ -38,6 +46,11 @@ the stack is not running, or Docker is unreachable). The --json document follows
 
   static override flags = {
     dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    ...engineTargetFlags(),
+    edge: Flags.string({
+      description:
+        "Swarm deployments: where Caddy answers (default http(s)://<the manager's address>:<stack.yaml's port>).",
+    }),
     timeout: Flags.custom<number>({
       description: "Bound of every single probe, in seconds (decimals allowed).",
       default: DEFAULT_TIMEOUT_MS / 1000,
@@ -72,11 +85,39 @@ the stack is not running, or Docker is unreachable). The --json document follows
     const format: ReportFormat = outputFormatFor(this.flags.format, output, this.jsonEnabled());
     const timeoutMs = Math.round(timeout * 1000);
     const loaded = await loadStack(dir);
+    const deployment = await findDeployment(loaded.config.name, {
+      ...(this.flags.host !== undefined ? { host: this.flags.host } : {}),
+      ...(this.flags.context !== undefined ? { context: this.flags.context } : {}),
+    }).catch((err: unknown) => {
+      // no engine to ask means nothing is known to serve: "down", exit 2
+      if (err instanceof GatestackError && err.exitCode !== 2)
+        throw new GatestackError(err.code, err.message, {
+          exitCode: 2,
+          ...(err.hint ? { hint: err.hint } : {}),
+          cause: err,
+        });
+      throw err;
+    });
+    const https = httpsEnabled(loaded.config);
+    const produce = () =>
+      deployment.kind === "swarm"
+        ? runSwarmHealth(loaded, {
+            timeoutMs,
+            docker: deployment.target.docker,
+            edgeUrl:
+              this.flags.edge ??
+              defaultEdgeUrl(
+                deployment.target.cliEnv.DOCKER_HOST,
+                https,
+                https ? loaded.config.ports.https : loaded.config.ports.http,
+              ),
+          })
+        : runHealth(loaded, { timeoutMs, docker: deployment.docker });
 
     if (watch !== undefined) {
       const last = await watchHealth({
         intervalMs: watch * 1000,
-        produce: () => runHealth(loaded, { timeoutMs }),
+        produce,
         format,
         color: this.useColor,
         tty: process.stdout.isTTY === true,
@@ -87,7 +128,7 @@ the stack is not running, or Docker is unreachable). The --json document follows
       return undefined;
     }
 
-    const report = await runHealth(loaded, { timeoutMs });
+    const report = await produce();
     process.exitCode = report.exitCode;
     if (output) {
       await writeReportFile(output, renderReport(report, format, { color: false }));

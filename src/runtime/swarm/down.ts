@@ -8,12 +8,14 @@ import type Docker from "dockerode";
 import { GatestackError } from "../../errors.js";
 import type { Reporter } from "../progress.js";
 import type { EngineTarget } from "./engine-target.js";
-import { namespaceFilter, stackServices, stackTasks } from "./resources.js";
+import { namespaceFilter, stackServices, stackTasks, swarmNodes } from "./resources.js";
 import { stackRemove } from "./stack-cli.js";
 
 export interface SwarmDownResult {
   stack: string;
   services: string[];
+  /** nodes that are down: their tasks stop (and are cleaned up) when they come back */
+  unreachableNodes: string[];
   leftovers: { configs: number; secrets: number; networks: number };
 }
 
@@ -39,8 +41,15 @@ export async function swarmDown(
   wait.running();
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   let leftovers = { configs: 0, secrets: 0, networks: 0 };
+  let unreachableNodes: string[] = [];
   for (;;) {
-    const tasks = (await stackTasks(docker, stack)).filter((t) => t.Status?.State === "running");
+    const nodes = await swarmNodes(docker);
+    const down = new Set(nodes.filter((n) => n.Status?.State !== "ready").map((n) => n.ID));
+    unreachableNodes = nodes.filter((n) => down.has(n.ID)).map((n) => n.Description?.Hostname ?? n.ID);
+    // a task on a node that is down reports its last state forever: it stops when the node returns
+    const tasks = (await stackTasks(docker, stack)).filter(
+      (t) => t.Status?.State === "running" && !down.has(t.NodeID ?? ""),
+    );
     leftovers = await removeLeftovers(docker, stack);
     const remaining = leftovers.configs + leftovers.secrets + leftovers.networks;
     if (tasks.length === 0 && remaining === 0) break;
@@ -55,8 +64,8 @@ export async function swarmDown(
     wait.progress(`${tasks.length} task(s) still running`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  wait.done();
-  return { stack, services, leftovers };
+  wait.done(unreachableNodes.length ? `nodes down: ${unreachableNodes.join(", ")} (their tasks stop when they return)` : undefined);
+  return { stack, services, unreachableNodes, leftovers };
 }
 
 /** Removes what of the stack nothing uses any more; counts what could not be removed yet. */
