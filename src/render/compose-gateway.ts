@@ -1,6 +1,7 @@
 import { GATEWAY_ADMIN_TOKEN, gatewayEnvNames } from "../stack/env-vars.js";
 import { imageFor } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
+import { REDIS_SERVICE, stackHasRedis } from "../stack/shared-state.js";
 import { type ComposeService, fastCheck, healthy } from "./compose-model.js";
 import { buildsGatewayImage, GATEWAY_BUILD_CONTEXT } from "./gateway-context.js";
 import { envInterpolation, GATEWAY_CONFIG_PATH, PORTS } from "./topology.js";
@@ -59,7 +60,10 @@ export function gatewayService(stack: StackConfig): ComposeService {
     environment,
     volumes: ["./config/gateway:/etc/gateway:ro"],
     networks: ["edge", "backend"],
-    depends_on: Object.fromEntries(stack.services.map((s) => [s.name, healthy])),
+    depends_on: Object.fromEntries([
+      ...stack.services.map((s) => [s.name, healthy] as const),
+      ...(stackHasRedis(stack) ? [[REDIS_SERVICE, healthy] as const] : []),
+    ]),
     healthcheck,
     deploy: { replicas: stack.gateway.replicas },
   };

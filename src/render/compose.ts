@@ -8,6 +8,7 @@ import {
 } from "../stack/env-vars.js";
 import { GATESTACK_VERSION, imageFor } from "../stack/images.js";
 import type { AddonSettings, StackConfig } from "../stack/schema.js";
+import { stackHasRedis } from "../stack/shared-state.js";
 import { gatewayService } from "./compose-gateway.js";
 import {
   type ComposeFile,
@@ -18,6 +19,7 @@ import {
   slowCheck,
   wget,
 } from "./compose-model.js";
+import { redisService } from "./compose-redis.js";
 import { JENKINS_BUILD_CONTEXT, JENKINS_REPO_PATH, jenkinsBuildArgs } from "./jenkins.js";
 import { toYaml } from "./serialize.js";
 import {
@@ -48,7 +50,7 @@ function toolPorts(addon: AddonSettings, containerPort: number): { ports?: strin
 
 /**
  * compose.yaml. Networks: `edge` (caddy, gateway, tools) and `backend` (gateway, apps,
- * prometheus). Only caddy publishes ports; tool ports only on 127.0.0.1 when asked.
+ * redis — when gateway replicas share state —, prometheus). Only caddy publishes ports; tool ports only on 127.0.0.1 when asked.
  * Config folders are bind-mounted as directories (not single files) where the consumer
  * reloads them, because `stack render` replaces files by rename and a single-file bind
  * mount would keep showing the old inode.
@@ -104,6 +106,8 @@ export function buildCompose(stack: StackConfig): ComposeFile {
       deploy: { replicas: app.replicas },
     };
   }
+
+  if (stackHasRedis(stack)) services.redis = redisService(stack);
 
   if (addons.prometheus) {
     volumes.prometheus_data = {};

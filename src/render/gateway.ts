@@ -1,6 +1,7 @@
 import { GatestackError } from "../errors.js";
 import { gatewayServiceName } from "../stack/checks.js";
 import type { ConsumerSpec, PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
+import { effectivePluginConfig } from "../stack/shared-state.js";
 import { toYaml } from "./serialize.js";
 import { enabledAddons, PORTS, vaultRef } from "./topology.js";
 import type { Artifact } from "./types.js";
@@ -98,7 +99,9 @@ export const APP_HEALTHCHECK_INTERVAL_S = 2;
  *    service on that upstream holding the app's routes;
  *  - a route with `upstream_path` gets its own Kong service (`<app>-<route>`, path =
  *    upstream_path, same upstream, same service plugins);
- *  - plugins at global / service / route / consumer scope; the monitoring addon adds a
+ *  - plugins at global / service / route / consumer scope, with their effective config (with
+ *    several replicas, rate-limiting and proxy-cache keep their state in the stack's Redis);
+ *    the monitoring addon adds a
  *    global `prometheus` plugin, the ELK addon a global `http-log` to Logstash (unless
  *    stack.yaml declares its own global one);
  *  - consumer secrets only as `{vault://env/NAME}` references.
@@ -113,7 +116,7 @@ export function buildGatewayConfig(
   for (const app of stack.services) {
     const host = upstreamName(app);
     upstreams.push(upstreamFor(app, target.appHost(app.name)));
-    const servicePlugins = pluginList(app.plugins);
+    const servicePlugins = pluginList(stack, app.plugins);
     const main: KongService = {
       name: app.name,
       protocol: "http",
@@ -125,7 +128,7 @@ export function buildGatewayConfig(
     services.push(main);
     for (const route of app.routes) {
       if (route.upstream_path === undefined) {
-        main.routes.push(kongRoute(route));
+        main.routes.push(kongRoute(stack, route));
         continue;
       }
       services.push({
@@ -135,7 +138,7 @@ export function buildGatewayConfig(
         port: app.port,
         path: route.upstream_path,
         connect_timeout: APP_CONNECT_TIMEOUT_MS,
-        routes: [kongRoute(route)],
+        routes: [kongRoute(stack, route)],
         ...withPlugins(servicePlugins),
       });
     }
@@ -147,7 +150,7 @@ export function buildGatewayConfig(
     services: services.filter((s) => s.routes.length > 0),
     upstreams,
   };
-  const consumers = stack.consumers.map(kongConsumer);
+  const consumers = stack.consumers.map((c) => kongConsumer(stack, c));
   if (consumers.length > 0) config.consumers = consumers;
   const globals = globalPlugins(stack);
   if (globals.length > 0) config.plugins = globals;
@@ -193,7 +196,7 @@ function upstreamFor(app: ServiceSpec, host: string): KongUpstream {
   };
 }
 
-function kongRoute(route: RouteSpec): KongRoute {
+function kongRoute(stack: StackConfig, route: RouteSpec): KongRoute {
   return {
     name: route.name,
     ...(route.paths.length > 0 ? { paths: route.paths } : {}),
@@ -202,15 +205,17 @@ function kongRoute(route: RouteSpec): KongRoute {
     ...(Object.keys(route.headers).length > 0 ? { headers: route.headers } : {}),
     strip_path: route.strip_path,
     preserve_host: route.preserve_host,
-    ...withPlugins(pluginList(route.plugins)),
+    ...withPlugins(pluginList(stack, route.plugins)),
   };
 }
 
-function pluginList(plugins: PluginSpec[]): KongPlugin[] {
+/** Plugin entries with their effective config (shared-state.ts: replicas share state in the stack's Redis). */
+function pluginList(stack: StackConfig, plugins: PluginSpec[]): KongPlugin[] {
   return plugins.map((p) => {
     const out: KongPlugin = { name: p.name };
     if (!p.enabled) out.enabled = false;
-    if (Object.keys(p.config).length > 0) out.config = p.config;
+    const config = effectivePluginConfig(stack, p);
+    if (Object.keys(config).length > 0) out.config = config;
     return out;
   });
 }
@@ -219,7 +224,7 @@ function withPlugins(plugins: KongPlugin[]): { plugins?: KongPlugin[] } {
   return plugins.length > 0 ? { plugins } : {};
 }
 
-function kongConsumer(consumer: ConsumerSpec): KongConsumer {
+function kongConsumer(stack: StackConfig, consumer: ConsumerSpec): KongConsumer {
   const out: KongConsumer = { username: consumer.username };
   if (consumer.custom_id !== undefined) out.custom_id = consumer.custom_id;
   const { "key-auth": keyAuth, jwt, "basic-auth": basicAuth } = consumer.credentials;
@@ -249,11 +254,11 @@ function kongConsumer(consumer: ConsumerSpec): KongConsumer {
     }));
   }
   if (consumer.acls.length > 0) out.acls = consumer.acls.map((group) => ({ group }));
-  return Object.assign(out, withPlugins(pluginList(consumer.plugins)));
+  return Object.assign(out, withPlugins(pluginList(stack, consumer.plugins)));
 }
 
 function globalPlugins(stack: StackConfig): KongPlugin[] {
-  const plugins = pluginList(stack.gateway.plugins);
+  const plugins = pluginList(stack, stack.gateway.plugins);
   const declared = new Set(plugins.map((p) => p.name));
   const addons = enabledAddons(stack);
   if (addons.prometheus && !declared.has("prometheus")) {

@@ -63,6 +63,8 @@ const SECRET_CONVENTIONS: Readonly<Record<string, SecretConvention>> = {
   grafana: (key) => `${key}__FILE`,
   // Caddy imports its basic-auth secret from a file (the Caddyfile's basicauth blocks)
   caddy: () => null,
+  // compose-redis.ts: the container's shell reads REDIS_PASSWORD_FILE
+  redis: (key) => `${key}_FILE`,
 };
 
 type Mode = "start-first" | "stop-first";

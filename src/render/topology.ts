@@ -102,9 +102,7 @@ export function toolRoutes(stack: StackConfig): ToolRoute[] {
 }
 
 /** `{vault://env/NAME}`: how gateway.yaml references a secret held in the gateway's environment. */
-export function vaultRef(envName: string): string {
-  return `{vault://env/${envName}}`;
-}
+export { envVaultRef as vaultRef } from "../gateway/config/vault.js";
 
 /** Every plugin entry of the stack, at every scope (global, service, route, consumer). */
 export function allPlugins(stack: StackConfig): PluginSpec[] {

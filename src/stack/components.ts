@@ -23,6 +23,8 @@ export const ADDON_PROFILES = {
 export const RESERVED_SERVICE_NAMES: readonly string[] = [
   "caddy",
   "gateway",
+  // the gateway replicas' shared state (shared-state.ts)
+  "redis",
   ...Object.values(ADDON_PROFILES).flat(),
 ];
 

@@ -5,6 +5,7 @@ import { TOOL_PATHS, toolUis } from "./components.js";
 import type { EnvEntry } from "./env-file.js";
 import type { StackConfig } from "./schema.js";
 import { basicauthHash, randomSecret } from "./secrets.js";
+import { effectivePluginConfig, REDIS_PASSWORD, stackHasRedis } from "./shared-state.js";
 import type { KeyPath } from "./yaml-source.js";
 
 /**
@@ -85,6 +86,14 @@ export function envVarsFor(stack: StackConfig): EnvVarSpec[] {
       required: jenkins.enabled,
       gatewayConfig: false,
       generate: { kind: "secret", bytes: 18 },
+    },
+    {
+      name: REDIS_PASSWORD,
+      purpose:
+        "Password of the stack's Redis, where gateway replicas share rate-limiting counters and cached responses.",
+      required: stackHasRedis(stack),
+      gatewayConfig: false,
+      generate: { kind: "secret", bytes: 32 },
     },
     ...credentialVars(stack),
     ...vaultReferences(stack),
@@ -193,14 +202,15 @@ export function vaultEnvNamesIn(value: string): string[] {
 }
 
 /**
- * Variables referenced from plugin configs. The gateway resolves every reference in
- * gateway.yaml — disabled plugins are written there too — so each one is required.
+ * Variables referenced from plugin configs as gateway.yaml carries them (the stack's Redis
+ * password included). The gateway resolves every reference in gateway.yaml — disabled
+ * plugins are written there too — so each one is required.
  */
 function vaultReferences(stack: StackConfig): EnvVarSpec[] {
   const out: EnvVarSpec[] = [];
   for (const { path, plugins } of pluginScopesOf(stack)) {
     plugins.forEach((plugin, i) => {
-      walkStrings(plugin.config, [...path, i, "config"], (value, at) => {
+      walkStrings(effectivePluginConfig(stack, plugin), [...path, i, "config"], (value, at) => {
         for (const name of vaultEnvNamesIn(value)) {
           out.push({
             name,

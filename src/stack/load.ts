@@ -5,6 +5,7 @@ import { crossFieldChecks } from "./checks.js";
 import { parseEnvFile } from "./env-file.js";
 import { placeIssue, StackInvalidError, type StackIssue, sortIssues } from "./issues.js";
 import { type StackConfig, stackSchema } from "./schema.js";
+import { sharedStateChecks } from "./shared-state.js";
 import { parseYamlSource, type YamlSource } from "./yaml-source.js";
 import { draftsFromZod } from "./zod-issues.js";
 
@@ -42,7 +43,9 @@ export function analyzeStackText(text: string, file: string = STACK_FILE): Stack
     return { source, config: undefined, errors, warnings: [] };
   }
   const parsed = stackSchema.safeParse(source.data, { reportInput: true });
-  const drafts = parsed.success ? crossFieldChecks(parsed.data) : draftsFromZod(parsed.error.issues);
+  const drafts = parsed.success
+    ? [...crossFieldChecks(parsed.data), ...sharedStateChecks(parsed.data)]
+    : draftsFromZod(parsed.error.issues);
   const issues = drafts.map((draft) => placeIssue(source, draft));
   const errors = sortIssues(issues.filter((i) => i.severity === "error"));
   const warnings = sortIssues(issues.filter((i) => i.severity === "warning"));

@@ -5,13 +5,15 @@ import { pluginScopesOf } from "./checks.js";
 import type { IssueDraft } from "./issues.js";
 import type { JsonSchemaNode } from "./json-schema.js";
 import type { StackConfig } from "./schema.js";
+import { effectivePluginConfig } from "./shared-state.js";
 import type { KeyPath } from "./yaml-source.js";
 import { draftsFromZod, prefixDrafts } from "./zod-issues.js";
 
 /**
- * Check every plugin's `config` against the gateway plugin's own schema (the one the gateway
- * validates gateway.yaml with), and the scopes it may be applied on. Loads the bundled plugins,
- * so `stack validate` uses it rather than every loadStack().
+ * Check every plugin's `config` — as gateway.yaml will carry it (shared-state.ts: the stack's
+ * Redis filled in) — against the gateway plugin's own schema (the one the gateway validates
+ * gateway.yaml with), and the scopes it may be applied on. Loads the bundled plugins, so
+ * `stack validate` uses it rather than every loadStack().
  */
 export async function pluginConfigChecks(stack: StackConfig): Promise<IssueDraft[]> {
   const registry = await loadPluginRegistry();
@@ -27,7 +29,9 @@ export async function pluginConfigChecks(stack: StackConfig): Promise<IssueDraft
           message: `plugin "${plugin.name}" cannot be applied to a ${scope}`,
         });
       }
-      const parsed = definition.configSchema.safeParse(plugin.config, { reportInput: true });
+      const parsed = definition.configSchema.safeParse(effectivePluginConfig(stack, plugin), {
+        reportInput: true,
+      });
       if (!parsed.success) {
         drafts.push(
           ...prefixDrafts(

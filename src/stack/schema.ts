@@ -33,6 +33,7 @@ export const IMAGE_KEYS = [
   "logstash",
   "kibana",
   "jenkins",
+  "redis",
 ] as const;
 export type ImageKey = (typeof IMAGE_KEYS)[number];
 

@@ -101,15 +101,16 @@ function microservices(): { gatewayReplicas: number; services: StackInput["servi
       service("orders", {
         plugins: [
           { name: "key-auth" },
-          { name: "rate-limiting", config: { minute: 60, policy: "local", limit_by: "consumer" } },
+          // with 2 gateway replicas, counted in the stack's Redis (policy redis)
+          { name: "rate-limiting", config: { minute: 60, limit_by: "consumer" } },
         ],
       }),
       service("catalog", {
         plugins: [
           {
             name: "proxy-cache",
+            // with 2 gateway replicas, cached in the stack's Redis (strategy redis)
             config: {
-              strategy: "memory",
               cache_ttl: 30,
               content_type: ["application/json"],
               request_method: ["GET", "HEAD"],

@@ -118,7 +118,20 @@ describe("compose.yaml semantics", () => {
         expect(svc.healthcheck.test.join(" ")).toContain(`http://127.0.0.1:${app.port}${app.health_path}`);
       }
       expect(doc.services.gateway!.deploy).toEqual({ replicas: stack.gateway.replicas });
-      expect(Object.keys(doc.services.gateway!.depends_on!)).toEqual(stack.services.map((s) => s.name));
+      // Several gateway replicas share their state in Redis: backend only, never published, waited for.
+      const shared = stack.gateway.replicas > 1;
+      expect(Object.keys(doc.services.gateway!.depends_on!)).toEqual([
+        ...stack.services.map((s) => s.name),
+        ...(shared ? ["redis"] : []),
+      ]);
+      expect("redis" in doc.services).toBe(shared);
+      if (shared) {
+        const redis = doc.services.redis!;
+        expect(redis.image).toBe("redis:7");
+        expect(redis.networks).toEqual(["backend"]);
+        expect(redis.ports).toBeUndefined();
+        expect(redis.environment).toEqual({ REDIS_PASSWORD: `\${REDIS_PASSWORD}` });
+      }
 
       // Secrets reach containers only as ${VAR} interpolations.
       for (const [name, svc] of services) {

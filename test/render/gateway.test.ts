@@ -6,6 +6,8 @@ import { parseDeclarativeConfig } from "../../src/gateway/config/load.js";
 import { loadPluginRegistry, type PluginRegistry } from "../../src/gateway/plugins/registry.js";
 import { GATEWAY_CONFIG_FILE, type KongDeclarative } from "../../src/render/gateway.js";
 import { gatewayEnvNames } from "../../src/stack/env-vars.js";
+import { stackSchema } from "../../src/stack/schema.js";
+import { starterStack } from "../../src/stack/starters.js";
 import { ALL_ADDONS, microservicesStack, monolithStack, stackMatrix } from "./fixtures.js";
 import { artifact, artifactsOf } from "./support.js";
 
@@ -174,5 +176,126 @@ describe("gateway.yaml", () => {
     const text = gatewayText(microservicesStack({}, ALL_ADDONS));
     expect(text).not.toMatch(/value-of-/);
     expect(text.match(/\{vault:\/\/env\//g)).toHaveLength(3);
+  });
+});
+
+describe("gateway.yaml with several gateway replicas", () => {
+  const STACK_REDIS = { host: "redis", port: 6379, password: "{vault://env/REDIS_PASSWORD}" };
+  const starter = (template: "monolith" | "microservices") =>
+    stackSchema.parse(
+      starterStack({
+        template,
+        name: "shop",
+        domain: "localhost",
+        https: "internal",
+        httpPort: 80,
+        httpsPort: 443,
+        addons: [],
+      }),
+    );
+  /** One app whose only route carries `plugins`, with `replicas` gateways. */
+  const withPlugins = (
+    replicas: number,
+    plugins: Array<{ name: "rate-limiting" | "proxy-cache"; config: object }>,
+    engine: "gatestack" | "kong" = "gatestack",
+  ) =>
+    monolithStack({
+      gateway: { replicas, engine },
+      services: [
+        {
+          name: "app",
+          routes: [
+            {
+              name: "api",
+              paths: ["/api"],
+              plugins: plugins.map((p) => ({ ...p, config: { ...p.config } })),
+            },
+          ],
+        },
+      ],
+      consumers: [],
+    });
+  const routePlugins = (stack: Stack) => gatewayDoc(stack).services[0]!.routes[0]!.plugins!;
+
+  it("the microservices starter (2 replicas) counts and caches in the stack's Redis", () => {
+    const stack = starter("microservices");
+    expect(stack.gateway.replicas).toBe(2);
+    const doc = gatewayDoc(stack);
+    const plugins = Object.fromEntries(
+      doc.services.flatMap((s) => s.plugins ?? []).map((p) => [p.name, p.config]),
+    );
+    expect(plugins["rate-limiting"]).toEqual({
+      minute: 60,
+      limit_by: "consumer",
+      policy: "redis",
+      redis: STACK_REDIS,
+    });
+    expect(plugins["proxy-cache"]).toMatchObject({ strategy: "redis", redis: STACK_REDIS, cache_ttl: 30 });
+    // the gateway gets the password from .env, and loads the file with it
+    expect(gatewayEnvNames(stack)).toContain("REDIS_PASSWORD");
+    const result = parseDeclarativeConfig(gatewayText(stack), {
+      env: envFor(stack),
+      plugins: (name) => registry.get(name),
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    const limiter = result.config.plugins.find((p) => p.name === "rate-limiting")!;
+    expect((limiter.config as { redis: { password: string } }).redis.password).toBe(
+      "value-of-redis_password",
+    );
+  });
+
+  it("one replica keeps local state: the monolith starter names no Redis", () => {
+    const stack = starter("monolith");
+    expect(gatewayText(stack)).not.toContain("redis");
+    expect(gatewayEnvNames(stack)).not.toContain("REDIS_PASSWORD");
+    expect(routePlugins(withPlugins(1, [{ name: "rate-limiting", config: { minute: 5 } }]))).toEqual([
+      { name: "rate-limiting", config: { minute: 5 } },
+    ]);
+    expect(routePlugins(withPlugins(1, [{ name: "proxy-cache", config: {} }]))).toEqual([
+      { name: "proxy-cache", config: { strategy: "memory" } },
+    ]);
+  });
+
+  it("keeps an explicit local policy or memory strategy, and a Redis of the stack.yaml's own", () => {
+    const own = { host: "cache.internal", port: 6380 };
+    expect(
+      routePlugins(
+        withPlugins(3, [
+          { name: "rate-limiting", config: { minute: 5, policy: "local" } },
+          { name: "proxy-cache", config: { strategy: "redis", redis: own } },
+        ]),
+      ),
+    ).toEqual([
+      { name: "rate-limiting", config: { minute: 5, policy: "local" } },
+      { name: "proxy-cache", config: { strategy: "redis", redis: own } },
+    ]);
+    // a partial redis record is completed with the stack's Redis
+    expect(
+      routePlugins(
+        withPlugins(2, [{ name: "rate-limiting", config: { minute: 5, redis: { timeout: 500 } } }]),
+      ),
+    ).toEqual([
+      {
+        name: "rate-limiting",
+        config: { minute: 5, policy: "redis", redis: { ...STACK_REDIS, timeout: 500 } },
+      },
+    ]);
+  });
+
+  it("with the kong engine: rate-limiting in Redis (Kong has the policy), proxy-cache in memory (Kong OSS has no redis strategy)", () => {
+    const plugins = routePlugins(
+      withPlugins(
+        2,
+        [
+          { name: "rate-limiting", config: { minute: 5 } },
+          { name: "proxy-cache", config: {} },
+        ],
+        "kong",
+      ),
+    );
+    expect(plugins).toEqual([
+      { name: "rate-limiting", config: { minute: 5, policy: "redis", redis: STACK_REDIS } },
+      { name: "proxy-cache", config: { strategy: "memory" } },
+    ]);
   });
 });

@@ -30,6 +30,7 @@ const STACK_WIDE_VARS = [
   "TOOLS_BASICAUTH_HASH",
   "GRAFANA_ADMIN_PASSWORD",
   "JENKINS_ADMIN_PASSWORD",
+  "REDIS_PASSWORD",
 ];
 
 describe("initStack: monolith", () => {

@@ -203,7 +203,7 @@ consumers:
 describe("parseStackText: rules render relies on, checked at load time", () => {
   it("an app may not take a compose service name the stack uses itself", () => {
     expect(errorLines(BASE.replace("name: app", "name: gateway"))).toEqual([
-      'stack.yaml:4:11: services[0].name: service name "gateway" is used by the stack itself; choose another (reserved: caddy, gateway, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
+      'stack.yaml:4:11: services[0].name: service name "gateway" is used by the stack itself; choose another (reserved: caddy, gateway, redis, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
     ]);
     // Reserved whether or not the addon is on: turning it on later must not break the stack.
     expect(errorLines(BASE.replace("name: app", "name: kibana"))).toHaveLength(1);
@@ -273,6 +273,46 @@ describe("warnings do not fail", () => {
     expect(noAuth.warnings.map((w) => w.message)).toContain(
       "acl needs an authentication plugin (key-auth, jwt, basic-auth) on this route, its service or globally",
     );
+  });
+});
+
+describe("state kept per gateway replica", () => {
+  const replicated = (replicas: number, engine = "gatestack") =>
+    BASE.replace(
+      "template: monolith\n",
+      `template: monolith\ngateway: {replicas: ${replicas}, engine: ${engine}}\n`,
+    );
+
+  it("policy local with several replicas warns with the effective limit (limit × replicas)", () => {
+    const text = `${replicated(3)}        plugins:
+          - name: rate-limiting
+            config: {minute: 60, hour: 1000, policy: local}
+`;
+    const analysis = analyzeStackText(text);
+    expect(analysis.errors).toEqual([]);
+    expect(analysis.warnings.map(formatIssue)).toEqual([
+      "stack.yaml:11:54: services[0].routes[0].plugins[0].config.policy: policy local with 3 gateway replicas: each replica counts on its own, so up to 180 requests per minute (60 × 3 replicas), 3000 per hour (1000 × 3 replicas) get through; leave policy out (or set redis) to count in the stack's Redis",
+    ]);
+    // one replica, or the policy left to the stack (redis): nothing to say
+    expect(analyzeStackText(text.replace("replicas: 3", "replicas: 1")).warnings).toEqual([]);
+    expect(analyzeStackText(text.replace(", policy: local", "")).warnings).toEqual([]);
+  });
+
+  it("strategy memory with several replicas warns; Kong is left with memory; Kong has no redis strategy", () => {
+    const cache = (config: string) =>
+      `        plugins:\n          - name: proxy-cache\n            config: ${config}\n`;
+    const memory = analyzeStackText(`${replicated(2)}${cache("{strategy: memory}")}`);
+    expect(memory.warnings.map((w) => w.message)).toEqual([
+      "strategy memory with 2 gateway replicas: each replica caches on its own (a response cached by one is a miss on the others, an Admin API purge reaches one replica); leave strategy out (or set redis) to share the stack's Redis",
+    ]);
+    const kong = analyzeStackText(`${replicated(2, "kong")}${cache("{}")}`);
+    expect(kong.warnings.map(formatIssue)).toEqual([
+      "stack.yaml:10:19: services[0].routes[0].plugins[0].name: Kong (gateway.engine kong) has no redis strategy, so each of the 2 gateway replicas caches on its own (a response cached by one is a miss on the others, an Admin API purge reaches one replica)",
+    ]);
+    const refused = analyzeStackText(`${replicated(2, "kong")}${cache("{strategy: redis}")}`);
+    expect(refused.errors.map((e) => e.message)).toEqual([
+      "strategy redis is a gatestack extension: Kong (gateway.engine kong) has only memory",
+    ]);
   });
 });
 

@@ -104,6 +104,18 @@ describe("validateStack", () => {
     ]);
   });
 
+  it("the Redis password missing from .env, with several gateway replicas (none with one)", async () => {
+    await arrange({ env: (s) => s.replace(/^REDIS_PASSWORD=.*\n/m, "") });
+    expect(await errorsOf()).toEqual([
+      ".env:1:1: REDIS_PASSWORD is not set in .env or the environment (Password of the stack's Redis, where gateway replicas share rate-limiting counters and cached responses); add REDIS_PASSWORD=<value> to .env",
+    ]);
+    await arrange({
+      stack: (s) => s.replace("replicas: 2", "replicas: 1"),
+      env: (s) => s.replace(/^REDIS_PASSWORD=.*\n/m, ""),
+    });
+    await expect(validateStack(dir)).resolves.toMatchObject({ valid: true });
+  });
+
   it("plugin configs are checked against the gateway plugin's schema, with did-you-mean", async () => {
     await arrange({
       stack: (s) => s.replace("minute: 60", "minute: lots").replace("cache_ttl: 30", "cache_tl: 30"),

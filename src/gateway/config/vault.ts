@@ -9,6 +9,11 @@ import { isPlainObject, setOwn } from "./schema/fields.js";
 
 const REF = /^\{vault:\/\/env\/([^}/]+)(?:\/([^}]*))?\}$/;
 
+/** `{vault://env/NAME}`: the reference to environment variable NAME. */
+export function envVaultRef(name: string): string {
+  return `{vault://env/${name}}`;
+}
+
 export function envVariableName(ref: string): string {
   return ref.toUpperCase().replace(/-/g, "_");
 }
