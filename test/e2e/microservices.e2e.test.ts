@@ -1,7 +1,8 @@
 /**
  * The microservices starter on a real engine: three services routed by prefix, two gateway replicas
- * behind Caddy, `users` scaled to two replicas that both serve; killing one users container keeps
- * requests succeeding through the other, and `stack up` restores it.
+ * behind Caddy sharing their state in the stack's Redis (one rate limit across both, one cache),
+ * `users` scaled to two replicas that both serve; killing one users container keeps requests
+ * succeeding through the other, and `stack up` restores it.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -38,12 +39,12 @@ async function burst(
   n: number,
   headers: Record<string, string> = {},
   timeoutMs = 15_000,
-): Promise<Array<{ rid: string; status: number }>> {
-  const out: Array<{ rid: string; status: number }> = [];
+): Promise<Array<{ rid: string; status: number; headers: Record<string, string> }>> {
+  const out: Array<{ rid: string; status: number; headers: Record<string, string> }> = [];
   for (let i = 0; i < n; i++) {
     const rid = `ms-${randomUUID()}`;
     const res = await get(`${base}${pathname}`, { "X-Request-ID": rid, ...headers }, timeoutMs);
-    out.push({ rid, status: res.status });
+    out.push({ rid, status: res.status, headers: res.headers });
   }
   return out;
 }
@@ -83,12 +84,12 @@ afterAll(async () => {
 });
 
 describe("microservices stack on a real engine", () => {
-  it("comes up healthy: two gateway replicas, users ×2, orders, catalog, caddy", async () => {
+  it("comes up healthy: two gateway replicas, their Redis, users ×2, orders, catalog, caddy", async () => {
     const r = await stackOk(["up", "--dir", dir, "--json"]);
-    expect(upResult(r.stdout).summary).toMatchObject({ create: 7, recreate: 0 });
+    expect(upResult(r.stdout).summary).toMatchObject({ create: 8, recreate: 0 });
     const rows = await psRows();
     expect(rows.map((row) => row.container).sort()).toEqual(
-      ["caddy-1", "catalog-1", "gateway-1", "gateway-2", "orders-1", "users-1", "users-2"].map(
+      ["caddy-1", "catalog-1", "gateway-1", "gateway-2", "orders-1", "redis-1", "users-1", "users-2"].map(
         (n) => `${project}-${n}`,
       ),
     );
@@ -119,6 +120,52 @@ describe("microservices stack on a real engine", () => {
     expect([...users.keys()].sort()).toEqual([`${project}-users-1`, `${project}-users-2`]);
   });
 
+  it("counts one rate limit across both gateway replicas: exactly the limit passes through Caddy", async () => {
+    // orders: key-auth + rate-limiting 60/minute by consumer, counted in Redis (on its clock)
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 20_000) await new Promise((r) => setTimeout(r, left + 500));
+    const first = await get(`${base}/api/orders/`, { apikey: apiKey, "X-Request-ID": `ms-${randomUUID()}` });
+    expect(first.status).toBe(200);
+    expect(first.headers["x-ratelimit-limit-minute"]).toBe("60");
+    const remaining = Number(first.headers["x-ratelimit-remaining-minute"]);
+    expect(remaining).toBeGreaterThan(40);
+    // the rest of the minute's allowance and 10 more, 10 at a time
+    const sent: Array<{ rid: string; status: number }> = [];
+    for (let done = 0; done < remaining + 10; done += 10) {
+      const batch = Array.from({ length: Math.min(10, remaining + 10 - done) }, async () => {
+        const rid = `ms-${randomUUID()}`;
+        const res = await get(`${base}/api/orders/`, { apikey: apiKey, "X-Request-ID": rid });
+        return { rid, status: res.status };
+      });
+      sent.push(...(await Promise.all(batch)));
+    }
+    expect(sent.filter((s) => s.status === 200)).toHaveLength(remaining);
+    expect(sent.filter((s) => s.status === 429)).toHaveLength(10);
+    const gateways = await servedBy(
+      "gateway",
+      sent.map((s) => s.rid),
+    );
+    expect([...gateways.keys()].sort()).toEqual([`${project}-gateway-1`, `${project}-gateway-2`]);
+  });
+
+  it("shares one cache between the gateway replicas: a miss on one is a hit on the other", async () => {
+    const path = `/api/catalog/?e2e=${randomUUID()}`;
+    const first = await get(`${base}${path}`);
+    expect(first.status).toBe(200);
+    expect(first.headers["x-cache-status"]).toBe("Miss");
+    // every later request is a hit, whichever replica Caddy sends it to (both do get some)
+    const again = await burst(path, 12);
+    expect(again.map((s) => `${s.status} ${s.headers["x-cache-status"]}`)).toEqual(
+      again.map(() => "200 Hit"),
+    );
+    expect(again.map((s) => s.headers["x-cache-key"])).toEqual(again.map(() => first.headers["x-cache-key"]));
+    const gateways = await servedBy(
+      "gateway",
+      again.map((s) => s.rid),
+    );
+    expect([...gateways.keys()].sort()).toEqual([`${project}-gateway-1`, `${project}-gateway-2`]);
+  });
+
   it("keeps serving when one users container is killed, and stack up restores it", async () => {
     const victim = `${project}-users-1`;
     await docker.getContainer(victim).kill();
@@ -135,7 +182,7 @@ describe("microservices stack on a real engine", () => {
     const r = await stackOk(["up", "--dir", dir, "--json"]);
     const summary = upResult(r.stdout).summary as Record<string, number>;
     expect(summary.recreate).toBe(0);
-    expect((summary.start ?? 0) + (summary.keep ?? 0)).toBe(7);
+    expect((summary.start ?? 0) + (summary.keep ?? 0)).toBe(8);
     const users = (await psRows()).filter((row) => row.service === "users");
     expect(users.map((u) => `${u.container}:${u.state}:${u.health}`)).toEqual([
       `${victim}:running:healthy`,
