@@ -96,38 +96,46 @@ function list(value: string | undefined, sep: RegExp): string[] {
  * The Docker-secrets convention (as the postgres and grafana images have it): `NAME_FILE=/path` gives
  * NAME the content of that file (one trailing newline dropped), for the settings and for
  * `{vault://env/NAME}` references alike — so a Swarm secret mounted at /run/secrets/NAME never has to
- * be an environment value. Setting both NAME and NAME_FILE is an error, as is an unreadable file.
+ * be an environment value. Resolved when NAME is read, and only then: an unrelated `*_FILE` variable of
+ * the environment (TF_CLI_CONFIG_FILE…) is never opened. Reading a NAME whose NAME_FILE cannot be read,
+ * or that is set both ways, is a usage error naming NAME_FILE.
  */
 export function withFileVariables(env: Env): Env {
-  let out: Env | null = null;
-  for (const key of Object.keys(env)) {
-    if (!key.endsWith("_FILE") || key.length <= 5) continue;
-    const path = env[key];
-    if (path === undefined || path === "") continue;
-    const name = key.slice(0, -5);
-    if (env[name] !== undefined && env[name] !== "") {
-      throw new GatestackError("E_USAGE", `both ${name} and ${key} are set: keep one`, {
-        place: key,
-        exitCode: 2,
-      });
-    }
-    let value: string;
-    try {
-      value = readFileSync(path, "utf8");
-    } catch (err) {
-      throw new GatestackError(
-        "E_USAGE",
-        `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        {
-          place: key,
+  const read = new Map<string, string>();
+  return new Proxy(env, {
+    get(target, key) {
+      if (typeof key !== "string") return undefined;
+      const direct = target[key];
+      const fileKey = `${key}_FILE`;
+      const path = key.endsWith("_FILE") ? undefined : target[fileKey];
+      if (path === undefined || path === "") return direct;
+      if (direct !== undefined && direct !== "") {
+        throw new GatestackError("E_USAGE", `both ${key} and ${fileKey} are set: keep one`, {
+          place: fileKey,
           exitCode: 2,
-        },
-      );
-    }
-    out ??= { ...env };
-    out[name] = value.endsWith("\n") ? value.slice(0, value.endsWith("\r\n") ? -2 : -1) : value;
-  }
-  return out ?? env;
+        });
+      }
+      const cached = read.get(key);
+      if (cached !== undefined) return cached;
+      let value: string;
+      try {
+        value = readFileSync(path, "utf8");
+      } catch (err) {
+        throw new GatestackError(
+          "E_USAGE",
+          `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          { place: fileKey, exitCode: 2 },
+        );
+      }
+      const trimmed = value.endsWith("\r\n")
+        ? value.slice(0, -2)
+        : value.endsWith("\n")
+          ? value.slice(0, -1)
+          : value;
+      read.set(key, trimmed);
+      return trimmed;
+    },
+  });
 }
 
 /**

@@ -135,6 +135,8 @@ describe("serveOptions", () => {
     expect(o.adminToken).toBe("from-a-secret");
     expect(o.env?.DEMO_API_KEY).toBe("demo-123");
     expect(given).toEqual({ GATEWAY_ADMIN_TOKEN_FILE: secret, DEMO_API_KEY_FILE: key }); // not mutated
+    // an unrelated *_FILE variable of the environment is never opened
+    expect(serveOptions({}, { TF_CLI_CONFIG_FILE: join(dir, "missing.rc") }).adminToken).toBeUndefined();
     for (const [env, message] of [
       [{ GATEWAY_ADMIN_TOKEN: "x", GATEWAY_ADMIN_TOKEN_FILE: secret }, /both GATEWAY_ADMIN_TOKEN and/],
       [{ GATEWAY_ADMIN_TOKEN_FILE: join(dir, "missing") }, /cannot read .*ENOENT/],
