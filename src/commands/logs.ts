@@ -64,6 +64,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
         color: this.useColor,
         out: process.stdout,
         signal,
+        warn: (message: string) => process.stderr.write(`! ${message}\n`),
       };
       return deployment.kind === "swarm"
         ? streamSwarmLogs(deployment.target.docker, loaded.config.name, opts)

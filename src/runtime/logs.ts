@@ -20,6 +20,8 @@ export interface LogsOptions {
   color?: boolean;
   out: Writable;
   signal?: AbortSignal;
+  /** something left out of the output (Swarm: tasks on nodes that are down) */
+  warn?: (message: string) => void;
 }
 
 const PALETTE = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];

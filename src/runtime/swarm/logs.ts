@@ -9,6 +9,11 @@ import { dockerError } from "../engine.js";
 import { LineSplitter, LogDemuxer, type LogsOptions, parseSince, timeKey } from "../logs.js";
 import { shortServiceName, stackServices, stackTasks, swarmNodes } from "./resources.js";
 
+/** dockerode's Task has logs() (GET /tasks/{id}/logs); its typings do not say so. */
+interface TaskLogs {
+  logs(opts: Record<string, unknown>): Promise<Buffer | NodeJS.ReadableStream>;
+}
+
 const PALETTE = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
 export async function streamSwarmLogs(docker: Docker, stack: string, opts: LogsOptions): Promise<number> {
@@ -57,38 +62,81 @@ export async function streamSwarmLogs(docker: Docker, stack: string, opts: LogsO
   };
   const lines: Array<{ key: string; text: string }> = [];
   let count = 0;
-  await Promise.all(
-    services.map(async (svc, i) => {
-      const color = PALETTE[i % PALETTE.length]!;
-      let stream: NodeJS.ReadableStream | Buffer;
+  const collect = async (
+    what: string,
+    open: () => Promise<NodeJS.ReadableStream | Buffer>,
+    color: number,
+  ): Promise<void> => {
+    let stream: NodeJS.ReadableStream | Buffer;
+    try {
+      stream = await open();
+    } catch (err) {
+      throw dockerError(`reading logs of ${what}`, err);
+    }
+    const splitter = new LineSplitter((l) => {
+      const line = format(l, color);
+      count++;
+      if (opts.follow) opts.out.write(line.text);
+      else lines.push(line);
+    });
+    const demux = new LogDemuxer((_s, payload) => splitter.push(payload.toString("utf8")));
+    if (Buffer.isBuffer(stream)) demux.push(stream);
+    else {
       try {
-        stream = (await docker.getService(svc.ID).logs({
-          ...base,
-          follow: opts.follow === true,
-          ...(opts.follow && opts.signal ? { abortSignal: opts.signal } : {}),
-        } as never)) as unknown as NodeJS.ReadableStream | Buffer;
+        for await (const chunk of stream as AsyncIterable<Buffer>) demux.push(chunk);
       } catch (err) {
-        throw dockerError(`reading logs of ${svc.Spec.Name}`, err);
+        if (!opts.signal?.aborted) throw dockerError(`following logs of ${what}`, err);
       }
-      const splitter = new LineSplitter((l) => {
-        const line = format(l, color);
-        count++;
-        if (opts.follow) opts.out.write(line.text);
-        else lines.push(line);
-      });
-      const demux = new LogDemuxer((_s, payload) => splitter.push(payload.toString("utf8")));
-      if (Buffer.isBuffer(stream)) demux.push(stream);
-      else {
-        try {
-          for await (const chunk of stream as AsyncIterable<Buffer>) demux.push(chunk);
-        } catch (err) {
-          if (!opts.signal?.aborted) throw dockerError(`following logs of ${svc.Spec.Name}`, err);
-        }
-      }
-      splitter.flush();
-    }),
-  );
-  if (!opts.follow) {
+    }
+    splitter.flush();
+  };
+  const colorOf = (serviceId: string) =>
+    PALETTE[
+      Math.max(
+        0,
+        services.findIndex((s) => s.ID === serviceId),
+      ) % PALETTE.length
+    ]!;
+  if (opts.follow) {
+    // the manager follows every task, those started later included
+    await Promise.all(
+      services.map((svc) =>
+        collect(
+          svc.Spec.Name,
+          async () =>
+            (await docker.getService(svc.ID).logs({
+              ...base,
+              follow: true,
+              ...(opts.signal ? { abortSignal: opts.signal } : {}),
+            } as never)) as unknown as NodeJS.ReadableStream,
+          colorOf(svc.ID),
+        ),
+      ),
+    );
+  } else {
+    // task by task, on the nodes that are up: a service's log waits for every node, a down one included
+    const up = new Set(nodes.filter((n) => n.Status?.State === "ready").map((n) => n.ID));
+    const wanted = new Set(services.map((s) => s.ID));
+    const readable = tasks.filter(
+      (t) => wanted.has(t.ServiceID) && up.has(t.NodeID ?? "") && t.Status?.ContainerStatus?.ContainerID,
+    );
+    await Promise.all(
+      readable.map((t) =>
+        collect(
+          taskLabel.get(t.ID) ?? t.ID,
+          async () =>
+            (await (docker.getTask(t.ID) as unknown as TaskLogs).logs({ ...base, follow: false })) as Buffer,
+          colorOf(t.ServiceID),
+        ),
+      ),
+    );
+    const skipped = tasks.filter(
+      (t) => wanted.has(t.ServiceID) && t.NodeID && !up.has(t.NodeID) && t.DesiredState === "running",
+    );
+    if (skipped.length > 0)
+      opts.warn?.(
+        `${skipped.length} task(s) on nodes that are down are left out: ${skipped.map((t) => taskLabel.get(t.ID)).join(", ")}`,
+      );
     lines.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const l of lines) opts.out.write(l.text);
   }
