@@ -64,7 +64,11 @@ export async function swarmDown(
     wait.progress(`${tasks.length} task(s) still running`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  wait.done(unreachableNodes.length ? `nodes down: ${unreachableNodes.join(", ")} (their tasks stop when they return)` : undefined);
+  wait.done(
+    unreachableNodes.length
+      ? `nodes down: ${unreachableNodes.join(", ")} (their tasks stop when they return)`
+      : undefined,
+  );
   return { stack, services, unreachableNodes, leftovers };
 }
 
