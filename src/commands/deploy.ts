@@ -1,8 +1,6 @@
 import { Flags } from "@oclif/core";
 import { EventStreamCommand } from "../cli/event-stream-command.js";
 import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
-import { GatestackError, isGatestackError } from "../errors.js";
-import { chooseReporter, withInterrupt } from "../runtime/cli-support.js";
 import { type DeployResult, deploy } from "../runtime/swarm/deploy.js";
 
 export default class Deploy extends EventStreamCommand<typeof Deploy> {
@@ -44,44 +42,24 @@ No ingress mesh or virtual IPs are used: Caddy publishes in host mode on the man
   };
 
   async run(): Promise<DeployResult> {
-    const json = this.jsonEnabled();
-    const reporter = chooseReporter({
-      json,
-      jsonEvents: true,
-      color: this.useColor || process.stderr.isTTY === true,
-    });
-    let result: DeployResult;
-    try {
-      result = await withInterrupt(
-        (signal) =>
-          deploy({
-            dir: this.flags.dir,
-            reporter,
-            ...(this.flags.host !== undefined ? { host: this.flags.host } : {}),
-            ...(this.flags.context !== undefined ? { context: this.flags.context } : {}),
-            ...(this.flags.registry !== undefined ? { registry: this.flags.registry } : {}),
-            build: this.flags.build,
-            wait: !this.flags["no-wait"],
-            timeoutSeconds: this.flags.timeout,
-            signal,
-          }),
-        () =>
-          reporter.warn(
-            "interrupted: finishing the current step, then stopping (Ctrl-C again to quit at once)",
-          ),
-      );
-    } catch (err) {
-      reporter.close();
-      if (isGatestackError(err) && err.code === "E_INTERRUPTED") {
-        throw new GatestackError("E_INTERRUPTED", "stack deploy was interrupted", {
-          exitCode: 130,
-          hint: "what the swarm already received keeps running: `stack deploy` again resumes, `stack down` removes it",
-        });
-      }
-      throw err;
-    } finally {
-      reporter.close();
-    }
+    const result = await this.withProgress(
+      {
+        message: "stack deploy was interrupted",
+        hint: "what the swarm already received keeps running: `stack deploy` again resumes, `stack down` removes it",
+      },
+      (reporter, signal) =>
+        deploy({
+          dir: this.flags.dir,
+          reporter,
+          ...(this.flags.host !== undefined ? { host: this.flags.host } : {}),
+          ...(this.flags.context !== undefined ? { context: this.flags.context } : {}),
+          ...(this.flags.registry !== undefined ? { registry: this.flags.registry } : {}),
+          build: this.flags.build,
+          wait: !this.flags["no-wait"],
+          timeoutSeconds: this.flags.timeout,
+          signal,
+        }),
+    );
     const seconds = (result.durationMs / 1000).toFixed(1);
     const tasks = result.services.reduce((n, s) => n + s.running, 0);
     this.say(

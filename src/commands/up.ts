@@ -1,8 +1,6 @@
 import { Flags } from "@oclif/core";
 import { EventStreamCommand } from "../cli/event-stream-command.js";
 import { stackDirFlag } from "../cli/flags.js";
-import { GatestackError, isGatestackError } from "../errors.js";
-import { chooseReporter, withInterrupt } from "../runtime/cli-support.js";
 import { PROFILE_CHOICES, type UpResult, up } from "../runtime/up.js";
 
 export default class Up extends EventStreamCommand<typeof Up> {
@@ -45,48 +43,24 @@ Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), l
   };
 
   async run(): Promise<UpResult> {
-    const json = this.jsonEnabled();
-    const reporter = chooseReporter({
-      json,
-      jsonEvents: true,
-      color: this.useColor || process.stderr.isTTY === true,
-    });
-    let result: UpResult;
-    try {
-      result = await withInterrupt(
-        (signal) =>
-          up({
-            dir: this.flags.dir,
-            reporter,
-            profiles: this.flags.profile ?? [],
-            build: this.flags.build,
-            wait: !this.flags["no-wait"],
-            timeoutSeconds: this.flags.timeout,
-            removeOrphans: this.flags["remove-orphans"],
-            forceRecreate: this.flags["force-recreate"],
-            signal,
-          }),
-        () =>
-          reporter.warn(
-            "interrupted: finishing the current step, then stopping (Ctrl-C again to quit at once)",
-          ),
-      );
-    } catch (err) {
-      reporter.close();
-      if (isGatestackError(err) && err.code === "E_RENDER_STALE" && !json) {
-        const diff = err.data?.diff;
-        if (typeof diff === "string" && diff) process.stderr.write(`${diff.trimEnd()}\n`);
-      }
-      if (isGatestackError(err) && err.code === "E_INTERRUPTED") {
-        throw new GatestackError("E_INTERRUPTED", "stack up was interrupted", {
-          exitCode: 130,
-          hint: "containers started so far keep running and carry the stack's labels: `stack up` resumes, `stack down` removes them",
-        });
-      }
-      throw err;
-    } finally {
-      reporter.close();
-    }
+    const result = await this.withProgress(
+      {
+        message: "stack up was interrupted",
+        hint: "containers started so far keep running and carry the stack's labels: `stack up` resumes, `stack down` removes them",
+      },
+      (reporter, signal) =>
+        up({
+          dir: this.flags.dir,
+          reporter,
+          profiles: this.flags.profile ?? [],
+          build: this.flags.build,
+          wait: !this.flags["no-wait"],
+          timeoutSeconds: this.flags.timeout,
+          removeOrphans: this.flags["remove-orphans"],
+          forceRecreate: this.flags["force-recreate"],
+          signal,
+        }),
+    );
     this.printSummary(result);
     return result;
   }
