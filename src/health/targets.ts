@@ -8,6 +8,7 @@ import { GATEWAY_CONFIG_FILE, upstreamName } from "../render/gateway.js";
 import { enabledAddons, httpsEnabled, isLocalDomain, PORTS } from "../render/topology.js";
 import type { LoadedStack } from "../stack/load.js";
 import type { PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
+import { stackHasRedis } from "../stack/shared-state.js";
 
 /**
  * Everything `stack health` probes, derived once from stack.yaml, .env and the rendered files
@@ -41,6 +42,8 @@ export interface HealthTargets {
     statusUrl: string;
     adminUrl: string;
   };
+  /** the stack runs a Redis the gateway replicas share their state in */
+  redis: boolean;
   /** config/gateway/gateway.yaml as rendered; null when missing. */
   gatewayConfig: { hash: string; upstreams: string[] } | null;
   services: ServiceTarget[];
@@ -113,6 +116,7 @@ export async function healthTargets(loaded: LoadedStack): Promise<HealthTargets>
       statusUrl: `http://127.0.0.1:${PORTS.gatewayStatus}`,
       adminUrl: `http://127.0.0.1:${PORTS.gatewayAdmin}`,
     },
+    redis: stackHasRedis(stack),
     gatewayConfig: gatewayYaml === null ? null : gatewayConfigFacts(gatewayYaml),
     services,
     addons: addonTargets(stack),

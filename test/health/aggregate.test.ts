@@ -122,4 +122,15 @@ describe("containers layer", () => {
     // services not in stack.yaml (compose.override.yaml) are checked too
     expect(by("extra-1")).toMatchObject({ status: "ok", detail: "running 1 h" });
   });
+
+  it("a missing Redis fails when the gateway replicas share their state in one", () => {
+    const facts = [fact("caddy", 1), fact("gateway", 1), fact("gateway", 2), fact("orders", 1)];
+    const without = containerChecks(targets, facts, 5, now);
+    expect(without.checks.some((c) => c.name === "redis")).toBe(false);
+    const layer = containerChecks({ ...targets, redis: true }, facts, 5, now);
+    expect(layer.checks.find((c) => c.name === "redis")).toMatchObject({
+      status: "fail",
+      detail: "0 of 1 replica exist",
+    });
+  });
 });

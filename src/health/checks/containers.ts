@@ -64,6 +64,7 @@ function expectedServices(t: HealthTargets): ExpectedService[] {
   return [
     { service: "caddy", replicas: 1 },
     { service: "gateway", replicas: t.gateway.replicas },
+    ...(t.redis ? [{ service: "redis", replicas: 1 }] : []),
     ...t.services.map((s) => ({ service: s.name, replicas: s.replicas })),
     ...t.addons.map((a) => ({ service: a.service, replicas: 1, profile: a.profile })),
   ];

@@ -73,6 +73,7 @@ describe("edge checks", () => {
       tlsSites: ["localhost"],
       caddyAdmin: `http://127.0.0.1:${adminPort}`,
       gateway: { engine: "gatestack", replicas: 2, adminToken: "x", statusUrl: "", adminUrl: "" },
+      redis: false,
       gatewayConfig: null,
       services: [],
       addons: [],

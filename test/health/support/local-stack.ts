@@ -167,6 +167,7 @@ export function localTargets(stack: LocalStack, over: Partial<HealthTargets> = {
       statusUrl: stack.gateway.statusUrl!,
       adminUrl: stack.gateway.adminUrl!,
     },
+    redis: false,
     gatewayConfig: gatewayConfigFacts(stack.renderedText),
     services: [
       {
