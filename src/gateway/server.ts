@@ -7,14 +7,13 @@ import { GatestackError } from "../errors.js";
 import { GATESTACK_VERSION } from "../stack/images.js";
 import { createAdminHandler } from "./admin/handler.js";
 import type { AdminState } from "./admin/types.js";
-import { AdminRouteTable } from "./admin-routes.js";
-import { BalancerSet, type Resolver, systemResolver } from "./balancer/index.js";
+import { type Resolver, systemResolver } from "./balancer/index.js";
 import { parseDeclarativeConfig } from "./config/load.js";
 import { isPlainObject } from "./config/schema/fields.js";
 import { parseDocumentText } from "./config/text.js";
-import type { DeclarativeConfigError, GatewayConfig } from "./config/types.js";
-import { buildCredentialIndex } from "./credentials.js";
-import { compactHeap, enableHeapCompaction } from "./heap.js";
+import type { DeclarativeConfigError } from "./config/types.js";
+import { Generations } from "./generations.js";
+import { enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
 import { jsonLogger } from "./logger.js";
 import { GatewayMetrics } from "./metrics.js";
@@ -23,19 +22,16 @@ import type {
   GatewayLogger,
   GatewayRuntimeInfo,
   GatewayServerStats,
-  PluginEnvironment,
   UpstreamTargetHealth,
 } from "./plugins/types.js";
 import { AccessLogWriter } from "./proxy/access-log.js";
 import { ClientBodyGuard, DEFAULT_CLIENT_BODY_LIMITS } from "./proxy/client-body-guard.js";
 import { UpstreamPools } from "./proxy/dispatch.js";
 import { createProxyHandler, createUpgradeHandler, type ProxyState } from "./proxy/handler.js";
-import { PluginSet } from "./proxy/pipeline.js";
 import { RealIp } from "./proxy/real-ip.js";
 import { invalidVersionStatus } from "./proxy/request-line.js";
 import { TrustedIps } from "./proxy/trusted-ips.js";
 import { isReplayedConnection } from "./proxy/upgrade.js";
-import { buildRouter } from "./router/index.js";
 import type { GatewaySnapshot } from "./snapshot.js";
 import { createStatusHandler, type StatusSource } from "./status.js";
 
@@ -125,10 +121,7 @@ export class ConfigInvalidError extends Error {
 const DEFAULT_PROXY: ListenAddress = { host: "0.0.0.0", port: 8000 };
 const DEFAULT_ADMIN: ListenAddress = { host: "127.0.0.1", port: 8001 };
 const DEFAULT_STATUS: ListenAddress = { host: "0.0.0.0", port: 8100 };
-const RETIRE_TIMEOUT_MS = 60_000;
 export const DEFAULT_DNS_REFRESH_MS = 2000;
-/** Delay of the heap compaction after a configuration swap (coalesces bursts of applies). */
-const COMPACT_DELAY_MS = 200;
 
 /** Connection/request counters of the proxy listener. */
 class ServerCounters {
@@ -155,7 +148,8 @@ class ServerCounters {
  * admin routes of plugins), node id, metrics registry, apply().
  */
 export class GatewayRuntime implements GatewayRuntimeInfo {
-  current: GatewaySnapshot | null = null;
+  /** the configuration generations (set once the gateway is provisioned) */
+  generations: Generations | null = null;
   /**
    * The served declarative configuration as given: its text (kept as is: a compact string,
    * parsed again only for GET /config) or the document object the caller passed.
@@ -168,6 +162,11 @@ export class GatewayRuntime implements GatewayRuntimeInfo {
   readonly startedAt = Date.now();
 
   constructor(readonly applyConfig: (doc: string | object) => Promise<void>) {}
+
+  /** the snapshot new requests start on */
+  get current(): GatewaySnapshot | null {
+    return this.generations?.current ?? null;
+  }
 
   configHash(): string {
     return this.current?.config.hash ?? "";
@@ -243,10 +242,8 @@ class GatewayInstance implements ProxyState {
   private adminUrl: string | null = null;
   private statusUrl: string | null = null;
   private applying: Promise<void> = Promise.resolve();
-  private readonly retiring = new Map<GatewaySnapshot, NodeJS.Timeout>();
   private closed = false;
   private draining = false;
-  private compactTimer: NodeJS.Timeout | null = null;
   private readonly configFile: string | null;
 
   /** The configuration to load at start (dropped once loaded: the runtime keeps what is served). */
@@ -293,6 +290,15 @@ class GatewayInstance implements ProxyState {
     if (this.opts.heapCompaction) enableHeapCompaction();
     this.registry = await loadPluginRegistry(this.opts.pluginDirs ?? [], {
       onProblem: (p) => this.logger.warn("plugin not loaded", { dir: p.dir, error: p.message }),
+    });
+    this.runtime.generations = new Generations({
+      registry: this.registry,
+      logger: this.logger,
+      pools: this.pools,
+      resolver: this.opts.resolver ?? systemResolver,
+      dnsRefreshMs: this.opts.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS,
+      runtime: this.runtime,
+      heapCompaction: this.opts.heapCompaction === true,
     });
   }
 
@@ -387,13 +393,7 @@ class GatewayInstance implements ProxyState {
     const closing = this.servers.map((s) => closeServer(s));
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
-    const current = this.runtime.current;
-    this.runtime.current = null;
-    const pending = [...this.retiring.keys()];
-    for (const t of this.retiring.values()) clearTimeout(t);
-    if (this.compactTimer !== null) clearTimeout(this.compactTimer);
-    this.retiring.clear();
-    for (const snap of [...pending, ...(current ? [current] : [])]) await this.closeSnapshot(snap);
+    await this.runtime.generations?.close();
     this.accessLog?.flush();
     await this.pools.close();
   }
@@ -452,82 +452,14 @@ class GatewayInstance implements ProxyState {
       plugins: (name) => registry.get(name),
     });
     if (!parsed.ok) throw new ConfigInvalidError(parsed.error);
-    const snapshot = await this.buildSnapshot(parsed.config, this.runtime.current);
-    const old = this.runtime.current;
-    this.runtime.current = snapshot;
+    await this.runtime.generations!.swapIn(parsed.config);
     this.runtime.currentSource = typeof input === "string" ? input : parsed.doc;
-    if (old !== null) this.retire(old);
-    else this.compactSoon();
     this.logger.info("configuration loaded", {
       hash: parsed.config.hash,
       services: parsed.config.services.length,
       routes: parsed.config.routes.length,
       plugins: parsed.config.plugins.length,
     });
-  }
-
-  private async buildSnapshot(
-    config: GatewayConfig,
-    previous: GatewaySnapshot | null,
-  ): Promise<GatewaySnapshot> {
-    const router = buildRouter(config);
-    const credentials = buildCredentialIndex(config);
-    const adminRoutes = new AdminRouteTable();
-    const metrics = this.runtime.metrics;
-    const env: Omit<PluginEnvironment, "previous"> = {
-      config,
-      credentials,
-      logger: this.logger,
-      get metrics() {
-        return metrics.registry;
-      },
-      nodeId: this.runtime.nodeId,
-      adminRoutes,
-      runtime: this.runtime,
-    };
-    const registry = this.registry!;
-    const plugins = await PluginSet.build(config, (name) => registry.get(name), env, previous?.plugins);
-    let balancers: BalancerSet;
-    try {
-      balancers = await BalancerSet.build(
-        config,
-        {
-          resolver: this.opts.resolver ?? systemResolver,
-          pools: this.pools,
-          logger: this.logger,
-          dnsRefreshMs: this.opts.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS,
-        },
-        previous?.balancers,
-      );
-    } catch (err) {
-      await plugins.discard(this.logger);
-      throw err;
-    }
-    plugins.commit();
-    return {
-      config,
-      router,
-      plugins,
-      balancers,
-      credentials,
-      adminRoutes,
-      loadedAt: Date.now(),
-      inflight: 0,
-    };
-  }
-
-  /** An old snapshot is closed once its in-flight requests finished (bounded). */
-  private retire(snapshot: GatewaySnapshot): void {
-    if (snapshot.inflight === 0) {
-      void this.closeSnapshot(snapshot);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.retiring.delete(snapshot);
-      void this.closeSnapshot(snapshot);
-    }, RETIRE_TIMEOUT_MS);
-    timer.unref();
-    this.retiring.set(snapshot, timer);
   }
 
   /** ProxyState: a request arrived. */
@@ -539,35 +471,7 @@ class GatewayInstance implements ProxyState {
   /** ProxyState: a request (on `snapshot`, if it got one) ended. */
   release(snapshot: GatewaySnapshot | null): void {
     this.runtime.counters.inflight--;
-    if (snapshot === null) return;
-    snapshot.inflight--;
-    if (snapshot.inflight === 0 && snapshot !== this.runtime.current) {
-      const timer = this.retiring.get(snapshot);
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        this.retiring.delete(snapshot);
-        void this.closeSnapshot(snapshot);
-      }
-    }
-  }
-
-  private async closeSnapshot(snapshot: GatewaySnapshot): Promise<void> {
-    snapshot.balancers.close();
-    await snapshot.plugins.close(this.logger);
-    this.compactSoon();
-  }
-
-  /**
-   * After a swap, once the old snapshot is released: one full collection gives back what the
-   * load left behind (heap.ts; only where V8's collector is exposed). Coalesced.
-   */
-  private compactSoon(): void {
-    if (!this.opts.heapCompaction || this.compactTimer !== null || this.closed) return;
-    this.compactTimer = setTimeout(() => {
-      this.compactTimer = null;
-      if (!this.closed) compactHeap();
-    }, COMPACT_DELAY_MS);
-    this.compactTimer.unref();
+    if (snapshot !== null) this.runtime.generations?.release(snapshot);
   }
 
   // ---------------------------------------------------------------- listeners
@@ -651,9 +555,7 @@ class GatewayInstance implements ProxyState {
   }
 
   private busySnapshots(): number {
-    let n = this.runtime.current?.inflight ?? 0;
-    for (const s of this.retiring.keys()) n += s.inflight;
-    return n;
+    return this.runtime.generations?.busy() ?? 0;
   }
 }
 

@@ -1,0 +1,163 @@
+/**
+ * Configuration generations: each loaded configuration becomes a snapshot built off to the side
+ * (router, plugin handlers, balancers), swapped in with one reference assignment, and retired once
+ * the requests that started on it have finished (bounded) — whatever the configuration came from
+ * (a file, `POST /config`, the database). Requests hold the snapshot they started on.
+ */
+import { AdminRouteTable } from "./admin-routes.js";
+import { BalancerSet, type Resolver } from "./balancer/index.js";
+import type { GatewayConfig } from "./config/types.js";
+import { buildCredentialIndex } from "./credentials.js";
+import { compactHeap } from "./heap.js";
+import type { PluginRegistry } from "./plugins/registry.js";
+import type { GatewayLogger, GatewayRuntimeInfo, PluginEnvironment } from "./plugins/types.js";
+import type { UpstreamPools } from "./proxy/dispatch.js";
+import { PluginSet } from "./proxy/pipeline.js";
+import { buildRouter } from "./router/index.js";
+import type { GatewaySnapshot } from "./snapshot.js";
+
+/** What building a snapshot needs from the running gateway. */
+export interface SnapshotDeps {
+  registry: PluginRegistry;
+  logger: GatewayLogger;
+  pools: UpstreamPools;
+  resolver: Resolver;
+  dnsRefreshMs: number;
+  runtime: GatewayRuntimeInfo & { readonly nodeId: string; readonly metrics: { readonly registry: unknown } };
+  /** one full garbage collection after a replaced snapshot is released (heap.ts) */
+  heapCompaction: boolean;
+}
+
+const RETIRE_TIMEOUT_MS = 60_000;
+/** Delay of the heap compaction after a configuration swap (coalesces bursts of applies). */
+const COMPACT_DELAY_MS = 200;
+
+export class Generations {
+  /** the snapshot new requests start on (null until a configuration is loaded) */
+  current: GatewaySnapshot | null = null;
+  private readonly retiring = new Map<GatewaySnapshot, NodeJS.Timeout>();
+  private compactTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: SnapshotDeps) {}
+
+  /** Build a snapshot of `config` off to the side and swap it in; the old one retires. */
+  async swapIn(config: GatewayConfig): Promise<GatewaySnapshot> {
+    if (this.closed) throw new Error("gateway is closed");
+    const snapshot = await this.build(config, this.current);
+    const old = this.current;
+    this.current = snapshot;
+    if (old !== null) this.retire(old);
+    else this.compactSoon();
+    return snapshot;
+  }
+
+  /** A request on `snapshot` ended (drain bookkeeping): a retired snapshot closes with its last request. */
+  release(snapshot: GatewaySnapshot): void {
+    snapshot.inflight--;
+    if (snapshot.inflight === 0 && snapshot !== this.current) {
+      const timer = this.retiring.get(snapshot);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.retiring.delete(snapshot);
+        void this.closeSnapshot(snapshot);
+      }
+    }
+  }
+
+  /** Requests still running on the current and the retiring snapshots. */
+  busy(): number {
+    let n = this.current?.inflight ?? 0;
+    for (const s of this.retiring.keys()) n += s.inflight;
+    return n;
+  }
+
+  /** Close every snapshot now (the gateway stops). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const pending = [...this.retiring.keys()];
+    for (const t of this.retiring.values()) clearTimeout(t);
+    this.retiring.clear();
+    if (this.compactTimer !== null) clearTimeout(this.compactTimer);
+    const current = this.current;
+    this.current = null;
+    for (const snap of [...pending, ...(current ? [current] : [])]) await this.closeSnapshot(snap);
+  }
+
+  private async build(config: GatewayConfig, previous: GatewaySnapshot | null): Promise<GatewaySnapshot> {
+    const { deps } = this;
+    const router = buildRouter(config);
+    const credentials = buildCredentialIndex(config);
+    const adminRoutes = new AdminRouteTable();
+    const runtime = deps.runtime;
+    const env: Omit<PluginEnvironment, "previous"> = {
+      config,
+      credentials,
+      logger: deps.logger,
+      get metrics() {
+        return runtime.metrics.registry as PluginEnvironment["metrics"];
+      },
+      nodeId: runtime.nodeId,
+      adminRoutes,
+      runtime,
+    };
+    const registry = deps.registry;
+    const plugins = await PluginSet.build(config, (name) => registry.get(name), env, previous?.plugins);
+    let balancers: BalancerSet;
+    try {
+      balancers = await BalancerSet.build(
+        config,
+        { resolver: deps.resolver, pools: deps.pools, logger: deps.logger, dnsRefreshMs: deps.dnsRefreshMs },
+        previous?.balancers,
+      );
+    } catch (err) {
+      await plugins.discard(deps.logger);
+      throw err;
+    }
+    plugins.commit();
+    return {
+      config,
+      router,
+      plugins,
+      balancers,
+      credentials,
+      adminRoutes,
+      loadedAt: Date.now(),
+      inflight: 0,
+    };
+  }
+
+  /** An old snapshot is closed once its in-flight requests finished (bounded). */
+  private retire(snapshot: GatewaySnapshot): void {
+    if (snapshot.inflight === 0) {
+      void this.closeSnapshot(snapshot);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.retiring.delete(snapshot);
+      void this.closeSnapshot(snapshot);
+    }, RETIRE_TIMEOUT_MS);
+    timer.unref();
+    this.retiring.set(snapshot, timer);
+  }
+
+  private async closeSnapshot(snapshot: GatewaySnapshot): Promise<void> {
+    snapshot.balancers.close();
+    await snapshot.plugins.close(this.deps.logger);
+    this.compactSoon();
+  }
+
+  /**
+   * After a swap, once the old snapshot is released: one full collection gives back what the
+   * load left behind (heap.ts; only where V8's collector is exposed). Coalesced.
+   */
+  private compactSoon(): void {
+    if (!this.deps.heapCompaction || this.compactTimer !== null || this.closed) return;
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = null;
+      if (!this.closed) compactHeap();
+    }, COMPACT_DELAY_MS);
+    this.compactTimer.unref();
+  }
+}
