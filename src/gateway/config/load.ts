@@ -49,6 +49,11 @@ export interface ParseOptions {
   /** Environment for `{vault://env/NAME}` references (default: none resolvable). */
   env?: Record<string, string | undefined>;
   plugins: PluginLookup;
+  /**
+   * false: references stay as written in the loaded entities (database mode stores them so; the
+   * gateway resolves them each time it loads the stored state). Default true.
+   */
+  resolveVaultReferences?: boolean;
 }
 
 export type ParseResult =
@@ -110,7 +115,9 @@ function parseUnsafe(input: string | object, opts: ParseOptions): ParseResult {
   const hash = hashDeclarative(doc);
   // the walk over every string is skipped when the text cannot hold a reference
   const vault: VaultResult =
-    typeof input === "string" && !mayHoldVaultRefs(input) ? { doc } : resolveVaultRefs(doc, opts.env ?? {});
+    opts.resolveVaultReferences === false || (typeof input === "string" && !mayHoldVaultRefs(input))
+      ? { doc }
+      : resolveVaultRefs(doc, opts.env ?? {});
   const resolved = vault.doc as Record<string, unknown>;
   const loader = new Loader(opts.plugins);
   const config = loader.load(resolved, vault.error);
