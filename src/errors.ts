@@ -18,6 +18,8 @@ export type ErrorCode =
   | "E_DOCKER_UNREACHABLE"
   | "E_DOCKER"
   | "E_SWARM"
+  | "E_DATABASE"
+  | "E_MIGRATIONS"
   | "E_DEPLOY_FAILED"
   | "E_PORT_BUSY"
   | "E_PREFLIGHT"

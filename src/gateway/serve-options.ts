@@ -4,6 +4,7 @@ import { GatestackError } from "../errors.js";
 import { type ListenAddress, parseListen } from "./listen.js";
 import { parseRealIpRecursive } from "./proxy/real-ip.js";
 import type { GatewayOptions } from "./server.js";
+import { DEFAULT_POSTGRES, type PostgresSettings } from "./store/postgres/settings.js";
 
 /** The configuration file the container image reads when nothing else is given. */
 export const DEFAULT_CONFIG_PATH = "/etc/gateway/gateway.yaml";
@@ -20,6 +21,11 @@ export interface ServeFlags {
   "client-body-timeout"?: string;
   "client-body-min-rate"?: string;
   "plugin-dirs"?: string;
+  database?: string;
+  "pg-host"?: string;
+  "pg-port"?: string;
+  "pg-user"?: string;
+  "pg-database"?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -90,6 +96,46 @@ function list(value: string | undefined, sep: RegExp): string[] {
     .split(sep)
     .map((s) => s.trim())
     .filter((s) => s !== "");
+}
+
+const ON_OFF = (name: string) => (v: string) => {
+  const value = v.trim().toLowerCase();
+  if (value === "on" || value === "true") return true;
+  if (value === "off" || value === "false") return false;
+  throw new Error(`${name}: expected "on" or "off", got "${v}"`);
+};
+
+/**
+ * PostgreSQL settings, Kong's names first among the variables (KONG_PG_HOST…, also GATEWAY_PG_*),
+ * flags before both. The password comes only from the environment (KONG_PG_PASSWORD, or
+ * KONG_PG_PASSWORD_FILE): never a flag, which `ps` would show.
+ */
+export function postgresSettings(flags: ServeFlags, env: Env): PostgresSettings {
+  const e = withFileVariables(env);
+  const get = (flag: string | undefined, name: string) =>
+    pick(flag, e, `GATEWAY_PG_${name}`, `KONG_PG_${name}`);
+  const port = parsed(get(flags["pg-port"], "PORT"), "pg-port", (v) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535) throw new Error(`expected a port number, got "${v}"`);
+    return n;
+  });
+  const timeout = parsed(get(undefined, "TIMEOUT"), "pg-timeout", (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 100) throw new Error(`expected milliseconds (at least 100), got "${v}"`);
+    return n;
+  });
+  return {
+    host: get(flags["pg-host"], "HOST")?.value ?? DEFAULT_POSTGRES.host,
+    port: port ?? DEFAULT_POSTGRES.port,
+    user: get(flags["pg-user"], "USER")?.value ?? DEFAULT_POSTGRES.user,
+    password: get(undefined, "PASSWORD")?.value,
+    database: get(flags["pg-database"], "DATABASE")?.value ?? DEFAULT_POSTGRES.database,
+    ssl: parsed(get(undefined, "SSL"), "pg-ssl", ON_OFF("pg_ssl")) ?? DEFAULT_POSTGRES.ssl,
+    sslVerify:
+      parsed(get(undefined, "SSL_VERIFY"), "pg-ssl-verify", ON_OFF("pg_ssl_verify")) ??
+      DEFAULT_POSTGRES.sslVerify,
+    timeoutMs: timeout ?? DEFAULT_POSTGRES.timeoutMs,
+  };
 }
 
 /**
@@ -210,5 +256,11 @@ export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
     return ms;
   });
   if (refresh !== undefined) opts.dnsRefreshMs = refresh;
+  const database = parsed(pick(flags.database, env, "GATEWAY_DATABASE", "KONG_DATABASE"), "database", (v) => {
+    const value = v.trim().toLowerCase();
+    if (value !== "off" && value !== "postgres") throw new Error(`expected "off" or "postgres", got "${v}"`);
+    return value;
+  });
+  if (database === "postgres") opts.database = { postgres: postgresSettings(flags, env) };
   return opts;
 }

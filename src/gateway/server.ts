@@ -12,6 +12,7 @@ import { parseDeclarativeConfig } from "./config/load.js";
 import { isPlainObject } from "./config/schema/fields.js";
 import { parseDocumentText } from "./config/text.js";
 import type { DeclarativeConfigError } from "./config/types.js";
+import { DatabaseMode } from "./database-mode.js";
 import { Generations } from "./generations.js";
 import { enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
@@ -34,6 +35,7 @@ import { TrustedIps } from "./proxy/trusted-ips.js";
 import { isReplayedConnection } from "./proxy/upgrade.js";
 import type { GatewaySnapshot } from "./snapshot.js";
 import { createStatusHandler, type StatusSource } from "./status.js";
+import type { PostgresSettings } from "./store/postgres/settings.js";
 
 /** How startGateway is configured (flags/env are mapped onto this by `stack gateway serve`). */
 export interface GatewayOptions {
@@ -90,6 +92,13 @@ export interface GatewayOptions {
    * `stack gateway serve` turns it on.
    */
   heapCompaction?: boolean;
+  /**
+   * Kong's `database`: absent (`off`) serves the declarative `config` (DB-less, `POST /config`);
+   * `postgres` serves the state stored in PostgreSQL, written through the Admin API and shared by
+   * every gateway on that database (database-mode.ts). The schema must be migrated first
+   * (`stack gateway migrations bootstrap|up`).
+   */
+  database?: { postgres: PostgresSettings };
 }
 
 export interface Gateway {
@@ -241,7 +250,9 @@ class GatewayInstance implements ProxyState {
   private proxyUrl = "";
   private adminUrl: string | null = null;
   private statusUrl: string | null = null;
-  private applying: Promise<void> = Promise.resolve();
+  private applying: Promise<unknown> = Promise.resolve();
+  /** database mode, when configured */
+  private database: DatabaseMode | null = null;
   private closed = false;
   private draining = false;
   private readonly configFile: string | null;
@@ -317,6 +328,10 @@ class GatewayInstance implements ProxyState {
     }
     const config = this.initialConfig;
     this.initialConfig = undefined;
+    if (this.opts.database) {
+      await this.startDatabaseMode(this.opts.database.postgres);
+      return;
+    }
     if (config !== undefined) {
       const input =
         typeof config === "string"
@@ -379,6 +394,7 @@ class GatewayInstance implements ProxyState {
         accepting: () => !this.draining,
         serverStats: () => this.runtime.serverStats(),
         metrics: this.runtime.metrics,
+        databaseReachable: () => this.database?.reachable() ?? true,
       };
       const server = createServer(createStatusHandler(source));
       this.statusUrl = await this.listen(server, status, "status");
@@ -393,6 +409,7 @@ class GatewayInstance implements ProxyState {
     const closing = this.servers.map((s) => closeServer(s));
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
+    await this.database?.close();
     await this.runtime.generations?.close();
     this.accessLog?.flush();
     await this.pools.close();
@@ -417,11 +434,75 @@ class GatewayInstance implements ProxyState {
 
   // ---------------------------------------------------------------- configuration
 
-  /** Parse, build a snapshot off to the side, swap it in; serialized. */
-  apply(input: string | object): Promise<void> {
-    const run = this.applying.then(() => this.applyNow(input));
+  /** One configuration change at a time (applies, database loads and writes never interleave). */
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.applying.then(task);
     this.applying = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Parse, build a snapshot off to the side, swap it in; serialized. In database mode the document
+   * replaces the stored state (every replica then serves it).
+   */
+  async apply(input: string | object): Promise<void> {
+    if (this.database !== null) {
+      const r = await this.database.replaceAll(input);
+      if ("unavailable" in r)
+        throw new GatestackError("E_DATABASE", `database unavailable: ${r.unavailable}`);
+      if (!r.ok) throw new ConfigInvalidError(r.error.error);
+      return;
+    }
+    return this.serialized(() => this.applyNow(input));
+  }
+
+  private parseOptions(resolve: boolean) {
+    const registry = this.registry!;
+    return {
+      env: this.opts.env ?? process.env,
+      plugins: (name: string) => registry.get(name),
+      resolveVaultReferences: resolve,
+    };
+  }
+
+  /** Database mode: open the store (its schema migrated), serve what it holds, follow its changes. */
+  private async startDatabaseMode(settings: PostgresSettings): Promise<void> {
+    const { PostgresStore } = await import("./store/postgres/store.js");
+    const store = await PostgresStore.open(settings, this.logger);
+    const mode = new DatabaseMode({
+      store,
+      logger: this.logger,
+      parse: (doc) => parseDeclarativeConfig(doc, this.parseOptions(true)),
+      parseForStorage: (doc) => parseDeclarativeConfig(doc, this.parseOptions(false)),
+      swap: async (config, document) => {
+        await this.runtime.generations!.swapIn(config);
+        this.runtime.currentSource = document;
+        this.logger.info("configuration loaded", {
+          hash: config.hash,
+          services: config.services.length,
+          routes: config.routes.length,
+          plugins: config.plugins.length,
+        });
+      },
+      serialized: (task) => this.serialized(task),
+    });
+    this.database = mode;
+    try {
+      await mode.start();
+    } catch (err) {
+      const declarative = (err as { declarative?: DeclarativeConfigError }).declarative;
+      if (declarative) {
+        throw new GatestackError(
+          "E_GATEWAY_CONFIG",
+          `the stored configuration does not load: ${declarative.message}`,
+          {
+            place: "database",
+            data: { error: declarative },
+          },
+        );
+      }
+      throw err;
+    }
   }
 
   async reload(): Promise<void> {
@@ -446,11 +527,7 @@ class GatewayInstance implements ProxyState {
 
   private async applyNow(input: string | object): Promise<void> {
     if (this.closed) throw new Error("gateway is closed");
-    const registry = this.registry!;
-    const parsed = parseDeclarativeConfig(input, {
-      env: this.opts.env ?? process.env,
-      plugins: (name) => registry.get(name),
-    });
+    const parsed = parseDeclarativeConfig(input, this.parseOptions(true));
     if (!parsed.ok) throw new ConfigInvalidError(parsed.error);
     await this.runtime.generations!.swapIn(parsed.config);
     this.runtime.currentSource = typeof input === "string" ? input : parsed.doc;
@@ -503,6 +580,7 @@ class GatewayInstance implements ProxyState {
       availablePlugins: () =>
         registry.definitions().map((d) => ({ name: d.name, version: d.version, priority: d.priority })),
       plugin: (name) => registry.get(name),
+      ...(this.database !== null ? { database: this.database } : {}),
     };
     return createAdminHandler(state, { token: this.opts.adminToken });
   }

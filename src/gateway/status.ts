@@ -12,6 +12,8 @@ export interface StatusSource {
   accepting?(): boolean;
   serverStats(): GatewayServerStats;
   metrics: MetricsExposition;
+  /** database mode: can the database be reached (DB-less: always true, as Kong says) */
+  databaseReachable?(): boolean;
 }
 
 /** Kong's `GET /status` body (Admin and Status listeners). */
@@ -19,7 +21,7 @@ export function statusBody(source: StatusSource): Record<string, unknown> {
   const s = source.serverStats();
   const mem = process.memoryUsage();
   return {
-    database: { reachable: true },
+    database: { reachable: source.databaseReachable?.() ?? true },
     server: {
       connections_accepted: s.connectionsAccepted,
       connections_active: s.connectionsActive,

@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../cli/base-command.js";
+import { postgresFlags } from "../../cli/postgres-flags.js";
 import { jsonLogger } from "../../gateway/logger.js";
 import { serveOptions } from "../../gateway/serve-options.js";
 import { startGateway } from "../../gateway/server.js";
@@ -17,7 +18,10 @@ The client address is the peer, or — from a peer in trusted_ips only — the a
 (nginx realip semantics, as Kong). Only HTTP/1.0 and 1.1 are served; only WebSocket upgrades are tunnelled.
 One JSON access-log line per request on stdout; process messages as JSON lines on stderr.
 SIGHUP reloads the configuration file (an invalid file is logged and the old configuration kept);
-SIGTERM stops accepting, drains in-flight requests (up to 10 s) and exits 0.`;
+SIGTERM stops accepting, drains in-flight requests (up to 10 s) and exits 0.
+--database postgres (Kong's database mode): the configuration is what PostgreSQL holds (KONG_PG_* settings;
+run \`stack gateway migrations bootstrap\` first); Admin API writes are stored and every replica on the same
+database serves them within a second; POST /config replaces the whole stored state.`;
 
   static override examples = [
     "<%= config.bin %> gateway serve --config kong.yml",
@@ -69,6 +73,12 @@ SIGTERM stops accepting, drains in-flight requests (up to 10 s) and exits 0.`;
     "plugin-dirs": Flags.string({
       description: "Extra plugin folders (comma separated). Env: GATEWAY_PLUGIN_DIRS.",
     }),
+    database: Flags.string({
+      description:
+        "off: serve the declarative --config (DB-less); postgres: serve the state stored in PostgreSQL, written through the Admin API and shared by every gateway on it. Env: GATEWAY_DATABASE, KONG_DATABASE. [default: off]",
+      options: ["off", "postgres"],
+    }),
+    ...postgresFlags(),
   };
 
   async run(): Promise<void> {

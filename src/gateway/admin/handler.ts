@@ -19,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { hostname as osHostname } from "node:os";
 import { hashDeclarative } from "../config/hash.js";
+import type { KindName } from "../config/kinds.js";
 import { parseDocumentText } from "../config/text.js";
 import type { GatewayConfig } from "../config/types.js";
 import { statusBody } from "../status.js";
@@ -31,6 +32,7 @@ import type { AdminOptions, AdminState } from "./types.js";
 import {
   answerWrite,
   CREDENTIAL_SEGMENTS,
+  type DatabaseWrites,
   unsupportedOpaqueWrite,
   type WriteAnswer,
   type WriteMethod,
@@ -102,11 +104,29 @@ export function createAdminHandler(state: AdminState, opts: AdminOptions = {}): 
 }
 
 class AdminApi {
+  /** Database mode's writes: the outcome answered with the entity as the gateway now serves it. */
+  private readonly databaseWrites: DatabaseWrites | null;
+
   constructor(
     private readonly state: AdminState,
     private readonly maxBody: number,
     private readonly tokenRequired: boolean,
-  ) {}
+  ) {
+    const database = state.database;
+    this.databaseWrites = database
+      ? {
+          run: async (write) => {
+            const r = await database.transact(write);
+            if ("unavailable" in r)
+              return { status: 503, body: { message: `database unavailable: ${r.unavailable}` } };
+            const { outcome, config } = r;
+            if ("body" in outcome) return { status: outcome.status, body: outcome.body };
+            if (outcome.status === 204 || config === null) return { status: 204 };
+            return { status: outcome.status, body: this.writtenView(config, outcome.kind, outcome.id) };
+          },
+        }
+      : null;
+  }
 
   private config(): GatewayConfig {
     return this.state.config() ?? EMPTY_CONFIG;
@@ -188,7 +208,7 @@ class AdminApi {
     }
     const request: WriteRequest = { method, segments: segments.map(decodeSegment), body };
     const answer =
-      (await answerWrite(this.config(), (name) => this.state.plugin(name), request)) ??
+      (await answerWrite(this.config(), (name) => this.state.plugin(name), request, this.databaseWrites)) ??
       (isCollection(segments[0]!) ? { status: 404, body: { message: "Not found" } } : null) ??
       unsupportedOpaqueWrite(method, segments);
     sendAnswer(res, answer);
@@ -232,7 +252,7 @@ class AdminApi {
         enabled_in_cluster: [...new Set(config.plugins.map((p) => p.name))].sort(),
       },
       configuration: {
-        database: "off",
+        database: this.state.database ? "postgres" : "off",
         role: "traditional",
         router_flavor: "traditional_compatible",
         admin_auth: this.tokenRequired ? "token" : "off",
@@ -242,11 +262,29 @@ class AdminApi {
     };
   }
 
+  /**
+   * The entity a write just stored, as Kong answers it — credentials with their key and secret
+   * (Kong's create response is where a generated key is learnt), plugin configs redacted as in reads.
+   */
+  private writtenView(config: GatewayConfig, kind: KindName, id: string): Record<string, unknown> {
+    if (isCollection(kind)) {
+      const e = findEntity(config, kind, id);
+      return e === undefined ? { id } : this.view(kind, e);
+    }
+    const c = (config[kind as CredentialCollection] as Credential[]).find((x) => x.id === id);
+    return c === undefined ? { id } : stamped({ ...c, consumer: { id: c.consumer } }, this.state.database);
+  }
+
+  private view(collection: AdminCollection, e: Parameters<typeof viewOf>[1]): Record<string, unknown> {
+    return stamped(viewOf(collection, e), this.state.database);
+  }
+
   private status(): Record<string, unknown> {
     return statusBody({
       configHash: () => this.state.config()?.hash || null,
       serverStats: () => this.state.serverStats(),
       metrics: this.state.metrics,
+      ...(this.state.database ? { databaseReachable: () => this.state.database!.reachable() } : {}),
     });
   }
 
@@ -311,12 +349,14 @@ class AdminApi {
     for (const c of ADMIN_COLLECTIONS) {
       const items = allOf(config, c);
       if (items.length === 0) continue;
-      out[c] = Object.fromEntries(items.map((e) => [e.id, viewOf(c, e)]));
+      out[c] = Object.fromEntries(items.map((e) => [e.id, this.view(c, e)]));
     }
     for (const collection of Object.values(CREDENTIAL_SEGMENTS)) {
       const items: Credential[] = config[collection as CredentialCollection];
       if (items.length === 0) continue;
-      out[collection] = Object.fromEntries(items.map((e) => [e.id, credentialView(collection, e)]));
+      out[collection] = Object.fromEntries(
+        items.map((e) => [e.id, stamped(credentialView(collection, e), this.state.database)]),
+      );
     }
     out._format_version = config.format_version;
     return out;
@@ -364,7 +404,7 @@ class AdminApi {
       return true;
     };
     const views = (collection: AdminCollection) => (e: ReturnType<typeof allOf>[number]) =>
-      viewOf(collection, e);
+      this.view(collection, e);
     if (key === undefined) return list(allOf(config, root), views(root));
     const entity = findEntity(config, root, key);
     if (!entity) {
@@ -372,7 +412,7 @@ class AdminApi {
       return true;
     }
     if (sub === undefined) {
-      sendJson(res, 200, viewOf(root, entity));
+      sendJson(res, 200, this.view(root, entity));
       return true;
     }
     const id = entity.id;
@@ -396,7 +436,7 @@ class AdminApi {
     if (root === "routes" && sub === "service" && subKey === undefined) {
       const service = config.routes.find((r) => r.id === id)?.service;
       const s = service ? findEntity(config, "services", service) : undefined;
-      if (s) sendJson(res, 200, viewOf("services", s));
+      if (s) sendJson(res, 200, this.view("services", s));
       else sendMessage(res, 404, "Not found");
       return true;
     }
@@ -404,7 +444,7 @@ class AdminApi {
       const targets = config.targets.filter((t) => t.upstream === id);
       if (subKey === undefined || subKey === "all") return list(targets, views("targets"));
       const t = targets.find((x) => x.id === subKey.toLowerCase() || x.target === subKey);
-      if (t) sendJson(res, 200, viewOf("targets", t));
+      if (t) sendJson(res, 200, this.view("targets", t));
       else sendMessage(res, 404, "Not found");
       return true;
     }
@@ -425,7 +465,7 @@ class AdminApi {
       const all: Credential[] = config[credentials as CredentialCollection];
       return list(
         all.filter((c) => c.consumer === id),
-        (c) => credentialView(credentials, c),
+        (c) => stamped(credentialView(credentials, c), this.state.database),
       );
     }
     return false;
@@ -434,6 +474,12 @@ class AdminApi {
 
 function isCollection(s: string): s is AdminCollection {
   return (ADMIN_COLLECTIONS as readonly string[]).includes(s);
+}
+
+/** An entity view with Kong's created_at / updated_at where the store keeps them (database mode). */
+function stamped(view: Record<string, unknown>, database: AdminState["database"]): Record<string, unknown> {
+  const t = database?.timestamps(String(view.id));
+  return t === undefined ? view : { ...view, created_at: t.created_at, updated_at: t.updated_at };
 }
 
 function credentialView(collection: string, c: Credential): Record<string, unknown> {

@@ -7,6 +7,9 @@
 import type { DeclarativeConfigError, GatewayConfig } from "../config/types.js";
 import type { MetricsExposition } from "../metrics.js";
 import type { AdminRequest, AdminResponse, GatewayServerStats, PluginDefinition } from "../plugins/types.js";
+import type { StoreTransaction } from "../store/postgres/store.js";
+import type { EntityTimestamps } from "../store/types.js";
+import type { EntityOutcome } from "./db-writes.js";
 
 export interface AdminNodeInfo {
   node_id: string;
@@ -68,6 +71,24 @@ export interface AdminState {
   availablePlugins(): readonly AdminPluginInfo[];
   /** An installed plugin by name (plugin writes are checked against its config schema). */
   plugin(name: string): PluginDefinition | undefined;
+  /** Database mode: entity writes, and the store's view (timestamps, reachability); absent DB-less. */
+  readonly database?: AdminDatabase;
+}
+
+/** What database mode adds to the Admin API. */
+export interface AdminDatabase {
+  /**
+   * Run one entity write in a transaction. Committed (the whole resulting state valid for the
+   * declarative loader): the outcome and the configuration this gateway now serves; refused: the
+   * outcome's error (nothing written); unreachable database: `unavailable`.
+   */
+  transact(
+    write: (tx: StoreTransaction) => Promise<EntityOutcome>,
+  ): Promise<{ outcome: EntityOutcome; config: GatewayConfig | null } | { unavailable: string }>;
+  /** Kong's created_at / updated_at of an entity, when the store knows them */
+  timestamps(id: string): EntityTimestamps | undefined;
+  /** GET /status `database.reachable` */
+  reachable(): boolean;
 }
 
 export interface AdminOptions {

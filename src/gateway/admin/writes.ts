@@ -17,7 +17,9 @@ import { checkEntity } from "../config/load.js";
 import { errorTreeToLua } from "../config/schema/errors.js";
 import { isPlainObject, type RecordField, setOwn } from "../config/schema/fields.js";
 import type { GatewayConfig } from "../config/types.js";
+import type { StoreTransaction } from "../store/postgres/store.js";
 import { type BodyTarget, decodeAdminBody } from "./body.js";
+import { deleteEntity, type EntityOutcome, insertEntity, replaceEntity, upsertEntity } from "./db-writes.js";
 import { type DbError, dbError, schemaViolation } from "./errors.js";
 
 export type WriteMethod = "POST" | "PUT" | "PATCH" | "DELETE";
@@ -33,6 +35,14 @@ export interface WriteRequest {
 export interface WriteAnswer {
   status: number;
   body?: unknown;
+}
+
+/**
+ * Database mode: runs one write in a transaction and answers with the entity as now served (or
+ * the outcome's error). Absent in DB-less mode, where a write that would succeed gets the 405.
+ */
+export interface DatabaseWrites {
+  run(write: (tx: StoreTransaction) => Promise<EntityOutcome>): Promise<WriteAnswer>;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -179,6 +189,7 @@ export async function answerWrite(
   config: GatewayConfig,
   plugins: PluginLookup,
   req: WriteRequest,
+  db: DatabaseWrites | null = null,
 ): Promise<WriteAnswer | null> {
   const at = address(config, req.method, req.segments);
   let body: Record<string, unknown> | null = null;
@@ -195,7 +206,13 @@ export async function answerWrite(
   if (at.shape === "collection") {
     if (method !== "POST") return METHOD_NOT_ALLOWED;
     const input = body === null ? null : withParent(body, at.parent);
-    return invalidBody(at.kind, input, plugins) ?? unsupported("create", at.kind, null);
+    const kind = at.kind;
+    return (
+      invalidBody(kind, input, plugins) ??
+      (db !== null && input !== null
+        ? db.run((tx) => insertEntity(tx, kind, input))
+        : unsupported("create", kind, null))
+    );
   }
 
   if (method === "POST") return METHOD_NOT_ALLOWED;
@@ -204,15 +221,23 @@ export async function answerWrite(
   // Kong's targets endpoint updates on PUT as on PATCH
   const updates = method === "PATCH" || (method === "PUT" && at.kind === "targets");
 
+  const kind = at.kind;
   if (method === "DELETE") {
     if (!at.entity) return at.nested ? NOT_FOUND : { status: 204 };
     if (at.foreign) return METHOD_NOT_ALLOWED;
-    return unsupported("remove", at.kind, byKey);
+    const id = at.entity.id;
+    return db !== null ? db.run((tx) => deleteEntity(tx, kind, id)) : unsupported("remove", kind, byKey);
   }
   if (updates) {
     if (!at.entity) return at.nested ? NOT_FOUND : notFound(at.key, byKey);
-    const input = body === null ? null : withParent(mergeInto(at.kind, at.entity, body), at.parent);
-    return invalidBody(at.kind, input, plugins) ?? unsupported("update", at.kind, byKey);
+    const input = body === null ? null : withParent(mergeInto(kind, at.entity, body), at.parent);
+    const id = at.entity.id;
+    return (
+      invalidBody(kind, input, plugins) ??
+      (db !== null && input !== null
+        ? db.run((tx) => replaceEntity(tx, kind, id, input))
+        : unsupported("update", kind, byKey))
+    );
   }
   // PUT: an upsert, the key of the path written into the entity
   let input: Record<string, unknown> | null = null;
@@ -221,7 +246,15 @@ export async function answerWrite(
     if (byKey !== null) setOwn(input, byKey, at.key);
     if (at.kind === "acls" && !at.entity && input.group === undefined) setOwn(input, "group", at.key);
   }
-  return invalidBody(at.kind, input, plugins) ?? unsupported("create or update", at.kind, byKey);
+  const existing = at.entity?.id ?? null;
+  // the path names the entity by id (not by its endpoint key): a new one gets that id
+  const pathId = byKey === null && !at.foreign && UUID_RE.test(at.key) ? at.key.toLowerCase() : null;
+  return (
+    invalidBody(kind, input, plugins) ??
+    (db !== null && input !== null && !at.foreign
+      ? db.run((tx) => upsertEntity(tx, kind, existing, pathId, input))
+      : unsupported("create or update", kind, byKey))
+  );
 }
 
 /**

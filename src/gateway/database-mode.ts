@@ -1,0 +1,157 @@
+/**
+ * The gateway in database mode: its configuration is the state stored in PostgreSQL. At start, and
+ * whenever the store says the state changed (a write on any replica: LISTEN/NOTIFY, polling as the
+ * fallback), the state is loaded, checked by the declarative loader and swapped in as a new
+ * generation — in-flight requests finish on the old one, exactly as `POST /config` DB-less. A write
+ * through this gateway's Admin API runs in one transaction whose resulting whole state must load
+ * (else nothing is written), and is served here before the Admin API answers. While the database is
+ * unreachable the last configuration keeps serving and writes answer 503.
+ */
+import type { EntityOutcome } from "./admin/db-writes.js";
+import type { AdminDatabase } from "./admin/types.js";
+import type { ParseResult } from "./config/load.js";
+import type { GatewayConfig } from "./config/types.js";
+import type { GatewayLogger } from "./plugins/types.js";
+import { type PostgresStore, type StoreTransaction, StoreUnavailable } from "./store/postgres/store.js";
+import { documentOf, STORED_KINDS, storedRecordsOf } from "./store/records.js";
+import type { EntityTimestamps, StoredState } from "./store/types.js";
+
+export interface DatabaseModeDeps {
+  store: PostgresStore;
+  logger: GatewayLogger;
+  /** the declarative loader (vault references resolved from the environment) */
+  parse(doc: object): ParseResult;
+  /** the same, keeping vault references as written (what is stored) */
+  parseForStorage(doc: string | object): ParseResult;
+  /** swap a loaded configuration in (generations), remembering the document it came from */
+  swap(config: GatewayConfig, document: Record<string, unknown>): Promise<void>;
+  /** the server's one queue of configuration changes (a write and a reload never interleave) */
+  serialized<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** A write refused inside its transaction: rolled back, answered with `outcome`. */
+class Refused extends Error {
+  constructor(readonly outcome: EntityOutcome) {
+    super("refused");
+  }
+}
+
+/** POST /config's answer in database mode. */
+export type ReplaceResult =
+  | { ok: true }
+  | { ok: false; error: ParseResult & { ok: false } }
+  | { unavailable: string };
+
+export class DatabaseMode implements AdminDatabase {
+  private timestampsById: ReadonlyMap<string, EntityTimestamps> = new Map();
+  private loadedVersion: string | null = null;
+  private unwatch: (() => void) | null = null;
+
+  constructor(private readonly deps: DatabaseModeDeps) {}
+
+  /** Load and serve the stored state; an invalid one at start is an error (nothing to fall back to). */
+  async start(): Promise<void> {
+    await this.deps.serialized(() => this.loadNow(true));
+    this.unwatch = this.deps.store.watch(() => {
+      void this.deps.serialized(() => this.loadNow(false)).catch(() => undefined);
+    });
+  }
+
+  reachable(): boolean {
+    return this.deps.store.health().reachable;
+  }
+
+  timestamps(id: string): EntityTimestamps | undefined {
+    return this.timestampsById.get(id);
+  }
+
+  transact(
+    write: (tx: StoreTransaction) => Promise<EntityOutcome>,
+  ): Promise<{ outcome: EntityOutcome; config: GatewayConfig | null } | { unavailable: string }> {
+    return this.deps.serialized(async () => {
+      let seen: StoredState | null = null;
+      let loaded: GatewayConfig | null = null;
+      try {
+        const { result, version } = await this.deps.store.write(async (tx) => {
+          const outcome = await write(tx);
+          if ("body" in outcome) throw new Refused(outcome);
+          const state = await tx.load();
+          const parsed = this.deps.parse(state.document);
+          if (!parsed.ok) throw new Refused({ status: 400, body: { ...parsed.error } });
+          seen = state;
+          loaded = parsed.config;
+          return outcome;
+        });
+        await this.serve(loaded!, { ...seen!, version });
+        return { outcome: result, config: loaded! };
+      } catch (err) {
+        if (err instanceof Refused) return { outcome: err.outcome, config: null };
+        if (err instanceof StoreUnavailable) return { unavailable: err.message };
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * `POST /config` in database mode (Kong refuses it there; we store it): the document replaces the
+   * whole stored state in one transaction, vault references kept as references.
+   */
+  replaceAll(input: string | object): Promise<ReplaceResult> {
+    return this.deps.serialized(async () => {
+      const forStorage = this.deps.parseForStorage(input);
+      if (!forStorage.ok) return { ok: false, error: forStorage };
+      const records = storedRecordsOf(forStorage.config);
+      const document = documentOf(records);
+      const parsed = this.deps.parse(document);
+      if (!parsed.ok) return { ok: false, error: parsed };
+      try {
+        const { result: state, version } = await this.deps.store.write(async (tx) => {
+          await tx.removeAll();
+          for (const kind of STORED_KINDS) for (const r of records.get(kind) ?? []) await tx.insert(kind, r);
+          return tx.load();
+        });
+        await this.serve(parsed.config, { ...state, version });
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof StoreUnavailable) return { unavailable: err.message };
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.unwatch?.();
+    await this.deps.store.close();
+  }
+
+  private async serve(config: GatewayConfig, state: StoredState): Promise<void> {
+    await this.deps.swap(config, state.document);
+    this.timestampsById = state.timestamps;
+    this.loadedVersion = state.version;
+    this.deps.store.noteVersion(state.version);
+  }
+
+  private async loadNow(strict: boolean): Promise<void> {
+    let state: StoredState;
+    try {
+      state = await this.deps.store.load();
+    } catch (err) {
+      if (strict) throw err;
+      this.deps.logger.warn("could not load the stored configuration; serving the last one", {
+        error: (err as Error).message,
+      });
+      return;
+    }
+    if (state.version === this.loadedVersion) return;
+    const parsed = this.deps.parse(state.document);
+    if (!parsed.ok) {
+      if (strict) throw Object.assign(new Error(parsed.error.message), { declarative: parsed.error });
+      this.deps.logger.error("the stored configuration does not load; serving the last one", {
+        version: state.version,
+        error: parsed.error.message,
+      });
+      return;
+    }
+    await this.serve(parsed.config, state);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The database schema, as migrations (applied in order, each once, under an advisory lock), and the
+ * unique constraints it enforces — the unique fields of Kong's entities (services, routes and
+ * upstreams by name, consumers by username and by custom_id, credentials by key or username, ACL
+ * groups per consumer, targets per upstream, plugins per name and scope), so two replicas writing at
+ * once cannot both win.
+ *
+ * One table holds every entity: its kind, id, the record as written (`data`: vault references
+ * unresolved, foreign keys as `{"id": …}`) and Kong's created_at / updated_at. A one-row table holds
+ * the state's version, bumped by every write and announced with NOTIFY.
+ *
+ * A migration never changes once released: a new constraint or column is a new migration.
+ */
+import type { KindName } from "../../config/kinds.js";
+
+export interface Migration {
+  name: string;
+  statements: readonly string[];
+}
+
+export const ENTITIES_TABLE = "gatestack_entities";
+export const STATE_TABLE = "gatestack_state";
+export const META_TABLE = "gatestack_schema_meta";
+/** The NOTIFY channel a write announces the new version on. */
+export const CHANGE_CHANNEL = "gatestack_config";
+
+/** A unique constraint: its index name, the kind it applies to, and the fields (JSON paths) it covers. */
+export interface UniqueConstraint {
+  name: string;
+  kind: KindName;
+  /** field → SQL expression over `data` */
+  fields: Readonly<Record<string, string>>;
+}
+
+const text = (field: string) => `(data->>'${field}')`;
+const foreignId = (field: string) => `(data#>>'{${field},id}')`;
+const scope = (field: string) => `coalesce(data#>>'{${field},id}', '')`;
+
+export const UNIQUE_CONSTRAINTS: readonly UniqueConstraint[] = [
+  { name: "gatestack_uq_services_name", kind: "services", fields: { name: text("name") } },
+  { name: "gatestack_uq_routes_name", kind: "routes", fields: { name: text("name") } },
+  { name: "gatestack_uq_upstreams_name", kind: "upstreams", fields: { name: text("name") } },
+  { name: "gatestack_uq_consumers_username", kind: "consumers", fields: { username: text("username") } },
+  { name: "gatestack_uq_consumers_custom_id", kind: "consumers", fields: { custom_id: text("custom_id") } },
+  { name: "gatestack_uq_keyauth_key", kind: "keyauth_credentials", fields: { key: text("key") } },
+  { name: "gatestack_uq_jwt_key", kind: "jwt_secrets", fields: { key: text("key") } },
+  {
+    name: "gatestack_uq_basicauth_username",
+    kind: "basicauth_credentials",
+    fields: { username: text("username") },
+  },
+  {
+    name: "gatestack_uq_acls_group",
+    kind: "acls",
+    fields: { consumer: foreignId("consumer"), group: text("group") },
+  },
+  {
+    name: "gatestack_uq_targets_target",
+    kind: "targets",
+    fields: { upstream: foreignId("upstream"), target: text("target") },
+  },
+  {
+    name: "gatestack_uq_plugins_scope",
+    kind: "plugins",
+    fields: {
+      name: text("name"),
+      service: scope("service"),
+      route: scope("route"),
+      consumer: scope("consumer"),
+    },
+  },
+];
+
+function uniqueIndex(c: UniqueConstraint): string {
+  const columns = Object.values(c.fields).join(", ");
+  // a NULL never collides (SQL), so an unset unique field (a consumer without custom_id) is no violation
+  return `CREATE UNIQUE INDEX ${c.name} ON ${ENTITIES_TABLE} (${columns}) WHERE kind = '${c.kind}'`;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: "000_base",
+    statements: [
+      `CREATE TABLE ${ENTITIES_TABLE} (
+        kind text NOT NULL,
+        id uuid NOT NULL,
+        data jsonb NOT NULL,
+        tags text[],
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        PRIMARY KEY (kind, id)
+      )`,
+      `CREATE INDEX gatestack_entities_order ON ${ENTITIES_TABLE} (kind, created_at, id)`,
+      `CREATE INDEX gatestack_entities_tags ON ${ENTITIES_TABLE} USING gin (tags)`,
+      `CREATE TABLE ${STATE_TABLE} (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        version bigint NOT NULL
+      )`,
+      `INSERT INTO ${STATE_TABLE} (version) VALUES (0)`,
+      ...UNIQUE_CONSTRAINTS.map(uniqueIndex),
+      // the foreign keys deletes follow (cascade / restrict)
+      ...["service", "route", "consumer", "upstream"].map(
+        (field) => `CREATE INDEX gatestack_fk_${field} ON ${ENTITIES_TABLE} (kind, ${foreignId(field)})`,
+      ),
+    ],
+  },
+];

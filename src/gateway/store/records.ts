@@ -1,0 +1,55 @@
+/**
+ * A loaded configuration as stored records: one flat list per entity kind, every entity with its
+ * id, foreign keys as `{ "id": … }` — a declarative document the loader reads back to the same
+ * entities (what `POST /config` stores in database mode, what `stack gateway dump` writes). Parse
+ * with vault references kept (`resolveVaultReferences: false`), so a secret stays a reference.
+ */
+import { KINDS, type KindName } from "../config/kinds.js";
+import type { GatewayConfig } from "../config/types.js";
+import type { StoredRecord } from "./types.js";
+
+/** Collections in the order a declarative document lists them (parents first). */
+export const STORED_KINDS: readonly KindName[] = [
+  "services",
+  "routes",
+  "upstreams",
+  "targets",
+  "consumers",
+  "keyauth_credentials",
+  "jwt_secrets",
+  "basicauth_credentials",
+  "acls",
+  "plugins",
+];
+
+/** One entity of a loaded configuration as its stored record. */
+export function storedRecordOf(kind: KindName, entity: { id: string }): StoredRecord {
+  const record: StoredRecord = { ...(entity as Record<string, unknown>), id: entity.id };
+  for (const field of Object.keys(KINDS[kind].foreign)) {
+    const ref = record[field];
+    record[field] = typeof ref === "string" ? { id: ref } : null;
+  }
+  return record;
+}
+
+export function storedRecordsOf(config: GatewayConfig): Map<KindName, StoredRecord[]> {
+  const out = new Map<KindName, StoredRecord[]>();
+  for (const kind of STORED_KINDS) {
+    const entities = config[kind] as ReadonlyArray<{ id: string }>;
+    out.set(
+      kind,
+      entities.map((e) => storedRecordOf(kind, e)),
+    );
+  }
+  return out;
+}
+
+/** The records as a declarative document (`_format_version` 3.0, empty collections left out). */
+export function documentOf(records: ReadonlyMap<KindName, readonly StoredRecord[]>): Record<string, unknown> {
+  const doc: Record<string, unknown> = { _format_version: "3.0" };
+  for (const kind of STORED_KINDS) {
+    const list = records.get(kind);
+    if (list && list.length > 0) doc[kind] = list;
+  }
+  return doc;
+}
