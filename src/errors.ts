@@ -15,6 +15,8 @@ export type ErrorCode =
   | "E_RENDER_FAILED"
   | "E_IO"
   | "E_GATEWAY_CONFIG"
+  | "E_GATEWAY_ADMIN"
+  | "E_SYNC_CONFLICT"
   | "E_DOCKER_UNREACHABLE"
   | "E_DOCKER"
   | "E_SWARM"

@@ -1,0 +1,61 @@
+/**
+ * The state a declarative file asks for, as the gateway would store it: parsed by the gateway's
+ * own loader (schemas, defaults, references, Kong's deterministic ids), vault references kept as
+ * written (the gateway resolves them when it loads its state), flattened to one record per
+ * entity with foreign keys as `{ id }`, and every entity tagged with the select tag.
+ */
+import { readFile } from "node:fs/promises";
+import { GatestackError } from "../errors.js";
+import type { KindName } from "../gateway/config/kinds.js";
+import { type PluginLookup, parseDeclarativeConfig } from "../gateway/config/load.js";
+import { errorLines } from "../gateway/config/report.js";
+import { storedRecordsOf } from "../gateway/store/records.js";
+import type { AdminEntity } from "./collections.js";
+
+export type DesiredState = ReadonlyMap<KindName, readonly AdminEntity[]>;
+
+export async function readDeclarativeFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new GatestackError("E_IO", code === "ENOENT" ? "no such file" : `cannot read file (${code})`, {
+      place: file,
+    });
+  }
+}
+
+/** The entities of `text` (a Kong declarative document), each tagged with `tag`. */
+export function desiredState(
+  text: string,
+  opts: { tag: string; plugins: PluginLookup; place: string },
+): DesiredState {
+  const parsed = parseDeclarativeConfig(text, { plugins: opts.plugins, resolveVaultReferences: false });
+  if (!parsed.ok) {
+    const lines = errorLines(parsed.error);
+    const first = lines[0];
+    const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : "";
+    throw new GatestackError(
+      "E_GATEWAY_CONFIG",
+      first ? `${first.pointer}: ${first.message}${more}` : parsed.error.message,
+      {
+        place: opts.place,
+        hint: `run \`stack gateway validate ${opts.place}\` for every error`,
+        data: { error: parsed.error },
+      },
+    );
+  }
+  const out = new Map<KindName, AdminEntity[]>();
+  for (const [kind, records] of storedRecordsOf(parsed.config)) {
+    out.set(
+      kind,
+      records.map((r) => ({ ...r, tags: withTag(r.tags, opts.tag) })),
+    );
+  }
+  return out;
+}
+
+function withTag(tags: unknown, tag: string): string[] {
+  const list = Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+  return list.includes(tag) ? list : [...list, tag];
+}
