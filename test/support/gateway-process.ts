@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { PostgresSettings } from "../../src/gateway/store/postgres/settings.js";
 
 const BIN = fileURLToPath(new URL("../../bin/run.js", import.meta.url));
 
@@ -27,6 +28,21 @@ export interface GatewayProcessOptions {
    * (FAKETIME_DONT_FAKE_MONOTONIC).
    */
   clockOffset?: string;
+  /** Database mode on this PostgreSQL (`--database postgres` with Kong's KONG_PG_* settings). */
+  database?: PostgresSettings;
+  /** more `stack gateway serve` arguments */
+  args?: string[];
+}
+
+/** Kong's environment for `settings` (what `stack gateway serve|migrations` read). */
+export function postgresEnv(settings: PostgresSettings): Record<string, string> {
+  return {
+    KONG_PG_HOST: settings.host,
+    KONG_PG_PORT: String(settings.port),
+    KONG_PG_USER: settings.user,
+    KONG_PG_DATABASE: settings.database,
+    ...(settings.password !== undefined ? { KONG_PG_PASSWORD: settings.password } : {}),
+  };
 }
 
 /** A config file for gateway processes, removed by the returned cleanup. */
@@ -38,15 +54,16 @@ export function writeGatewayConfig(doc: object): { path: string; remove(): void 
 }
 
 export async function startGatewayProcess(
-  configPath: string,
+  configPath: string | null,
   opts: GatewayProcessOptions = {},
 ): Promise<GatewayProcess> {
   const serve = [
     BIN,
     "gateway",
     "serve",
-    "--config",
-    configPath,
+    ...(configPath !== null ? ["--config", configPath] : []),
+    ...(opts.database !== undefined ? ["--database", "postgres"] : []),
+    ...(opts.args ?? []),
     "--proxy-listen",
     "127.0.0.1:0",
     "--admin-listen",
@@ -60,7 +77,11 @@ export async function startGatewayProcess(
       : ["faketime", ["-f", opts.clockOffset, process.execPath, ...serve]];
   const proc: ChildProcess = spawn(command, args, {
     // only what it needs: the test runner's environment may hold unrelated NAME_FILE variables
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", FAKETIME_DONT_FAKE_MONOTONIC: "1" },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      FAKETIME_DONT_FAKE_MONOTONIC: "1",
+      ...(opts.database !== undefined ? postgresEnv(opts.database) : {}),
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const log: string[] = [];

@@ -93,8 +93,9 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     run(join(PG_BIN, "pg_ctl"), ["-D", data, ...args], { ...as, timeout: 30_000 });
 
   const start = async (): Promise<void> => {
-    // sockets only in the cluster's own directory; fsync off: throwaway data
-    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    // sockets only in the cluster's own directory; fsync off: throwaway data (a server crash, kill(), loses
+    // nothing committed: the WAL is written at commit, only never flushed to disk)
+    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${root} -c fsync=off -c full_page_writes=off -c max_connections=200`;
     await pgCtl(["-w", "-t", "20", "-l", join(root, "server.log"), "-o", opts, "start"]);
     running = true;
   };
