@@ -2,7 +2,7 @@ import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
 import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { findDeployment } from "../runtime/deployment.js";
-import { type PsRow, ps, renderTable } from "../runtime/ps.js";
+import { type PsRow, ps, psState, renderTable } from "../runtime/ps.js";
 import { type SwarmPs, swarmPs } from "../runtime/swarm/ps.js";
 import { loadStack } from "../stack/load.js";
 
@@ -54,7 +54,7 @@ node, state, error — and each gateway replica's readiness and configuration ha
       this.say(
         renderTable(
           ["SERVICE", "CONTAINER", "STATE", "HEALTH", "PORTS"],
-          rows.map((r) => [r.service, r.container, r.state, r.health || "-", r.ports.join(", ")]),
+          rows.map((r) => [r.service, r.container, psState(r), r.health || "-", r.ports.join(", ")]),
         )
           .split("\n")
           .map((line, i) =>

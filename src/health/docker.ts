@@ -50,6 +50,7 @@ export function factsFromInspect(
     restartCount: info.RestartCount ?? 0,
     oomKilled: state.OOMKilled,
     exitCode: state.ExitCode,
+    restartPolicy: info.HostConfig?.RestartPolicy?.Name ?? "no",
     startedAt: parseDockerDate(state.StartedAt),
     finishedAt: parseDockerDate(state.FinishedAt),
     networks,

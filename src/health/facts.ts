@@ -22,6 +22,8 @@ export interface ContainerFacts {
   restartCount: number;
   oomKilled: boolean;
   exitCode: number;
+  /** Engine restart policy (no, always, unless-stopped, on-failure); undefined when not read. */
+  restartPolicy?: string;
   startedAt: Date | null;
   finishedAt: Date | null;
   /** Compose network names (without the project prefix) → the container's IP on it. */
@@ -47,6 +49,12 @@ export function describeState(f: ContainerFacts, now: Date = new Date()): string
       ? ` ${formatDuration(now.getTime() - f.finishedAt.getTime())} ago`
       : "";
   return `${f.state} ${exitDescription(f)}${ago}`;
+}
+
+/** "completed (exit 0) 2 min ago": a one-shot job (migrations, setup) that ran to its end. */
+export function describeCompleted(f: ContainerFacts, now: Date = new Date()): string {
+  const ago = f.finishedAt ? ` ${formatDuration(now.getTime() - f.finishedAt.getTime())} ago` : "";
+  return `completed (exit ${f.exitCode})${ago}`;
 }
 
 /** "137 (OOM-killed)", "137 (killed)", "143 (stopped)", "1". */

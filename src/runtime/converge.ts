@@ -2,8 +2,10 @@
  * The executor of `stack up`: makes the engine match a Compose project. Networks and volumes first,
  * then images, then each service once its dependencies meet their `depends_on` condition: removes
  * (scale down), recreates (changed config, mounted config files or image), creates (missing
- * replicas), starts (stopped ones), keeps the rest untouched. Finally waits for every container to
- * be healthy (or running, without a healthcheck).
+ * replicas), starts (stopped ones, exited one-shot jobs included: they run again, as in Compose),
+ * keeps the rest untouched. A `service_completed_successfully` dependency is waited for to its exit
+ * (non-zero: `up` fails naming it, its dependants are not started). Finally waits for every container
+ * to be healthy (or running, without a healthcheck; a job others wait for: completed).
  *
  * Interrupted (signal aborted): stops issuing changes, removes the containers it created but did not
  * start yet, and throws E_INTERRUPTED. Everything it creates carries the project labels from the
@@ -14,6 +16,7 @@ import { GatestackError } from "../errors.js";
 import { type ActualContainer, listProjectContainers } from "./actual.js";
 import type { ComposeProject, ServiceConfig } from "./compose/project.js";
 import { type ContainerIdentity, containerName, containerSpec, type EngineInfo } from "./container-spec.js";
+import { awaitingCompletion, dependencyGoal, finalWaitGoal, startOrder } from "./dependencies.js";
 import { dockerError } from "./engine.js";
 import { mountedConfigHash, serviceConfigHash } from "./hash.js";
 import { execProbe, probeCommand } from "./health-probe.js";
@@ -21,7 +24,7 @@ import { ensureImages } from "./images.js";
 import { type Action, type DesiredService, planService, summarize } from "./plan.js";
 import type { Reporter, Task } from "./progress.js";
 import { ensureNetworks, ensureVolumes } from "./resources.js";
-import { interrupted, type WaitGoal, waitForContainer } from "./wait.js";
+import { interrupted, waitForContainer } from "./wait.js";
 
 export interface ConvergeOptions {
   reporter: Reporter;
@@ -57,20 +60,6 @@ export interface ConvergeResult {
   orphans: string[];
 }
 
-/** Services in dependency order (dependencies first), ties by name. */
-export function startOrder(project: ComposeProject): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const dep of Object.keys(project.services[name]?.dependsOn ?? {}).sort()) visit(dep);
-    out.push(name);
-  };
-  for (const name of Object.keys(project.services).sort()) visit(name);
-  return out;
-}
-
 export async function converge(
   docker: Dockerode,
   project: ComposeProject,
@@ -93,6 +82,10 @@ class Run {
   private readonly internal = new AbortController();
   private readonly started = new Map<string, Deferred<ContainerOutcome[]>>();
   private readonly waits = new Map<string, Promise<void>>();
+  /** Per one-shot service: its run to completion, awaited once however many services depend on it. */
+  private readonly completions = new Map<string, Promise<void>>();
+  /** Optional dependencies (`required: false`) that failed: warned about, not waited for again. */
+  private readonly tolerated = new Set<string>();
   private readonly outcomes: ContainerOutcome[] = [];
   private readonly removed: ContainerOutcome[] = [];
   private readonly tasks = new Map<string, Task>();
@@ -215,27 +208,63 @@ class Run {
     return id;
   }
 
+  /** Waits until each dependency meets its `depends_on` condition (started, healthy, completed). */
   private async awaitDependencies(svc: ServiceConfig): Promise<void> {
     for (const [dep, cfg] of Object.entries(svc.dependsOn)) {
-      const goal: WaitGoal =
-        cfg.condition === "service_healthy"
-          ? "healthy"
-          : cfg.condition === "service_completed_successfully"
-            ? "completed"
-            : "running";
       const containers = await (this.started.get(dep) as Deferred<ContainerOutcome[]>).promise;
       this.checkAbort();
-      if (goal === "running") continue;
-      const depSvc = this.project.services[dep] as ServiceConfig;
-      await Promise.all(
-        containers.map((c) =>
-          waitForContainer(this.docker, c.id, c.name, goal, {
-            deadline: this.deadline,
-            signal: this.signal,
-            ...(goal === "healthy" ? { probe: this.healthProbe(depSvc, c.id) } : {}),
-          }),
-        ),
-      );
+      const goal = dependencyGoal(cfg.condition);
+      try {
+        if (goal === "completed") await this.awaitCompletion(dep, containers);
+        else if (goal === "healthy") await this.awaitHealthy(dep, containers);
+      } catch (err) {
+        if (cfg.required || !isDependencyFailure(err)) throw err;
+        this.tolerated.add(dep);
+        this.opts.reporter.warn(
+          `${svc.name}: optional dependency ${dep} failed (${errorLine(err)}); starting ${svc.name} anyway`,
+        );
+      }
+    }
+  }
+
+  private async awaitHealthy(service: string, containers: ContainerOutcome[]): Promise<void> {
+    const svc = this.project.services[service] as ServiceConfig;
+    await Promise.all(
+      containers.map((c) =>
+        waitForContainer(this.docker, c.id, c.name, "healthy", {
+          deadline: this.deadline,
+          signal: this.signal,
+          probe: this.healthProbe(svc, c.id),
+        }),
+      ),
+    );
+  }
+
+  /** A one-shot dependency's run to its exit, shared by all its dependants (and shown on its own task). */
+  private awaitCompletion(service: string, containers: ContainerOutcome[]): Promise<void> {
+    let run = this.completions.get(service);
+    if (!run) {
+      run = Promise.all(containers.map((c) => this.waitCompleted(c))).then(() => {});
+      run.catch(() => {});
+      this.completions.set(service, run);
+    }
+    return run;
+  }
+
+  private async waitCompleted(o: ContainerOutcome): Promise<void> {
+    const task = this.tasks.get(`${o.service}:${o.number}`);
+    task?.progress(`${describeAction(o)}, running to completion`);
+    try {
+      o.state = await waitForContainer(this.docker, o.id, o.name, "completed", {
+        deadline: this.deadline,
+        signal: this.signal,
+        onState: (s) => task?.progress(`${describeAction(o)}, ${s}`),
+      });
+      task?.done(`${describeAction(o)}, completed (exit 0)`);
+    } catch (err) {
+      const failure = completionFailure(o, awaitingCompletion(this.project, o.service), err);
+      task?.fail(errorLine(err));
+      throw failure;
     }
   }
 
@@ -318,7 +347,11 @@ class Run {
     const existing = this.waits.get(name);
     if (existing) return existing;
     const p = (async () => {
-      for (const o of this.outcomes.filter((x) => x.service === name)) {
+      if (this.tolerated.has(name)) return;
+      const mine = this.outcomes.filter((x) => x.service === name);
+      // A job others wait for is waited for to its exit (as `docker compose up --wait` does).
+      if (finalWaitGoal(this.project, name) === "completed") return this.awaitCompletion(name, mine);
+      for (const o of mine) {
         const task = this.tasks.get(`${name}:${o.number}`);
         task?.progress(`${describeAction(o)}, waiting`);
         try {
@@ -444,6 +477,33 @@ function firstRealError(results: PromiseSettledResult<unknown>[]): unknown {
     .map((r) => r.reason as unknown);
   const interruptedErr = errors.find((e) => e instanceof GatestackError && e.code === "E_INTERRUPTED");
   return interruptedErr ?? errors.find((e) => !(e instanceof StoppedBySibling)) ?? errors[0];
+}
+
+/** A dependency failure `required: false` tolerates (not an interruption, not a sibling's failure). */
+function isDependencyFailure(err: unknown): boolean {
+  return err instanceof GatestackError && err.code !== "E_INTERRUPTED";
+}
+
+/**
+ * A one-shot dependency that exited non-zero, said from the service's side: which service, its exit
+ * code, which dependants were therefore not started; the hint keeps its last log lines.
+ */
+function completionFailure(o: ContainerOutcome, dependants: string[], err: unknown): unknown {
+  if (!(err instanceof GatestackError) || err.code !== "E_DOCKER") return err;
+  const exitCode = err.data?.exitCode;
+  if (typeof exitCode !== "number" || exitCode === 0) return err;
+  const notStarted = dependants.length
+    ? `; not started: ${dependants.join(", ")} (depends_on ${o.service}: service_completed_successfully)`
+    : "";
+  return new GatestackError(
+    "E_DOCKER",
+    `service ${o.service} did not complete successfully: ${o.name} exited with code ${exitCode}${notStarted}`,
+    {
+      ...(err.hint ? { hint: err.hint } : {}),
+      data: { ...err.data, service: o.service, dependants },
+      cause: err,
+    },
+  );
 }
 
 function describeAction(o: ContainerOutcome): string {

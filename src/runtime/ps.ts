@@ -1,6 +1,7 @@
 /** `stack ps`: one row per container of the project. */
 import type Dockerode from "dockerode";
 import { type ActualContainer, listProjectContainers } from "./actual.js";
+import { exitCodeFromStatus, stateWithExitCode } from "./dependencies.js";
 
 export interface PsRow {
   service: string;
@@ -8,6 +9,8 @@ export interface PsRow {
   id: string;
   /** running, exited, restarting, created… */
   state: string;
+  /** For an exited container: its exit code (0 for a one-shot job that completed). */
+  exitCode?: number;
   /** healthy, unhealthy, starting, or "" without a healthcheck. */
   health: string;
   /** The engine's status text ("Up 2 minutes (healthy)"). */
@@ -36,15 +39,24 @@ export function formatPorts(ports: ActualContainer["ports"]): string[] {
 
 export async function ps(docker: Dockerode, project: string): Promise<PsRow[]> {
   const containers = await listProjectContainers(docker, project);
-  return containers.map((c) => ({
-    service: c.service,
-    container: c.name,
-    id: c.id.slice(0, 12),
-    state: c.state,
-    health: c.health ?? "",
-    status: c.status,
-    ports: formatPorts(c.ports),
-  }));
+  return containers.map((c) => {
+    const exitCode = c.state === "exited" ? exitCodeFromStatus(c.status) : undefined;
+    return {
+      service: c.service,
+      container: c.name,
+      id: c.id.slice(0, 12),
+      state: c.state,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      health: c.health ?? "",
+      status: c.status,
+      ports: formatPorts(c.ports),
+    };
+  });
+}
+
+/** The STATE cell: "running", or "exited (0)" with the exit code, as `docker compose ps` shows it. */
+export function psState(row: Pick<PsRow, "state" | "exitCode">): string {
+  return stateWithExitCode(row.state, row.exitCode);
 }
 
 /** A plain text table with a header row, columns padded to their widest cell. */

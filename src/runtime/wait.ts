@@ -4,6 +4,7 @@
  */
 import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
+import { isOneShotPolicy } from "./dependencies.js";
 import { dockerError } from "./engine.js";
 
 export type WaitGoal = "running" | "healthy" | "completed";
@@ -125,9 +126,8 @@ export async function waitForContainer(
       }
     } else {
       if (st.Status === "exited" || st.Status === "dead") {
-        const policy = info.HostConfig.RestartPolicy?.Name ?? "no";
-        const oneShot = policy === "no" || policy === "" || policy === "on-failure";
-        if (opts.acceptCompleted && st.ExitCode === 0 && oneShot) return "completed";
+        if (opts.acceptCompleted && isOneShotPolicy(info.HostConfig.RestartPolicy?.Name) && st.ExitCode === 0)
+          return "completed";
         throw await fail(
           st.OOMKilled ? "was killed: out of memory (OOM)" : `exited with code ${st.ExitCode}`,
         );

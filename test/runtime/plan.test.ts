@@ -49,6 +49,17 @@ describe("planService", () => {
     ).toEqual(["start:1"]);
   });
 
+  it("runs a completed one-shot job again on the next up (as Compose does), recreates it once changed", () => {
+    const job = container({ service: "app", number: 1, state: "exited", status: "Exited (0) 1 minute ago" });
+    expect(kinds(planService(desired(), [job]))).toEqual(["start:1"]);
+    expect(planService(desired({ configHash: "new-command" }), [job])[0]).toMatchObject({
+      kind: "recreate",
+      reason: "configuration changed",
+    });
+    // Still running from an earlier up: left to finish, not started twice.
+    expect(kinds(planService(desired(), [{ ...job, state: "running" }]))).toEqual(["keep:1"]);
+  });
+
   it("scales up by the difference only", () => {
     const actual = [container({ service: "app", number: 1 }), container({ service: "app", number: 2 })];
     expect(kinds(planService(desired({ replicas: 4 }), actual))).toEqual([

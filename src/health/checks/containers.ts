@@ -1,4 +1,11 @@
-import { type ContainerFacts, describeState, replicaLabel, restartHint } from "../facts.js";
+import { isCompletedOneShot } from "../../runtime/dependencies.js";
+import {
+  type ContainerFacts,
+  describeCompleted,
+  describeState,
+  replicaLabel,
+  restartHint,
+} from "../facts.js";
 import type { CheckResult } from "../report.js";
 import type { HealthTargets } from "../targets.js";
 import { check, type LayerOutcome, replicasOf } from "./context.js";
@@ -6,7 +13,9 @@ import { check, type LayerOutcome, replicasOf } from "./context.js";
 /**
  * Containers layer: one check per container of the project (found by Compose labels, so
  * compose.override.yaml services are included), plus a check per expected service whose
- * replicas are missing. Pure: works on the facts already inspected.
+ * replicas are missing. A one-shot job the stack runs besides its long-running services (database
+ * migrations) is ok once it exited 0: it is not expected to keep running. Pure: works on the facts
+ * already inspected.
  */
 export function containerChecks(
   targets: HealthTargets,
@@ -32,7 +41,7 @@ export function containerChecks(
       );
       continue;
     }
-    for (const f of replicas) checks.push(containerCheck(f, inspectMs, now));
+    for (const f of replicas) checks.push(containerCheck(f, inspectMs, now, { job: !want }));
     if (want && replicas.length < want.replicas) {
       const missing = want.replicas - replicas.length;
       checks.push(
@@ -70,8 +79,15 @@ function expectedServices(t: HealthTargets): ExpectedService[] {
   ];
 }
 
-export function containerCheck(f: ContainerFacts, latencyMs: number, now: Date): CheckResult {
+export function containerCheck(
+  f: ContainerFacts,
+  latencyMs: number,
+  now: Date,
+  opts: { job?: boolean } = {},
+): CheckResult {
   const name = replicaLabel(f);
+  const completed = opts.job === true && f.restartPolicy !== undefined && isCompletedOneShot(f);
+  if (completed) return check("containers", name, "ok", latencyMs, describeCompleted(f, now));
   const state = describeState(f, now);
   if (!f.running) {
     const reason = f.state === "restarting" ? `restarting in a loop (restarted ${f.restartCount}×)` : state;
