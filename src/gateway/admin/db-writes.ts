@@ -9,12 +9,13 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { KINDS, type KindName } from "../config/kinds.js";
-import { errorTreeToLua } from "../config/schema/errors.js";
 import { isPlainObject } from "../config/schema/fields.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
 import { UniqueViolation } from "../store/postgres/store.js";
 import type { StoredRecord } from "../store/types.js";
 
+import { resolveForeignKeys } from "./db-foreign.js";
+import { luaKey } from "./errors.js";
 export type EntityOutcome =
   | { status: 200 | 201; kind: KindName; id: string }
   | { status: 204 }
@@ -67,6 +68,8 @@ function withGenerated(kind: KindName, record: StoredRecord): StoredRecord {
   }
   return record;
 }
+  const unresolved = await resolveForeignKeys(tx, kind, record);
+  if (unresolved) return unresolved;
 
 function foreignViolation(field: string, value: unknown, ref: KindName): EntityOutcome {
   const key = isPlainObject(value) ? value : { id: value };
@@ -75,7 +78,7 @@ function foreignViolation(field: string, value: unknown, ref: KindName): EntityO
     body: {
       code: 4,
       name: "foreign key violation",
-      message: `the foreign key '${errorTreeToLua(key as Record<string, string>)}' does not reference an existing '${ref}' entity.`,
+      message: `the foreign key '${luaKey(key)}' does not reference an existing '${ref}' entity.`,
       fields: { [field]: key },
     },
   };
@@ -105,7 +108,7 @@ function uniqueOutcome(err: UniqueViolation): EntityOutcome {
     const v = err.record[field];
     fields[field] = v === undefined ? null : v;
   }
-  const lua = errorTreeToLua(fields as Record<string, string>);
+  const lua = luaKey(fields);
   return {
     status: 409,
     body: {
@@ -143,7 +146,7 @@ export function insertEntity(
         body: {
           code: 3,
           name: "primary key violation",
-          message: `primary key violation on key '${errorTreeToLua({ id })}'`,
+          message: `primary key violation on key '${luaKey({ id })}'`,
           fields: { id },
         },
       };

@@ -97,7 +97,10 @@ function routeView(r: GatewayRoute): Record<keyof GatewayRoute | "sources" | "de
 
 function serviceView(
   s: GatewayService,
-): Record<keyof GatewayService | "client_certificate" | "tls_verify" | "ca_certificates", unknown> {
+): Record<
+  keyof GatewayService | "client_certificate" | "tls_verify" | "tls_verify_depth" | "ca_certificates",
+  unknown
+> {
   return {
     id: s.id,
     name: s.name,
@@ -113,6 +116,7 @@ function serviceView(
     tags: s.tags,
     client_certificate: null,
     tls_verify: null,
+    tls_verify_depth: null,
     ca_certificates: null,
   };
 }

@@ -85,3 +85,21 @@ function leafMessages(tree: ErrorTree): string[] {
   if (typeof tree === "string") return [tree];
   return subEntries(tree).flatMap(([, v]) => leafMessages(v));
 }
+
+/**
+ * A DAO key as Penlight's `pretty.write(t, "")` prints it in Kong's messages (`{id="…"}`,
+ * `{consumer=null,name="x",service={id="…"}}`): keys sorted, strings quoted, JSON null as `null`
+ * (Kong's unique_violation turns "userdata: NULL" into null).
+ */
+export function luaKey(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string")
+    return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+  if (typeof value !== "object") return String(value);
+  if (Array.isArray(value)) return `{${value.map(luaKey).join(",")}}`;
+  const record = value as Record<string, unknown>;
+  const entries = Object.keys(record)
+    .sort()
+    .map((k) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `[${luaKey(k)}]`}=${luaKey(record[k])}`);
+  return `{${entries.join(",")}}`;
+}

@@ -19,7 +19,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { hostname as osHostname } from "node:os";
 import { hashDeclarative } from "../config/hash.js";
-import type { KindName } from "../config/kinds.js";
+import { KINDS, type KindName } from "../config/kinds.js";
 import { parseDocumentText } from "../config/text.js";
 import type { GatewayConfig } from "../config/types.js";
 import { statusBody } from "../status.js";
@@ -32,7 +32,9 @@ import type { AdminOptions, AdminState } from "./types.js";
 import {
   answerWrite,
   CREDENTIAL_SEGMENTS,
+  childKind,
   type DatabaseWrites,
+  lookup,
   unsupportedOpaqueWrite,
   type WriteAnswer,
   type WriteMethod,
@@ -62,6 +64,7 @@ const EMPTY_CONFIG: GatewayConfig = {
 
 type CredentialCollection = "keyauth_credentials" | "jwt_secrets" | "basicauth_credentials" | "acls";
 type Credential = GatewayConfig[CredentialCollection][number];
+type Entity = Parameters<typeof viewOf>[1];
 
 /** First path segments of entity endpoints (writes to them get Kong's DB-less answers). */
 const ENTITY_ROOTS = new Set<string>([
@@ -275,7 +278,16 @@ class AdminApi {
     return c === undefined ? { id } : stamped({ ...c, consumer: { id: c.consumer } }, this.state.database);
   }
 
-  private view(collection: AdminCollection, e: Parameters<typeof viewOf>[1]): Record<string, unknown> {
+  /**
+   * A credential as listed: DB-less, its secret redacted; in database mode as Kong shows it (the
+   * key, the secret, basic-auth's salted hash — never the password as sent).
+   */
+  private credentialView(collection: string, c: Credential): Record<string, unknown> {
+    const view = this.state.database ? { ...c, consumer: { id: c.consumer } } : credentialView(collection, c);
+    return stamped(view, this.state.database);
+  }
+
+  private view(collection: AdminCollection, e: Entity): Record<string, unknown> {
     return stamped(viewOf(collection, e), this.state.database);
   }
 
@@ -354,9 +366,7 @@ class AdminApi {
     for (const collection of Object.values(CREDENTIAL_SEGMENTS)) {
       const items: Credential[] = config[collection as CredentialCollection];
       if (items.length === 0) continue;
-      out[collection] = Object.fromEntries(
-        items.map((e) => [e.id, stamped(credentialView(collection, e), this.state.database)]),
-      );
+      out[collection] = Object.fromEntries(items.map((e) => [e.id, this.credentialView(collection, e)]));
     }
     out._format_version = config.format_version;
     return out;
@@ -465,7 +475,7 @@ class AdminApi {
       const all: Credential[] = config[credentials as CredentialCollection];
       return list(
         all.filter((c) => c.consumer === id),
-        (c) => stamped(credentialView(credentials, c), this.state.database),
+        (c) => this.credentialView(credentials, c),
       );
     }
     return false;
@@ -477,6 +487,15 @@ function isCollection(s: string): s is AdminCollection {
 }
 
 /** An entity view with Kong's created_at / updated_at where the store keeps them (database mode). */
+    // a child through its parent: /services/{s}/routes/{r}, /consumers/{c}/key-auth/{k}, …/plugins/{p}
+    const child = subKey !== undefined ? childKind(root, sub) : null;
+    if (child !== null) {
+      const found = lookup(config, child, subKey!, { field: KINDS[root].children[child]!, id });
+      if (found === undefined) sendMessage(res, 404, "Not found");
+      else if (isCollection(child)) sendJson(res, 200, this.view(child, found as unknown as Entity));
+      else sendJson(res, 200, this.credentialView(child, found as unknown as Credential));
+      return true;
+    }
 function stamped(view: Record<string, unknown>, database: AdminState["database"]): Record<string, unknown> {
   const t = database?.timestamps(String(view.id));
   return t === undefined ? view : { ...view, created_at: t.created_at, updated_at: t.updated_at };

@@ -18,7 +18,9 @@ import { errorTreeToLua } from "../config/schema/errors.js";
 import { isPlainObject, type RecordField, setOwn } from "../config/schema/fields.js";
 import type { GatewayConfig } from "../config/types.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
+import { storedRecordOf } from "../store/records.js";
 import { type BodyTarget, decodeAdminBody } from "./body.js";
+import { associate, type ForeignOwner } from "./db-foreign.js";
 import { deleteEntity, type EntityOutcome, insertEntity, replaceEntity, upsertEntity } from "./db-writes.js";
 import { type DbError, dbError, schemaViolation } from "./errors.js";
 
@@ -61,20 +63,26 @@ export const CREDENTIAL_SEGMENTS: Readonly<Record<string, KindName>> = {
 const CREDENTIAL_KINDS: ReadonlySet<string> = new Set(Object.values(CREDENTIAL_SEGMENTS));
 
 /** The collection a nested segment names under `parent` (`/consumers/x/jwt` → jwt_secrets). */
-function childKind(parent: KindName, segment: string): KindName | null {
+export function childKind(parent: KindName, segment: string): KindName | null {
   const credential = parent === "consumers" ? CREDENTIAL_SEGMENTS[segment] : undefined;
   const kind = credential ?? (isKindName(segment) && !CREDENTIAL_KINDS.has(segment) ? segment : null);
   return kind !== null && KINDS[parent].children[kind] !== undefined ? kind : null;
 }
 
-type Row = { id: string } & Record<string, unknown>;
+export type Row = { id: string } & Record<string, unknown>;
 
 function rowsOf(config: GatewayConfig, kind: KindName): readonly Row[] {
   return config[kind] as unknown as readonly Row[];
 }
 
-/** An entity by id or endpoint key (consumers also by custom_id), optionally within a parent. */
-function lookup(
+/** Keys Kong also finds an entity by: a consumer's custom_id, an ACL's group. */
+const SECONDARY_KEYS: Partial<Record<KindName, string>> = {
+  acls: "group",
+  consumers: "custom_id",
+};
+
+/** An entity by id or endpoint key (and SECONDARY_KEYS), optionally within a parent. */
+export function lookup(
   config: GatewayConfig,
   kind: KindName,
   key: string,
@@ -87,7 +95,7 @@ function lookup(
     : rowsOf(config, kind);
   const byKey = (field: string | undefined) =>
     field === undefined ? undefined : rows.find((r) => r[field] === key);
-  const secondary = kind === "acls" ? "group" : kind === "consumers" ? "custom_id" : undefined;
+  const secondary = SECONDARY_KEYS[kind];
   return rows.find((r) => r.id === lower) ?? byKey(spec.endpointKey) ?? byKey(secondary);
 }
 
@@ -107,6 +115,8 @@ type Address =
       byId: boolean;
       /** `/routes/{route}/service`: the entity a foreign key points to */
       foreign: boolean;
+      /** for a foreign entity: the entity whose foreign key it is */
+      owner?: ForeignOwner;
     }
   | { shape: "answer"; answer: WriteAnswer };
 
@@ -139,6 +149,7 @@ function address(config: GatewayConfig, method: WriteMethod, segments: readonly 
       nested: true,
       byId: true,
       foreign: true,
+      owner: { kind: root, id: entity.id, field: sub },
     };
   }
   const child = kind!;
@@ -230,7 +241,9 @@ export async function answerWrite(
   }
   if (updates) {
     if (!at.entity) return at.nested ? NOT_FOUND : notFound(at.key, byKey);
-    const input = body === null ? null : withParent(mergeInto(kind, at.entity, body), at.parent);
+    // merged over the entity as stored: foreign keys as `{ id }`
+    const stored = storedRecordOf(kind, at.entity);
+    const input = body === null ? null : withParent(mergeInto(kind, stored, body), at.parent);
     const id = at.entity.id;
     return (
       invalidBody(kind, input, plugins) ??
@@ -249,10 +262,15 @@ export async function answerWrite(
   const existing = at.entity?.id ?? null;
   // the path names the entity by id (not by its endpoint key): a new one gets that id
   const pathId = byKey === null && !at.foreign && UUID_RE.test(at.key) ? at.key.toLowerCase() : null;
+  const owner = at.owner;
   return (
     invalidBody(kind, input, plugins) ??
-    (db !== null && input !== null && !at.foreign
-      ? db.run((tx) => upsertEntity(tx, kind, existing, pathId, input))
+    (db !== null && input !== null
+      ? db.run((tx) =>
+          owner === undefined
+            ? upsertEntity(tx, kind, existing, pathId, input)
+            : upsertForeign(tx, kind, existing, input, owner),
+        )
       : unsupported("create or update", kind, byKey))
   );
 }
@@ -268,6 +286,24 @@ function bodyTarget(at: Address | null, method: WriteMethod, plugins: PluginLook
   if (at.kind !== "plugins") return { schema };
   const stored = at.shape === "entity" && method === "PATCH" ? at.entity?.name : undefined;
   return typeof stored === "string" ? { schema, plugins, pluginName: stored } : { schema, plugins };
+}
+
+/**
+ * PUT on a foreign entity (`/routes/{route}/service`): replaced when the owner points at one, else
+ * created and associated with the owner; 200 either way (Kong).
+ */
+async function upsertForeign(
+  tx: StoreTransaction,
+  kind: KindName,
+  existing: string | null,
+  input: Record<string, unknown>,
+  owner: ForeignOwner,
+): Promise<EntityOutcome> {
+  if (existing !== null) return replaceEntity(tx, kind, existing, input);
+  const created = await insertEntity(tx, kind, input);
+  if (created.status !== 201) return created;
+  await associate(tx, owner, created.id);
+  return { ...created, status: 200 };
 }
 
 /** The body with the foreign key of the collection it is written under (Kong overrides it). */

@@ -58,6 +58,8 @@ interface Row {
 /** A write in progress: the operations one Admin API write (or POST /config) makes, then commit. */
 export interface StoreTransaction {
   get(kind: KindName, id: string): Promise<StoredRecord | null>;
+  /** the entity of `kind` whose top-level `field` is `value` (an endpoint key: name, username…) */
+  findBy(kind: KindName, field: string, value: string): Promise<StoredRecord | null>;
   /** entities of `kind` whose foreign key `field` points at `id` */
   referencing(kind: KindName, field: string, id: string): Promise<StoredRecord[]>;
   insert(kind: KindName, record: StoredRecord): Promise<void>;
@@ -303,6 +305,13 @@ function transaction(client: PgPoolClient): StoreTransaction {
       const r = await client.query<{ data: StoredRecord }>(
         `SELECT data FROM ${ENTITIES_TABLE} WHERE kind = $1 AND id = $2`,
         [kind, id],
+      );
+      return r.rows[0]?.data ?? null;
+    },
+    async findBy(kind, field, value) {
+      const r = await client.query<{ data: StoredRecord }>(
+        `SELECT data FROM ${ENTITIES_TABLE} WHERE kind = $1 AND data->>$2 = $3 LIMIT 1`,
+        [kind, field, value],
       );
       return r.rows[0]?.data ?? null;
     },
