@@ -189,7 +189,9 @@ class Run {
         throw waitFailure;
       }
     } else {
-      for (const o of this.outcomes) this.tasks.get(`${o.service}:${o.number}`)?.done(describeAction(o));
+      // Jobs a dependant waited for have their final line already ("completed (exit 0)").
+      for (const o of this.outcomes)
+        if (o.state === undefined) this.tasks.get(`${o.service}:${o.number}`)?.done(describeAction(o));
     }
     const all = [...this.outcomes, ...this.removed];
     return {

@@ -148,6 +148,20 @@ describe("one-shot jobs and depends_on: service_completed_successfully", () => {
     expect(await execOut(`${name}-app-1`, ["wc", "-l", "/data/migrations.log"])).toMatch(/\b2 \/data/);
   });
 
+  it("without --wait the dependant still waits for the job, whose progress line ends once", async () => {
+    const events: ProgressEvent[] = [];
+    const res = await converge(docker, await load(JOB_PROJECT, name), {
+      reporter: createReporter((e) => events.push(e)),
+      wait: false,
+    });
+    expect(res.containers.find((c) => c.service === "migrate")?.state).toBe("completed");
+    const jobDone = events.filter(
+      (e) => e.type === "task" && e.title === `Container ${name}-migrate-1` && e.status === "done",
+    );
+    expect(jobDone.map((e) => (e as { detail?: string }).detail)).toEqual(["started, completed (exit 0)"]);
+    expect(await execOut(`${name}-app-1`, ["wc", "-l", "/data/migrations.log"])).toMatch(/\b3 \/data/);
+  });
+
   it("ps shows the job as exited (0); the health containers layer counts it as completed", async () => {
     const rows = await ps(docker, name);
     const job = rows.find((r) => r.service === "migrate");
