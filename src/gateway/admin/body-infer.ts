@@ -7,7 +7,7 @@
  * the schema does not know are left as sent.
  *
  * The schemas are the ones the declarative loader checks with: the entity's record
- * (config/schema/entities.ts) and, for plugins, the plugin's own config schema (its zod
+ * (config/entities/<kind>.ts) and, for plugins, the plugin's own config schema (its zod
  * schema, read through its JSON Schema) chosen by the body's `name` — Kong's plugin
  * subschema — or by the stored plugin's name for a PATCH that names none.
  */

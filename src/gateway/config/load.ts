@@ -12,34 +12,28 @@
  * top-level forms); plugin configs through each plugin's zod schema; deterministic ids;
  * references by name or id; uniqueness; assembly of the normalized entities.
  */
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import type { PluginDefinition } from "../plugins/types.js";
-import { normalizePath } from "../router/normalize.js";
+import {
+  type Assembly,
+  CONFIG_KINDS,
+  ENTITIES,
+  type EntityDefinition,
+  isKindName,
+  KIND_NAMES,
+  KINDS,
+  type KindName,
+  type LoadedEntity,
+  OPAQUE_COLLECTIONS,
+} from "./entities/index.js";
 import { declarativeError, documentError } from "./error.js";
 import { hashDeclarative } from "./hash.js";
 import { entityId } from "./ids.js";
-import { isKindName, KINDS, type KindName } from "./kinds.js";
-import { OPAQUE_COLLECTIONS } from "./schema/entities.js";
 import { ErrorList, type ErrorRecord, type ErrorTree, isErrorRecord, mergeErrors } from "./schema/errors.js";
 import { isPlainObject, MSG, setOwn, validateRecord } from "./schema/fields.js";
 import { parseDocumentText } from "./text.js";
-import type {
-  AclGroup,
-  BasicAuthCredential,
-  DeclarativeConfigError,
-  GatewayConfig,
-  GatewayConsumer,
-  GatewayPluginEntry,
-  GatewayRoute,
-  GatewayService,
-  GatewayTarget,
-  GatewayUpstream,
-  JwtSecret,
-  KeyAuthCredential,
-  Protocol,
-} from "./types.js";
+import type { DeclarativeConfigError, GatewayConfig } from "./types.js";
 import { resolveVaultRefs, type VaultResult } from "./vault.js";
 
 /** Which plugins are installed: the registry's `get`. */
@@ -149,18 +143,10 @@ interface Node {
 
 class Loader {
   readonly errors: ErrorRecord = {};
-  private readonly nodes: Record<KindName, Node[]> = {
-    services: [],
-    routes: [],
-    upstreams: [],
-    targets: [],
-    consumers: [],
-    plugins: [],
-    keyauth_credentials: [],
-    jwt_secrets: [],
-    basicauth_credentials: [],
-    acls: [],
-  };
+  private readonly nodes = Object.fromEntries(KIND_NAMES.map((k) => [k, []])) as unknown as Record<
+    KindName,
+    Node[]
+  >;
   private formatVersion: (typeof FORMAT_VERSIONS)[number] = "3.0";
 
   constructor(private readonly plugins: PluginLookup) {}
@@ -248,7 +234,7 @@ class Loader {
       if (isKindName(k) && spec.children[k] !== undefined) nested.push([k, v]);
       else setOwn(own, k, v);
     }
-    if (kind === "routes" && this.formatVersion !== "3.0") migrateRoutePaths(own);
+    if (this.formatVersion !== "3.0") ENTITIES[kind].upgrade?.(own);
     const checked = checkEntity(kind, own, this.plugins, parent?.field);
     if (typeof checked.errors === "string") {
       this.fail(loc, checked.errors);
@@ -269,12 +255,9 @@ class Loader {
   private assignIds(): void {
     for (const kind of Object.keys(this.nodes) as KindName[]) {
       const spec = KINDS[kind];
+      const generate = ENTITIES[kind].generate;
       for (const node of this.nodes[kind]) {
-        if (kind === "keyauth_credentials" || kind === "jwt_secrets") {
-          if (node.value.key === null) node.value.key = randomUUID().replace(/-/g, "");
-        }
-        if (kind === "jwt_secrets" && node.value.secret === null)
-          node.value.secret = randomUUID().replace(/-/g, "");
+        generate?.(node.value);
         if (typeof node.value.id === "string") {
           node.value.id = node.value.id.toLowerCase();
           continue;
@@ -401,164 +384,48 @@ class Loader {
     }
   }
 
+  /** Each entity assembled by its entity file (config/entities/<kind>.ts). */
   private assemble(): GatewayConfig {
-    const n = this.nodes;
-    const idOf = (node: Node | null | undefined): string | null => (node ? (node.value.id as string) : null);
-    const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
-    // Small lists that repeat across thousands of entities (protocols, methods, empty tag
-    // sets) are shared, frozen: a 10,000-route configuration holds a handful of them, not
-    // tens of thousands of arrays.
-    const interned = new Map<string, string[]>();
-    const intern = <T extends string>(list: T[]): T[] => {
-      const key = list.join("\u0000");
-      let shared = interned.get(key);
-      if (shared === undefined) {
-        shared = Object.freeze([...list]) as readonly string[] as string[];
-        interned.set(key, shared);
-      }
-      return shared as T[];
-    };
-    // unset lists stay null and written ones (empty too) stay lists: Kong answers `[]` for a
-    // `[]` of the file; the router takes an empty list as unset
-    const list = <T extends string>(v: unknown): T[] | null => (Array.isArray(v) ? intern(v as T[]) : null);
-    const tags = (v: unknown): string[] | null => list<string>(v);
-
-    const services: GatewayService[] = n.services.map(({ value: v }) => ({
-      id: v.id as string,
-      name: str(v.name),
-      protocol: v.protocol as Protocol,
-      host: v.host as string,
-      port: v.port as number,
-      path: str(v.path),
-      retries: v.retries as number,
-      connect_timeout: v.connect_timeout as number,
-      write_timeout: v.write_timeout as number,
-      read_timeout: v.read_timeout as number,
-      enabled: v.enabled as boolean,
-      tags: tags(v.tags),
-    }));
-
-    const routes: GatewayRoute[] = n.routes.map((node) => {
-      const v = node.value;
-      const headers = v.headers as Record<string, string[]> | null;
-      let lowered: Record<string, string[]> | null = null;
-      if (headers && Object.keys(headers).length > 0) {
-        lowered = {};
-        for (const [k, vals] of Object.entries(headers)) {
-          const key = k.toLowerCase();
-          setOwn(lowered, key, [...(lowered[key] ?? []), ...vals]);
-        }
-      }
-      return {
-        id: v.id as string,
-        name: str(v.name),
-        service: idOf(node.refs.service),
-        protocols: intern(v.protocols as Protocol[]),
-        methods: list(v.methods),
-        hosts: (v.hosts as string[] | null) ?? null,
-        paths: (v.paths as string[] | null) ?? null,
-        headers: lowered,
-        snis: list(v.snis),
-        strip_path: v.strip_path as boolean,
-        preserve_host: v.preserve_host as boolean,
-        regex_priority: v.regex_priority as number,
-        path_handling: v.path_handling as "v0" | "v1",
-        https_redirect_status_code: v.https_redirect_status_code as number,
-        request_buffering: v.request_buffering as boolean,
-        response_buffering: v.response_buffering as boolean,
-        tags: tags(v.tags),
-      };
-    });
-
-    const upstreams: GatewayUpstream[] = n.upstreams.map(({ value: v }) => ({
-      id: v.id as string,
-      name: v.name as string,
-      algorithm: v.algorithm as GatewayUpstream["algorithm"],
-      hash_on: v.hash_on as GatewayUpstream["hash_on"],
-      hash_fallback: v.hash_fallback as GatewayUpstream["hash_fallback"],
-      hash_on_header: str(v.hash_on_header),
-      hash_fallback_header: str(v.hash_fallback_header),
-      hash_on_cookie: str(v.hash_on_cookie),
-      hash_on_cookie_path: v.hash_on_cookie_path as string,
-      hash_on_query_arg: str(v.hash_on_query_arg),
-      hash_fallback_query_arg: str(v.hash_fallback_query_arg),
-      hash_on_uri_capture: str(v.hash_on_uri_capture),
-      hash_fallback_uri_capture: str(v.hash_fallback_uri_capture),
-      slots: v.slots as number,
-      host_header: str(v.host_header),
-      healthchecks: v.healthchecks as GatewayUpstream["healthchecks"],
-      tags: tags(v.tags),
-    }));
-
-    const targets: GatewayTarget[] = n.targets.map((node) => ({
-      id: node.value.id as string,
-      upstream: idOf(node.refs.upstream) as string,
-      target: withDefaultPort(node.value.target as string, 8000),
-      weight: node.value.weight as number,
-      tags: tags(node.value.tags),
-    }));
-
-    const consumers: GatewayConsumer[] = n.consumers.map(({ value: v }) => ({
-      id: v.id as string,
-      username: str(v.username),
-      custom_id: str(v.custom_id),
-      tags: tags(v.tags),
-    }));
-
-    /** id, owning consumer and tags: the part every credential shares. */
-    const credential = (node: Node) => ({
-      id: node.value.id as string,
-      consumer: idOf(node.refs.consumer) as string,
-      tags: tags(node.value.tags),
-    });
-    const keyauth_credentials: KeyAuthCredential[] = n.keyauth_credentials.map((node) => ({
-      ...credential(node),
-      key: node.value.key as string,
-      ttl: (node.value.ttl as number | null) ?? null,
-    }));
-    const jwt_secrets: JwtSecret[] = n.jwt_secrets.map((node) => ({
-      ...credential(node),
-      key: node.value.key as string,
-      secret: node.value.secret as string,
-      algorithm: node.value.algorithm as JwtSecret["algorithm"],
-      rsa_public_key: str(node.value.rsa_public_key),
-    }));
-    const basicauth_credentials: BasicAuthCredential[] = n.basicauth_credentials.map((node) => ({
-      ...credential(node),
-      username: node.value.username as string,
-      password: node.value.password as string,
-    }));
-    const acls: AclGroup[] = n.acls.map((node) => ({
-      ...credential(node),
-      group: node.value.group as string,
-    }));
-    const plugins: GatewayPluginEntry[] = n.plugins.map((node) => ({
-      id: node.value.id as string,
-      name: node.value.name as string,
-      enabled: node.value.enabled as boolean,
-      config: node.value.config as Record<string, unknown>,
-      service: idOf(node.refs.service),
-      route: idOf(node.refs.route),
-      consumer: idOf(node.refs.consumer),
-      protocols: intern(node.value.protocols as Protocol[]),
-      tags: tags(node.value.tags),
-    }));
-
-    return {
-      format_version: this.formatVersion,
-      services,
-      routes,
-      upstreams,
-      targets,
-      consumers,
-      keyauth_credentials,
-      jwt_secrets,
-      basicauth_credentials,
-      acls,
-      plugins,
-      hash: "",
-    };
+    const a = newAssembly();
+    const config: Record<string, unknown> = { format_version: this.formatVersion };
+    for (const kind of CONFIG_KINDS) {
+      const def: EntityDefinition = ENTITIES[kind];
+      config[kind] = this.nodes[kind].map((node) => def.assemble(loadedEntity(node), a));
+    }
+    config.hash = "";
+    return config as unknown as GatewayConfig;
   }
+}
+
+function loadedEntity(node: Node): LoadedEntity {
+  return {
+    value: node.value,
+    ref: (field) => {
+      const ref = node.refs[field];
+      return ref ? (ref.value.id as string) : null;
+    },
+  };
+}
+
+/** The helpers of one assembly; lists interned across every entity of the configuration. */
+function newAssembly(): Assembly {
+  const interned = new Map<string, string[]>();
+  const intern = <T extends string>(list: T[]): T[] => {
+    const key = list.join("\u0000");
+    let shared = interned.get(key);
+    if (shared === undefined) {
+      shared = Object.freeze([...list]) as readonly string[] as string[];
+      interned.set(key, shared);
+    }
+    return shared as T[];
+  };
+  const list = <T extends string>(v: unknown): T[] | null => (Array.isArray(v) ? intern(v as T[]) : null);
+  return {
+    str: (v) => (typeof v === "string" ? v : null),
+    intern,
+    list,
+    tags: (v) => list<string>(v),
+  };
 }
 
 /** An error tree holding `err` at `loc` (lists for numeric steps, records otherwise). */
@@ -606,31 +473,6 @@ function referenceErrorKey(kind: KindName, node: Node): string {
     else parts.push(referenceKey(node.value[k]) ?? "");
   }
   return entityId(kind, parts.join(":"));
-}
-
-/** `host` → `host:8000`; `[v6]` / `v6` → `[v6]:8000`; an explicit port is kept. */
-export function withDefaultPort(target: string, port: number): string {
-  if (target.startsWith("[")) return /\]:\d+$/.test(target) ? target : `${target}:${port}`;
-  const colons = target.split(":").length - 1;
-  if (colons === 0) return `${target}:${port}`;
-  if (colons === 1) return target;
-  return `[${target}]:${port}`;
-}
-
-/** Pre-3.0 paths: regex-looking paths gain the `~` prefix, plain ones are normalized. */
-function migrateRoutePaths(route: Record<string, unknown>): void {
-  if (!Array.isArray(route.paths)) return;
-  route.paths = route.paths.map((p) => {
-    if (typeof p !== "string" || p.startsWith("~")) return p;
-    if (/^[a-zA-Z0-9.\-_~/%]*$/.test(p)) return normalizePath(p, true);
-    return `~${p.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
-      const code = Number.parseInt(hex, 16);
-      const ch = String.fromCharCode(code);
-      if ("!#$%&'()*+,/:;=?@[]".includes(ch)) return m.toUpperCase();
-      if (".^-{}\\|".includes(ch)) return `\\${ch}`;
-      return ch;
-    })}`;
-  });
 }
 
 /** One entity validated: its value with defaults, and its errors (a string: not a record at all). */

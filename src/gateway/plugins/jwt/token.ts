@@ -3,7 +3,7 @@
  * them strictly (base64url or base64, padded or not), and report Kong's "Bad token; …"
  * reasons. Signature verification itself is done with `jose` (handler.ts).
  */
-import { JWT_ALGORITHMS } from "../../config/schema/entities.js";
+import { JWT_ALGORITHMS } from "../../config/entities/jwt_secrets.js";
 
 /** Every algorithm a jwt_secrets credential may declare (the config loader's list); jose verifies each. */
 export const SUPPORTED_ALGORITHMS: readonly string[] = JWT_ALGORITHMS;
