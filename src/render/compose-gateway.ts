@@ -1,8 +1,10 @@
+import { MIGRATIONS_SERVICE, usesDatabase } from "../stack/database.js";
 import { GATEWAY_ADMIN_TOKEN, gatewayEnvNames } from "../stack/env-vars.js";
 import { imageFor } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
 import { REDIS_SERVICE, stackHasRedis } from "../stack/shared-state.js";
-import { type ComposeService, fastCheck, healthy } from "./compose-model.js";
+import { type ComposeService, completed, fastCheck, healthy } from "./compose-model.js";
+import { gatewayDatabaseEnv } from "./compose-postgres.js";
 import { buildsGatewayImage, GATEWAY_BUILD_CONTEXT } from "./gateway-context.js";
 import { envInterpolation, GATEWAY_CONFIG_PATH, PORTS } from "./topology.js";
 
@@ -16,12 +18,17 @@ import { envInterpolation, GATEWAY_CONFIG_PATH, PORTS } from "./topology.js";
  * Secrets referenced from gateway.yaml as {vault://env/NAME} reach the container only as
  * `${NAME}` interpolations from .env. gatestack's own image has a `build:` so `docker compose up`
  * builds it when missing, from the context `stack render` copies into the stack folder.
+ * In database mode (gateway.database postgres) the configuration is the database's: no
+ * KONG_DECLARATIVE_CONFIG, Kong's KONG_PG_* settings instead, and every replica waits for the
+ * migrations job. gateway.yaml stays mounted: `stack gateway sync` seeds the database from it.
  */
 export function gatewayService(stack: StackConfig): ComposeService {
   const kong = stack.gateway.engine === "kong";
+  const database = usesDatabase(stack);
   const environment: Record<string, string> = {
-    KONG_DATABASE: "off",
-    KONG_DECLARATIVE_CONFIG: GATEWAY_CONFIG_PATH,
+    ...(database
+      ? gatewayDatabaseEnv()
+      : { KONG_DATABASE: "off", KONG_DECLARATIVE_CONFIG: GATEWAY_CONFIG_PATH }),
     KONG_PROXY_LISTEN: `0.0.0.0:${PORTS.gatewayProxy}`,
     KONG_ADMIN_LISTEN: `${kong ? "127.0.0.1" : "0.0.0.0"}:${PORTS.gatewayAdmin}`,
     KONG_STATUS_LISTEN: `0.0.0.0:${PORTS.gatewayStatus}`,
@@ -63,6 +70,7 @@ export function gatewayService(stack: StackConfig): ComposeService {
     depends_on: Object.fromEntries([
       ...stack.services.map((s) => [s.name, healthy] as const),
       ...(stackHasRedis(stack) ? [[REDIS_SERVICE, healthy] as const] : []),
+      ...(database ? [[MIGRATIONS_SERVICE, completed] as const] : []),
     ]),
     healthcheck,
     deploy: { replicas: stack.gateway.replicas },

@@ -27,15 +27,17 @@ export interface ComposeService {
   image: string;
   build?: { context: string; args?: Record<string, string> };
   profiles?: string[];
-  restart: "unless-stopped";
+  /** "no": a one-shot job (database migrations) that others wait on with service_completed_successfully. */
+  restart: "unless-stopped" | "no";
   entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: Array<string | BindMount>;
   networks: string[];
-  depends_on?: Record<string, { condition: "service_healthy" }>;
-  healthcheck: Healthcheck;
+  depends_on?: Record<string, { condition: "service_healthy" | "service_completed_successfully" }>;
+  /** `disable: true` switches off the image's own healthcheck (a one-shot job serves nothing). */
+  healthcheck: Healthcheck | { disable: true };
   deploy?: { replicas: number };
 }
 
@@ -59,3 +61,4 @@ export function slowCheck(test: string[]): Healthcheck {
 export const wget = (url: string) => ["CMD", "wget", "-q", "-O", "/dev/null", url];
 export const curl = (url: string) => ["CMD", "curl", "-fsS", "-o", "/dev/null", url];
 export const healthy = { condition: "service_healthy" } as const;
+export const completed = { condition: "service_completed_successfully" } as const;

@@ -1,3 +1,4 @@
+import { MIGRATIONS_SERVICE, POSTGRES_SERVICE, usesDatabase } from "../stack/database.js";
 import {
   envVarsFor,
   GATEWAY_ADMIN_TOKEN,
@@ -19,6 +20,7 @@ import {
   slowCheck,
   wget,
 } from "./compose-model.js";
+import { migrationsService, POSTGRES_VOLUME, postgresService } from "./compose-postgres.js";
 import { redisService } from "./compose-redis.js";
 import { JENKINS_BUILD_CONTEXT, JENKINS_REPO_PATH, jenkinsBuildArgs } from "./jenkins.js";
 import { toYaml } from "./serialize.js";
@@ -50,7 +52,8 @@ function toolPorts(addon: AddonSettings, containerPort: number): { ports?: strin
 
 /**
  * compose.yaml. Networks: `edge` (caddy, gateway, tools) and `backend` (gateway, apps,
- * redis — when gateway replicas share state —, prometheus). Only caddy publishes ports; tool ports only on 127.0.0.1 when asked.
+ * redis — when gateway replicas share state —, postgres and the gateway-migrations job in
+ * database mode, prometheus). Only caddy publishes ports; tool ports only on 127.0.0.1 when asked.
  * Config folders are bind-mounted as directories (not single files) where the consumer
  * reloads them, because `stack render` replaces files by rename and a single-file bind
  * mount would keep showing the old inode.
@@ -108,6 +111,12 @@ export function buildCompose(stack: StackConfig): ComposeFile {
   }
 
   if (stackHasRedis(stack)) services.redis = redisService(stack);
+
+  if (usesDatabase(stack)) {
+    volumes[POSTGRES_VOLUME] = {};
+    services[POSTGRES_SERVICE] = postgresService(stack);
+    services[MIGRATIONS_SERVICE] = migrationsService(stack);
+  }
 
   if (addons.prometheus) {
     volumes.prometheus_data = {};

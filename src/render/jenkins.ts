@@ -1,3 +1,4 @@
+import { usesDatabase } from "../stack/database.js";
 import { JENKINS_ADMIN_PASSWORD } from "../stack/env-vars.js";
 import { imageFor } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
@@ -126,11 +127,14 @@ function renderDockerfile(stack: StackConfig): string {
 function renderJenkinsfile(stack: StackConfig): string {
   const replicas = stack.gateway.replicas;
   const adminUrl = (host: string) => `http://${host}:${PORTS.gatewayAdmin}/config`;
-  // Every replica holds its own config: push to each (container names), or to `gateway` when there is one.
+  // DB-less, every replica holds its own config: push to each (container names), or to `gateway` when
+  // there is one. In database mode the database holds it: one push (to whichever replica `gateway`
+  // resolves to) reaches every replica through it.
+  const database = usesDatabase(stack);
   const pushTargets =
     stack.gateway.engine === "kong"
       ? []
-      : replicas === 1
+      : replicas === 1 || database
         ? [adminUrl("gateway")]
         : Array.from({ length: replicas }, (_, i) =>
             adminUrl(replicaContainerName(stack.name, "gateway", i + 1)),
@@ -140,5 +144,6 @@ function renderJenkinsfile(stack: StackConfig): string {
     project: stack.name,
     services: stack.services.map((s) => groovyString(serviceSource(s))),
     pushTargets,
+    database,
   });
 }

@@ -17,7 +17,7 @@ import {
 import { LOGSTASH_PIPELINE_PATH, LOGSTASH_SETTINGS_PATH, renderLogstash } from "./logstash.js";
 import { PROMETHEUS_CONFIG_PATH, renderPrometheusConfig } from "./prometheus.js";
 import { toYaml, toYamlDocuments } from "./serialize.js";
-import { KUBERNETES_DIR } from "./targets.js";
+import { KUBERNETES_DIR, refuseUnsupportedDatabase } from "./targets.js";
 import { enabledAddons, PORTS } from "./topology.js";
 import type { Artifact } from "./types.js";
 
@@ -149,6 +149,7 @@ const KUSTOMIZATION_COMMENT = [
  * configMapGenerator and the credentials through a secretGenerator kept out of this folder.
  */
 export function renderKubernetes(input: StackConfig): Artifact[] {
+  refuseUnsupportedDatabase(input, "kubernetes");
   const stack = onKubernetes(input);
   const artifacts: Artifact[] = [];
   const resources: string[] = [posix.relative(KUBERNETES_DIR, KUBERNETES_SECRETS_DIR)];

@@ -10,7 +10,7 @@ import type { ComposeService } from "./compose-model.js";
 import { GATEWAY_CONFIG_FILE, renderGatewayConfig } from "./gateway.js";
 import { PROMETHEUS_CONFIG_PATH, renderPrometheusConfig } from "./prometheus.js";
 import { toYaml } from "./serialize.js";
-import { SWARM_DIR } from "./targets.js";
+import { refuseUnsupportedDatabase, SWARM_DIR } from "./targets.js";
 import { enabledAddons, PORTS } from "./topology.js";
 import type { Artifact } from "./types.js";
 
@@ -120,6 +120,7 @@ export function swarmNotes(stack: StackConfig): string[] {
 
 /** The stack refuses a Swarm deployment (said before anything is rendered or deployed). */
 function refuseUnsupported(stack: StackConfig): void {
+  refuseUnsupportedDatabase(stack, "swarm");
   if (stack.gateway.engine === "kong") {
     throw new GatestackError(
       "E_USAGE",

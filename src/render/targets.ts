@@ -1,3 +1,7 @@
+import { GatestackError } from "../errors.js";
+import { DATABASE_FIELD, databaseTargetRefusal } from "../stack/database.js";
+import type { StackConfig } from "../stack/schema.js";
+
 /**
  * What `stack render --target` generates. Each target owns its own paths: a render of one
  * target writes, checks and removes only its files, and keeps the manifest's record of the
@@ -19,4 +23,12 @@ export function targetOfPath(path: string): RenderTarget {
   if (path.startsWith(`${KUBERNETES_DIR}/`)) return "kubernetes";
   if (path.startsWith(`${SWARM_DIR}/`)) return "swarm";
   return "compose";
+}
+
+/** Refuse to render `target` for a stack it cannot run (database mode off compose), naming the field. */
+export function refuseUnsupportedDatabase(stack: Pick<StackConfig, "gateway">, target: RenderTarget): void {
+  const refusal = databaseTargetRefusal(stack, target);
+  if (refusal !== null) {
+    throw new GatestackError("E_USAGE", refusal, { place: DATABASE_FIELD.join("."), exitCode: 2 });
+  }
 }

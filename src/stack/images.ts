@@ -25,6 +25,7 @@ export const DEFAULT_IMAGES: Record<ImageKey, string> = {
   kibana: "docker.elastic.co/kibana/kibana:8.15.0",
   jenkins: "jenkins/jenkins:2.568.2-lts-jdk21",
   redis: "redis:7",
+  postgres: "postgres:15",
 };
 
 /** Base image the gateway Dockerfile builds FROM (ARG NODE_IMAGE). */

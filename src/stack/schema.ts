@@ -34,8 +34,13 @@ export const IMAGE_KEYS = [
   "kibana",
   "jenkins",
   "redis",
+  "postgres",
 ] as const;
 export type ImageKey = (typeof IMAGE_KEYS)[number];
+
+/** Where the gateway keeps its configuration: Kong's `database` setting. */
+export const GATEWAY_DATABASES = ["off", "postgres"] as const;
+export type GatewayDatabase = (typeof GATEWAY_DATABASES)[number];
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
@@ -250,7 +255,13 @@ export const stackSchema = z
         engine: z
           .enum(["gatestack", "kong"])
           .default("gatestack")
-          .describe("gatestack: our gateway image; kong: the official kong image in DB-less mode."),
+          .describe("gatestack: our gateway image; kong: the official kong image."),
+        database: z
+          .enum(GATEWAY_DATABASES)
+          .default("off")
+          .describe(
+            "off: DB-less, every replica serves the rendered gateway.yaml; postgres: Kong's database mode — the stack runs a PostgreSQL, migrates it before the gateways start, and Admin API writes reach every replica (compose target only).",
+          ),
         replicas: z.number().int().min(1).max(16).default(1).describe("Number of gateway containers."),
         trusted_ips: z
           .array(z.string())
@@ -258,7 +269,13 @@ export const stackSchema = z
           .describe("Proxies whose X-Forwarded-* headers the gateway trusts (Caddy's network)."),
         plugins: plugins.describe("Global plugins, applied to every route."),
       })
-      .default({ engine: "gatestack", replicas: 1, trusted_ips: DEFAULT_TRUSTED_IPS, plugins: [] })
+      .default({
+        engine: "gatestack",
+        database: "off",
+        replicas: 1,
+        trusted_ips: DEFAULT_TRUSTED_IPS,
+        plugins: [],
+      })
       .describe("The API gateway between Caddy and the apps."),
     services: z
       .array(serviceSchema)

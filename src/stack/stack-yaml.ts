@@ -14,7 +14,7 @@ const KEY_COMMENTS: { path: KeyPath; text: string }[] = [
   { path: ["ports"], text: "Host ports Caddy publishes: the only ports the stack opens." },
   {
     path: ["gateway"],
-    text: "The Kong-compatible API gateway between Caddy and the apps.\nengine: gatestack (built from this package) or kong (the official image, DB-less).",
+    text: "The Kong-compatible API gateway between Caddy and the apps.\nengine: gatestack (built from this package) or kong (the official image).\ndatabase (default off, DB-less): postgres keeps the configuration in a PostgreSQL the stack runs.",
   },
   {
     path: ["gateway", "plugins"],

@@ -4,8 +4,11 @@ import type { FlattenedError } from "../gateway/config/error.js";
 import { parseDeclarativeConfig } from "../gateway/config/load.js";
 import { loadPluginRegistry } from "../gateway/plugins/registry.js";
 import { GATEWAY_CONFIG_FILE } from "../render/gateway.js";
-import { planRender, renderStack } from "../render/index.js";
+import { planRender, RENDER_TARGETS, renderStack } from "../render/index.js";
+import { readManifest } from "../render/manifest.js";
+import { targetOfPath } from "../render/targets.js";
 import { serviceSource } from "./components.js";
+import { DATABASE_FIELD, databaseTargetRefusal } from "./database.js";
 import { type EnvVarSpec, envVarsFor } from "./env-vars.js";
 import { type IssueDraft, placeIssue, StackInvalidError, type StackIssue, sortIssues } from "./issues.js";
 import {
@@ -60,6 +63,7 @@ export async function validateStack(dir: string, opts: ValidateOptions = {}): Pr
   const drafts: IssueDraft[] = [
     ...(await pluginConfigChecks(config)),
     ...(await sourceChecks(absDir, config)),
+    ...(await renderedTargetChecks(absDir, config)),
   ];
   checks.push("plugin configs", "service folders");
   const issues = [
@@ -128,6 +132,19 @@ async function sourceChecks(dir: string, config: StackConfig): Promise<IssueDraf
     }
   }
   return drafts;
+}
+
+/**
+ * stack.yaml must suit every deploy target the folder was rendered for (the manifest records
+ * them): database mode on a target that cannot run it is an error at gateway.database.
+ */
+async function renderedTargetChecks(dir: string, config: StackConfig): Promise<IssueDraft[]> {
+  const recorded = Object.keys((await readManifest(dir))?.files ?? {});
+  const targets = new Set(recorded.map(targetOfPath));
+  return RENDER_TARGETS.filter((t) => targets.has(t)).flatMap((target) => {
+    const refusal = databaseTargetRefusal(config, target);
+    return refusal === null ? [] : [{ path: [...DATABASE_FIELD], message: refusal }];
+  });
 }
 
 /** Generated files must match stack.yaml, and the gateway must accept the gateway config. */

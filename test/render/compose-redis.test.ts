@@ -16,7 +16,7 @@ import { interpolateString } from "../../src/runtime/compose/interpolate.js";
 import { cleanupsAfterEach } from "../support/cleanups.js";
 import { freePort } from "../support/processes.js";
 import { microservicesStack, monolithStack } from "./fixtures.js";
-import { artifactsOf, tempDir, yamlOf } from "./support.js";
+import { artifactsOf, healthTest, tempDir, yamlOf } from "./support.js";
 
 const run = promisify(execFile);
 const cleanups = cleanupsAfterEach();
@@ -107,8 +107,8 @@ describe("compose.yaml's redis service", () => {
     });
     expect(save.stdout.split("\n")[1]).toBe("");
 
-    expect(await healthcheck(redis.healthcheck.test, { REDIS_PASSWORD: PASSWORD })).toBe(0);
-    expect(await healthcheck(redis.healthcheck.test, { REDIS_PASSWORD: "wrong" })).not.toBe(0);
+    expect(await healthcheck(healthTest(redis), { REDIS_PASSWORD: PASSWORD })).toBe(0);
+    expect(await healthcheck(healthTest(redis), { REDIS_PASSWORD: "wrong" })).not.toBe(0);
 
     // the value is in no argv: not the container's command, not the running server's
     expect(JSON.stringify(redis)).not.toContain(PASSWORD);
@@ -124,7 +124,7 @@ describe("compose.yaml's redis service", () => {
     await writeFile(file, PASSWORD); // a Swarm secret: no trailing newline
     const proc = await startCommand(redis.command!, { REDIS_PASSWORD_FILE: file });
     expect(proc.exitCode).toBeNull();
-    expect(await healthcheck(redis.healthcheck.test, { REDIS_PASSWORD_FILE: file })).toBe(0);
+    expect(await healthcheck(healthTest(redis), { REDIS_PASSWORD_FILE: file })).toBe(0);
     proc.kill("SIGTERM");
     await once(proc, "exit");
 

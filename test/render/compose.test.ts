@@ -7,7 +7,7 @@ import { COMPOSE_PATH } from "../../src/render/compose.js";
 import type { ComposeFile, ComposeService } from "../../src/render/compose-model.js";
 import { renderStack } from "../../src/render/index.js";
 import { ALL_ADDONS, microservicesStack, monolithStack, stackMatrix } from "./fixtures.js";
-import { artifactsOf, tempDir, yamlOf } from "./support.js";
+import { artifactsOf, healthTest, tempDir, yamlOf } from "./support.js";
 
 const schemaPath = new URL("../conformance/compose-spec.schema.json", import.meta.url);
 const { $schema: _ignored, ...composeSchema } = JSON.parse(readFileSync(schemaPath, "utf8")) as Record<
@@ -58,8 +58,8 @@ describe("compose.yaml semantics", () => {
       // Every service has a healthcheck; every dependency waits for health and exists in the
       // same or an always-on profile.
       for (const [name, svc] of services) {
-        expect(svc.healthcheck.test[0], name).toBe("CMD");
-        expect(svc.healthcheck.test.length, name).toBeGreaterThan(1);
+        expect(healthTest(svc)[0], name).toBe("CMD");
+        expect(healthTest(svc).length, name).toBeGreaterThan(1);
         for (const [dep, cond] of Object.entries(svc.depends_on ?? {})) {
           expect(cond.condition).toBe("service_healthy");
           const target = doc.services[dep];
@@ -115,7 +115,7 @@ describe("compose.yaml semantics", () => {
         });
         expect(svc.environment!.PORT).toBe(String(app.port));
         expect(svc.deploy).toEqual({ replicas: app.replicas });
-        expect(svc.healthcheck.test.join(" ")).toContain(`http://127.0.0.1:${app.port}${app.health_path}`);
+        expect(healthTest(svc).join(" ")).toContain(`http://127.0.0.1:${app.port}${app.health_path}`);
       }
       expect(doc.services.gateway!.deploy).toEqual({ replicas: stack.gateway.replicas });
       // Several gateway replicas share their state in Redis: backend only, never published, waited for.
@@ -157,7 +157,7 @@ describe("compose.yaml semantics", () => {
       DEMO_API_KEY: `\${DEMO_API_KEY}`,
     });
     expect(gw.volumes).toEqual(["./config/gateway:/etc/gateway:ro"]);
-    expect(gw.healthcheck.test.join(" ")).toContain("http://127.0.0.1:8100/status/ready");
+    expect(healthTest(gw).join(" ")).toContain("http://127.0.0.1:8100/status/ready");
   });
 
   it("swaps in the official kong image in DB-less mode with the same config, admin on loopback", () => {

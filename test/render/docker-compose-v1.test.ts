@@ -9,7 +9,7 @@ import { renderStack } from "../../src/render/index.js";
 import { serviceSource } from "../../src/render/topology.js";
 import type { StackConfig } from "../../src/stack/schema.js";
 import { microservicesStack, monolithStack, stackMatrix } from "./fixtures.js";
-import { mapLimit, tempDir } from "./support.js";
+import { healthTest, mapLimit, tempDir } from "./support.js";
 
 /**
  * The rendered compose.yaml read by a real Compose: Debian bookworm's `docker-compose` 1.29.2 (Compose
@@ -101,7 +101,7 @@ describe("compose.yaml read by docker-compose 1.29 (Compose v1, PyYAML)", () => 
 
   it("reads healthcheck commands with '?' in a URL as one argument (quoted for YAML 1.1)", () => {
     const outcome = outcomes.find((o) => o.stack.addons.elk.enabled && o.exitCode === 0)!;
-    expect(outcome.resolved!.services.elasticsearch!.healthcheck.test).toEqual([
+    expect(healthTest(outcome.resolved!.services.elasticsearch!)).toEqual([
       "CMD",
       "curl",
       "-fsS",

@@ -64,3 +64,9 @@ export function runCaddy(file: string, dir: string, internalPort: number): Promi
     readyUrl: `http://127.0.0.1:${internalPort}/healthz`,
   });
 }
+
+/** A compose service's healthcheck command (fails the test when the healthcheck is switched off). */
+export function healthTest(service: { healthcheck: { test: string[] } | { disable: true } }): string[] {
+  if (!("test" in service.healthcheck)) throw new Error("the service's healthcheck is disabled");
+  return service.healthcheck.test;
+}

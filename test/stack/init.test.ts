@@ -31,6 +31,7 @@ const STACK_WIDE_VARS = [
   "GRAFANA_ADMIN_PASSWORD",
   "JENKINS_ADMIN_PASSWORD",
   "REDIS_PASSWORD",
+  "POSTGRES_PASSWORD",
 ];
 
 describe("initStack: monolith", () => {

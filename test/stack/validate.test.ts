@@ -116,6 +116,43 @@ describe("validateStack", () => {
     await expect(validateStack(dir)).resolves.toMatchObject({ valid: true });
   });
 
+  it("the PostgreSQL password missing from .env, with gateway.database postgres (none DB-less)", async () => {
+    const database = (s: string) =>
+      s.replace(/^ {2}engine: gatestack$/m, "  engine: gatestack\n  database: postgres");
+    const withoutPassword = (s: string) => s.replace(/^POSTGRES_PASSWORD=.*\n/m, "");
+    expect(pristine.env).toMatch(/^POSTGRES_PASSWORD=[A-Za-z0-9_-]{43}$/m);
+    await arrange({ stack: database, env: withoutPassword });
+    const line = lineOf(database(pristine.stack), "database: postgres");
+    expect(await errorsOf()).toEqual([
+      `stack.yaml:${line}:13: gateway.database: POSTGRES_PASSWORD is not set in .env or the environment (Password of the stack's PostgreSQL, where the gateways keep their configuration (gateway.database postgres)); add POSTGRES_PASSWORD=<value> to .env`,
+    ]);
+    await arrange({ stack: database });
+    await expect(validateStack(dir)).resolves.toMatchObject({ valid: true });
+    await arrange({ env: withoutPassword });
+    await expect(validateStack(dir)).resolves.toMatchObject({ valid: true });
+  });
+
+  it("gateway.database postgres in a folder rendered for a target that cannot run it", async () => {
+    const database = (s: string) =>
+      s.replace(/^ {2}engine: gatestack$/m, "  engine: gatestack\n  database: postgres");
+    await arrange({});
+    await renderStack(await loadStack(dir), { target: "swarm" });
+    try {
+      await arrange({ stack: database });
+      const line = lineOf(database(pristine.stack), "database: postgres");
+      expect(await errorsOf()).toEqual([
+        `stack.yaml:${line}:13: gateway.database: gateway.database: postgres is not supported for the swarm target yet (a Swarm stack has no depends_on, so nothing holds the gateways back until the migrations job has run); use the compose target (stack up), or gateway.database: off`,
+      ]);
+    } finally {
+      // the folder forgets the swarm target (its files and the manifest recording them) for the next tests
+      await rm(join(dir, "deploy"), { recursive: true, force: true });
+      await rm(join(dir, ".gatestack", "generated.json"), { force: true });
+    }
+    // rendered for compose only, the same stack.yaml is valid
+    await arrange({ stack: database });
+    await expect(validateStack(dir)).resolves.toMatchObject({ valid: true });
+  });
+
   it("plugin configs are checked against the gateway plugin's schema, with did-you-mean", async () => {
     await arrange({
       stack: (s) => s.replace("minute: 60", "minute: lots").replace("cache_ttl: 30", "cache_tl: 30"),
