@@ -8,29 +8,49 @@
  * in. The server validates the resulting whole state with the declarative loader before commit.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type Reference, referencesTo } from "../config/entities/index.js";
 import { KINDS, type KindName } from "../config/kinds.js";
 import { isPlainObject } from "../config/schema/fields.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
 import { UniqueViolation } from "../store/postgres/store.js";
 import type { StoredRecord } from "../store/types.js";
-
 import { resolveForeignKeys } from "./db-foreign.js";
 import { luaKey } from "./errors.js";
+
 export type EntityOutcome =
   | { status: 200 | 201; kind: KindName; id: string }
   | { status: 204 }
   | { status: 400 | 404 | 409; body: Record<string, unknown> };
 
 /** A foreign key of `kind` pointing at `parent`, and what deleting the parent does to it. */
-export type Dependant = Reference;
+export interface Dependant {
+  kind: KindName;
+  field: string;
+  onDelete: "cascade" | "restrict" | "null";
+}
 
-/**
- * The foreign keys pointing at `parent`, with Kong's on_delete as each entity file declares it
- * (config/entities/<kind>.ts; unset in Kong: restrict).
- */
-export function dependantsOf(parent: KindName): readonly Dependant[] {
-  return referencesTo(parent);
+const KIND_NAMES = Object.keys(KINDS) as KindName[];
+
+/** Kong's on_delete of each foreign key (kong/db/schema/entities/*.lua, the plugins' daos.lua). */
+const ON_DELETE: Readonly<Record<string, Dependant["onDelete"]>> = {
+  "routes.service": "restrict",
+  "plugins.service": "cascade",
+  "plugins.route": "cascade",
+  "plugins.consumer": "cascade",
+  "targets.upstream": "cascade",
+  "keyauth_credentials.consumer": "cascade",
+  "jwt_secrets.consumer": "cascade",
+  "basicauth_credentials.consumer": "cascade",
+  "acls.consumer": "cascade",
+};
+
+export function dependantsOf(parent: KindName): Dependant[] {
+  const out: Dependant[] = [];
+  for (const kind of KIND_NAMES) {
+    for (const [field, ref] of Object.entries(KINDS[kind].foreign)) {
+      if (ref === parent) out.push({ kind, field, onDelete: ON_DELETE[`${kind}.${field}`] ?? "restrict" });
+    }
+  }
+  return out;
 }
 
 /** Kong's random_string(): 32 hex characters. */
@@ -48,8 +68,6 @@ function withGenerated(kind: KindName, record: StoredRecord): StoredRecord {
   }
   return record;
 }
-  const unresolved = await resolveForeignKeys(tx, kind, record);
-  if (unresolved) return unresolved;
 
 function foreignViolation(field: string, value: unknown, ref: KindName): EntityOutcome {
   const key = isPlainObject(value) ? value : { id: value };
@@ -70,6 +88,8 @@ async function checkForeign(
   kind: KindName,
   record: StoredRecord,
 ): Promise<EntityOutcome | null> {
+  const unresolved = await resolveForeignKeys(tx, kind, record);
+  if (unresolved) return unresolved;
   for (const [field, ref] of Object.entries(KINDS[kind].foreign)) {
     const value = record[field];
     if (value === undefined || value === null) continue;

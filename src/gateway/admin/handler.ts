@@ -478,15 +478,6 @@ class AdminApi {
         (c) => this.credentialView(credentials, c),
       );
     }
-    return false;
-  }
-}
-
-function isCollection(s: string): s is AdminCollection {
-  return (ADMIN_COLLECTIONS as readonly string[]).includes(s);
-}
-
-/** An entity view with Kong's created_at / updated_at where the store keeps them (database mode). */
     // a child through its parent: /services/{s}/routes/{r}, /consumers/{c}/key-auth/{k}, …/plugins/{p}
     const child = subKey !== undefined ? childKind(root, sub) : null;
     if (child !== null) {
@@ -496,6 +487,15 @@ function isCollection(s: string): s is AdminCollection {
       else sendJson(res, 200, this.credentialView(child, found as unknown as Credential));
       return true;
     }
+    return false;
+  }
+}
+
+function isCollection(s: string): s is AdminCollection {
+  return (ADMIN_COLLECTIONS as readonly string[]).includes(s);
+}
+
+/** An entity view with Kong's created_at / updated_at where the store keeps them (database mode). */
 function stamped(view: Record<string, unknown>, database: AdminState["database"]): Record<string, unknown> {
   const t = database?.timestamps(String(view.id));
   return t === undefined ? view : { ...view, created_at: t.created_at, updated_at: t.updated_at };
