@@ -42,7 +42,7 @@ export default class Images extends BaseCommand<typeof Images> {
   static override description =
     `Without a container registry (air-gapped hosts, CI), --offline builds stand-ins from Debian packages
 (debootstrap + docker import; needs root) tagged with the names compose.yaml uses — caddy, python, node,
-prometheus, redis — and the gateway image from an npm cache filled by this machine's npm. Grafana, ELK and
+prometheus, redis, postgres — and the gateway image from an npm cache filled by this machine's npm. Grafana, ELK and
 Jenkins have no Debian packages and no stand-ins.`;
 
   static override examples = [
@@ -104,6 +104,7 @@ Jenkins have no Debian packages and no stand-ins.`;
       CADDY_IMAGE: imageFor(stack, "caddy"),
       PYTHON_IMAGE: imageFor(stack, "python"),
       PROMETHEUS_IMAGE: imageFor(stack, "prometheus"),
+      POSTGRES_IMAGE: imageFor(stack, "postgres"),
       NODE_IMAGE: DEFAULT_NODE_IMAGE,
       GATEWAY_IMAGE: imageFor(stack, "gateway"),
     };
