@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds local stand-ins for the container images a gatestack stack uses, from Debian packages only
 # (no container registry needed): a debootstrap'ed bookworm base imported with `docker import`, then
-# caddy, python, node, prometheus and redis images tagged with exactly the names compose.yaml uses
-# (src/stack/images.ts DEFAULT_IMAGES; override a tag with CADDY_IMAGE=…, PYTHON_IMAGE=…, NODE_IMAGE=…,
-# PROMETHEUS_IMAGE=…, REDIS_IMAGE=…, BASE_IMAGE=…).
+# caddy, python, node, prometheus, redis and postgres images tagged with exactly the names compose.yaml
+# uses (src/stack/images.ts DEFAULT_IMAGES; override a tag with CADDY_IMAGE=…, PYTHON_IMAGE=…,
+# NODE_IMAGE=…, PROMETHEUS_IMAGE=…, REDIS_IMAGE=…, POSTGRES_IMAGE=…, BASE_IMAGE=…). The postgres image
+# installs the PostgreSQL major version its tag names (postgres:15 → postgresql-15) and fails otherwise.
 #
 # Cached by tag: an image whose tag exists and whose recipe label matches its Dockerfile is kept, so a
 # rerun takes seconds. `--force` rebuilds everything; naming images builds only those
@@ -31,12 +32,12 @@ for arg in "$@"; do
   case $arg in
     --force) force=1 ;;
     -h | --help)
-      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    base | caddy | python | node | prometheus | redis | jenkins | swarm-node | registry) only+=("$arg") ;;
+    base | caddy | python | node | prometheus | redis | postgres | jenkins | swarm-node | registry) only+=("$arg") ;;
     *)
-      echo "build-offline: unknown argument '$arg' (expected --force or image names: caddy python node prometheus redis jenkins swarm-node registry)" >&2
+      echo "build-offline: unknown argument '$arg' (expected --force or image names: caddy python node prometheus redis postgres jenkins swarm-node registry)" >&2
       exit 2
       ;;
   esac
@@ -59,10 +60,11 @@ PYTHON_IMAGE=${PYTHON_IMAGE:-$(default_image python)}
 PROMETHEUS_IMAGE=${PROMETHEUS_IMAGE:-$(default_image prometheus)}
 NODE_IMAGE=${NODE_IMAGE:-$(sed -nE 's/^export const DEFAULT_NODE_IMAGE = "([^"]+)";$/\1/p' "$root/src/stack/images.ts")}
 REDIS_IMAGE=${REDIS_IMAGE:-redis:7}
+POSTGRES_IMAGE=${POSTGRES_IMAGE:-$(default_image postgres)}
 JENKINS_IMAGE=${JENKINS_IMAGE:-$(default_image jenkins)}
 SWARM_NODE_IMAGE=${SWARM_NODE_IMAGE:-gatestack-e2e/swarm-node:$suite}
 REGISTRY_IMAGE=${REGISTRY_IMAGE:-gatestack-e2e/registry:$suite}
-for v in CADDY_IMAGE PYTHON_IMAGE PROMETHEUS_IMAGE NODE_IMAGE JENKINS_IMAGE; do
+for v in CADDY_IMAGE PYTHON_IMAGE PROMETHEUS_IMAGE NODE_IMAGE POSTGRES_IMAGE JENKINS_IMAGE; do
   [[ -n ${!v} ]] || die "could not read the $v tag from src/stack/images.ts; set $v=…"
 done
 
@@ -173,12 +175,25 @@ unpack_node_rootfs() {
 build_image() {
   local name=$1 tag=$2
   shift 2
-  local dir="$here/$name" extra=() major=
+  local dir="$here/$name" extra=() major= build_args=()
   if [[ $name == node ]]; then
     major=${tag#*:}
     major=${major%%[-.]*}
     [[ $major =~ ^[0-9]+$ ]] || major=22
     mapfile -t extra < <(fetch_node_tarballs "$major")
+  fi
+  if [[ $name == postgres ]]; then
+    # The tag says which PostgreSQL it holds (postgres:15, postgres:15.8-bookworm); the Dockerfile
+    # installs that major and fails unless the server really is it. A tag without one gets bookworm's 15.
+    local pg_major=${tag##*/}
+    pg_major=${pg_major#*:}
+    pg_major=${pg_major%%[-.]*}
+    if [[ $tag != *:* || ! $pg_major =~ ^[0-9]+$ ]]; then
+      log "$tag: no PostgreSQL major version in the tag; installing postgresql-15"
+      pg_major=15
+    fi
+    build_args=(--build-arg "PG_MAJOR=$pg_major")
+    extra=("PG_MAJOR=$pg_major")
   fi
   local want
   want=$(recipe_hash "$dir" "$BASE_IMAGE" "$(image_label "$BASE_IMAGE")" "${extra[@]}")
@@ -186,10 +201,10 @@ build_image() {
     log "$tag: cached"
     return 0
   fi
-  if [[ -n $major ]]; then unpack_node_rootfs "$dir" "$major"; fi
+  if [[ $name == node ]]; then unpack_node_rootfs "$dir" "$major"; fi
   local started=$SECONDS logf="$cache/build-$name.log"
   log "$tag: building from $dir"
-  if ! docker build --pull=false --build-arg "BASE_IMAGE=$BASE_IMAGE" \
+  if ! docker build --pull=false --build-arg "BASE_IMAGE=$BASE_IMAGE" "${build_args[@]}" \
     --label "gatestack.offline.recipe=$want" \
     --label "org.opencontainers.image.description=gatestack offline stand-in ($name, from Debian packages)" \
     -t "$tag" "$dir" >"$logf" 2>&1; then
@@ -208,8 +223,9 @@ if wanted python; then build_image python "$PYTHON_IMAGE"; fi
 if wanted node; then build_image node "$NODE_IMAGE"; fi
 if wanted prometheus; then build_image prometheus "$PROMETHEUS_IMAGE"; fi
 if wanted redis; then build_image redis "$REDIS_IMAGE"; fi
+if wanted postgres; then build_image postgres "$POSTGRES_IMAGE"; fi
 if named jenkins; then build_image jenkins "$JENKINS_IMAGE"; fi
 # The Swarm end-to-end test's Docker-in-Docker nodes and their registry.
 if named swarm-node; then build_image swarm-node "$SWARM_NODE_IMAGE"; fi
 if named registry; then build_image registry "$REGISTRY_IMAGE"; fi
-log "done in $((SECONDS - started_all)) s: $BASE_IMAGE $CADDY_IMAGE $PYTHON_IMAGE $NODE_IMAGE $PROMETHEUS_IMAGE $REDIS_IMAGE"
+log "done in $((SECONDS - started_all)) s: $BASE_IMAGE $CADDY_IMAGE $PYTHON_IMAGE $NODE_IMAGE $PROMETHEUS_IMAGE $REDIS_IMAGE $POSTGRES_IMAGE"
