@@ -3,7 +3,8 @@
  * (kong/api/arguments.lua infer/infer_value): for a field the schema knows, "" is null,
  * numbers and integers are Lua's `tonumber` of the text (left as text when it is none, so
  * the schema names the field), "true"/"false" are booleans, a lone value of an array or
- * set field is a one-element list, and records and maps are typed field by field. Fields
+ * set field is a one-element list (beyond Kong: a comma list of choices, `config.methods=GET,POST`,
+ * is those choices — listOfChoices), and records and maps are typed field by field. Fields
  * the schema does not know are left as sent.
  *
  * The schemas are the ones the declarative loader checks with: the entity's record
@@ -29,6 +30,8 @@ export interface BodyTarget {
 /** A field as inference sees it; strings, foreign keys and free values only turn "" into null. */
 type Shape =
   | { kind: "number" | "boolean" | "other" }
+  /** a string that must be one of these (Kong's one_of, a zod enum) */
+  | { kind: "choice"; values: ReadonlySet<string> }
   | { kind: "array"; elements: Shape }
   | { kind: "map"; values: Shape }
   | RecordShape;
@@ -56,6 +59,8 @@ function fieldShape(field: Field): Shape {
       return { kind: "map", values: fieldShape(field.values) };
     case "record":
       return recordShape(field);
+    case "string":
+      return field.oneOf ? { kind: "choice", values: new Set(field.oneOf) } : OTHER;
     default:
       return OTHER;
   }
@@ -76,6 +81,7 @@ interface JsonSchemaNode {
   items?: JsonSchemaNode;
   properties?: Record<string, JsonSchemaNode>;
   additionalProperties?: boolean | JsonSchemaNode;
+  enum?: unknown[];
   $ref?: string;
 }
 
@@ -124,6 +130,10 @@ function jsonShape(root: JsonSchemaNode, node: JsonSchemaNode, depth: number): S
       return BOOLEAN;
     case "array":
       return { kind: "array", elements: below(schema.items) };
+    case "string":
+      return Array.isArray(schema.enum) && schema.enum.every((v) => typeof v === "string")
+        ? { kind: "choice", values: new Set(schema.enum as string[]) }
+        : OTHER;
     case "object": {
       const { properties, additionalProperties } = schema;
       if (properties !== undefined) {
@@ -170,7 +180,9 @@ function inferValue(value: unknown, shape: Shape): unknown {
     case "array":
       // a table that is no list (`x[a]=1`) is left for the schema to refuse
       if (isPlainObject(value)) return value;
-      return (Array.isArray(value) ? value : [value]).map((item) => inferValue(item, shape.elements));
+      return (Array.isArray(value) ? value : (listOfChoices(value, shape.elements) ?? [value])).map((item) =>
+        inferValue(item, shape.elements),
+      );
     case "map":
       return isPlainObject(value) ? inferFields(value, () => shape.values) : value;
     case "record":
@@ -178,6 +190,17 @@ function inferValue(value: unknown, shape: Shape): unknown {
     default:
       return value;
   }
+}
+
+/**
+ * Beyond Kong: a lone `GET,POST,PUT` for a list of choices (cors `config.methods`) is the list of
+ * those choices — what Kong before 1.0 read and what guides still write. Kong 3 makes it one
+ * element that no choice matches (a sure 400), so only that case is split: each part must be a choice.
+ */
+function listOfChoices(value: unknown, elements: Shape): string[] | null {
+  if (typeof value !== "string" || !value.includes(",") || elements.kind !== "choice") return null;
+  const parts = value.split(",").map((p) => p.trim());
+  return parts.every((p) => elements.values.has(p)) ? parts : null;
 }
 
 function inferFields(

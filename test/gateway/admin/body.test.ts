@@ -11,6 +11,7 @@ import { decodeAdminBody } from "../../../src/gateway/admin/body.js";
 import { KINDS } from "../../../src/gateway/config/kinds.js";
 import type { PluginLookup } from "../../../src/gateway/config/load.js";
 import type { RecordField } from "../../../src/gateway/config/schema/fields.js";
+import cors from "../../../src/gateway/plugins/cors/index.js";
 import rateLimiting from "../../../src/gateway/plugins/rate-limiting/index.js";
 import { fakePlugin } from "../support/config.js";
 
@@ -177,6 +178,28 @@ describe("values typed by the schema", () => {
     expect(await decoded("name=other&config.minute=7&config.key_names=k", target)).toEqual({
       name: "other",
       config: { minute: 7, key_names: ["k"] },
+    });
+  });
+
+  it("beyond Kong: a comma list of choices is those choices (the guide's cors config.methods=GET,POST)", async () => {
+    const target = {
+      schema: KINDS.plugins.schema,
+      plugins: (name: string) => (name === "cors" ? cors : undefined),
+    };
+    expect(await decoded("name=cors&config.methods=GET,POST,%20PUT,DELETE", target)).toMatchObject({
+      config: { methods: ["GET", "POST", "PUT", "DELETE"] },
+    });
+    // only when every part is a choice: anything else stays one element, for the schema to judge
+    expect(await decoded("name=cors&config.methods=GET,FETCH", target)).toMatchObject({
+      config: { methods: ["GET,FETCH"] },
+    });
+    // a list of free strings is never split (an origin may hold a comma)
+    expect(await decoded("name=cors&config.origins=a,b", target)).toMatchObject({
+      config: { origins: ["a,b"] },
+    });
+    // an entity field with Kong's one_of: a route's protocols
+    expect(await decoded("protocols=http,https", { schema: KINDS.routes.schema })).toEqual({
+      protocols: ["http", "https"],
     });
   });
 
