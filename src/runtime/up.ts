@@ -12,6 +12,7 @@ import { listProjectContainers } from "./actual.js";
 import { type ComposeProject, loadComposeProject } from "./compose/project.js";
 import { type ContainerOutcome, converge } from "./converge.js";
 import { connectDocker, ensureEngine } from "./engine.js";
+import { seedGatewayDatabase } from "./gateway-seed.js";
 import type { Action } from "./plan.js";
 import { checkMemory, findPortConflicts, memoryError, portConflictError } from "./preflight.js";
 import type { Reporter } from "./progress.js";
@@ -136,6 +137,13 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     removeOrphans: opts.removeOrphans === true,
     wait: opts.wait !== false,
     timeoutMs: (opts.timeoutSeconds ?? 180) * 1000,
+  });
+  await seedGatewayDatabase({
+    docker,
+    stack: loaded.config,
+    project: project.name,
+    reporter,
+    wait: opts.wait !== false,
   });
   const idle = idleProfiles(loaded, profiles);
   const runningServices = new Set(
