@@ -31,6 +31,14 @@ const stacks: Array<{ label: string; stack: StackConfig }> = [
     stack: monolithStack({}, { prometheus: true, grafana: true, elk: true }),
   },
   {
+    label: "monolith, gateway.database postgres",
+    stack: monolithStack({ gateway: { database: "postgres" } }),
+  },
+  {
+    label: "microservices, kong engine, gateway.database postgres",
+    stack: microservicesStack({ gateway: { engine: "kong", replicas: 2, database: "postgres" } }),
+  },
+  {
     label: "microservices, kong engine, every addon but jenkins",
     stack: microservicesStack(
       { gateway: { engine: "kong" } },
@@ -97,6 +105,23 @@ describe("compose.yaml read by docker-compose 1.29 (Compose v1, PyYAML)", () => 
     const gateway = outcome.resolved!.services.gateway!;
     expect(gateway.image).toBe("gatestack/gateway:0.1.0");
     expect(gateway.build?.context).toBe(join(outcome.dir, ".gatestack", "gateway"));
+  });
+
+  it('reads database mode\'s one-shot job as one: restart the string "no", the gateways waiting for it to exit 0', () => {
+    for (const outcome of outcomes.filter((o) => o.stack.gateway.database === "postgres")) {
+      const services = outcome.resolved!.services;
+      const job = services["gateway-migrations"]!;
+      // YAML 1.1 reads a bare no as false: the file must quote it
+      expect(job.restart, outcome.label).toBe("no");
+      expect(job.depends_on, outcome.label).toEqual({ postgres: { condition: "service_healthy" } });
+      expect(services.gateway!.depends_on!["gateway-migrations"], outcome.label).toEqual({
+        condition: "service_completed_successfully",
+      });
+      expect(services.postgres!.volumes!.map(String).join(" "), outcome.label).toContain(
+        "/var/lib/postgresql/data",
+      );
+    }
+    expect(outcomes.filter((o) => o.stack.gateway.database === "postgres")).toHaveLength(2);
   });
 
   it("reads healthcheck commands with '?' in a URL as one argument (quoted for YAML 1.1)", () => {

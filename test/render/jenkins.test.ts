@@ -67,6 +67,31 @@ describe("Jenkins addon files", () => {
     expect(kong).toContain("gateway.engine is kong");
   });
 
+  it("pushes to one gateway in database mode: the database carries the config to the other replicas", () => {
+    const jenkinsfile = (stack: ReturnType<typeof microservicesStack>) =>
+      artifact(artifactsOf(stack), JENKINSFILE_PATH).content;
+    const pushes = (text: string) =>
+      [...text.matchAll(/-F config=@config\/gateway\/gateway\.yaml (\S+)/g)].map((m) => m[1]);
+    const replicated = { gateway: { replicas: 3, database: "postgres" as const } };
+    const text = jenkinsfile(microservicesStack(replicated, { jenkins: true }));
+    expect(pushes(text)).toEqual(["http://gateway:8001/config"]);
+    expect(text).not.toContain("market-gateway-");
+    expect(text).toContain("gateway.database is postgres");
+    // DB-less, the same three replicas get one push each
+    expect(pushes(jenkinsfile(microservicesStack({ gateway: { replicas: 3 } }, { jenkins: true })))).toEqual([
+      "http://market-gateway-1:8001/config",
+      "http://market-gateway-2:8001/config",
+      "http://market-gateway-3:8001/config",
+    ]);
+    // Kong in database mode: still no push to its loopback Admin API; the database is seeded instead
+    const kong = jenkinsfile(
+      microservicesStack({ gateway: { engine: "kong", database: "postgres" } }, { jenkins: true }),
+    );
+    expect(pushes(kong)).toEqual([]);
+    expect(kong).toContain("seeds the database from config/gateway/gateway.yaml");
+    expect(kong.split("{").length).toBe(kong.split("}").length);
+  });
+
   it("the Jenkins container's environment carries what the pipeline reads: every variable stack validate checks", () => {
     const stack = microservicesStack({}, { jenkins: true, prometheus: true });
     const jenkins = yamlOf<{ services: { jenkins: { environment: Record<string, string> } } }>(
