@@ -275,7 +275,7 @@ class AdminApi {
       return e === undefined ? { id } : this.view(kind, e);
     }
     const c = (config[kind as CredentialCollection] as Credential[]).find((x) => x.id === id);
-    return c === undefined ? { id } : stamped({ ...c, consumer: { id: c.consumer } }, this.state.database);
+    return c === undefined ? { id } : createdAt({ ...c, consumer: { id: c.consumer } }, this.state.database);
   }
 
   /**
@@ -283,8 +283,12 @@ class AdminApi {
    * key, the secret, basic-auth's salted hash — never the password as sent).
    */
   private credentialView(collection: string, c: Credential): Record<string, unknown> {
-    const view = this.state.database ? { ...c, consumer: { id: c.consumer } } : credentialView(collection, c);
-    return stamped(view, this.state.database);
+    const database = this.state.database;
+    if (!database) return credentialView(collection, c);
+    const view: Record<string, unknown> = { ...c, consumer: { id: c.consumer } };
+    // stored as sent (not yet Kong's salted hash): never shown
+    if (collection === "basicauth_credentials") view.password = REDACTED;
+    return createdAt(view, database);
   }
 
   private view(collection: AdminCollection, e: Entity): Record<string, unknown> {
@@ -499,6 +503,12 @@ function isCollection(s: string): s is AdminCollection {
 function stamped(view: Record<string, unknown>, database: AdminState["database"]): Record<string, unknown> {
   const t = database?.timestamps(String(view.id));
   return t === undefined ? view : { ...view, created_at: t.created_at, updated_at: t.updated_at };
+}
+
+/** Credentials carry Kong's created_at only (their schemas have no updated_at). */
+function createdAt(view: Record<string, unknown>, database: AdminState["database"]): Record<string, unknown> {
+  const t = database?.timestamps(String(view.id));
+  return t === undefined ? view : { ...view, created_at: t.created_at };
 }
 
 function credentialView(collection: string, c: Credential): Record<string, unknown> {
