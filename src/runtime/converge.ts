@@ -106,6 +106,15 @@ class Run {
     return this.internal.signal;
   }
 
+  /**
+   * A wait cut short by the internal signal reports "interrupted"; unless the user interrupted, it was
+   * stopped because another service failed, and that failure is the one to report.
+   */
+  private stopped(err: unknown): unknown {
+    const cut = err instanceof GatestackError && err.code === "E_INTERRUPTED";
+    return cut && !this.opts.signal?.aborted ? new StoppedBySibling() : err;
+  }
+
   private checkAbort(): void {
     if (this.opts.signal?.aborted) throw interrupted();
     if (this.signal.aborted) throw new StoppedBySibling();
@@ -264,9 +273,9 @@ class Run {
       });
       task?.done(`${describeAction(o)}, completed (exit 0)`);
     } catch (err) {
-      const failure = completionFailure(o, awaitingCompletion(this.project, o.service), err);
-      task?.fail(errorLine(err));
-      throw failure;
+      const e = this.stopped(err);
+      task?.fail(errorLine(e));
+      throw completionFailure(o, awaitingCompletion(this.project, o.service), e);
     }
   }
 
@@ -337,11 +346,12 @@ class Run {
       }
       started.resolve(mine);
     } catch (err) {
-      started.reject(err);
+      const e = this.stopped(err);
+      started.reject(e);
       started.promise.catch(() => {});
       for (const a of actions)
-        if (a.kind !== "remove") this.tasks.get(`${name}:${a.number}`)?.fail(errorLine(err));
-      throw err;
+        if (a.kind !== "remove") this.tasks.get(`${name}:${a.number}`)?.fail(errorLine(e));
+      throw e;
     }
   }
 
@@ -366,8 +376,9 @@ class Run {
           });
           task?.done(`${describeAction(o)}, ${o.state}`);
         } catch (err) {
-          task?.fail(errorLine(err));
-          throw err;
+          const e = this.stopped(err);
+          task?.fail(errorLine(e));
+          throw e;
         }
       }
     })();
@@ -477,8 +488,13 @@ function firstRealError(results: PromiseSettledResult<unknown>[]): unknown {
   const errors = results
     .filter((r): r is PromiseRejectedResult => r.status === "rejected")
     .map((r) => r.reason as unknown);
-  const interruptedErr = errors.find((e) => e instanceof GatestackError && e.code === "E_INTERRUPTED");
-  return interruptedErr ?? errors.find((e) => !(e instanceof StoppedBySibling)) ?? errors[0];
+  const isInterrupted = (e: unknown) => e instanceof GatestackError && e.code === "E_INTERRUPTED";
+  // Ctrl-C is reported as such by converge(); otherwise the failure that stopped the others.
+  return (
+    errors.find((e) => !(e instanceof StoppedBySibling) && !isInterrupted(e)) ??
+    errors.find(isInterrupted) ??
+    errors[0]
+  );
 }
 
 /** A dependency failure `required: false` tolerates (not an interruption, not a sibling's failure). */

@@ -49,8 +49,24 @@ volumes:
   state: {}
 `;
 
-/** migrate exits 3 with an error on stderr; app must never be created; side runs regardless. */
-function failingProject(opts: { required: boolean }): string {
+/**
+ * migrate exits 3 with an error on stderr; app must never be created; side runs regardless. With
+ * `waiter`, another service is still waiting for a dependency (slow, never healthy) when it fails.
+ */
+function failingProject(opts: { required: boolean; waiter?: boolean }): string {
+  const waiter = `
+  slow:
+    image: ${DEBIAN}
+    stop_signal: SIGKILL
+    command: ["sleep", "infinity"]
+    healthcheck: {test: ["CMD", "false"], interval: 1s, retries: 300}
+  waiter:
+    image: ${DEBIAN}
+    stop_signal: SIGKILL
+    command: ["sleep", "infinity"]
+    depends_on:
+      slow: {condition: service_healthy}
+`;
   return `
 services:
   migrate:
@@ -67,7 +83,7 @@ services:
     image: ${DEBIAN}
     stop_signal: SIGKILL
     command: ["sleep", "infinity"]
-`;
+${opts.waiter ? waiter : ""}`;
 }
 
 let dir: string;
@@ -178,13 +194,17 @@ describe("one-shot jobs and depends_on: service_completed_successfully", () => {
     expect(check.detail).toMatch(/^completed \(exit 0\)/);
   });
 
-  it("a job exiting 3 fails up naming the service, its exit code and its log; the dependant is not created", async () => {
+  it("a job exiting 3 fails up naming the service, its exit code and its log; the dependant is not created (not 'interrupted', though another service was still waiting)", async () => {
     const failing = `${name}-fail`;
     const events: ProgressEvent[] = [];
-    const err = await converge(docker, await load(failingProject({ required: true }), failing), {
-      reporter: createReporter((e) => events.push(e)),
-      timeoutMs: 60_000,
-    }).catch((e: unknown) => e);
+    const err = await converge(
+      docker,
+      await load(failingProject({ required: true, waiter: true }), failing),
+      {
+        reporter: createReporter((e) => events.push(e)),
+        timeoutMs: 60_000,
+      },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatestackError);
     const e = err as GatestackError;
     expect(e.message).toBe(
@@ -197,6 +217,10 @@ describe("one-shot jobs and depends_on: service_completed_successfully", () => {
     const names = (await projectContainers(failing)).map((c) => (c.Names[0] ?? "").slice(1));
     expect(names).toContain(`${failing}-migrate-1`);
     expect(names).not.toContain(`${failing}-app-1`);
+    // The service still waiting when the job failed was stopped, and says so (not "interrupted").
+    expect(names).not.toContain(`${failing}-waiter-1`);
+    const waiter = events.filter((ev) => ev.type === "task" && ev.title === `Container ${failing}-waiter-1`);
+    expect(waiter.at(-1)).toMatchObject({ status: "failed", detail: "stopped" });
     const failed = events.filter((ev) => ev.type === "task" && ev.status === "failed");
     expect(failed.map((ev) => (ev as { title: string }).title)).toContain(`Container ${failing}-migrate-1`);
   });
