@@ -25,6 +25,9 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
   "gateway",
   // the gateway replicas' shared state (shared-state.ts)
   "redis",
+  // database mode (database.ts): its PostgreSQL and the migrations job
+  "postgres",
+  "gateway-migrations",
   ...Object.values(ADDON_PROFILES).flat(),
 ];
 

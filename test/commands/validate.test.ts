@@ -51,7 +51,7 @@ const BAD: { name: string; text: string; line: string }[] = [
   {
     name: "app named like one of the stack's own services",
     text: BASE.replace("name: app", "name: caddy"),
-    line: '✗ stack.yaml:4:11: services[0].name: service name "caddy" is used by the stack itself; choose another (reserved: caddy, gateway, redis, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
+    line: '✗ stack.yaml:4:11: services[0].name: service name "caddy" is used by the stack itself; choose another (reserved: caddy, gateway, redis, postgres, gateway-migrations, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
   },
   {
     name: "JWT credential without its secret",

@@ -203,10 +203,13 @@ consumers:
 describe("parseStackText: rules render relies on, checked at load time", () => {
   it("an app may not take a compose service name the stack uses itself", () => {
     expect(errorLines(BASE.replace("name: app", "name: gateway"))).toEqual([
-      'stack.yaml:4:11: services[0].name: service name "gateway" is used by the stack itself; choose another (reserved: caddy, gateway, redis, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
+      'stack.yaml:4:11: services[0].name: service name "gateway" is used by the stack itself; choose another (reserved: caddy, gateway, redis, postgres, gateway-migrations, prometheus, grafana, elasticsearch, logstash, kibana, jenkins)',
     ]);
     // Reserved whether or not the addon is on: turning it on later must not break the stack.
     expect(errorLines(BASE.replace("name: app", "name: kibana"))).toHaveLength(1);
+    // so are database mode's services, with gateway.database off
+    expect(errorLines(BASE.replace("name: app", "name: postgres"))).toHaveLength(1);
+    expect(errorLines(BASE.replace("name: app", "name: gateway-migrations"))).toHaveLength(1);
   });
 
   it("a JWT credential names the .env variable its algorithm verifies with", () => {
