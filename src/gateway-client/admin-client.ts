@@ -13,6 +13,8 @@ export interface AdminClientOptions {
   token?: string | undefined;
   /** per request (default 10 s) */
   timeoutMs?: number;
+  /** entities per list page (default 1000, the Admin API's largest) */
+  pageSize?: number;
 }
 
 export interface AdminAnswer {
@@ -86,9 +88,17 @@ export class AdminClient {
     throw refusal(method, path, answer);
   }
 
+  /** DELETE; a 404 (gone already) is no error. */
+  async remove(path: string): Promise<void> {
+    const answer = await this.send("DELETE", path);
+    if ((answer.status >= 200 && answer.status < 300) || answer.status === 404) return;
+    throw refusal("DELETE", path, answer);
+  }
+
   /** Every item of a paginated list (`data`, then `next` until null). */
   async list(path: string, tags?: string): Promise<Array<Record<string, unknown>>> {
-    const query = new URLSearchParams({ size: String(PAGE_SIZE) });
+    const size = this.opts.pageSize ?? PAGE_SIZE;
+    const query = new URLSearchParams({ size: String(size) });
     if (tags !== undefined) query.set("tags", tags);
     let next: string | null = `${path}?${query}`;
     const out: Array<Record<string, unknown>> = [];
@@ -98,15 +108,15 @@ export class AdminClient {
       const page = answer.body as { data?: unknown; next?: unknown };
       if (!Array.isArray(page.data)) throw refusal("GET", next, answer);
       out.push(...(page.data as Array<Record<string, unknown>>));
-      next = typeof page.next === "string" && page.next !== "" ? withSize(page.next) : null;
+      next = typeof page.next === "string" && page.next !== "" ? withSize(page.next, size) : null;
     }
     return out;
   }
 }
 
 /** Nested lists' `next` carries the offset alone: the page size is asked again. */
-function withSize(next: string): string {
-  return /[?&]size=/.test(next) ? next : `${next}${next.includes("?") ? "&" : "?"}size=${PAGE_SIZE}`;
+function withSize(next: string, size: number): string {
+  return /[?&]size=/.test(next) ? next : `${next}${next.includes("?") ? "&" : "?"}size=${size}`;
 }
 
 function refusal(method: string, path: string, answer: AdminAnswer): GatestackError {

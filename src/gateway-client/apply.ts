@@ -4,7 +4,7 @@
  *  - targets: `POST` under their upstream with the id in the body (the Admin API's target `PUT`
  *    only updates), `PATCH` to update;
  *  - an entity moved to another parent (a credential to another consumer): deleted, then created;
- *  - deletes: `DELETE` at the entity's path.
+ *  - deletes: `DELETE` at the entity's path (gone already — a parent's cascade — is fine).
  * The first refusal stops the run with the gateway's message; what ran before stays written.
  */
 import type { KindName } from "../gateway/config/kinds.js";
@@ -27,7 +27,7 @@ export async function applyPlan(client: AdminClient, changes: readonly PlannedCh
 async function applyChange(client: AdminClient, change: PlannedChange): Promise<void> {
   const { kind } = change;
   if (change.action === "delete") {
-    await client.write("DELETE", entityPath(kind, change.current!));
+    await remove(client, kind, change.current!);
     return;
   }
   const desired = change.desired!;
@@ -35,7 +35,7 @@ async function applyChange(client: AdminClient, change: PlannedChange): Promise<
   if (change.action === "update" && parentField !== undefined) {
     const moved = refId(desired[parentField]) !== refId(change.current![parentField]);
     if (moved) {
-      await client.write("DELETE", entityPath(kind, change.current!));
+      await remove(client, kind, change.current!);
       await create(client, kind, desired);
       return;
     }
@@ -57,6 +57,11 @@ async function create(client: AdminClient, kind: KindName, desired: AdminEntity)
     return;
   }
   await client.write("PUT", entityPath(kind, desired), bodyOf(desired));
+}
+
+/** DELETE; gone already (a nested entity an earlier delete of its parent cascaded to) is fine. */
+function remove(client: AdminClient, kind: KindName, current: AdminEntity): Promise<void> {
+  return client.remove(entityPath(kind, current));
 }
 
 /** The entity without its id (the path carries it). */
