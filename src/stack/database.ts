@@ -34,10 +34,11 @@ export const DATABASE_FIELD = ["gateway", "database"] as const;
 
 /**
  * Why `target` cannot run this stack's database mode, or null when it can (or the stack is
- * DB-less): "gateway.database: postgres is not supported for the swarm target yet (…)".
+ * DB-less): "postgres is not supported for the swarm target yet (…)", said of gateway.database
+ * (the error's place, or the issue's path, names the field in front of it).
  */
 export function databaseTargetRefusal(stack: Pick<StackConfig, "gateway">, target: string): string | null {
   const why = UNSUPPORTED_TARGETS[target];
   if (!usesDatabase(stack) || why === undefined) return null;
-  return `${DATABASE_FIELD.join(".")}: postgres is not supported for the ${target} target yet (${why}); use the compose target (stack up), or gateway.database: off`;
+  return `postgres is not supported for the ${target} target yet (${why}); use the compose target (stack up), or gateway.database: off`;
 }

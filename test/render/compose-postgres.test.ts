@@ -220,7 +220,7 @@ describe("targets that cannot run database mode yet", () => {
       expect(err.place).toBe("gateway.database");
       expect(err.message).toMatch(
         new RegExp(
-          `^gateway\\.database: postgres is not supported for the ${target} target yet \\(.+\\); use the compose target`,
+          `^postgres is not supported for the ${target} target yet \\(.+\\); use the compose target`,
         ),
       );
       // DB-less, the same stack renders

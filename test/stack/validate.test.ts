@@ -141,7 +141,7 @@ describe("validateStack", () => {
       await arrange({ stack: database });
       const line = lineOf(database(pristine.stack), "database: postgres");
       expect(await errorsOf()).toEqual([
-        `stack.yaml:${line}:13: gateway.database: gateway.database: postgres is not supported for the swarm target yet (a Swarm stack has no depends_on, so nothing holds the gateways back until the migrations job has run); use the compose target (stack up), or gateway.database: off`,
+        `stack.yaml:${line}:13: gateway.database: postgres is not supported for the swarm target yet (a Swarm stack has no depends_on, so nothing holds the gateways back until the migrations job has run); use the compose target (stack up), or gateway.database: off`,
       ]);
     } finally {
       // the folder forgets the swarm target (its files and the manifest recording them) for the next tests
