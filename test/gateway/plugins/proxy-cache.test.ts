@@ -505,7 +505,7 @@ describe.each(["memory", "redis"] as const)("proxy-cache, %s strategy", (strateg
 });
 
 describe("proxy-cache: config", () => {
-  it("rejects configs Kong rejects, and the redis strategy without a host", async () => {
+  it("rejects configs Kong rejects (but defaults the strategy to memory), and the redis strategy without a host", async () => {
     const g = await startTestGateway();
     try {
       const post = (config: Record<string, unknown>) => postPluginConfig(g.adminUrl, "proxy-cache", config);
@@ -514,9 +514,11 @@ describe("proxy-cache: config", () => {
       expect(empty.text).toContain("response_code");
       const range = await post({ strategy: "memory", response_code: [90] });
       expect(range.status).toBe(400);
-      const noStrategy = await post({});
-      expect(noStrategy.status).toBe(400);
-      expect(noStrategy.text).toContain("strategy");
+      // beyond Kong (which requires it): no strategy is `memory`, so the user guide's curl works
+      expect((await post({})).status).toBe(201);
+      const badStrategy = await post({ strategy: "disk" });
+      expect(badStrategy.status).toBe(400);
+      expect(badStrategy.text).toContain("strategy");
       const noHost = await post({ strategy: "redis" });
       expect(noHost.status).toBe(400);
       expect(JSON.parse(noHost.text).fields).toEqual({

@@ -37,8 +37,10 @@ export const proxyCacheSchema = z
           "hit on all of them, an Admin API purge on any replica purges it for all, entries are dated on " +
           `the Redis server's clock; responses over ${REDIS_MAX_ENTRY_BYTES / 1024 / 1024} MiB are not ` +
           "stored; with Redis unreachable requests are proxied as `Bypass`). `redis` is a gatestack " +
-          "extension (Kong OSS has only `memory`).",
-      ),
+          "extension (Kong OSS has only `memory`). Defaults to `memory`, where Kong requires the field: " +
+          "guides that leave it out (`--data name=proxy-cache`) work as written.",
+      )
+      .default("memory"),
     cache_control: z
       .boolean()
       .default(false)
