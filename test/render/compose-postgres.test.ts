@@ -1,17 +1,18 @@
 /**
  * gateway.database: postgres in compose.yaml: the postgres service, the one-shot
  * gateway-migrations job and the gateways' database settings — structure, the Compose
- * Specification schema, and the rendered healthcheck and migrations command run for real
- * (a real PostgreSQL from test/support/postgres.ts, the real `stack gateway migrations` from
- * dist/, Compose's own interpolation). Only the address differs from a container: the job's
- * KONG_PG_HOST/PORT and the healthcheck's -p point at the test cluster.
+ * Specification schema, and the rendered healthcheck, migrations command and gateway
+ * environment run for real (a real PostgreSQL from test/support/postgres.ts, the real
+ * `stack gateway migrations|serve` from dist/, Compose's own interpolation). Only addresses
+ * differ from a container: KONG_PG_HOST/PORT and the healthcheck's -p point at the test
+ * cluster, the gateway listens on local ports.
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Ajv } from "ajv";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GatestackError } from "../../src/errors.js";
 import { COMPOSE_PATH } from "../../src/render/compose.js";
 import type { ComposeFile, ComposeService } from "../../src/render/compose-model.js";
@@ -20,6 +21,7 @@ import { planRender } from "../../src/render/index.js";
 import { interpolateString } from "../../src/runtime/compose/interpolate.js";
 import type { StackConfig } from "../../src/stack/schema.js";
 import { startTestPostgres, type TestPostgres } from "../support/postgres.js";
+import { freePort, startProcess } from "../support/processes.js";
 import { ALL_ADDONS, microservicesStack, monolithStack, stackMatrix } from "./fixtures.js";
 import { artifact, artifactsOf, healthTest, yamlOf } from "./support.js";
 
@@ -292,5 +294,77 @@ describe("the rendered postgres healthcheck and migrations job, run for real", (
     expect(await exitCode("node", ["bin/run.js", "gateway", "migrations", "status"], env)).toBe(0);
     // a wrong password fails the job, so the gateways never start on it
     expect(await exitCode(file!, args, { ...env, KONG_PG_PASSWORD: "wrong" })).not.toBe(0);
+  }, 120_000);
+
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (stops.length > 0) await stops.pop()!();
+  });
+
+  /** The gateway's rendered environment, interpolated from .env, on the test cluster and local ports. */
+  async function gatewayEnv(database: string): Promise<{ env: Record<string, string>; status: string }> {
+    const gateway = composeOf(withDatabase(monolithStack())).services.gateway!;
+    const dotEnv: Record<string, string> = {
+      POSTGRES_PASSWORD: pg.password,
+      GATEWAY_ADMIN_TOKEN: "test-admin-token",
+      DEMO_API_KEY: "demo-key",
+    };
+    const env = Object.fromEntries(
+      Object.entries(gateway.environment!).map(([k, v]) => [k, interpolateString(v, (n) => dotEnv[n])]),
+    );
+    const [proxy, admin, status] = [await freePort(), await freePort(), await freePort()];
+    Object.assign(env, {
+      KONG_PG_HOST: pg.host,
+      KONG_PG_PORT: String(pg.port),
+      KONG_PG_DATABASE: database,
+      KONG_PROXY_LISTEN: `127.0.0.1:${proxy}`,
+      KONG_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+      KONG_STATUS_LISTEN: `127.0.0.1:${status}`,
+    });
+    return { env, status: `http://127.0.0.1:${status}` };
+  }
+
+  it("a gateway with the rendered environment refuses an unmigrated database, and turns ready once the job ran", async () => {
+    const database = await pg.createDatabase();
+    const { env, status } = await gatewayEnv(database);
+    // before the job: exits non-zero, naming the migrations command (why the gateways wait for it)
+    let refused = "";
+    try {
+      await run(process.execPath, ["bin/run.js", "gateway", "serve"], {
+        cwd: REPO,
+        env: { PATH: process.env.PATH ?? "", ...env },
+        timeout: 30_000,
+      });
+    } catch (err) {
+      refused = String((err as { stderr?: unknown }).stderr ?? err);
+    }
+    expect(refused).toMatch(/migrations (bootstrap|up)/);
+
+    const job = composeOf(withDatabase(monolithStack())).services["gateway-migrations"]!;
+    expect(
+      await exitCode(job.command![0]!, job.command!.slice(1), {
+        ...job.environment!,
+        KONG_PG_PASSWORD: pg.password,
+        KONG_PG_HOST: pg.host,
+        KONG_PG_PORT: String(pg.port),
+        KONG_PG_DATABASE: database,
+      }),
+    ).toBe(0);
+
+    const gw = await startProcess(process.execPath, ["bin/run.js", "gateway", "serve"], {
+      cwd: REPO,
+      env,
+      readyUrl: `${status}/status`,
+      timeoutMs: 30_000,
+    });
+    stops.push(gw.stop);
+    let ready = 0;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && ready !== 200; ) {
+      ready = (await fetch(`${status}/status/ready`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready, gw.output()).toBe(200);
+    const body = (await (await fetch(`${status}/status`)).json()) as { database?: { reachable?: boolean } };
+    expect(body.database?.reachable).toBe(true);
   }, 120_000);
 });
