@@ -74,7 +74,7 @@ function containerStandIn(adminUrl: string, calls: Array<{ id: string; cmd: stri
       timeout: timeoutMs,
       env: { GATEWAY_ADMIN_TOKEN: TOKEN, NO_COLOR: "1" },
     });
-    return { exitCode: r.exitCode ?? null, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
+    return { stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
   };
 }
 

@@ -1,7 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../../cli/base-command.js";
 import { gatewayAdminFlags, selectTagFlag } from "../../cli/gateway-admin-flags.js";
-import { loadPluginRegistry } from "../../gateway/plugins/registry.js";
+import { pluginDirsFlag, pluginRegistryOf } from "../../cli/plugin-dirs.js";
 import { DEFAULT_SELECT_TAG, type SyncResult, syncGateway } from "../../gateway-client/sync.js";
 
 const SIGN = { create: "+", update: "~", delete: "-" } as const;
@@ -35,20 +35,11 @@ written: a second sync writes nothing. --dry-run prints the plan only.`;
     "dry-run": Flags.boolean({
       description: "Print the plan (create/update/delete per entity); write nothing.",
     }),
-    "plugin-dirs": Flags.string({
-      description: "Extra plugin folders (comma separated), as the gateway's GATEWAY_PLUGIN_DIRS.",
-      env: "GATEWAY_PLUGIN_DIRS",
-    }),
+    "plugin-dirs": pluginDirsFlag(),
   };
 
   async run(): Promise<SyncResult> {
-    const dirs = (this.flags["plugin-dirs"] ?? "")
-      .split(",")
-      .map((d) => d.trim())
-      .filter((d) => d !== "");
-    const registry = await loadPluginRegistry(dirs, {
-      onProblem: (p) => this.note(`warning: plugin folder ${p.dir}: ${p.message}`),
-    });
+    const registry = await pluginRegistryOf(this.flags["plugin-dirs"], (line) => this.note(line));
     const result = await syncGateway({
       file: this.args.file,
       adminUrl: this.flags["admin-url"],

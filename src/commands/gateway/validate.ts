@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../../cli/base-command.js";
+import { pluginDirsFlag, pluginRegistryOf } from "../../cli/plugin-dirs.js";
 import { GatestackError } from "../../errors.js";
 import { parseDeclarativeConfig } from "../../gateway/config/load.js";
 import { errorLines, locateErrors } from "../../gateway/config/report.js";
 import type { GatewayConfig } from "../../gateway/config/types.js";
-import { loadPluginRegistry } from "../../gateway/plugins/registry.js";
 import { parseEnvFile } from "../../stack/env-file.js";
 
 /** Entity counts shown on success. */
@@ -49,10 +49,7 @@ line:column. With --json, prints the summary or Kong's error body (code 14, fiel
     "env-file": Flags.string({
       description: "Read variables for {vault://env/…} references from this .env file too.",
     }),
-    "plugin-dirs": Flags.string({
-      description: "Extra plugin folders (comma separated), as the gateway's GATEWAY_PLUGIN_DIRS.",
-      env: "GATEWAY_PLUGIN_DIRS",
-    }),
+    "plugin-dirs": pluginDirsFlag(),
   };
 
   async run(): Promise<Record<string, unknown>> {
@@ -81,13 +78,7 @@ line:column. With --json, prints the summary or Kong's error body (code 14, fiel
       }
       Object.assign(env, parseEnvFile(envText, envFile));
     }
-    const dirs = (this.flags["plugin-dirs"] ?? "")
-      .split(",")
-      .map((d) => d.trim())
-      .filter((d) => d !== "");
-    const registry = await loadPluginRegistry(dirs, {
-      onProblem: (p) => this.note(`warning: plugin folder ${p.dir}: ${p.message}`),
-    });
+    const registry = await pluginRegistryOf(this.flags["plugin-dirs"], (line) => this.note(line));
     const result = parseDeclarativeConfig(text, { env, plugins: registry.get });
     if (!result.ok) {
       const lines = locateErrors(text, errorLines(result.error));
