@@ -2,6 +2,7 @@ import { usesDatabase } from "../stack/database.js";
 import { JENKINS_ADMIN_PASSWORD } from "../stack/env-vars.js";
 import { imageFor } from "../stack/images.js";
 import type { StackConfig } from "../stack/schema.js";
+import { GATEWAY_CONFIG_FILE } from "./gateway.js";
 import { GENERATED_NOTICE } from "./header.js";
 import { JENKINS_PLUGINS } from "./jenkins-plugins.js";
 import { toYaml } from "./serialize.js";
@@ -128,13 +129,16 @@ function renderJenkinsfile(stack: StackConfig): string {
   const replicas = stack.gateway.replicas;
   const adminUrl = (host: string) => `http://${host}:${PORTS.gatewayAdmin}/config`;
   // DB-less, every replica holds its own config: push to each (container names), or to `gateway` when
-  // there is one. In database mode the database holds it: one push (to whichever replica `gateway`
-  // resolves to) reaches every replica through it.
+  // there is one. In database mode the database holds it: one `stack gateway sync` through whichever
+  // replica `gateway` resolves to reaches every replica, and — unlike POST /config, which replaces the
+  // whole stored state — leaves what was created through the Admin API alone (what `stack up` runs too).
+  const kong = stack.gateway.engine === "kong";
   const database = usesDatabase(stack);
+  const syncAdminUrl = database && !kong ? `http://gateway:${PORTS.gatewayAdmin}` : null;
   const pushTargets =
-    stack.gateway.engine === "kong"
+    kong || database
       ? []
-      : replicas === 1 || database
+      : replicas === 1
         ? [adminUrl("gateway")]
         : Array.from({ length: replicas }, (_, i) =>
             adminUrl(replicaContainerName(stack.name, "gateway", i + 1)),
@@ -144,6 +148,8 @@ function renderJenkinsfile(stack: StackConfig): string {
     project: stack.name,
     services: stack.services.map((s) => groovyString(serviceSource(s))),
     pushTargets,
+    syncAdminUrl,
     database,
+    configFile: GATEWAY_CONFIG_FILE,
   });
 }

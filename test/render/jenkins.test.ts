@@ -67,28 +67,37 @@ describe("Jenkins addon files", () => {
     expect(kong).toContain("gateway.engine is kong");
   });
 
-  it("pushes to one gateway in database mode: the database carries the config to the other replicas", () => {
+  it("syncs through one gateway in database mode: the database carries the config to the other replicas", () => {
     const jenkinsfile = (stack: ReturnType<typeof microservicesStack>) =>
       artifact(artifactsOf(stack), JENKINSFILE_PATH).content;
     const pushes = (text: string) =>
       [...text.matchAll(/-F config=@config\/gateway\/gateway\.yaml (\S+)/g)].map((m) => m[1]);
+    const syncs = (text: string) => [...text.matchAll(/sh '(stack gateway sync [^']+)'/g)].map((m) => m[1]);
     const replicated = { gateway: { replicas: 3, database: "postgres" as const } };
     const text = jenkinsfile(microservicesStack(replicated, { jenkins: true }));
-    expect(pushes(text)).toEqual(["http://gateway:8001/config"]);
+    // `stack gateway sync` (not POST /config, which would replace what was created through the Admin API)
+    expect(syncs(text)).toEqual([
+      "stack gateway sync config/gateway/gateway.yaml --admin-url http://gateway:8001",
+    ]);
+    expect(pushes(text)).toEqual([]);
+    expect(text).not.toContain("curl");
     expect(text).not.toContain("market-gateway-");
-    expect(text).toContain("gateway.database is postgres");
-    // DB-less, the same three replicas get one push each
-    expect(pushes(jenkinsfile(microservicesStack({ gateway: { replicas: 3 } }, { jenkins: true })))).toEqual([
+    expect(text.split("{").length).toBe(text.split("}").length);
+    // DB-less, the same three replicas get one push each, and nothing is synced
+    const dbLess = jenkinsfile(microservicesStack({ gateway: { replicas: 3 } }, { jenkins: true }));
+    expect(pushes(dbLess)).toEqual([
       "http://market-gateway-1:8001/config",
       "http://market-gateway-2:8001/config",
       "http://market-gateway-3:8001/config",
     ]);
-    // Kong in database mode: still no push to its loopback Admin API; the database is seeded instead
+    expect(syncs(dbLess)).toEqual([]);
+    // Kong in database mode: neither (its Admin API is on loopback); decK is named instead
     const kong = jenkinsfile(
       microservicesStack({ gateway: { engine: "kong", database: "postgres" } }, { jenkins: true }),
     );
     expect(pushes(kong)).toEqual([]);
-    expect(kong).toContain("seeds the database from config/gateway/gateway.yaml");
+    expect(syncs(kong)).toEqual([]);
+    expect(kong).toContain("into its database with decK");
     expect(kong.split("{").length).toBe(kong.split("}").length);
   });
 
