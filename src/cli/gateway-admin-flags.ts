@@ -8,7 +8,7 @@ export const gatewayAdminFlags = () => ({
     default: DEFAULT_ADMIN_URL,
   }),
   "admin-token": Flags.string({
-    description: "The gateway's admin token (sent as Kong-Admin-Token). Env: GATEWAY_ADMIN_TOKEN.",
+    description: "The gateway's admin token (sent as Kong-Admin-Token).",
     env: "GATEWAY_ADMIN_TOKEN",
   }),
 });
