@@ -218,12 +218,10 @@ export async function answerWrite(
     if (method !== "POST") return METHOD_NOT_ALLOWED;
     const input = body === null ? null : withParent(body, at.parent);
     const kind = at.kind;
-    return (
-      invalidBody(kind, input, plugins) ??
-      (db !== null && input !== null
-        ? db.run((tx) => insertEntity(tx, kind, input))
-        : unsupported("create", kind, null))
-    );
+    if (db === null || input === null)
+      return invalidBody(kind, input, plugins) ?? unsupported("create", kind, null);
+    const entity = checked(kind, input, plugins);
+    return "refused" in entity ? entity.refused : db.run((tx) => insertEntity(tx, kind, entity.record));
   }
 
   if (method === "POST") return METHOD_NOT_ALLOWED;
@@ -241,16 +239,19 @@ export async function answerWrite(
   }
   if (updates) {
     if (!at.entity) return at.nested ? NOT_FOUND : notFound(at.key, byKey);
-    // merged over the entity as stored: foreign keys as `{ id }`
-    const stored = storedRecordOf(kind, at.entity);
-    const input = body === null ? null : withParent(mergeInto(kind, stored, body), at.parent);
     const id = at.entity.id;
-    return (
-      invalidBody(kind, input, plugins) ??
-      (db !== null && input !== null
-        ? db.run((tx) => replaceEntity(tx, kind, id, input))
-        : unsupported("update", kind, byKey))
-    );
+    const served = storedRecordOf(kind, at.entity);
+    const { parent } = at;
+    if (db === null || body === null) {
+      const input = body === null ? null : withParent(mergeInto(kind, served, body), parent);
+      return invalidBody(kind, input, plugins) ?? unsupported("update", kind, byKey);
+    }
+    // merged over the entity as stored (vault references as written, not as resolved for serving)
+    return db.run(async (tx) => {
+      const stored = (await tx.get(kind, id)) ?? served;
+      const entity = checked(kind, withParent(mergeInto(kind, stored, body), parent), plugins);
+      return "refused" in entity ? refusal(entity.refused) : replaceEntity(tx, kind, id, entity.record);
+    });
   }
   // PUT: an upsert, the key of the path written into the entity
   let input: Record<string, unknown> | null = null;
@@ -263,15 +264,15 @@ export async function answerWrite(
   // the path names the entity by id (not by its endpoint key): a new one gets that id
   const pathId = byKey === null && !at.foreign && UUID_RE.test(at.key) ? at.key.toLowerCase() : null;
   const owner = at.owner;
-  return (
-    invalidBody(kind, input, plugins) ??
-    (db !== null && input !== null
-      ? db.run((tx) =>
-          owner === undefined
-            ? upsertEntity(tx, kind, existing, pathId, input)
-            : upsertForeign(tx, kind, existing, input, owner),
-        )
-      : unsupported("create or update", kind, byKey))
+  if (db === null || input === null)
+    return invalidBody(kind, input, plugins) ?? unsupported("create or update", kind, byKey);
+  const entity = checked(kind, input, plugins);
+  if ("refused" in entity) return entity.refused;
+  const record = entity.record;
+  return db.run((tx) =>
+    owner === undefined
+      ? upsertEntity(tx, kind, existing, pathId, record)
+      : upsertForeign(tx, kind, existing, record, owner),
   );
 }
 
@@ -323,10 +324,38 @@ function invalidBody(
   input: Record<string, unknown> | null,
   plugins: PluginLookup,
 ): WriteAnswer | null {
-  if (input === null) return null;
-  const { errors } = checkEntity(kind, input, plugins);
+  return input === null ? null : violation(checkEntity(kind, input, plugins).errors);
+}
+
+function violation(errors: ReturnType<typeof checkEntity>["errors"]): WriteAnswer | null {
   if (typeof errors === "string") return { status: 400, body: schemaViolation({ "@entity": errors }) };
   return Object.keys(errors).length > 0 ? { status: 400, body: schemaViolation(errors) } : null;
+}
+
+/**
+ * The entity as Kong's DAO stores it — the schema's output: defaults filled, shorthands such as a
+ * service's `url` expanded (so a later PATCH of `host` is not undone by a stored `url`) — or the
+ * 400 refusing it. The id is the input's (none: the store makes one).
+ */
+function checked(
+  kind: KindName,
+  input: Record<string, unknown>,
+  plugins: PluginLookup,
+): { record: Record<string, unknown> } | { refused: WriteAnswer } {
+  const { value, errors } = checkEntity(kind, input, plugins);
+  const refused = violation(errors);
+  if (refused !== null) return { refused };
+  const record: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k !== "id") setOwn(record, k, v);
+  }
+  if (input.id !== undefined && input.id !== null) setOwn(record, "id", input.id);
+  return { record };
+}
+
+/** A refusal as the outcome of a transaction (rolled back). */
+function refusal(answer: WriteAnswer): EntityOutcome {
+  return { status: 400, body: answer.body as Record<string, unknown> };
 }
 
 /** Kong's code-6 answer of a top-level PATCH whose entity does not exist. */

@@ -7,7 +7,8 @@
  */
 import { fetch } from "undici";
 import { describe, expect, it } from "vitest";
-import { adminPerFile, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
+import { parse } from "yaml";
+import { adminPerFile, type Json, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
 
 const bed = adminPerFile();
 const admin = () => bed.admin();
@@ -154,6 +155,26 @@ describe("PATCH /plugins/{plugin}", () => {
     );
     expect((await admin().get(`/plugins/${p.id}`)).body).toEqual(p);
     expect((await admin().patch(`/plugins/${MISSING}`, { enabled: false })).status).toBe(404);
+  });
+});
+
+describe("vault references", () => {
+  it("a PATCH keeps a vault reference as written: the stored state never holds the resolved secret", async () => {
+    process.env.GW_ADMIN_TEST_SECRET = "s3cr3t-resolved-value";
+    const s = await admin().create("/services", { host: "a.test" });
+    const ref = "{vault://env/GW_ADMIN_TEST_SECRET}";
+    const p = await admin().create("/plugins", {
+      name: "rate-limiting",
+      service: { id: s.id },
+      config: { minute: 5, redis: { host: "127.0.0.1", password: ref } },
+    });
+    expect((await admin().form("PATCH", `/plugins/${p.id}`, "config.minute=6")).status).toBe(200);
+    const text = (await admin().get("/config")).body.config as string;
+    expect(text).not.toContain("s3cr3t-resolved-value");
+    const stored = (parse(text) as { plugins: Array<{ id: string; config: Json }> }).plugins.find(
+      (x) => x.id === p.id,
+    );
+    expect(stored?.config).toMatchObject({ minute: 6, redis: { password: ref } });
   });
 });
 
