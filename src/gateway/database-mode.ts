@@ -107,7 +107,7 @@ export class DatabaseMode implements AdminDatabase {
       try {
         const { result: state, version } = await this.deps.store.write(async (tx) => {
           await tx.removeAll();
-          for (const kind of STORED_KINDS) for (const r of records.get(kind) ?? []) await tx.insert(kind, r);
+          for (const kind of STORED_KINDS) await tx.insertMany(kind, records.get(kind) ?? []);
           return tx.load();
         });
         await this.serve(parsed.config, { ...state, version });

@@ -63,6 +63,8 @@ export interface StoreTransaction {
   /** entities of `kind` whose foreign key `field` points at `id` */
   referencing(kind: KindName, field: string, id: string): Promise<StoredRecord[]>;
   insert(kind: KindName, record: StoredRecord): Promise<void>;
+  /** many new entities of one kind in few statements (POST /config in database mode) */
+  insertMany(kind: KindName, records: readonly StoredRecord[]): Promise<void>;
   /** replace the record of an existing entity (its created_at kept) */
   replace(kind: KindName, record: StoredRecord): Promise<void>;
   remove(kind: KindName, id: string): Promise<void>;
@@ -291,6 +293,17 @@ function tagsOf(record: StoredRecord): string[] | null {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** Entities per INSERT of insertMany (one JSON parameter each). */
+const INSERT_BATCH = 1000;
+
+/** The record of a batch a unique violation names (its detail: `Key (…)=(value) already exists`). */
+function batchRecordOf(err: unknown, batch: readonly StoredRecord[]): StoredRecord {
+  const detail = (err as { detail?: string }).detail ?? "";
+  const value = /\)=\((.*)\) already exists/.exec(detail)?.[1];
+  const found = value === undefined ? undefined : batch.find((r) => Object.values(r).includes(value));
+  return found ?? batch[0] ?? { id: "" };
+}
+
 function transaction(client: PgPoolClient): StoreTransaction {
   const uniqueViolation = (err: unknown, kind: KindName, record: StoredRecord): never => {
     const e = err as { code?: string; constraint?: string };
@@ -330,6 +343,24 @@ function transaction(client: PgPoolClient): StoreTransaction {
           [kind, record.id, JSON.stringify(record), tagsOf(record), now],
         )
         .catch((err: unknown) => uniqueViolation(err, kind, record));
+    },
+    async insertMany(kind, records) {
+      const now = nowSeconds();
+      for (let i = 0; i < records.length; i += INSERT_BATCH) {
+        const batch = records.slice(i, i + INSERT_BATCH);
+        // one statement per batch (a round trip per entity is most of a 10,000-route POST /config)
+        await client
+          .query(
+            `INSERT INTO ${ENTITIES_TABLE} (kind, id, data, tags, created_at, updated_at)
+             SELECT $1, (r->>'id')::uuid, r,
+                    CASE WHEN jsonb_typeof(r->'tags') = 'array'
+                         THEN ARRAY(SELECT jsonb_array_elements_text(r->'tags')) END,
+                    $3, $3
+               FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
+            [kind, JSON.stringify(batch), now],
+          )
+          .catch((err: unknown) => uniqueViolation(err, kind, batchRecordOf(err, batch)));
+      }
     },
     async replace(kind, record) {
       await client
