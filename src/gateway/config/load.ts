@@ -265,7 +265,7 @@ class Loader {
         const key = spec.endpointKey !== undefined ? node.value[spec.endpointKey] : undefined;
         if (spec.endpointKeyUnique && typeof key === "string") {
           node.value.id = entityId(kind, key);
-        } else if (!spec.cacheKey && kind !== "targets") {
+        } else if (!spec.cacheKey) {
           // Kong would use a random id; a position-derived one keeps reloads stable.
           node.value.id = entityId(kind, `#${node.loc.join("/")}`);
         }
@@ -334,19 +334,23 @@ class Loader {
     return list;
   }
 
-  /** Ids keyed on a parent (targets) or on a cache key (plugins, acls), as Kong builds them. */
+  /**
+   * Ids of the kinds keyed on a cache key (plugins, acls) or on their own id key (targets: target
+   * and upstream), once references are resolved — as Kong builds them.
+   */
   private assignDependentIds(): void {
-    for (const kind of ["targets", "plugins", "acls"] as const) {
+    for (const kind of KIND_NAMES) {
       const spec = KINDS[kind];
+      if (spec.cacheKey === undefined) continue;
+      const idKey = ENTITIES[kind].idKey;
       for (const node of this.nodes[kind]) {
         if (typeof node.value.id === "string") continue;
-        if (kind === "targets") {
-          const upstreamId = node.refs.upstream?.value.id;
-          node.value.id = entityId(kind, `${String(node.value.target)}:${String(upstreamId)}`);
+        if (idKey !== undefined) {
+          node.value.id = entityId(kind, idKey(loadedEntity(node)));
           continue;
         }
         const parts: string[] = [kind];
-        for (const k of spec.cacheKey ?? []) {
+        for (const k of spec.cacheKey) {
           const ref = node.refs[k];
           if (ref !== undefined) parts.push(ref ? String(ref.value.id) : "");
           else parts.push(typeof node.value[k] === "string" ? (node.value[k] as string) : "");

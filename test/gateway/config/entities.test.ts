@@ -18,6 +18,7 @@ import {
   NESTED_CHILDREN,
   referencesTo,
 } from "../../../src/gateway/config/entities/index.js";
+import { entityId } from "../../../src/gateway/config/ids.js";
 import { loadConfig } from "../support/config.js";
 
 const ENTITIES_DIR = fileURLToPath(new URL("../../../src/gateway/config/entities/", import.meta.url));
@@ -247,6 +248,22 @@ describe("assembly through the entity files", () => {
     for (const kind of ["keyauth_credentials", "jwt_secrets", "basicauth_credentials", "acls"] as const)
       expect(config[kind][0]!.consumer, kind).toBe(consumer!.id);
     expect(Object.keys(config.keyauth_credentials[0]!)).toEqual(["id", "consumer", "tags", "key", "ttl"]);
+  });
+
+  it("deterministic ids: targets by target and upstream, plugins and acls by cache key, the rest by endpoint key", () => {
+    const config = loadConfig({
+      _format_version: "3.0",
+      upstreams: [{ name: "app", targets: [{ target: "10.0.0.1" }] }],
+      services: [{ name: "s", url: "http://app", routes: [{ name: "r", paths: ["/"] }] }],
+      consumers: [{ username: "u", acls: [{ group: "g" }] }],
+      plugins: [{ name: "cors", route: "r" }],
+    });
+    const upstream = config.upstreams[0]!.id;
+    expect(upstream).toBe(entityId("upstreams", "app"));
+    expect(config.routes[0]!.id).toBe(entityId("routes", "r"));
+    expect(config.targets[0]!.id).toBe(entityId("targets", `10.0.0.1:${upstream}`));
+    expect(config.plugins[0]!.id).toBe(entityId("plugins", `plugins:cors:${config.routes[0]!.id}::`));
+    expect(config.acls[0]!.id).toBe(entityId("acls", `acls:${config.consumers[0]!.id}:g`));
   });
 
   it("Kong-generated values: a key-auth key and a jwt key and secret left out are filled in", () => {

@@ -81,6 +81,11 @@ export interface EntityDefinition<T extends { id: string } = { id: string }> {
   upgrade?(own: Record<string, unknown>): void;
   /** Values Kong generates when the document leaves them out (`auto = true` fields), before ids. */
   generate?(value: Record<string, unknown>): void;
+  /**
+   * The name of the entity's deterministic id once references are resolved, where Kong's is not
+   * its cache key (targets: `target:upstream`). Kinds with a cache key only.
+   */
+  idKey?(entity: LoadedEntity): string;
   /** The runtime entity (config/types.ts) of a validated, resolved one. */
   assemble(entity: LoadedEntity, a: Assembly): T;
 }

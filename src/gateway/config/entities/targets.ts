@@ -53,6 +53,7 @@ export const targets: EntityDefinition<GatewayTarget> = {
   foreignKeys: {
     upstream: { reference: "upstreams", required: true, onDelete: "cascade", nested: true },
   },
+  idKey: (e) => `${String(e.value.target)}:${String(e.ref("upstream"))}`,
   assemble: (e, a) => ({
     id: e.value.id as string,
     upstream: e.ref("upstream") as string,
