@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { resolveVaultRefs } from "../gateway/config/vault.js";
 import { pluginScopesOf } from "./checks.js";
 import { TOOL_PATHS, toolUis } from "./components.js";
-import { POSTGRES_PASSWORD, usesDatabase } from "./database.js";
+import { DATABASE_FIELD, POSTGRES_PASSWORD, usesDatabase } from "./database.js";
 import type { EnvEntry } from "./env-file.js";
 import type { StackConfig } from "./schema.js";
 import { basicauthHash, randomSecret } from "./secrets.js";
@@ -100,7 +100,7 @@ export function envVarsFor(stack: StackConfig): EnvVarSpec[] {
       name: POSTGRES_PASSWORD,
       purpose:
         "Password of the stack's PostgreSQL, where the gateways keep their configuration (gateway.database postgres).",
-      path: ["gateway", "database"],
+      path: [...DATABASE_FIELD],
       required: usesDatabase(stack),
       gatewayConfig: false,
       generate: { kind: "secret", bytes: 32 },
