@@ -419,6 +419,16 @@ class AdminApi {
     };
     const views = (collection: AdminCollection) => (e: ReturnType<typeof allOf>[number]) =>
       this.view(collection, e);
+    if (key === undefined && root === "consumers" && query.has("custom_id")) {
+      // Kong's search by custom_id: the one consumer (or none) as a list without pages
+      const customId = query.get("custom_id");
+      if (customId === "") sendMessage(res, 400, "custom_id must be an unempty string");
+      else {
+        const found = config.consumers.filter((c) => c.custom_id === customId);
+        sendJson(res, 200, { data: found.map(views("consumers")), next: null });
+      }
+      return true;
+    }
     if (key === undefined) return list(allOf(config, root), views(root));
     const entity = findEntity(config, root, key);
     if (!entity) {

@@ -70,6 +70,29 @@ describe("/consumers", () => {
     expect(await admin().get("/consumers/nobody-at-all")).toMatchObject({ status: 404, body: NOT_FOUND });
   });
 
+  it("finds a consumer by ?custom_id= (a list of one or none); 400 for an empty one", async () => {
+    const custom = unique("cid");
+    const c = await admin().create("/consumers", { username: unique("u"), custom_id: custom });
+    await consumer();
+    expect(await admin().get(`/consumers?custom_id=${custom}`)).toMatchObject({
+      status: 200,
+      body: { data: [c], next: null },
+    });
+    expect((await admin().get("/consumers?custom_id=nobody-has-it")).text).toBe('{"data":[],"next":null}');
+    expect(await admin().get("/consumers?custom_id=")).toMatchObject({
+      status: 400,
+      body: { message: "custom_id must be an unempty string" },
+    });
+  });
+
+  it("answers 400 for an id that is no UUID", async () => {
+    const r = await admin().post("/consumers", { id: "not-a-uuid", username: unique("u") });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual(
+      schemaViolation("schema violation (id: expected a valid UUID)", { id: "expected a valid UUID" }),
+    );
+  });
+
   it("patches by username, upserts by username", async () => {
     const c = await consumer();
     let r = await admin().form("PATCH", `/consumers/${c.username}`, "custom_id=patched-cid");

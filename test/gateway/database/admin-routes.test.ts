@@ -278,7 +278,42 @@ describe("DELETE /routes/{route}", () => {
   });
 });
 
+describe("/services/{service}/routes/{route}", () => {
+  it("reads, patches and deletes a route through its service; 404 through another one", async () => {
+    const s = await service({ name: unique("svc") });
+    const other = await service();
+    const name = unique("route");
+    const route = await admin().create(`/services/${s.name}/routes`, { name, paths: ["/nested"] });
+    expect(await admin().get(`/services/${s.id}/routes/${name}`)).toMatchObject({ status: 200, body: route });
+    expect(await admin().get(`/services/${other.id}/routes/${route.id}`)).toMatchObject({
+      status: 404,
+      body: NOT_FOUND,
+    });
+
+    // the parent of the path wins over a service in the body, as in Kong
+    const r = await admin().patch(`/services/${s.id}/routes/${route.id}`, {
+      hosts: ["n.test"],
+      service: { id: other.id },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ hosts: ["n.test"], service: { id: s.id } });
+    expect(
+      (await admin().patch(`/services/${other.id}/routes/${route.id}`, { hosts: ["x.test"] })).status,
+    ).toBe(404);
+
+    expect((await admin().delete(`/services/${other.id}/routes/${route.id}`)).status).toBe(404);
+    expect((await admin().delete(`/services/${s.id}/routes/${name}`)).status).toBe(204);
+    expect((await admin().get(`/routes/${route.id}`)).status).toBe(404);
+  });
+});
+
 describe("/routes/{route}/service", () => {
+  it("is 404 for a route without a service", async () => {
+    const route = await admin().create("/routes", { paths: ["/lonely"] });
+    expect(await admin().get(`/routes/${route.id}/service`)).toMatchObject({ status: 404, body: NOT_FOUND });
+    expect((await admin().patch(`/routes/${route.id}/service`, { host: "x.test" })).status).toBe(404);
+  });
+
   it("reads and patches the route's service; DELETE is 405; 404 for a missing route", async () => {
     const s = await service({ name: unique("svc") });
     const route = await admin().create("/routes", { paths: ["/a"], service: { id: s.id } });
