@@ -14,6 +14,7 @@ import type { StoreTransaction } from "../store/postgres/store.js";
 import { UniqueViolation } from "../store/postgres/store.js";
 import type { StoredRecord } from "../store/types.js";
 import { resolveForeignKeys } from "./db-foreign.js";
+import { checkUnindexedUnique } from "./db-unique.js";
 import { luaKey } from "./errors.js";
 
 export type EntityOutcome =
@@ -151,6 +152,8 @@ export function insertEntity(
         },
       };
     }
+    const taken = await checkUnindexedUnique(tx, kind, record);
+    if (taken) return taken;
     await tx.insert(kind, record);
     return { status: 201, kind, id };
   });
@@ -168,6 +171,8 @@ export function replaceEntity(
     const record = withGenerated(kind, { ...input, id });
     const bad = await checkForeign(tx, kind, record);
     if (bad) return bad;
+    const taken = await checkUnindexedUnique(tx, kind, record);
+    if (taken) return taken;
     await tx.replace(kind, record);
     return { status: 200, kind, id };
   });

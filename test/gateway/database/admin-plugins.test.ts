@@ -96,6 +96,30 @@ describe("POST /plugins", () => {
   });
 });
 
+describe("instance_name", () => {
+  it("is unique: a second plugin with a taken instance_name is 409, a PATCH onto one too", async () => {
+    const instance = unique("instance");
+    const s = await admin().create("/services", { host: "a.test" });
+    await admin().create(`/services/${s.id}/plugins`, { name: "key-auth", instance_name: instance });
+    const r = await admin().post(`/services/${s.id}/plugins`, { name: "cors", instance_name: instance });
+    expect(r.status).toBe(409);
+    expect(r.body).toEqual({
+      code: 5,
+      name: "unique constraint violation",
+      message: `UNIQUE violation detected on '{instance_name="${instance}"}'`,
+      fields: { instance_name: instance },
+    });
+    const other = await admin().create(`/services/${s.id}/plugins`, {
+      name: "cors",
+      instance_name: unique("i"),
+    });
+    const patch = await admin().patch(`/plugins/${other.id}`, { instance_name: instance });
+    expect(patch).toMatchObject({ status: 409, body: { code: 5, fields: { instance_name: instance } } });
+    // its own value again is no conflict
+    expect((await admin().patch(`/plugins/${other.id}`, { enabled: false })).status).toBe(200);
+  });
+});
+
 describe("GET /plugins", () => {
   it("lists plugins; 404 for a missing one; /plugins/enabled names the installed ones", async () => {
     const p = await admin().create("/plugins", { name: "cors", tags: [unique("tag")] });
