@@ -15,7 +15,31 @@ export interface AdminClientOptions {
   timeoutMs?: number;
   /** entities per list page (default 1000, the Admin API's largest) */
   pageSize?: number;
+  /** how requests travel (default: undici from here; `stack health`: from inside a container) */
+  transport?: AdminTransport;
 }
+
+export interface TransportRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  timeoutMs: number;
+}
+
+/** One HTTP exchange: the status and body text, or a throw when nothing answered. */
+export type AdminTransport = (req: TransportRequest) => Promise<{ status: number; text: string }>;
+
+const undiciTransport: AdminTransport = async (req) => {
+  const res = await request(req.url, {
+    method: req.method as "GET",
+    headers: req.headers,
+    body: req.body,
+    headersTimeout: req.timeoutMs,
+    bodyTimeout: req.timeoutMs,
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+};
 
 export interface AdminAnswer {
   status: number;
@@ -40,16 +64,17 @@ export class AdminClient {
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.opts.token) headers["kong-admin-token"] = this.opts.token;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const timeout = this.opts.timeoutMs ?? 10_000;
-    let res: Awaited<ReturnType<typeof request>>;
+    const transport = this.opts.transport ?? undiciTransport;
+    let status: number;
+    let text: string;
     try {
-      res = await request(`${this.base}${path}`, {
-        method: method as "GET",
+      ({ status, text } = await transport({
+        method,
+        url: `${this.base}${path}`,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
+        timeoutMs: this.opts.timeoutMs ?? 10_000,
+      }));
     } catch (e) {
       throw new GatestackError("E_GATEWAY_ADMIN", `cannot reach the Admin API (${describe(e)})`, {
         place: this.base,
@@ -57,7 +82,6 @@ export class AdminClient {
         cause: e,
       });
     }
-    const text = await res.body.text();
     let parsed: unknown = text;
     if (text !== "") {
       try {
@@ -66,7 +90,7 @@ export class AdminClient {
         parsed = text;
       }
     }
-    if (res.statusCode === 401) {
+    if (status === 401) {
       throw new GatestackError(
         "E_GATEWAY_ADMIN",
         "the Admin API refused the admin token (401 Unauthorized)",
@@ -78,7 +102,7 @@ export class AdminClient {
         },
       );
     }
-    return { status: res.statusCode, body: parsed };
+    return { status, body: parsed };
   }
 
   /** A write that must succeed (2xx), else an error naming it and the gateway's message. */

@@ -23,8 +23,10 @@ export async function readLiveState(client: AdminClient, opts: { tag?: string } 
     const lists = await Promise.all(parents.map((p) => client.list(listPath(kind, p.id), opts.tag)));
     out.set(kind, lists.flat() as AdminEntity[]);
   };
-  await nested("targets", out.get("upstreams") ?? []);
-  for (const kind of CREDENTIALS) await nested(kind, out.get("consumers") ?? []);
+  await Promise.all([
+    nested("targets", out.get("upstreams") ?? []),
+    ...CREDENTIALS.map((kind) => nested(kind, out.get("consumers") ?? [])),
+  ]);
   return new Map(WRITE_ORDER.map((kind) => [kind, out.get(kind) ?? []]));
 }
 

@@ -6,6 +6,7 @@ import { hashDeclarativeText } from "../gateway/config/hash.js";
 import { CADDYFILE_PATH } from "../render/caddyfile.js";
 import { GATEWAY_CONFIG_FILE, upstreamName } from "../render/gateway.js";
 import { enabledAddons, httpsEnabled, isLocalDomain, PORTS } from "../render/topology.js";
+import { usesDatabase } from "../stack/database.js";
 import type { LoadedStack } from "../stack/load.js";
 import type { PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
 import { stackHasRedis } from "../stack/shared-state.js";
@@ -41,6 +42,8 @@ export interface HealthTargets {
     adminToken: string | undefined;
     statusUrl: string;
     adminUrl: string;
+    /** gateway.database postgres: the rendered gateway.yaml (null when missing) the database should hold */
+    database?: { text: string | null };
   };
   /** the stack runs a Redis the gateway replicas share their state in */
   redis: boolean;
@@ -115,6 +118,7 @@ export async function healthTargets(loaded: LoadedStack): Promise<HealthTargets>
       adminToken: loaded.env.GATEWAY_ADMIN_TOKEN || undefined,
       statusUrl: `http://127.0.0.1:${PORTS.gatewayStatus}`,
       adminUrl: `http://127.0.0.1:${PORTS.gatewayAdmin}`,
+      ...(usesDatabase(stack) ? { database: { text: gatewayYaml } } : {}),
     },
     redis: stackHasRedis(stack),
     gatewayConfig: gatewayYaml === null ? null : gatewayConfigFacts(gatewayYaml),

@@ -10,11 +10,15 @@ import {
   type ProbeContext,
   replicasOf,
 } from "./context.js";
+import { databaseReachableCheck } from "./database-reachable.js";
+import { databaseSyncCheck, hashOf, replicaStateCheck } from "./gateway-database.js";
 
 /**
  * Gateway layer, from inside each replica (exec; its status and Admin API are not published):
  * `/status/ready`, the loaded configuration_hash against the rendered gateway.yaml, and each
  * upstream's targets and their health from the Admin API (Bearer GATEWAY_ADMIN_TOKEN from .env).
+ * In database mode the hash is the stored state's: replicas are compared with each other, and
+ * gateway.yaml with what the database holds (gateway-database.ts).
  */
 
 interface ReplicaView {
@@ -53,6 +57,9 @@ export async function gatewayChecks(ctx: ProbeContext): Promise<LayerOutcome> {
     }),
   );
 
+  const database = t.gateway.database !== undefined;
+  const firstView = views[0];
+  const firstState = firstView && { replica: firstView.replica, hash: hashOf(firstView.status) };
   for (const replica of replicas) {
     const view = views.find((v) => v.replica.id === replica.id);
     if (!view) {
@@ -64,8 +71,12 @@ export async function gatewayChecks(ctx: ProbeContext): Promise<LayerOutcome> {
       );
       continue;
     }
-    checks.push(readyCheck(view), configCheck(ctx, view));
+    checks.push(
+      readyCheck(view),
+      database ? replicaStateCheck(replica, view.status, firstState) : configCheck(ctx, view),
+    );
   }
+  if (database && running[0]) checks.push(await databaseSyncCheck(ctx, running[0]));
   if (replicas.length === 0) {
     checks.push(
       check("gateway", "gateway ready", "fail", null, "no gateway container", {
@@ -75,6 +86,7 @@ export async function gatewayChecks(ctx: ProbeContext): Promise<LayerOutcome> {
     );
   }
   for (const name of upstreamNames) checks.push(upstreamCheck(ctx, name, views));
+  if (t.gateway.database) checks.push(databaseReachableCheck(views));
   // Whether traffic is served is the chain's verdict (services, edge): a replica whose status
   // probe could not run may still proxy.
   return { layer: "gateway", checks };
