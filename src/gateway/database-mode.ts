@@ -9,12 +9,14 @@
  */
 import type { EntityOutcome } from "./admin/db-writes.js";
 import type { AdminDatabase } from "./admin/types.js";
+import type { KindName } from "./config/kinds.js";
 import type { ParseResult } from "./config/load.js";
 import type { GatewayConfig } from "./config/types.js";
+import { hashBasicAuthPassword } from "./plugins/basic-auth/crypto.js";
 import type { GatewayLogger } from "./plugins/types.js";
 import { type PostgresStore, type StoreTransaction, StoreUnavailable } from "./store/postgres/store.js";
 import { documentOf, STORED_KINDS, storedRecordsOf } from "./store/records.js";
-import type { EntityTimestamps, StoredState } from "./store/types.js";
+import type { EntityTimestamps, StoredRecord, StoredState } from "./store/types.js";
 
 export interface DatabaseModeDeps {
   store: PostgresStore;
@@ -41,6 +43,30 @@ export type ReplaceResult =
   | { ok: true }
   | { ok: false; error: ParseResult & { ok: false } }
   | { unavailable: string };
+
+/**
+ * Basic-auth passwords of a document stored as the Admin API stores them: Kong's salted hash
+ * (as `kong config db_import` does); vault references stay references.
+ */
+function withHashedPasswords(records: Map<KindName, StoredRecord[]>): Map<KindName, StoredRecord[]> {
+  const list = records.get("basicauth_credentials");
+  if (list === undefined) return records;
+  records.set(
+    "basicauth_credentials",
+    list.map((r) => {
+      const consumer = (r.consumer as { id?: unknown } | null)?.id;
+      const password = r.password;
+      if (
+        typeof consumer !== "string" ||
+        typeof password !== "string" ||
+        password.trim().startsWith("{vault://")
+      )
+        return r;
+      return { ...r, password: hashBasicAuthPassword(consumer, password) };
+    }),
+  );
+  return records;
+}
 
 export class DatabaseMode implements AdminDatabase {
   private timestampsById: ReadonlyMap<string, EntityTimestamps> = new Map();
@@ -100,7 +126,7 @@ export class DatabaseMode implements AdminDatabase {
     return this.deps.serialized(async () => {
       const forStorage = this.deps.parseForStorage(input);
       if (!forStorage.ok) return { ok: false, error: forStorage };
-      const records = storedRecordsOf(forStorage.config);
+      const records = withHashedPasswords(storedRecordsOf(forStorage.config));
       const document = documentOf(records);
       const parsed = this.deps.parse(document);
       if (!parsed.ok) return { ok: false, error: parsed };

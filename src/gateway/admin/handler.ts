@@ -285,10 +285,7 @@ class AdminApi {
   private credentialView(collection: string, c: Credential): Record<string, unknown> {
     const database = this.state.database;
     if (!database) return credentialView(collection, c);
-    const view: Record<string, unknown> = { ...c, consumer: { id: c.consumer } };
-    // stored as sent (not yet Kong's salted hash): never shown
-    if (collection === "basicauth_credentials") view.password = REDACTED;
-    return createdAt(view, database);
+    return createdAt({ ...c, consumer: { id: c.consumer } }, database);
   }
 
   private view(collection: AdminCollection, e: Entity): Record<string, unknown> {

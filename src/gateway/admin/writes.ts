@@ -17,6 +17,7 @@ import { checkEntity } from "../config/load.js";
 import { errorTreeToLua } from "../config/schema/errors.js";
 import { isPlainObject, type RecordField, setOwn } from "../config/schema/fields.js";
 import type { GatewayConfig } from "../config/types.js";
+import { hashBasicAuthPassword } from "../plugins/basic-auth/crypto.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
 import { storedRecordOf } from "../store/records.js";
 import { type BodyTarget, decodeAdminBody } from "./body.js";
@@ -221,7 +222,9 @@ export async function answerWrite(
     if (db === null || input === null)
       return invalidBody(kind, input, plugins) ?? unsupported("create", kind, null);
     const entity = checked(kind, input, plugins);
-    return "refused" in entity ? entity.refused : db.run((tx) => insertEntity(tx, kind, entity.record));
+    if ("refused" in entity) return entity.refused;
+    const record = withHashedPassword(kind, entity.record, input);
+    return db.run((tx) => insertEntity(tx, kind, record));
   }
 
   if (method === "POST") return METHOD_NOT_ALLOWED;
@@ -250,7 +253,8 @@ export async function answerWrite(
     return db.run(async (tx) => {
       const stored = (await tx.get(kind, id)) ?? served;
       const entity = checked(kind, withParent(mergeInto(kind, stored, body), parent), plugins);
-      return "refused" in entity ? refusal(entity.refused) : replaceEntity(tx, kind, id, entity.record);
+      if ("refused" in entity) return refusal(entity.refused);
+      return replaceEntity(tx, kind, id, withHashedPassword(kind, entity.record, body));
     });
   }
   // PUT: an upsert, the key of the path written into the entity
@@ -268,7 +272,7 @@ export async function answerWrite(
     return invalidBody(kind, input, plugins) ?? unsupported("create or update", kind, byKey);
   const entity = checked(kind, input, plugins);
   if ("refused" in entity) return entity.refused;
-  const record = entity.record;
+  const record = withHashedPassword(kind, entity.record, input);
   return db.run((tx) =>
     owner === undefined
       ? upsertEntity(tx, kind, existing, pathId, record)
@@ -351,6 +355,25 @@ function checked(
   }
   if (input.id !== undefined && input.id !== null) setOwn(record, "id", input.id);
   return { record };
+}
+
+/**
+ * basic-auth: a password the body writes is stored as Kong's salted hash, `sha1(password ..
+ * consumer_id)`; a PATCH without one keeps the stored hash.
+ */
+function withHashedPassword(
+  kind: KindName,
+  record: Record<string, unknown>,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  const consumer = record.consumer;
+  const consumerId = isPlainObject(consumer) ? consumer.id : undefined;
+  const password = body.password;
+  if (kind !== "basicauth_credentials" || typeof password !== "string" || typeof consumerId !== "string")
+    return record;
+  // a vault reference stays one (resolved when served, compared as written)
+  if (password.trim().startsWith("{vault://")) return record;
+  return { ...record, password: hashBasicAuthPassword(consumerId.toLowerCase(), password) };
 }
 
 /** A refusal as the outcome of a transaction (rolled back). */

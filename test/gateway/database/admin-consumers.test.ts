@@ -7,8 +7,12 @@
  * key, patched, upserted and deleted through the consumer; /consumers/{c}/plugins; and a
  * credential authenticating on the proxy from the moment it is created until it is deleted.
  */
+import { createHash } from "node:crypto";
+import { fetch } from "undici";
 import { describe, expect, it } from "vitest";
-import { adminPerFile, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
+import { AdminClient, adminPerFile, type Json, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
+
+const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 
 const bed = adminPerFile();
 const admin = () => bed.admin();
@@ -333,6 +337,51 @@ describe("/consumers/{consumer}/basic-auth", () => {
     const taken = await admin().post(`/consumers/${c.id}/basic-auth`, { username, password: "other" });
     expect(taken.status).toBe(409);
     expect(taken.body).toMatchObject({ code: 5, fields: { username } });
+  });
+
+  it("stores and shows Kong's salted hash, sha1(password .. consumer_id), never the password", async () => {
+    const c = await consumer();
+    const kong = sha1(`kong${c.id}`);
+    const r = await admin().post(`/consumers/${c.id}/basic-auth`, {
+      username: unique("h"),
+      password: "kong",
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.password).toBe(kong);
+    const spaced = await admin().form(
+      "POST",
+      `/consumers/${c.id}/basic-auth`,
+      `username=${unique("h")}&password=+kong+`,
+    );
+    expect(spaced.body.password).toBe(sha1(` kong ${c.id}`));
+    const list = (await admin().get(`/consumers/${c.id}/basic-auth`)).body.data as Json[];
+    expect(list.map((x) => x.password).sort()).toEqual([kong, sha1(` kong ${c.id}`)].sort());
+    expect((await admin().get("/config")).text).not.toContain('"kong"');
+
+    // a PATCH without a password keeps the hash; with one, hashes the new one
+    let p = await admin().patch(`/consumers/${c.id}/basic-auth/${r.body.id}`, { tags: ["t"] });
+    expect(p.body.password).toBe(kong);
+    p = await admin().patch(`/consumers/${c.id}/basic-auth/${r.body.id}`, { password: "new" });
+    expect(p.body.password).toBe(sha1(`new${c.id}`));
+  });
+
+  it("POST /config in database mode stores basic-auth passwords hashed too, and they authenticate", async () => {
+    const gw = await bed.fx.gateway(await bed.fx.freshDatabase());
+    const other = new AdminClient(gw.adminUrl!);
+    const up = bed.upstream();
+    const doc = {
+      _format_version: "3.0",
+      services: [{ name: "s", url: up.url, routes: [{ paths: ["/b"] }], plugins: [{ name: "basic-auth" }] }],
+      consumers: [{ username: "u", basicauth_credentials: [{ username: "u1", password: "pw" }] }],
+    };
+    expect((await other.post("/config", doc)).status).toBe(201);
+    const u = (await other.get("/consumers/u")).body;
+    const creds = (await other.get("/consumers/u/basic-auth")).body.data as Json[];
+    expect(creds[0]?.password).toBe(sha1(`pw${u.id}`));
+    const auth = { authorization: `Basic ${Buffer.from("u1:pw").toString("base64")}` };
+    const res = await fetch(`${gw.proxyUrl}/b`, { headers: auth });
+    await res.text();
+    expect(res.status).toBe(200);
   });
 
   it("reads by id and by username, patches, deletes", async () => {

@@ -1,6 +1,6 @@
 /**
  * basic-auth (Kong 3.x): credentials from `Proxy-Authorization`, then `Authorization`;
- * passwords compared in constant time; every failure is 401 "Unauthorized" with
+ * passwords compared in constant time, as written or as Kong's salted hash (crypto.ts); every failure is 401 "Unauthorized" with
  * `WWW-Authenticate: Basic realm="<realm>"`.
  */
 
@@ -8,6 +8,7 @@ import { type AuthFailure, runAuthentication, setConsumer } from "../_shared/aut
 import { secretsEqual } from "../_shared/constant-time.js";
 import { firstHeader } from "../_shared/request-headers.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
+import { hashBasicAuthPassword } from "./crypto.js";
 import type { BasicAuthConfig } from "./schema.js";
 
 const BASIC = /\s*[Bb]asic\s*(.+)/;
@@ -52,7 +53,12 @@ function authenticate(
     if (!given) return unauthorized;
     found = env.credentials.basicAuth(given.username);
   }
-  const passwordOk = secretsEqual(found ? found.credential.password : NO_PASSWORD, given?.password ?? "");
+  // as written (DB-less), or Kong's salted hash (database mode stores no password as sent)
+  const stored = found ? found.credential.password : NO_PASSWORD;
+  const presented = given?.password ?? "";
+  const plainOk = secretsEqual(stored, presented);
+  const hashedOk = secretsEqual(stored, hashBasicAuthPassword(found ? found.consumer.id : "", presented));
+  const passwordOk = plainOk || hashedOk;
   if (!found || !passwordOk) return unauthorized;
 
   const { credential, consumer } = found;
