@@ -13,7 +13,9 @@
  * database"}`), 400 code-14 errors for invalid configurations (the previous configuration
  * keeps serving), 201 with the loaded entities on success, 304 for `?check_hash=1` with an
  * identical configuration.
- * Secrets never leave: credentials are redacted in GET /config and credential listings.
+ * Secrets never leave DB-less: credentials are redacted in GET /config and credential listings.
+ * In database mode listings show credentials as Kong does (keys, secrets, basic-auth's salted
+ * hash — no password as sent is stored); GET /config stays redacted.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
