@@ -11,10 +11,12 @@
  * `{vault://env/NAME}` resolution; per-entity schema validation with defaults (nested and
  * top-level forms); plugin configs through each plugin's zod schema; deterministic ids;
  * references by name or id; uniqueness; assembly of the normalized entities.
+ *
+ * What is particular to one kind (its schema, relations, pre-3.0 migration, generated values,
+ * extra checks, id key, assembly) lives in its entity file, config/entities/<kind>.ts; this
+ * module walks the document and applies them.
  */
 import { readFile } from "node:fs/promises";
-import type { z } from "zod";
-import type { PluginDefinition } from "../plugins/types.js";
 import {
   type Assembly,
   CONFIG_KINDS,
@@ -26,18 +28,18 @@ import {
   type KindName,
   type LoadedEntity,
   OPAQUE_COLLECTIONS,
+  type PluginLookup,
 } from "./entities/index.js";
 import { declarativeError, documentError } from "./error.js";
 import { hashDeclarative } from "./hash.js";
 import { entityId } from "./ids.js";
 import { ErrorList, type ErrorRecord, type ErrorTree, isErrorRecord, mergeErrors } from "./schema/errors.js";
-import { isPlainObject, MSG, setOwn, validateRecord } from "./schema/fields.js";
+import { errorTreeAt, isPlainObject, MSG, setOwn, validateRecord } from "./schema/fields.js";
 import { parseDocumentText } from "./text.js";
 import type { DeclarativeConfigError, GatewayConfig } from "./types.js";
 import { resolveVaultRefs, type VaultResult } from "./vault.js";
 
-/** Which plugins are installed: the registry's `get`. */
-export type PluginLookup = (name: string) => PluginDefinition | undefined;
+export type { PluginLookup } from "./entities/entity.js";
 
 export interface ParseOptions {
   /** Environment for `{vault://env/NAME}` references (default: none resolvable). */
@@ -175,7 +177,7 @@ class Loader {
   }
 
   private fail(loc: readonly (string | number)[], err: ErrorTree): void {
-    mergeErrors(this.errors, treeAt(loc, err));
+    mergeErrors(this.errors, errorTreeAt(loc, err));
   }
 
   private readMeta(doc: Record<string, unknown>): void {
@@ -432,22 +434,6 @@ function newAssembly(): Assembly {
   };
 }
 
-/** An error tree holding `err` at `loc` (lists for numeric steps, records otherwise). */
-function treeAt(loc: readonly (string | number)[], err: ErrorTree): ErrorRecord {
-  let tree: ErrorTree = err;
-  for (let i = loc.length - 1; i >= 0; i--) {
-    const step = loc[i]!;
-    if (typeof step === "number") {
-      tree = new ErrorList().set(step, tree);
-    } else {
-      const rec: ErrorRecord = {};
-      setOwn(rec, step, tree);
-      tree = rec;
-    }
-  }
-  return tree as ErrorRecord;
-}
-
 function isReference(v: unknown): boolean {
   return (
     typeof v === "string" || (isPlainObject(v) && (typeof v.id === "string" || typeof v.name === "string"))
@@ -487,8 +473,8 @@ export interface CheckedEntity {
 
 /**
  * Validate one entity of `kind` (its own fields, no nested collections) as the loader does:
- * its schema with defaults, the shape of its foreign keys, and for plugins the name, the
- * scopes the plugin allows and the config through the plugin's schema. `nestedIn` is the
+ * its schema with defaults, the shape of its foreign keys, and the entity file's own checks
+ * (plugins: the name, the scopes the plugin allows, the config through the plugin's schema). `nestedIn` is the
  * foreign key set by the collection it is nested in (the entity must leave it unset). The
  * Admin API checks written entities with it too.
  */
@@ -519,121 +505,6 @@ export function checkEntity(
     if (v !== null && v !== undefined && !isReference(v) && errs[field] === undefined)
       setOwn(errs, field, MSG.STRING);
   }
-  if (kind === "plugins") checkPluginEntry(value, errs, plugins, nestedIn);
+  ENTITIES[kind].check?.(value, errs, { plugins, nestedIn });
   return { value, errors: errs };
-}
-
-/** Plugin `name` must be installed; `config` through its schema; scope restrictions. */
-function checkPluginEntry(
-  value: Record<string, unknown>,
-  errs: ErrorRecord,
-  plugins: PluginLookup,
-  nestedIn: string | undefined,
-): void {
-  const name = value.name;
-  if (typeof name !== "string" || errs.name !== undefined) return;
-  const def = plugins(name);
-  if (!def) {
-    setOwn(errs, "name", `plugin '${name}' not enabled; add it to the 'plugins' configuration property`);
-    return;
-  }
-  for (const scope of def.forbiddenScopes ?? []) {
-    const set = nestedIn === scope || (value[scope] !== null && value[scope] !== undefined);
-    if (set) setOwn(errs, scope, "value must be null");
-  }
-  const rawConfig = value.config === null || value.config === undefined ? {} : value.config;
-  if (!isPlainObject(rawConfig)) {
-    setOwn(errs, "config", MSG.RECORD);
-    return;
-  }
-  const parsed = safeParse(def.configSchema, stripNulls(rawConfig));
-  if (parsed.ok) {
-    value.config = parsed.data;
-  } else {
-    setOwn(errs, "config", parsed.errors);
-  }
-}
-
-/** Kong configs (decK dumps) spell unset fields as null: treat them as absent. */
-function stripNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripNulls);
-  if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== null) setOwn(out, k, stripNulls(v));
-  return out;
-}
-
-type SafeParse = { ok: true; data: Record<string, unknown> } | { ok: false; errors: ErrorRecord };
-
-/** Run a plugin's zod schema; map its issues into Kong's nested `config` errors. */
-function safeParse(schema: z.ZodType<unknown>, value: unknown): SafeParse {
-  let result: ReturnType<z.ZodType<unknown>["safeParse"]>;
-  try {
-    result = schema.safeParse(value);
-  } catch (e) {
-    return { ok: false, errors: { "@entity": e instanceof Error ? e.message : String(e) } };
-  }
-  if (result.success) {
-    return { ok: true, data: (isPlainObject(result.data) ? result.data : {}) as Record<string, unknown> };
-  }
-  const errors: ErrorRecord = {};
-  for (const issue of result.error.issues) {
-    const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) mergeErrors(errors, treeAt([...path, key], MSG.UNKNOWN));
-      continue;
-    }
-    const at = path.length > 0 ? path : ["@entity"];
-    mergeErrors(errors, treeAt(at, zodMessage(issue, valueAt(value, path))));
-  }
-  return { ok: false, errors };
-}
-
-type ZodIssue = z.core.$ZodIssue;
-
-/** Kong-worded bound errors: lengths for strings and lists, values for numbers. */
-function boundMessage(side: "min" | "max", origin: string, n: number, inclusive: boolean): string {
-  if (origin === "string" || origin === "array" || origin === "set")
-    return side === "min" ? MSG.LEN_MIN(n) : MSG.LEN_MAX(n);
-  if (side === "min") return inclusive ? `value must be at least ${n}` : `value must be greater than ${n}`;
-  return inclusive ? `value must be at most ${n}` : `value must be less than ${n}`;
-}
-
-function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
-  let cur = root;
-  for (const step of path) {
-    if (Array.isArray(cur) && typeof step === "number") cur = cur[step];
-    else if (isPlainObject(cur) && Object.hasOwn(cur, String(step))) cur = cur[String(step)];
-    else return undefined;
-  }
-  return cur;
-}
-
-function zodMessage(issue: ZodIssue, input: unknown): string {
-  switch (issue.code) {
-    case "invalid_type": {
-      if (input === undefined) return MSG.REQUIRED;
-      const expected = String(issue.expected);
-      const byType: Record<string, string> = {
-        string: MSG.STRING,
-        number: MSG.NUMBER,
-        int: MSG.INTEGER,
-        boolean: MSG.BOOLEAN,
-        array: MSG.ARRAY,
-        object: MSG.RECORD,
-        record: MSG.MAP,
-        map: MSG.MAP,
-        set: MSG.SET,
-      };
-      return byType[expected] ?? issue.message;
-    }
-    case "invalid_value":
-      return MSG.ONE_OF(issue.values.map((v) => String(v)));
-    case "too_small":
-      return boundMessage("min", issue.origin, Number(issue.minimum), issue.inclusive !== false);
-    case "too_big":
-      return boundMessage("max", issue.origin, Number(issue.maximum), issue.inclusive !== false);
-    default:
-      return issue.message;
-  }
 }

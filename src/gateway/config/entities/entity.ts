@@ -5,6 +5,8 @@
  * `on_delete`, whether the child may be nested in the parent's collection), endpoint key, cache key,
  * unique fields — and how the loader assembles a validated entity into its runtime type.
  */
+import type { PluginDefinition } from "../../plugins/types.js";
+import type { ErrorRecord } from "../schema/errors.js";
 import type { Field, RecordField } from "../schema/fields.js";
 
 export type KindName =
@@ -42,6 +44,16 @@ export interface ForeignKey {
   nested: boolean;
 }
 
+/** Which plugins are installed: the registry's `get`. */
+export type PluginLookup = (name: string) => PluginDefinition | undefined;
+
+/** What an entity's own checks see besides the entity. */
+export interface CheckContext {
+  plugins: PluginLookup;
+  /** The foreign key set by the collection the entity is nested in. */
+  nestedIn: string | undefined;
+}
+
 /** A validated entity of the document, ids assigned and references resolved. */
 export interface LoadedEntity {
   /** Its own fields with defaults filled in. */
@@ -77,6 +89,11 @@ export interface EntityDefinition<T extends { id: string } = { id: string }> {
   unique: readonly string[];
   /** Foreign key field → what it references. */
   foreignKeys: Readonly<Record<string, ForeignKey>>;
+  /**
+   * Checks beyond the schema, after it filled in defaults: errors added to `errs`, `value` may be
+   * rewritten (plugins: the plugin installed, its scopes, its config through its own schema).
+   */
+  check?(value: Record<string, unknown>, errs: ErrorRecord, ctx: CheckContext): void;
   /** Pre-3.0 documents (`_format_version` 1.1 / 2.1): the entity's own fields migrated in place. */
   upgrade?(own: Record<string, unknown>): void;
   /** Values Kong generates when the document leaves them out (`auto = true` fields), before ids. */

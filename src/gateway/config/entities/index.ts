@@ -19,11 +19,13 @@ import { type GatewayUpstream, upstreams } from "./upstreams.js";
 
 export type {
   Assembly,
+  CheckContext,
   EntityDefinition,
   ForeignKey,
   KindName,
   LoadedEntity,
   OnDelete,
+  PluginLookup,
   Protocol,
 } from "./entity.js";
 

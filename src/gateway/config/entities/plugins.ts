@@ -2,12 +2,15 @@
  * Plugins (Kong kong/db/schema/entities/plugins.lua): a plugin instance, global or scoped to a
  * route, service and/or consumer (each deleted with it). `config` is validated by the plugin's
  * own schema afterwards (config/load.ts). Ids from the cache key name + route + service +
- * consumer; `instance_name` unique. Kong's endpoint key is `instance_name`; here plugins are
+ * consumer; `instance_name` unique. `check`: the plugin must be installed, allow its scopes, and
+ * its config pass the plugin's schema. Kong's endpoint key is `instance_name`; here plugins are
  * addressed by id only.
  */
-import type { RecordField } from "../schema/fields.js";
+import { parsePluginConfig, stripNulls } from "../plugin-config.js";
+import type { ErrorRecord } from "../schema/errors.js";
+import { isPlainObject, MSG, type RecordField, setOwn } from "../schema/fields.js";
 import * as t from "../schema/typedefs.js";
-import { type EntityDefinition, foreignRef, IGNORED, type Protocol } from "./entity.js";
+import { type CheckContext, type EntityDefinition, foreignRef, IGNORED, type Protocol } from "./entity.js";
 
 export interface GatewayPluginEntry {
   id: string;
@@ -45,6 +48,33 @@ export const pluginSchema: RecordField = {
   },
 };
 
+/** Plugin `name` must be installed; `config` through its schema; scope restrictions. */
+function checkPluginEntry(value: Record<string, unknown>, errs: ErrorRecord, ctx: CheckContext): void {
+  const { plugins, nestedIn } = ctx;
+  const name = value.name;
+  if (typeof name !== "string" || errs.name !== undefined) return;
+  const def = plugins(name);
+  if (!def) {
+    setOwn(errs, "name", `plugin '${name}' not enabled; add it to the 'plugins' configuration property`);
+    return;
+  }
+  for (const scope of def.forbiddenScopes ?? []) {
+    const set = nestedIn === scope || (value[scope] !== null && value[scope] !== undefined);
+    if (set) setOwn(errs, scope, "value must be null");
+  }
+  const rawConfig = value.config === null || value.config === undefined ? {} : value.config;
+  if (!isPlainObject(rawConfig)) {
+    setOwn(errs, "config", MSG.RECORD);
+    return;
+  }
+  const parsed = parsePluginConfig(def.configSchema, stripNulls(rawConfig));
+  if (parsed.ok) {
+    value.config = parsed.data;
+  } else {
+    setOwn(errs, "config", parsed.errors);
+  }
+}
+
 export const plugins: EntityDefinition<GatewayPluginEntry> = {
   name: "plugins",
   schema: pluginSchema,
@@ -56,6 +86,7 @@ export const plugins: EntityDefinition<GatewayPluginEntry> = {
     service: { reference: "services", required: false, onDelete: "cascade", nested: true },
     consumer: { reference: "consumers", required: false, onDelete: "cascade", nested: true },
   },
+  check: checkPluginEntry,
   assemble: (e, a) => ({
     id: e.value.id as string,
     name: e.value.name as string,

@@ -132,6 +132,22 @@ export function setOwn(obj: Record<string, unknown>, key: string, value: unknown
   }
 }
 
+/** An error tree holding `err` at `loc` (lists for numeric steps, records otherwise). */
+export function errorTreeAt(loc: readonly (string | number)[], err: ErrorTree): ErrorRecord {
+  let tree: ErrorTree = err;
+  for (let i = loc.length - 1; i >= 0; i--) {
+    const step = loc[i]!;
+    if (typeof step === "number") {
+      tree = new ErrorList().set(step, tree);
+    } else {
+      const rec: ErrorRecord = {};
+      setOwn(rec, step, tree);
+      tree = rec;
+    }
+  }
+  return tree as ErrorRecord;
+}
+
 /** Deep copy of a JSON-like default value (defaults are small literals). */
 export function cloneDefault(v: unknown): unknown {
   if (v === null || typeof v !== "object") return v;
