@@ -4,7 +4,7 @@
  */
 import type { RecordField } from "../schema/fields.js";
 import * as t from "../schema/typedefs.js";
-import { consumerKey, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
+import { consumerKey, credentialBase, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
 
 export interface AclGroup {
   id: string;
@@ -32,9 +32,7 @@ export const acls: EntityDefinition<AclGroup> = {
   unique: [],
   foreignKeys: consumerKey,
   assemble: (e, a) => ({
-    id: e.value.id as string,
-    consumer: e.ref("consumer") as string,
-    tags: a.tags(e.value.tags),
+    ...credentialBase(e, a),
     group: e.value.group as string,
   }),
 };

@@ -4,7 +4,7 @@
  */
 import type { RecordField } from "../schema/fields.js";
 import * as t from "../schema/typedefs.js";
-import { consumerKey, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
+import { consumerKey, credentialBase, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
 
 export interface BasicAuthCredential {
   id: string;
@@ -35,9 +35,7 @@ export const basicauth_credentials: EntityDefinition<BasicAuthCredential> = {
   unique: ["username"],
   foreignKeys: consumerKey,
   assemble: (e, a) => ({
-    id: e.value.id as string,
-    consumer: e.ref("consumer") as string,
-    tags: a.tags(e.value.tags),
+    ...credentialBase(e, a),
     username: e.value.username as string,
     password: e.value.password as string,
   }),

@@ -117,3 +117,11 @@ export const foreignRef: Field = { type: "any" };
 export const consumerKey: Readonly<Record<"consumer", ForeignKey>> = {
   consumer: { reference: "consumers", required: true, onDelete: "cascade", nested: true },
 };
+
+/** id, owning consumer and tags: the part of an assembled credential every kind shares. */
+export function credentialBase(
+  e: LoadedEntity,
+  a: Assembly,
+): { id: string; consumer: string; tags: string[] | null } {
+  return { id: e.value.id as string, consumer: e.ref("consumer") as string, tags: a.tags(e.value.tags) };
+}

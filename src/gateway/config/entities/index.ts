@@ -4,7 +4,6 @@
  * and stores read are derived from them — which collections nest in which, the foreign keys
  * pointing at a kind (with their `on_delete`), the per-kind spec (KINDS).
  */
-import type { RecordField } from "../schema/fields.js";
 import { type AclGroup, acls } from "./acls.js";
 import { type BasicAuthCredential, basicauth_credentials } from "./basicauth_credentials.js";
 import { consumers, type GatewayConsumer } from "./consumers.js";
@@ -120,23 +119,17 @@ export function referencesTo(parent: KindName): readonly Reference[] {
 }
 
 /** The per-kind view the loader, the Admin API and the stores read. */
-export interface KindSpec {
-  schema: RecordField;
-  /** Field by which other entities reference this one besides `id` (Kong endpoint_key). */
-  endpointKey?: string;
-  /** true when the endpoint key is unique across the document (not only per parent). */
-  endpointKeyUnique: boolean;
-  /** Kong cache_key fields, used for ids when there is no endpoint key. */
-  cacheKey?: readonly string[];
-  /** Fields that must be unique across the document. */
-  unique: readonly string[];
+export type KindSpec = Pick<
+  EntityDefinition,
+  "schema" | "endpointKey" | "endpointKeyUnique" | "cacheKey" | "unique"
+> & {
   /** Foreign key field → referenced collection. */
   foreign: Readonly<Record<string, KindName>>;
   /** Foreign keys that must be set (by nesting or by reference). */
   requiredForeign: readonly string[];
   /** Nested collection → foreign key field it sets on the child. */
   children: Readonly<Partial<Record<KindName, string>>>;
-}
+};
 
 function specOf(kind: KindName): KindSpec {
   const def: EntityDefinition = ENTITIES[kind];

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { MSG, type RecordCheck, type RecordField } from "../schema/fields.js";
 import * as t from "../schema/typedefs.js";
-import { consumerKey, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
+import { consumerKey, credentialBase, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
 
 export const JWT_ALGORITHMS = [
   "HS256",
@@ -74,9 +74,7 @@ export const jwt_secrets: EntityDefinition<JwtSecret> = {
     if (v.secret === null) v.secret = randomHex();
   },
   assemble: (e, a) => ({
-    id: e.value.id as string,
-    consumer: e.ref("consumer") as string,
-    tags: a.tags(e.value.tags),
+    ...credentialBase(e, a),
     key: e.value.key as string,
     secret: e.value.secret as string,
     algorithm: e.value.algorithm as JwtSecret["algorithm"],

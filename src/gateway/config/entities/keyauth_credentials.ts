@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { RecordField } from "../schema/fields.js";
 import * as t from "../schema/typedefs.js";
-import { consumerKey, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
+import { consumerKey, credentialBase, type EntityDefinition, foreignRef, IGNORED } from "./entity.js";
 
 export interface KeyAuthCredential {
   id: string;
@@ -38,9 +38,7 @@ export const keyauth_credentials: EntityDefinition<KeyAuthCredential> = {
     if (v.key === null) v.key = randomUUID().replace(/-/g, "");
   },
   assemble: (e, a) => ({
-    id: e.value.id as string,
-    consumer: e.ref("consumer") as string,
-    tags: a.tags(e.value.tags),
+    ...credentialBase(e, a),
     key: e.value.key as string,
     ttl: (e.value.ttl as number | null) ?? null,
   }),
