@@ -3,7 +3,8 @@
  * gateways are healthy, the rendered gateway.yaml is synced into PostgreSQL from inside a gateway
  * container (`stack gateway sync`: the stack's entities tagged gatestack-managed), so the chain
  * serves the app; a service created through the Admin API since survives the next `stack up`,
- * which writes nothing; `stack gateway dump` in the container writes the stored state.
+ * which writes nothing; `stack health` finds the database holding gateway.yaml; `stack gateway
+ * dump` in the container writes the stored state.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +12,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { initStack, stackOk } from "./support/cli.js";
+import { initStack, stack, stackOk } from "./support/cli.js";
 import { docker, projectContainers, purgeProject, uniqueProject } from "./support/docker.js";
 import { freePort, get } from "./support/net.js";
 
@@ -97,6 +98,21 @@ describe("stack up in database mode: gateway.yaml synced into PostgreSQL", () =>
     expect(syncTask(r.stdout)?.detail).toMatch(/^0 created, 0 updated, 0 deleted, [1-9]\d* unchanged$/);
     expect(await names("/services")).toEqual(before);
     expect(before).toContain("by-hand");
+  });
+
+  it("stack health: the database holds gateway.yaml, every replica serves the same state", async () => {
+    const r = await stack(["health", "--dir", dir, "--json"], { timeoutMs: 300_000 });
+    const report = JSON.parse(r.stdout) as {
+      layers: Array<{ name: string; checks: Array<{ name: string; status: string; detail: string }> }>;
+    };
+    const gateway = report.layers.find((l) => l.name === "gateway")!.checks;
+    expect(gateway.find((c) => c.name === "gateway database")).toMatchObject({
+      status: "ok",
+      detail: expect.stringMatching(
+        /^holds gateway\.yaml \(\d+ entities; 1 more made through the Admin API\)$/,
+      ),
+    });
+    expect(gateway.find((c) => c.name === "gateway-1 config")).toMatchObject({ status: "ok" });
   });
 
   it("stack gateway dump in the container writes the stored state", async () => {
