@@ -1,4 +1,5 @@
 import { isCompletedOneShot } from "../../runtime/dependencies.js";
+import { POSTGRES_SERVICE } from "../../stack/database.js";
 import {
   type ContainerFacts,
   describeCompleted,
@@ -13,9 +14,9 @@ import { check, type LayerOutcome, replicasOf } from "./context.js";
 /**
  * Containers layer: one check per container of the project (found by Compose labels, so
  * compose.override.yaml services are included), plus a check per expected service whose
- * replicas are missing. A one-shot job the stack runs besides its long-running services (database
- * migrations) is ok once it exited 0: it is not expected to keep running. Pure: works on the facts
- * already inspected.
+ * replicas are missing (in database mode the stack's PostgreSQL is expected too). A one-shot job
+ * the stack runs besides its long-running services (database migrations) is ok once it exited 0:
+ * it is not expected to keep running. Pure: works on the facts already inspected.
  */
 export function containerChecks(
   targets: HealthTargets,
@@ -74,6 +75,7 @@ function expectedServices(t: HealthTargets): ExpectedService[] {
     { service: "caddy", replicas: 1 },
     { service: "gateway", replicas: t.gateway.replicas },
     ...(t.redis ? [{ service: "redis", replicas: 1 }] : []),
+    ...(t.gateway.database ? [{ service: POSTGRES_SERVICE, replicas: 1 }] : []),
     ...t.services.map((s) => ({ service: s.name, replicas: s.replicas })),
     ...t.addons.map((a) => ({ service: a.service, replicas: 1, profile: a.profile })),
   ];

@@ -10,6 +10,7 @@ import {
   type ProbeContext,
   replicasOf,
 } from "./context.js";
+import { databaseReachableCheck } from "./database-reachable.js";
 import { databaseSyncCheck, hashOf, replicaStateCheck } from "./gateway-database.js";
 
 /**
@@ -85,6 +86,7 @@ export async function gatewayChecks(ctx: ProbeContext): Promise<LayerOutcome> {
     );
   }
   for (const name of upstreamNames) checks.push(upstreamCheck(ctx, name, views));
+  if (t.gateway.database) checks.push(databaseReachableCheck(views));
   // Whether traffic is served is the chain's verdict (services, edge): a replica whose status
   // probe could not run may still proxy.
   return { layer: "gateway", checks };

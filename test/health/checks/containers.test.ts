@@ -58,3 +58,37 @@ describe("containers layer: one-shot jobs (database migrations)", () => {
     expect(checks.find((c) => c.name === "worker-1")?.status).toBe("fail");
   });
 });
+
+describe("containers layer in database mode (gateway.database: postgres)", () => {
+  const database = {
+    ...targets,
+    gateway: { ...targets.gateway, database: { text: null } },
+  } as unknown as HealthTargets;
+  const checksOf = (t: HealthTargets, extra: ContainerFacts[]) =>
+    containerChecks(t, [fact("caddy", 1), fact("gateway", 1), ...extra], 5, now).checks;
+  const job = fact("gateway-migrations", 1, exited({ exitCode: 0, restartPolicy: "no" }));
+
+  it("postgres running healthy and the completed migrations job: every check ok", () => {
+    const checks = checksOf(database, [fact("postgres", 1, { restartPolicy: "unless-stopped" }), job]);
+    expect(checks.map((c) => [c.name, c.status])).toEqual([
+      ["caddy-1", "ok"],
+      ["gateway-1", "ok"],
+      ["postgres-1", "ok"],
+      ["gateway-migrations-1", "ok"],
+    ]);
+  });
+
+  it("postgres stopped (docker stop: exit 0 under unless-stopped) fails: it is no job", () => {
+    const stopped = fact("postgres", 1, exited({ exitCode: 0, restartPolicy: "unless-stopped" }));
+    const pg = checksOf(database, [stopped, job]).find((c) => c.name === "postgres-1");
+    expect(pg).toMatchObject({ status: "fail", detail: "exited 0 (stopped) 2 min ago" });
+    expect(pg?.hint).toContain("postgres");
+  });
+
+  it("no postgres container: the missing database is named; DB-less stacks do not expect one", () => {
+    const missing = checksOf(database, [job]).find((c) => c.name === "postgres");
+    expect(missing).toMatchObject({ status: "fail", detail: "0 of 1 replica exist" });
+    expect(missing?.hint).toContain("stack up");
+    expect(checksOf(targets, []).some((c) => c.name.startsWith("postgres"))).toBe(false);
+  });
+});
