@@ -53,6 +53,7 @@ export async function syncGateway(opts: SyncOptions): Promise<SyncResult> {
   const text = opts.text ?? (await readDeclarativeFile(opts.file));
   const desired = desiredState(text, { tag: opts.selectTag, plugins: opts.plugins, place: opts.file });
   const client = new AdminClient({ url: opts.adminUrl, token: opts.adminToken });
+  await requireDatabaseMode(client);
   const live = await readLiveState(client);
   const plan = planSync(desired, live, opts.selectTag);
   if (plan.conflicts.length > 0) throw conflictError(plan, opts.selectTag);
@@ -86,6 +87,22 @@ export async function dumpGateway(opts: DumpOptions): Promise<DumpDocument> {
   const client = new AdminClient({ url: opts.adminUrl, token: opts.adminToken });
   const live = await readLiveState(client, opts.selectTag === undefined ? {} : { tag: opts.selectTag });
   return dumpDocument(live);
+}
+
+/** A DB-less gateway refuses entity writes (405): say so before planning, naming what works there. */
+async function requireDatabaseMode(client: AdminClient): Promise<void> {
+  const root = await client.send("GET", "/");
+  const database = (root.body as { configuration?: { database?: unknown } } | null)?.configuration?.database;
+  if (root.status === 200 && database === "off") {
+    throw new GatestackError(
+      "E_GATEWAY_ADMIN",
+      "the gateway is DB-less (database off): its entities cannot be written one by one",
+      {
+        place: client.base,
+        hint: "sync a gateway in database mode (`stack gateway serve --database postgres`); a DB-less gateway takes a whole file through POST /config",
+      },
+    );
+  }
 }
 
 function count(plan: SyncPlan, action: ChangeAction): number {

@@ -18,6 +18,7 @@ import { readLiveState } from "../../src/gateway-client/live-state.js";
 import { dumpGateway, type SyncOptions, syncGateway } from "../../src/gateway-client/sync.js";
 import { postgresPerFile } from "../gateway/database/_support.js";
 import { cleanupsAfterEach } from "../support/cleanups.js";
+import { startTestGateway } from "../support/gateway.js";
 
 const cleanups = cleanupsAfterEach();
 const db = postgresPerFile(cleanups);
@@ -244,6 +245,15 @@ describe("stack gateway sync", () => {
     const r = await sync(admin, { adminToken: "s3cret-token" });
     expect(r.summary.create).toBe(FILE_ENTITIES);
     expect(await names("/services")).toEqual(["orders", "users"]);
+  }, 60_000);
+
+  it("a DB-less gateway: an error saying so before any write", async () => {
+    const dbless = await startTestGateway({ _format_version: "3.0" });
+    cleanups.push(() => dbless.close());
+    const err = await rejection(sync(dbless.adminUrl!));
+    expect(isGatestackError(err) && err.code).toBe("E_GATEWAY_ADMIN");
+    expect(err.message).toContain("DB-less");
+    expect((err as { hint?: string }).hint).toContain("POST /config");
   }, 60_000);
 
   it("an invalid file is an error naming the field, nothing written", async () => {
