@@ -87,6 +87,14 @@ export class DatabaseMode implements AdminDatabase {
     return this.deps.store.health().reachable;
   }
 
+  async catchUp(): Promise<void> {
+    if (!this.reachable()) return; // no waiting on a database known to be away
+    const latest = await this.deps.store.latestVersion().catch(() => null);
+    // unreachable: reads answer from the last configuration, writes find out for themselves
+    if (latest === null || latest === this.loadedVersion) return;
+    await this.deps.serialized(() => this.loadNow(false)).catch(() => undefined);
+  }
+
   timestamps(id: string): EntityTimestamps | undefined {
     return this.timestampsById.get(id);
   }

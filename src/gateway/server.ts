@@ -570,6 +570,8 @@ class GatewayInstance implements ProxyState {
           return { ok: true };
         } catch (err) {
           if (err instanceof ConfigInvalidError) return { ok: false, error: err.error };
+          if (err instanceof GatestackError && err.code === "E_DATABASE")
+            return { ok: false, unavailable: err.message };
           throw err;
         }
       },
@@ -582,7 +584,7 @@ class GatewayInstance implements ProxyState {
       plugin: (name) => registry.get(name),
       ...(this.database !== null ? { database: this.database } : {}),
     };
-    return createAdminHandler(state, { token: this.opts.adminToken });
+    return createAdminHandler(state, { token: this.opts.adminToken, logger: this.logger });
   }
 
   private listen(server: Server, addr: ListenAddress, name: string): Promise<string> {

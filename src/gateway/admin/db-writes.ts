@@ -186,11 +186,29 @@ export function upsertEntity(
   pathId: string | null,
   input: Record<string, unknown>,
 ): Promise<EntityOutcome> {
-  if (existing !== null) return replaceEntity(tx, kind, existing, input);
   return guarded(async () => {
+    // the database says whether it exists, not the configuration served here: a write through
+    // another replica may not have reached this one yet (by id: that id; by key: the key's entity)
+    const stored =
+      pathId !== null ? await tx.get(kind, pathId) : await storedByKey(tx, kind, existing, input);
+    if (stored !== null) return replaceEntity(tx, kind, stored.id, input);
     const outcome = await insertEntity(tx, kind, pathId === null ? input : { ...input, id: pathId });
     return outcome.status === 201 ? { ...outcome, status: 200 } : outcome;
   });
+}
+
+/** A PUT by endpoint key (name, username…): the entity stored under it, else the one served as it. */
+async function storedByKey(
+  tx: StoreTransaction,
+  kind: KindName,
+  served: string | null,
+  input: Record<string, unknown>,
+): Promise<StoredRecord | null> {
+  const { endpointKey: key, endpointKeyUnique } = KINDS[kind];
+  const value = key === undefined ? undefined : input[key];
+  // a key unique only per parent (an ACL group, a target) is looked up as served
+  if (key !== undefined && endpointKeyUnique && typeof value === "string") return tx.findBy(kind, key, value);
+  return served === null ? null : tx.get(kind, served);
 }
 
 /**

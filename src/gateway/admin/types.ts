@@ -6,7 +6,13 @@
 
 import type { DeclarativeConfigError, GatewayConfig } from "../config/types.js";
 import type { MetricsExposition } from "../metrics.js";
-import type { AdminRequest, AdminResponse, GatewayServerStats, PluginDefinition } from "../plugins/types.js";
+import type {
+  AdminRequest,
+  AdminResponse,
+  GatewayLogger,
+  GatewayServerStats,
+  PluginDefinition,
+} from "../plugins/types.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
 import type { EntityTimestamps } from "../store/types.js";
 import type { EntityOutcome } from "./db-writes.js";
@@ -18,7 +24,11 @@ export interface AdminNodeInfo {
   hostname: string;
 }
 
-export type ApplyResult = { ok: true } | { ok: false; error: DeclarativeConfigError };
+export type ApplyResult =
+  | { ok: true }
+  | { ok: false; error: DeclarativeConfigError }
+  /** database mode, the database unreachable: nothing written (503) */
+  | { ok: false; unavailable: string };
 
 /** Kong's `/upstreams/{name}/health` entry for one target (the balancer's report). */
 export interface AdminTargetHealth {
@@ -89,6 +99,12 @@ export interface AdminDatabase {
   timestamps(id: string): EntityTimestamps | undefined;
   /** GET /status `database.reachable` */
   reachable(): boolean;
+  /**
+   * Serve what the database holds now, when it is newer than what is served (a write through
+   * another replica whose announcement has not arrived yet), so every Admin API request reads its
+   * writes and the writes committed before it — as Kong's Admin API reads the database.
+   */
+  catchUp(): Promise<void>;
 }
 
 export interface AdminOptions {
@@ -96,4 +112,6 @@ export interface AdminOptions {
   token?: string;
   /** Largest accepted request body in bytes (default 64 MiB). */
   maxBodyBytes?: number;
+  /** where an unexpected failure (the 500 answer) is logged */
+  logger?: GatewayLogger;
 }

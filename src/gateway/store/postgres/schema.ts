@@ -21,6 +21,8 @@ export interface Migration {
 export const ENTITIES_TABLE = "gatestack_entities";
 export const STATE_TABLE = "gatestack_state";
 export const META_TABLE = "gatestack_schema_meta";
+/** Tombstones: what was deleted at which version (a replica loading changes since V reads them). */
+export const DELETIONS_TABLE = "gatestack_deletions";
 /** The NOTIFY channel a write announces the new version on. */
 export const CHANGE_CHANNEL = "gatestack_config";
 
@@ -102,6 +104,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ...["service", "route", "consumer", "upstream"].map(
         (field) => `CREATE INDEX gatestack_fk_${field} ON ${ENTITIES_TABLE} (kind, ${foreignId(field)})`,
       ),
+    ],
+  },
+  {
+    // replicas load what changed since the version they hold, not every entity again
+    name: "001_changes_since",
+    statements: [
+      `ALTER TABLE ${ENTITIES_TABLE} ADD COLUMN version bigint NOT NULL DEFAULT 0`,
+      `CREATE INDEX gatestack_entities_version ON ${ENTITIES_TABLE} (version)`,
+      `CREATE TABLE ${DELETIONS_TABLE} (
+        kind text NOT NULL,
+        id uuid NOT NULL,
+        version bigint NOT NULL,
+        PRIMARY KEY (kind, id)
+      )`,
+      `CREATE INDEX gatestack_deletions_version ON ${DELETIONS_TABLE} (version)`,
+      // rows written before this migration carry version 0: a state loaded earlier is read whole once
+      `ALTER TABLE ${STATE_TABLE} ADD COLUMN full_since bigint NOT NULL DEFAULT 0`,
+      `UPDATE ${STATE_TABLE} SET full_since = version`,
     ],
   },
 ];

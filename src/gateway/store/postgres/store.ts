@@ -19,9 +19,11 @@ import {
   type PgPoolClient,
   unreachable,
 } from "./connection.js";
+import { type EntityRow, LoadedState } from "./loaded-state.js";
 import { migrationsStatus, notReadyError } from "./migrations.js";
 import {
   CHANGE_CHANNEL,
+  DELETIONS_TABLE,
   ENTITIES_TABLE,
   STATE_TABLE,
   UNIQUE_CONSTRAINTS,
@@ -29,31 +31,13 @@ import {
 } from "./schema.js";
 import type { PostgresSettings } from "./settings.js";
 
+/** Tombstones of deletes are kept for this many versions; a state older than that is read whole. */
+const TOMBSTONES_KEPT = 10_000;
+
 /** The advisory transaction lock writers take: one write at a time, across every replica. */
 const WRITE_LOCK = 0x6773_7772; // "gswr"
 const POLL_MS = 500;
 const RECONNECT_MS = 500;
-
-/** Collections in the order the loader reads them (parents first). */
-const KIND_ORDER: readonly KindName[] = [
-  "services",
-  "routes",
-  "upstreams",
-  "targets",
-  "consumers",
-  "keyauth_credentials",
-  "jwt_secrets",
-  "basicauth_credentials",
-  "acls",
-  "plugins",
-];
-
-interface Row {
-  kind: KindName;
-  data: StoredRecord;
-  created_at: string;
-  updated_at: string;
-}
 
 /** A write in progress: the operations one Admin API write (or POST /config) makes, then commit. */
 export interface StoreTransaction {
@@ -100,6 +84,8 @@ export class PostgresStore implements ConfigStore {
   private reconnectTimer: NodeJS.Timeout | null = null;
   /** the version the last load saw (a higher one in the database means: load again) */
   private seenVersion: bigint = -1n;
+  /** the last state loaded or written (the next load reads only what changed since) */
+  private loaded: LoadedState | null = null;
 
   private constructor(
     private readonly settings: PostgresSettings,
@@ -137,10 +123,11 @@ export class PostgresStore implements ConfigStore {
     }
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const state = await loadWith(client);
+      const head = await stateHead(client);
+      const loaded = await loadSince(client, this.loaded, head.version, head);
       await client.query("COMMIT");
-      this.noteVersion(state.version);
-      return state;
+      this.keep(loaded);
+      return loaded.state();
     } catch (err) {
       await client.query("ROLLBACK").catch(() => undefined);
       throw isConnectionError(err) ? new StoreUnavailable(err) : err;
@@ -163,13 +150,28 @@ export class PostgresStore implements ConfigStore {
     try {
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1)", [WRITE_LOCK]);
-      const result = await fn(transaction(client));
-      const v = await client.query<{ version: string }>(
-        `UPDATE ${STATE_TABLE} SET version = version + 1 RETURNING version::text AS version`,
+      const head = await stateHead(client);
+      // every row this write touches carries the version it commits as (what later loads ask for)
+      const next = head.version + 1n;
+      const tx = transaction(client, next, (fullSince) =>
+        loadSince(client, this.loaded, next, {
+          version: head.version,
+          fullSince: fullSince > head.fullSince ? fullSince : head.fullSince,
+        }),
       );
-      const version = v.rows[0]!.version;
+      const result = await fn(tx.operations);
+      const version = next.toString();
+      await client.query(
+        `UPDATE ${STATE_TABLE} SET version = $1, full_since = greatest($2::bigint, $1::bigint - ${TOMBSTONES_KEPT})`,
+        [version, tx.fullSince().toString()],
+      );
+      await client.query(`DELETE FROM ${DELETIONS_TABLE} WHERE version <= $1::bigint - ${TOMBSTONES_KEPT}`, [
+        version,
+      ]);
       await client.query("SELECT pg_notify($1, $2)", [CHANGE_CHANNEL, version]);
       await client.query("COMMIT");
+      const written = tx.lastLoad();
+      if (written?.version === next) this.keep(written);
       return { result, version };
     } catch (err) {
       await client.query("ROLLBACK").catch(() => undefined);
@@ -177,6 +179,22 @@ export class PostgresStore implements ConfigStore {
       throw err;
     } finally {
       client.release();
+    }
+  }
+
+  private keep(loaded: LoadedState): void {
+    if (this.loaded === null || loaded.version >= this.loaded.version) this.loaded = loaded;
+  }
+
+  /** The state's version in the database now (one indexed read). */
+  async latestVersion(): Promise<string> {
+    try {
+      const r = await this.pool.query<{ version: string }>(
+        `SELECT version::text AS version FROM ${STATE_TABLE}`,
+      );
+      return r.rows[0]?.version ?? "0";
+    } catch (err) {
+      throw isConnectionError(err) ? new StoreUnavailable(err) : err;
     }
   }
 
@@ -260,29 +278,58 @@ export class PostgresStore implements ConfigStore {
   }
 }
 
-async function loadWith(client: PgPoolClient): Promise<StoredState> {
-  const v = await client.query<{ version: string }>(`SELECT version::text AS version FROM ${STATE_TABLE}`);
-  const rows = await client.query<Row>(
-    `SELECT kind, data, created_at::text AS created_at, updated_at::text AS updated_at
-       FROM ${ENTITIES_TABLE} ORDER BY kind, created_at, id`,
+interface StateHead {
+  version: bigint;
+  /** a state loaded before this version must be read whole (everything replaced, or tombstones pruned) */
+  fullSince: bigint;
+}
+
+async function stateHead(client: PgPoolClient): Promise<StateHead> {
+  const r = await client.query<{ version: string; full_since: string }>(
+    `SELECT version::text AS version, full_since::text AS full_since FROM ${STATE_TABLE}`,
   );
-  const document: Record<string, unknown> = { _format_version: "3.0" };
-  const byKind = new Map<KindName, StoredRecord[]>();
-  const timestamps = new Map<string, EntityTimestamps>();
-  for (const row of rows.rows) {
-    let list = byKind.get(row.kind);
-    if (!list) {
-      list = [];
-      byKind.set(row.kind, list);
-    }
-    list.push(row.data);
-    timestamps.set(row.data.id, { created_at: Number(row.created_at), updated_at: Number(row.updated_at) });
+  const row = r.rows[0];
+  return { version: BigInt(row?.version ?? "0"), fullSince: BigInt(row?.full_since ?? "0") };
+}
+
+interface Row {
+  kind: KindName;
+  data: StoredRecord;
+  created_at: string;
+  updated_at: string;
+}
+
+const ROW_COLUMNS = "kind, data, created_at::text AS created_at, updated_at::text AS updated_at";
+const entityRow = (r: Row): EntityRow => ({
+  kind: r.kind,
+  data: r.data,
+  created_at: Number(r.created_at),
+  updated_at: Number(r.updated_at),
+});
+
+/**
+ * The state as `client` sees it, labelled `version`: from `base` plus what was written and deleted
+ * since (rows and tombstones newer than its version), or every row when there is no usable base.
+ */
+async function loadSince(
+  client: PgPoolClient,
+  base: LoadedState | null,
+  version: bigint,
+  head: StateHead,
+): Promise<LoadedState> {
+  if (base === null || base.version < head.fullSince || base.version > version) {
+    const rows = await client.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${ENTITIES_TABLE}`);
+    return LoadedState.full(version, rows.rows.map(entityRow));
   }
-  for (const kind of KIND_ORDER) {
-    const list = byKind.get(kind);
-    if (list && list.length > 0) document[kind] = list;
-  }
-  return { document, version: v.rows[0]?.version ?? "0", timestamps };
+  const since = base.version.toString();
+  const rows = await client.query<Row>(`SELECT ${ROW_COLUMNS} FROM ${ENTITIES_TABLE} WHERE version > $1`, [
+    since,
+  ]);
+  const deleted = await client.query<{ kind: KindName; id: string }>(
+    `SELECT kind, id::text AS id FROM ${DELETIONS_TABLE} WHERE version > $1`,
+    [since],
+  );
+  return base.changed(version, rows.rows.map(entityRow), deleted.rows);
 }
 
 function tagsOf(record: StoredRecord): string[] | null {
@@ -304,7 +351,18 @@ function batchRecordOf(err: unknown, batch: readonly StoredRecord[]): StoredReco
   return found ?? batch[0] ?? { id: "" };
 }
 
-function transaction(client: PgPoolClient): StoreTransaction {
+/**
+ * The operations of one write transaction committing as `version`: rows written carry it, deletes
+ * leave a tombstone with it, removing everything makes older states unusable as a base (`fullSince`).
+ */
+function transaction(
+  client: PgPoolClient,
+  version: bigint,
+  loadAs: (fullSince: bigint) => Promise<LoadedState>,
+): { operations: StoreTransaction; fullSince(): bigint; lastLoad(): LoadedState | null } {
+  const v = version.toString();
+  let fullSince = 0n;
+  let last: LoadedState | null = null;
   const uniqueViolation = (err: unknown, kind: KindName, record: StoredRecord): never => {
     const e = err as { code?: string; constraint?: string };
     if (e.code === "23505") {
@@ -313,7 +371,7 @@ function transaction(client: PgPoolClient): StoreTransaction {
     }
     throw err;
   };
-  return {
+  const operations: StoreTransaction = {
     async get(kind, id) {
       const r = await client.query<{ data: StoredRecord }>(
         `SELECT data FROM ${ENTITIES_TABLE} WHERE kind = $1 AND id = $2`,
@@ -336,46 +394,63 @@ function transaction(client: PgPoolClient): StoreTransaction {
       return r.rows.map((row) => row.data);
     },
     async insert(kind, record) {
+      last = null; // a load before this write no longer shows the state it commits
       const now = nowSeconds();
       await client
         .query(
-          `INSERT INTO ${ENTITIES_TABLE} (kind, id, data, tags, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)`,
-          [kind, record.id, JSON.stringify(record), tagsOf(record), now],
+          `INSERT INTO ${ENTITIES_TABLE} (kind, id, data, tags, created_at, updated_at, version)
+           VALUES ($1, $2, $3, $4, $5, $5, $6)`,
+          [kind, record.id, JSON.stringify(record), tagsOf(record), now, v],
         )
         .catch((err: unknown) => uniqueViolation(err, kind, record));
     },
     async insertMany(kind, records) {
+      last = null; // a load before this write no longer shows the state it commits
       const now = nowSeconds();
       for (let i = 0; i < records.length; i += INSERT_BATCH) {
         const batch = records.slice(i, i + INSERT_BATCH);
         // one statement per batch (a round trip per entity is most of a 10,000-route POST /config)
         await client
           .query(
-            `INSERT INTO ${ENTITIES_TABLE} (kind, id, data, tags, created_at, updated_at)
+            `INSERT INTO ${ENTITIES_TABLE} (kind, id, data, tags, created_at, updated_at, version)
              SELECT $1, (r->>'id')::uuid, r,
                     CASE WHEN jsonb_typeof(r->'tags') = 'array'
                          THEN ARRAY(SELECT jsonb_array_elements_text(r->'tags')) END,
-                    $3, $3
+                    $3, $3, $4
                FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
-            [kind, JSON.stringify(batch), now],
+            [kind, JSON.stringify(batch), now, v],
           )
           .catch((err: unknown) => uniqueViolation(err, kind, batchRecordOf(err, batch)));
       }
     },
     async replace(kind, record) {
+      last = null; // a load before this write no longer shows the state it commits
       await client
         .query(
-          `UPDATE ${ENTITIES_TABLE} SET data = $3, tags = $4, updated_at = $5 WHERE kind = $1 AND id = $2`,
-          [kind, record.id, JSON.stringify(record), tagsOf(record), nowSeconds()],
+          `UPDATE ${ENTITIES_TABLE} SET data = $3, tags = $4, updated_at = $5, version = $6 WHERE kind = $1 AND id = $2`,
+          [kind, record.id, JSON.stringify(record), tagsOf(record), nowSeconds(), v],
         )
         .catch((err: unknown) => uniqueViolation(err, kind, record));
     },
     async remove(kind, id) {
+      last = null; // a load before this write no longer shows the state it commits
       await client.query(`DELETE FROM ${ENTITIES_TABLE} WHERE kind = $1 AND id = $2`, [kind, id]);
+      await client.query(
+        `INSERT INTO ${DELETIONS_TABLE} (kind, id, version) VALUES ($1, $2, $3)
+         ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version`,
+        [kind, id, v],
+      );
     },
     async removeAll() {
+      last = null; // a load before this write no longer shows the state it commits
       await client.query(`DELETE FROM ${ENTITIES_TABLE}`);
+      await client.query(`DELETE FROM ${DELETIONS_TABLE}`);
+      fullSince = version; // no tombstones for these: every older state is read whole
     },
-    load: () => loadWith(client),
+    async load() {
+      last = await loadAs(fullSince);
+      return last.state();
+    },
   };
+  return { operations, fullSince: () => fullSince, lastLoad: () => last };
 }
