@@ -33,6 +33,7 @@ import { CREDENTIAL_SECRETS, REDACTED, redactDocument } from "./redact.js";
 import type { AdminOptions, AdminState } from "./types.js";
 import {
   answerWrite,
+  CREDENTIAL_ROOTS,
   CREDENTIAL_SEGMENTS,
   childKind,
   type DatabaseWrites,
@@ -71,6 +72,7 @@ type Entity = Parameters<typeof viewOf>[1];
 /** First path segments of entity endpoints (writes to them get Kong's DB-less answers). */
 const ENTITY_ROOTS = new Set<string>([
   ...ADMIN_COLLECTIONS,
+  ...Object.keys(CREDENTIAL_ROOTS),
   "certificates",
   "snis",
   "ca_certificates",
@@ -102,11 +104,6 @@ export function createAdminHandler(state: AdminState, opts: AdminOptions = {}): 
       return;
     }
     api.handle(req, res).catch((e: unknown) => {
-      // the method and the error only: a path can hold a credential (/consumers/x/key-auth/<key>)
-      opts.logger?.error("admin API request failed", {
-        method: req.method,
-        error: (e as Error)?.message ?? String(e),
-      });
       if (!res.headersSent) sendMessage(res, 500, "An unexpected error occurred");
       else res.destroy(e instanceof Error ? e : undefined);
     });
@@ -148,7 +145,6 @@ class AdminApi {
     const segments = path.split("/").filter((s) => s !== "");
     const method = (req.method ?? "GET").toUpperCase();
     const query = url.searchParams;
-    await this.state.database?.catchUp();
 
     const pluginRoute = this.state.pluginRoutes()?.match(method, path);
     if (pluginRoute) {
@@ -343,10 +339,6 @@ class AdminApi {
       return;
     }
     const result = await this.state.apply(parsed.input);
-    if ("unavailable" in result) {
-      sendJson(res, 503, { message: result.unavailable });
-      return;
-    }
     if (!result.ok) {
       sendJson(res, 400, result.error);
       return;
@@ -413,10 +405,38 @@ class AdminApi {
     sendJson(res, answer.status, answer.body);
   }
 
+  /** Kong's top-level credential endpoints: `/key-auths`, `/key-auths/{key or id}`, `…/consumer`. */
+  private credentialRead(
+    kind: KindName,
+    key: string | undefined,
+    sub: string | undefined,
+    query: URLSearchParams,
+    path: string,
+    res: ServerResponse,
+  ): boolean {
+    const config = this.config();
+    if (key === undefined) {
+      const all: Credential[] = config[kind as CredentialCollection];
+      const page = paginate(all, (c) => this.credentialView(kind, c), { query, path, topLevel: true });
+      sendJson(res, page.ok ? 200 : 400, page.ok ? page.body : page.error);
+      return true;
+    }
+    if (sub !== undefined && sub !== "consumer") return false;
+    const found = lookup(config, kind, key) as unknown as Credential | undefined;
+    const consumer = found && sub !== undefined ? findEntity(config, "consumers", found.consumer) : undefined;
+    if (found === undefined || (sub !== undefined && consumer === undefined))
+      sendMessage(res, 404, "Not found");
+    else if (consumer !== undefined) sendJson(res, 200, this.view("consumers", consumer));
+    else sendJson(res, 200, this.credentialView(kind, found));
+    return true;
+  }
+
   /** GET on entity endpoints; false when the path is not one of them. */
   private entityRead(segments: string[], query: URLSearchParams, path: string, res: ServerResponse): boolean {
     const config = this.config();
     const [root, key, sub, subKey, extra] = segments.map(decodeSegment);
+    if (root !== undefined && Object.hasOwn(CREDENTIAL_ROOTS, root) && subKey === undefined)
+      return this.credentialRead(CREDENTIAL_ROOTS[root]!, key, sub, query, path, res);
     if (!root || !isCollection(root) || extra !== undefined) return false;
     const list = <T extends { tags: readonly string[] | null }>(
       items: readonly T[],

@@ -21,7 +21,7 @@ import { hashBasicAuthPassword } from "../plugins/basic-auth/crypto.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
 import { storedRecordOf } from "../store/records.js";
 import { type BodyTarget, decodeAdminBody } from "./body.js";
-import { associate, type ForeignOwner } from "./db-foreign.js";
+import { associate, type ForeignOwner, resolveForeignKeys } from "./db-foreign.js";
 import { deleteEntity, type EntityOutcome, insertEntity, replaceEntity, upsertEntity } from "./db-writes.js";
 import { type DbError, dbError, schemaViolation } from "./errors.js";
 
@@ -124,9 +124,28 @@ type Address =
 const NOT_FOUND: WriteAnswer = { status: 404, body: { message: "Not found" } };
 const METHOD_NOT_ALLOWED: WriteAnswer = { status: 405, body: { message: "Method not allowed" } };
 
+/**
+ * Kong's top-level credential endpoints (each plugin's `admin_api_name`): `/key-auths/{key or id}`,
+ * `/jwts`, `/basic-auths`, `/acls`, and the credential's consumer under them.
+ */
+export const CREDENTIAL_ROOTS: Readonly<Record<string, KindName>> = {
+  "key-auths": "keyauth_credentials",
+  jwts: "jwt_secrets",
+  "basic-auths": "basicauth_credentials",
+  acls: "acls",
+};
+
+/** The collection a first path segment names for writes. */
+function rootKind(segment: string): KindName | null {
+  const credential = Object.hasOwn(CREDENTIAL_ROOTS, segment) ? CREDENTIAL_ROOTS[segment] : undefined;
+  if (credential !== undefined) return credential;
+  return isKindName(segment) && TOP_LEVEL.has(segment) ? segment : null;
+}
+
 function address(config: GatewayConfig, method: WriteMethod, segments: readonly string[]): Address | null {
-  const [root, key, sub, subKey, extra] = segments;
-  if (root === undefined || !isKindName(root) || !TOP_LEVEL.has(root) || extra !== undefined) return null;
+  const [rootSegment, key, sub, subKey, extra] = segments;
+  const root = rootSegment === undefined ? null : rootKind(rootSegment);
+  if (root === null || extra !== undefined) return null;
   if (key === undefined) return { shape: "collection", kind: root };
   const entity = lookup(config, root, key);
   if (sub === undefined)
@@ -223,8 +242,10 @@ export async function answerWrite(
       return invalidBody(kind, input, plugins) ?? unsupported("create", kind, null);
     const entity = checked(kind, input, plugins);
     if ("refused" in entity) return entity.refused;
-    const record = withHashedPassword(kind, entity.record, input);
-    return db.run((tx) => insertEntity(tx, kind, record));
+    return db.run(async (tx) => {
+      const hashed = await withHashedPassword(tx, kind, entity.record, input);
+      return "refused" in hashed ? hashed.refused : insertEntity(tx, kind, hashed.record);
+    });
   }
 
   if (method === "POST") return METHOD_NOT_ALLOWED;
@@ -254,7 +275,8 @@ export async function answerWrite(
       const stored = (await tx.get(kind, id)) ?? served;
       const entity = checked(kind, withParent(mergeInto(kind, stored, body), parent), plugins);
       if ("refused" in entity) return refusal(entity.refused);
-      return replaceEntity(tx, kind, id, withHashedPassword(kind, entity.record, body));
+      const hashed = await withHashedPassword(tx, kind, entity.record, body);
+      return "refused" in hashed ? hashed.refused : replaceEntity(tx, kind, id, hashed.record);
     });
   }
   // PUT: an upsert, the key of the path written into the entity
@@ -272,12 +294,14 @@ export async function answerWrite(
     return invalidBody(kind, input, plugins) ?? unsupported("create or update", kind, byKey);
   const entity = checked(kind, input, plugins);
   if ("refused" in entity) return entity.refused;
-  const record = withHashedPassword(kind, entity.record, input);
-  return db.run((tx) =>
-    owner === undefined
-      ? upsertEntity(tx, kind, existing, pathId, record)
-      : upsertForeign(tx, kind, existing, record, owner),
-  );
+  const written = input;
+  return db.run(async (tx) => {
+    const hashed = await withHashedPassword(tx, kind, entity.record, written);
+    if ("refused" in hashed) return hashed.refused;
+    return owner === undefined
+      ? upsertEntity(tx, kind, existing, pathId, hashed.record)
+      : upsertForeign(tx, kind, existing, hashed.record, owner);
+  });
 }
 
 /**
@@ -361,19 +385,28 @@ function checked(
  * basic-auth: a password the body writes is stored as Kong's salted hash, `sha1(password ..
  * consumer_id)`; a PATCH without one keeps the stored hash.
  */
-function withHashedPassword(
+async function withHashedPassword(
+  tx: StoreTransaction,
   kind: KindName,
   record: Record<string, unknown>,
   body: Record<string, unknown>,
-): Record<string, unknown> {
-  const consumer = record.consumer;
-  const consumerId = isPlainObject(consumer) ? consumer.id : undefined;
+): Promise<{ record: Record<string, unknown> } | { refused: EntityOutcome }> {
   const password = body.password;
-  if (kind !== "basicauth_credentials" || typeof password !== "string" || typeof consumerId !== "string")
-    return record;
   // a vault reference stays one (resolved when served, compared as written)
-  if (password.trim().startsWith("{vault://")) return record;
-  return { ...record, password: hashBasicAuthPassword(consumerId.toLowerCase(), password) };
+  if (
+    kind !== "basicauth_credentials" ||
+    typeof password !== "string" ||
+    password.trim().startsWith("{vault://")
+  )
+    return { record };
+  // the consumer may be named by username (`/basic-auths` with `consumer.username`): its id salts the hash
+  const resolved = { ...record };
+  const unresolved = await resolveForeignKeys(tx, kind, resolved);
+  if (unresolved) return { refused: unresolved };
+  const consumer = resolved.consumer;
+  const consumerId = isPlainObject(consumer) ? consumer.id : undefined;
+  if (typeof consumerId !== "string") return { record: resolved };
+  return { record: { ...resolved, password: hashBasicAuthPassword(consumerId.toLowerCase(), password) } };
 }
 
 /** A refusal as the outcome of a transaction (rolled back). */

@@ -471,3 +471,52 @@ describe("/consumers/{consumer}/acls", () => {
     expect(r.body.fields).toEqual({ group: "expected a string" });
   });
 });
+
+describe("top-level credential endpoints (/key-auths, /jwts, /basic-auths, /acls)", () => {
+  it("list every consumer's credentials, read one by id or key, and its consumer", async () => {
+    const c = await consumer();
+    const key = unique("top");
+    const cred = await admin().create(`/consumers/${c.id}/key-auth`, { key, tags: [key] });
+    const list = await admin().get(`/key-auths?tags=${key}`);
+    expect(list).toMatchObject({ status: 200, body: { data: [cred], next: null } });
+    expect(await admin().get(`/key-auths/${cred.id}`)).toMatchObject({ status: 200, body: cred });
+    expect(await admin().get(`/key-auths/${key}`)).toMatchObject({ status: 200, body: cred });
+    expect(await admin().get(`/key-auths/${key}/consumer`)).toMatchObject({ status: 200, body: c });
+    expect(await admin().get("/key-auths/no-such-key")).toMatchObject({ status: 404, body: NOT_FOUND });
+    expect((await admin().get("/key-auths/no-such-key/consumer")).status).toBe(404);
+    const acl = await admin().create(`/consumers/${c.id}/acls`, { group: "top-group", tags: [key] });
+    expect((await admin().get(`/acls?tags=${key}`)).body.data).toEqual([acl]);
+    expect((await admin().get(`/acls/${acl.id}/consumer`)).body).toEqual(c);
+  });
+
+  it("POST needs a consumer, PUT creates by key, PATCH and DELETE", async () => {
+    const missing = await admin().post("/key-auths", { key: unique("k") });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toBe("schema violation (consumer: required field missing)");
+
+    const c = await consumer();
+    let r = await admin().post("/key-auths", { key: unique("k"), consumer: { id: c.id } });
+    expect(r.status).toBe(201);
+    expect(r.body.consumer).toEqual({ id: c.id });
+    const key = unique("k");
+    r = await admin().put(`/key-auths/${key}`, { consumer: { id: c.id } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ key, consumer: { id: c.id } });
+    r = await admin().patch(`/key-auths/${key}`, { tags: ["x"] });
+    expect(r).toMatchObject({ status: 200, body: { key, tags: ["x"] } });
+    expect((await admin().delete(`/key-auths/${key}`)).status).toBe(204);
+    expect((await admin().get(`/key-auths/${key}`)).status).toBe(404);
+
+    // the consumer's id salts the hash
+    const b = await admin().post("/basic-auths", {
+      username: unique("b"),
+      password: "pw",
+      consumer: { id: c.id },
+    });
+    expect(b.status).toBe(201);
+    expect(b.body.password).toBe(sha1(`pw${c.id}`));
+    const jwt = await admin().post("/jwts", { consumer: { id: c.id } });
+    expect(jwt.status).toBe(201);
+    expect(jwt.body.key).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
