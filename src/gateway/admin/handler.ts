@@ -104,6 +104,11 @@ export function createAdminHandler(state: AdminState, opts: AdminOptions = {}): 
       return;
     }
     api.handle(req, res).catch((e: unknown) => {
+      // the method and the error only: a path can hold a credential (/consumers/x/key-auth/<key>)
+      opts.logger?.error("admin API request failed", {
+        method: req.method,
+        error: (e as Error)?.message ?? String(e),
+      });
       if (!res.headersSent) sendMessage(res, 500, "An unexpected error occurred");
       else res.destroy(e instanceof Error ? e : undefined);
     });
@@ -145,6 +150,7 @@ class AdminApi {
     const segments = path.split("/").filter((s) => s !== "");
     const method = (req.method ?? "GET").toUpperCase();
     const query = url.searchParams;
+    await this.state.database?.catchUp();
 
     const pluginRoute = this.state.pluginRoutes()?.match(method, path);
     if (pluginRoute) {
@@ -339,6 +345,10 @@ class AdminApi {
       return;
     }
     const result = await this.state.apply(parsed.input);
+    if ("unavailable" in result) {
+      sendJson(res, 503, { message: result.unavailable });
+      return;
+    }
     if (!result.ok) {
       sendJson(res, 400, result.error);
       return;
