@@ -6,6 +6,8 @@
  * `key[]=`, repeated keys) and typed by the schema; `size`/`offset`/`next` pages and the `tags`
  * filter, with Kong's error codes.
  */
+import { generateKeyPairSync } from "node:crypto";
+import { FormData } from "undici";
 import { describe, expect, it } from "vitest";
 import { adminPerFile, type Json, schemaViolation, unique } from "./_admin.js";
 
@@ -60,6 +62,18 @@ describe("request bodies", () => {
     ]);
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ paths: ["/m1", "/m2"], snis: ["a.test"], protocols: ["https"] });
+  });
+
+  it("a multipart file part gives its content (curl -F rsa_public_key=@public.pem)", async () => {
+    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
+    const c = await admin().create("/consumers", { username: unique("rsa") });
+    const form = new FormData();
+    form.append("algorithm", "RS256");
+    form.append("rsa_public_key", new Blob([pem], { type: "application/x-pem-file" }), "public.pem");
+    const r = await admin().send("POST", `/consumers/${c.id}/jwt`, form);
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ algorithm: "RS256", rsa_public_key: pem, consumer: { id: c.id } });
   });
 
   it("form values are typed by the field: numbers (Lua's tonumber), booleans, empty as null", async () => {

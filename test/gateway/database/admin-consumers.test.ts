@@ -7,7 +7,7 @@
  * key, patched, upserted and deleted through the consumer; /consumers/{c}/plugins; and a
  * credential authenticating on the proxy from the moment it is created until it is deleted.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { fetch } from "undici";
 import { describe, expect, it } from "vitest";
 import { AdminClient, adminPerFile, type Json, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
@@ -297,6 +297,27 @@ describe("/consumers/{consumer}/jwt", () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ code: 2, name: "schema violation" });
     expect((r.body.fields as Record<string, unknown>).rsa_public_key).toBe("required field missing");
+  });
+
+  it("authenticates a signed token on the proxy at once; a new secret takes over at once", async () => {
+    const up = bed.upstream();
+    const path = `/${unique("jwt")}`;
+    const s = await admin().create("/services", { url: up.url });
+    await admin().create(`/services/${s.id}/routes`, { paths: [path] });
+    await admin().form("POST", `/services/${s.id}/plugins`, "name=jwt");
+    const c = await consumer();
+    const j = await admin().create(`/consumers/${c.id}/jwt`, {});
+    const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const token = (secret: string) => {
+      const unsigned = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ iss: j.key })}`;
+      return `${unsigned}.${createHmac("sha256", secret).update(unsigned).digest("base64url")}`;
+    };
+    const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+    expect((await bed.proxy(path)).status).toBe(401);
+    expect((await bed.proxy(path, bearer(token(j.secret as string)))).status).toBe(200);
+    await admin().patch(`/consumers/${c.id}/jwt/${j.id}`, { secret: "rotated-secret" });
+    expect((await bed.proxy(path, bearer(token(j.secret as string)))).status).toBe(401);
+    expect((await bed.proxy(path, bearer(token("rotated-secret")))).status).toBe(200);
   });
 
   it("patches, deletes by key; 404 for a missing one", async () => {
