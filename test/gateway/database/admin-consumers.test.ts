@@ -479,6 +479,23 @@ describe("/consumers/{consumer}/acls", () => {
     expect((await admin().delete(`/consumers/${c.id}/acls/admin`)).status).toBe(404);
   });
 
+  it("a group written lets its consumer through an acl plugin at once; deleted, it stops", async () => {
+    const up = bed.upstream();
+    const path = `/${unique("acl")}`;
+    const s = await admin().create("/services", { url: up.url });
+    await admin().create(`/services/${s.id}/routes`, { paths: [path] });
+    await admin().create(`/services/${s.id}/plugins`, { name: "key-auth" });
+    await admin().form("POST", `/services/${s.id}/plugins`, "name=acl&config.allow[]=gold");
+    const c = await consumer();
+    const key = unique("acl-key");
+    await admin().create(`/consumers/${c.id}/key-auth`, { key });
+    expect((await bed.proxy(path, { apikey: key })).status).toBe(403);
+    await admin().create(`/consumers/${c.id}/acls`, { group: "gold" });
+    expect((await bed.proxy(path, { apikey: key })).status).toBe(200);
+    expect((await admin().delete(`/consumers/${c.id}/acls/gold`)).status).toBe(204);
+    expect((await bed.proxy(path, { apikey: key })).status).toBe(403);
+  });
+
   it("PUT by group creates it; PATCH renames it", async () => {
     const c = await consumer();
     let r = await admin().put(`/consumers/${c.id}/acls/ops`, {});

@@ -11,6 +11,7 @@ import { adminPerFile, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
 const bed = adminPerFile();
 const admin = () => bed.admin();
 
+const MISSING_ROUTE = "7b9d3f4e-1c2a-4b5d-8e6f-0a1b2c3d4e5f";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe("POST /services", () => {
@@ -144,6 +145,27 @@ describe("POST /services", () => {
       message: `primary key violation on key '{id="${s.id}"}'`,
       fields: { id: s.id },
     });
+  });
+});
+
+describe("methods Kong has no endpoint for", () => {
+  it("answers 405 Method not allowed", async () => {
+    const s = await admin().create("/services", { host: "a.test" });
+    for (const [method, path] of [
+      ["PUT", "/services"],
+      ["PATCH", "/services"],
+      ["DELETE", "/services"],
+      ["POST", `/services/${s.id}`],
+      ["POST", `/services/${s.id}/routes/${MISSING_ROUTE}`],
+    ] as const) {
+      const r = await admin().send(method, path, { host: "x.test" });
+      expect([method, path, r.status, r.body]).toEqual([
+        method,
+        path,
+        405,
+        { message: "Method not allowed" },
+      ]);
+    }
   });
 });
 
