@@ -261,6 +261,17 @@ export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
     if (value !== "off" && value !== "postgres") throw new Error(`expected "off" or "postgres", got "${v}"`);
     return value;
   });
-  if (database === "postgres") opts.database = { postgres: postgresSettings(flags, env) };
+  if (database === "postgres") {
+    // the database is the configuration (Kong reads declarative_config only with database = off)
+    if (config?.from === "flag") {
+      throw new GatestackError("E_GATEWAY_CONFIG", "--config is for DB-less mode (--database off)", {
+        place: "--config",
+        hint: "in database mode load a declarative file with `stack gateway sync FILE` (or POST /config)",
+      });
+    }
+    delete opts.config;
+    // the environment as given: postgresSettings reads KONG_PG_PASSWORD_FILE itself
+    opts.database = { postgres: postgresSettings(flags, given) };
+  }
   return opts;
 }

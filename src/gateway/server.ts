@@ -506,6 +506,8 @@ class GatewayInstance implements ProxyState {
   }
 
   async reload(): Promise<void> {
+    // database mode (SIGHUP): serve what the database holds; a file never replaces it
+    if (this.database !== null) return this.database.catchUp();
     if (this.configFile === null) throw new Error("no configuration file to reload");
     await this.apply(await this.readConfigFile(this.configFile));
   }

@@ -5,6 +5,9 @@
  * /config gives the stored state, Admin-API writes included, as a declarative document with the
  * secrets redacted.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FormData, fetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -136,6 +139,23 @@ describe("POST /config in database mode", () => {
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toContain("SHOP_KEY");
     expect((await db.pg().sql(`SELECT count(*) FROM ${ENTITIES_TABLE}`, settings.database)).trim()).toBe("0");
+  });
+});
+
+describe("reload (SIGHUP) in database mode", () => {
+  it("serves what the database holds; a configuration file never replaces it", async () => {
+    const settings = await db.freshDatabase();
+    const dir = mkdtempSync(join(tmpdir(), "db-reload-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "gateway.yaml");
+    writeFileSync(file, JSON.stringify(document("/from-the-file")));
+    const gw = await db.gateway(settings, { ...gatewayEnv, config: file });
+    expect((await json(gw, "POST", "/services", { name: "admin-made", url: upstream.url })).status).toBe(201);
+    await gw.reload();
+    expect((await json(gw, "GET", "/services")).body.data.map((s: { name: string }) => s.name)).toEqual([
+      "admin-made",
+    ]);
+    expect((await fetch(`${gw.proxyUrl}/from-the-file`)).status).toBe(404);
   });
 });
 

@@ -151,3 +151,69 @@ describe("serveOptions", () => {
     }
   });
 });
+
+describe("serveOptions: database mode", () => {
+  it("--database / GATEWAY_DATABASE / KONG_DATABASE; off is DB-less; Kong's KONG_PG_* settings", () => {
+    expect(serveOptions({}, {}).database).toBeUndefined();
+    expect(serveOptions({ database: "off" }, { KONG_DATABASE: "postgres" }).database).toBeUndefined();
+    const secret = join(dir, "pg-password");
+    writeFileSync(secret, "from-a-file\n");
+    const opts = serveOptions(
+      { "pg-port": "6543" },
+      {
+        KONG_DATABASE: "Postgres",
+        KONG_PG_HOST: "db.internal",
+        KONG_PG_PORT: "1111",
+        GATEWAY_PG_USER: "gw",
+        KONG_PG_USER: "kong-user",
+        KONG_PG_DATABASE: "gatestack",
+        KONG_PG_PASSWORD_FILE: secret,
+        KONG_PG_SSL: "on",
+        KONG_PG_TIMEOUT: "2500",
+      },
+    );
+    expect(opts.database).toEqual({
+      postgres: {
+        host: "db.internal",
+        port: 6543,
+        user: "gw",
+        password: "from-a-file",
+        database: "gatestack",
+        ssl: true,
+        sslVerify: false,
+        timeoutMs: 2500,
+      },
+    });
+    expect(serveOptions({ database: "postgres" }, {}).database?.postgres).toMatchObject({
+      host: "127.0.0.1",
+      port: 5432,
+      user: "kong",
+      database: "kong",
+      password: undefined,
+    });
+  });
+
+  it("bad values name the setting", () => {
+    expect(() => serveOptions({}, { KONG_DATABASE: "cassandra" })).toThrow(
+      expect.objectContaining({
+        place: "KONG_DATABASE",
+        message: 'expected "off" or "postgres", got "cassandra"',
+      }),
+    );
+    expect(() => serveOptions({ database: "postgres" }, { KONG_PG_PORT: "5432x" })).toThrow(
+      expect.objectContaining({ place: "KONG_PG_PORT" }),
+    );
+    expect(() => serveOptions({ database: "postgres" }, { KONG_PG_SSL: "maybe" })).toThrow(
+      expect.objectContaining({ place: "KONG_PG_SSL" }),
+    );
+  });
+
+  it("the database is the configuration: --config is refused, a declarative file from the environment ignored", () => {
+    expect(() => serveOptions({ database: "postgres", config: file }, {})).toThrow(
+      /--config is for DB-less mode/,
+    );
+    const opts = serveOptions({ database: "postgres" }, { KONG_DECLARATIVE_CONFIG: file });
+    expect(opts.config).toBeUndefined();
+    expect(opts.database).toBeDefined();
+  });
+});
