@@ -9,6 +9,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { FormData } from "undici";
 import { describe, expect, it } from "vitest";
+import { rawRequest } from "../../support/gateway.js";
 import { adminPerFile, type Json, schemaViolation, unique } from "./_admin.js";
 
 const bed = adminPerFile();
@@ -119,6 +120,30 @@ describe("request bodies", () => {
     expect(r.body.name).toBe("schema violation");
     expect((await admin().send("POST", "/consumers", "username=x", "text/plain")).status).toBe(415);
     expect((await admin().send("PATCH", "/consumers/x", "<xml/>", "application/xml")).status).toBe(415);
+  });
+
+  it("an empty body: JSON is Cannot parse JSON body, a form or multipart type an empty entity", async () => {
+    const empty = (type: string) => admin().send("POST", "/consumers", "", type);
+    expect(await empty("application/json")).toMatchObject({
+      status: 400,
+      body: { message: "Cannot parse JSON body" },
+    });
+    const msg = "at least one of these fields must be non-empty: 'custom_id', 'username'";
+    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data"]) {
+      const r = await empty(type);
+      expect([type, r.status, r.body.name, (r.body.fields as Json)["@entity"]]).toEqual([
+        type,
+        400,
+        "schema violation",
+        [msg],
+      ]);
+    }
+  });
+
+  it("a body without a content type is 415", async () => {
+    const base = bed.gateway().adminUrl!;
+    const r = await rawRequest(base, "/consumers", { method: "POST", body: "username=x" });
+    expect(r.status).toBe(415);
   });
 
   it("more than 1000 form arguments is 400 Too many arguments", async () => {
