@@ -8,6 +8,7 @@
  * in. The server validates the resulting whole state with the declarative loader before commit.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { type Reference, referencesTo } from "../config/entities/index.js";
 import { KINDS, type KindName } from "../config/kinds.js";
 import { isPlainObject } from "../config/schema/fields.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
@@ -23,35 +24,14 @@ export type EntityOutcome =
   | { status: 400 | 404 | 409; body: Record<string, unknown> };
 
 /** A foreign key of `kind` pointing at `parent`, and what deleting the parent does to it. */
-export interface Dependant {
-  kind: KindName;
-  field: string;
-  onDelete: "cascade" | "restrict" | "null";
-}
+export type Dependant = Reference;
 
-const KIND_NAMES = Object.keys(KINDS) as KindName[];
-
-/** Kong's on_delete of each foreign key (kong/db/schema/entities/*.lua, the plugins' daos.lua). */
-const ON_DELETE: Readonly<Record<string, Dependant["onDelete"]>> = {
-  "routes.service": "restrict",
-  "plugins.service": "cascade",
-  "plugins.route": "cascade",
-  "plugins.consumer": "cascade",
-  "targets.upstream": "cascade",
-  "keyauth_credentials.consumer": "cascade",
-  "jwt_secrets.consumer": "cascade",
-  "basicauth_credentials.consumer": "cascade",
-  "acls.consumer": "cascade",
-};
-
-export function dependantsOf(parent: KindName): Dependant[] {
-  const out: Dependant[] = [];
-  for (const kind of KIND_NAMES) {
-    for (const [field, ref] of Object.entries(KINDS[kind].foreign)) {
-      if (ref === parent) out.push({ kind, field, onDelete: ON_DELETE[`${kind}.${field}`] ?? "restrict" });
-    }
-  }
-  return out;
+/**
+ * The foreign keys pointing at `parent`, with Kong's on_delete as each entity file declares it
+ * (config/entities/<kind>.ts; unset in Kong: restrict).
+ */
+export function dependantsOf(parent: KindName): readonly Dependant[] {
+  return referencesTo(parent);
 }
 
 /** Kong's random_string(): 32 hex characters. */
