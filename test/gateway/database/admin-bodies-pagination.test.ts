@@ -10,7 +10,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { FormData } from "undici";
 import { describe, expect, it } from "vitest";
 import { rawRequest } from "../../support/gateway.js";
-import { adminPerFile, type Json, schemaViolation, unique } from "./_admin.js";
+import { AdminClient, adminPerFile, type Json, schemaViolation, unique } from "./_admin.js";
 
 const bed = adminPerFile();
 const admin = () => bed.admin();
@@ -270,5 +270,50 @@ describe("pagination", () => {
     expect(r.status).toBe(201);
     expect(r.body.tags).toEqual([tag]);
     expect((await admin().get(`/upstreams?tags=${tag}`)).body.data).toEqual([r.body]);
+  });
+});
+
+describe("entities written by POST /config", () => {
+  it("are read, patched and deleted through the Admin API like any other", async () => {
+    const other = new AdminClient((await bed.fx.gateway(await bed.fx.freshDatabase())).adminUrl!);
+    const doc = {
+      _format_version: "3.0",
+      services: [
+        {
+          name: "s",
+          url: "http://a.test:81/p",
+          routes: [{ name: "r", paths: ["/r"], plugins: [{ name: "cors" }] }],
+          plugins: [{ name: "rate-limiting", config: { minute: 5 } }],
+        },
+      ],
+      upstreams: [{ name: "u", targets: [{ target: "10.0.0.1:80" }] }],
+      consumers: [
+        {
+          username: "c",
+          keyauth_credentials: [{ key: "k1" }],
+          jwt_secrets: [{ key: "j1", secret: "s" }],
+          basicauth_credentials: [{ username: "b", password: "p" }],
+          acls: [{ group: "g" }],
+        },
+      ],
+      plugins: [{ name: "correlation-id" }],
+    };
+    expect((await other.post("/config", doc)).status).toBe(201);
+    const statuses: Record<string, number> = {};
+    for (const path of ["/services/s", "/routes/r", "/upstreams/u", "/consumers/c"])
+      statuses[path] = (await other.patch(path, { tags: ["x"] })).status;
+    for (const p of (await other.get("/plugins")).body.data as Json[])
+      statuses[`plugin ${p.name}`] = (await other.patch(`/plugins/${p.id}`, { tags: ["x"] })).status;
+    statuses.target = (await other.patch("/upstreams/u/targets/10.0.0.1:80", { weight: 5 })).status;
+    for (const seg of ["key-auth", "jwt", "basic-auth", "acls"]) {
+      const c = ((await other.get(`/consumers/c/${seg}`)).body.data as Json[])[0]!;
+      statuses[seg] = (await other.patch(`/consumers/c/${seg}/${c.id}`, { tags: ["x"] })).status;
+    }
+    expect(Object.values(statuses)).toEqual(Array(12).fill(200));
+    const s = await other.patch("/services/s", { host: "b.test" });
+    expect(s.body).toMatchObject({ host: "b.test", port: 81, path: "/p", tags: ["x"] });
+    expect((await other.delete("/routes/r")).status).toBe(204);
+    expect((await other.delete("/services/s")).status).toBe(204);
+    expect((await other.get("/plugins")).body.data).toHaveLength(1);
   });
 });
