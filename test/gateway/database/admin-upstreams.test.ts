@@ -63,6 +63,77 @@ describe("/upstreams", () => {
     expect(r.body).toMatchObject({ code: 5, fields: { name } });
   });
 
+  it("creates with cookie and header hashing; refuses Kong's invalid hashing combinations", async () => {
+    let r = await admin().form(
+      "POST",
+      "/upstreams",
+      `name=${unique("u")}&hash_on=cookie&hash_on_cookie=CookieName1&hash_on_cookie_path=/foo`,
+    );
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      hash_on: "cookie",
+      hash_on_cookie: "CookieName1",
+      hash_on_cookie_path: "/foo",
+    });
+    r = await admin().post("/upstreams", {
+      name: unique("u"),
+      slots: 10,
+      hash_on: "header",
+      hash_fallback: "header",
+      hash_on_header: "HeaderName1",
+      hash_fallback_header: "HeaderName2",
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      slots: 10,
+      hash_on_header: "HeaderName1",
+      hash_fallback_header: "HeaderName2",
+    });
+
+    const refused = async (body: object) => {
+      const res = await admin().post("/upstreams", { name: unique("u"), ...body });
+      expect(res.status).toBe(400);
+      expect(res.body.name).toBe("schema violation");
+      return res.body.fields;
+    };
+    const onHashOn = ["failed conditional validation given value of field 'hash_on'"];
+    expect(await refused({ hash_on: "consumer", hash_fallback: "consumer" })).toEqual({
+      "@entity": onHashOn,
+      hash_fallback: "expected one of: none, ip, header, cookie, path, query_arg, uri_capture",
+    });
+    expect(
+      await refused({
+        hash_on: "header",
+        hash_fallback: "header",
+        hash_on_header: "h",
+        hash_fallback_header: "h",
+      }),
+    ).toEqual({
+      "@entity": ["values of these fields must be distinct: 'hash_on_header', 'hash_fallback_header'"],
+    });
+    expect(
+      await refused({
+        hash_on: "cookie",
+        hash_on_cookie: "c",
+        hash_fallback: "header",
+        hash_fallback_header: "H",
+      }),
+    ).toEqual({ "@entity": onHashOn, hash_fallback: "expected one of: none" });
+    expect(await refused({ hash_on: "header", hash_fallback: "header", hash_fallback_header: "H" })).toEqual({
+      "@entity": onHashOn,
+      hash_on_header: "required field missing",
+    });
+    expect(await refused({ hash_on: "consumer", hash_fallback: "header" })).toEqual({
+      "@entity": ["failed conditional validation given value of field 'hash_fallback'"],
+      hash_fallback_header: "required field missing",
+    });
+    expect(
+      (await refused({ hash_on: "header", hash_on_header: "not a <> valid <> header name" })).hash_on_header,
+    ).toBe(
+      "bad header name 'not a <> valid <> header name', allowed characters are A-Z, a-z, 0-9, '_', and '-'",
+    );
+  });
+
   it("reads by id and by name; PATCHes dotted healthcheck keys, other defaults kept", async () => {
     const u = await upstream();
     expect(await admin().get(`/upstreams/${u.id}`)).toMatchObject({ status: 200, body: u });
