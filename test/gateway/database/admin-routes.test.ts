@@ -114,6 +114,27 @@ describe("POST /routes", () => {
     );
   });
 
+  it("creates a grpc route and refuses Kong's invalid grpc routes", async () => {
+    const s = await service();
+    const r = await admin().post("/routes", {
+      protocols: ["grpc", "grpcs"],
+      hosts: ["my.route.test"],
+      service: { id: s.id },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ protocols: ["grpc", "grpcs"], hosts: ["my.route.test"], paths: null });
+
+    let bad = await admin().post("/routes", { protocols: ["grpc", "grpcs"] });
+    const grpcs = "must set one of 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'grpcs'";
+    expect(bad).toMatchObject({
+      status: 400,
+      body: schemaViolation(`schema violation (${grpcs})`, { "@entity": [grpcs] }),
+    });
+    bad = await admin().post("/routes", { protocols: ["grpc", "grpcs"], paths: ["/"], methods: ["GET"] });
+    const methods = "cannot set 'methods' when 'protocols' is 'grpc' or 'grpcs'";
+    expect(bad.body).toEqual(schemaViolation(`schema violation (methods: ${methods})`, { methods }));
+  });
+
   it("answers 400 foreign key violation for a missing service", async () => {
     const r = await admin().post("/routes", { paths: ["/x"], service: { id: MISSING } });
     expect(r.status).toBe(400);
