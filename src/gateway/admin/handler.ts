@@ -28,7 +28,7 @@ import { statusBody } from "../status.js";
 import { parseConfigBody } from "./config-body.js";
 import { ADMIN_COLLECTIONS, type AdminCollection, allOf, findEntity, viewOf } from "./entities.js";
 import { BodyTooLargeError, readBody, sendJson, sendMessage, tokenAccepted } from "./http.js";
-import { paginate } from "./pagination.js";
+import { type PageKeys, paginate } from "./pagination.js";
 import { CREDENTIAL_SECRETS, REDACTED, redactDocument } from "./redact.js";
 import type { AdminOptions, AdminState } from "./types.js";
 import {
@@ -415,6 +415,22 @@ class AdminApi {
     sendJson(res, answer.status, answer.body);
   }
 
+  /**
+   * A list's order and page keys: DB-less as the configuration lists it, paged by position; in
+   * database mode by (created_at, id), paged by that key, so writes between pages neither repeat
+   * nor skip an entity (Kong pages PostgreSQL by primary key).
+   */
+  private pageOrder<T extends { id: string }>(
+    items: readonly T[],
+  ): { sorted: readonly T[]; keys?: PageKeys<T> } {
+    const database = this.state.database;
+    if (!database) return { sorted: items };
+    const keyOf = (e: T) => `${String(database.timestamps(e.id)?.created_at ?? 0).padStart(12, "0")}:${e.id}`;
+    const keyed = items.map((e) => ({ key: keyOf(e), e }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { sorted: keyed.map((k) => k.e), keys: { keyOf } };
+  }
+
   /** Kong's top-level credential endpoints: `/key-auths`, `/key-auths/{key or id}`, `…/consumer`. */
   private credentialRead(
     kind: KindName,
@@ -426,8 +442,13 @@ class AdminApi {
   ): boolean {
     const config = this.config();
     if (key === undefined) {
-      const all: Credential[] = config[kind as CredentialCollection];
-      const page = paginate(all, (c) => this.credentialView(kind, c), { query, path, topLevel: true });
+      const { sorted, keys } = this.pageOrder<Credential>(config[kind as CredentialCollection]);
+      const page = paginate(
+        sorted,
+        (c) => this.credentialView(kind, c),
+        { query, path, topLevel: true },
+        keys,
+      );
       sendJson(res, page.ok ? 200 : 400, page.ok ? page.body : page.error);
       return true;
     }
@@ -448,11 +469,12 @@ class AdminApi {
     if (root !== undefined && Object.hasOwn(CREDENTIAL_ROOTS, root) && subKey === undefined)
       return this.credentialRead(CREDENTIAL_ROOTS[root]!, key, sub, query, path, res);
     if (!root || !isCollection(root) || extra !== undefined) return false;
-    const list = <T extends { tags: readonly string[] | null }>(
+    const list = <T extends { id: string; tags: readonly string[] | null }>(
       items: readonly T[],
       view: (item: T) => Record<string, unknown>,
     ) => {
-      const page = paginate(items, view, { query, path, topLevel: key === undefined });
+      const { sorted, keys } = this.pageOrder(items);
+      const page = paginate(sorted, view, { query, path, topLevel: key === undefined }, keys);
       sendJson(res, page.ok ? 200 : 400, page.ok ? page.body : page.error);
       return true;
     };

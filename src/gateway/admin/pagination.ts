@@ -30,12 +30,15 @@ type TagFilter = (tags: readonly string[] | null) => boolean;
 interface PageQuery {
   size: number;
   start: number;
+  /** keyed pages: the last key of the previous page */
+  after: string | null;
   filter: TagFilter | null;
 }
 
 /** The page the query asks for, or Kong's error (tags, size, options, offset: Kong's order). */
 function readPageQuery(
   query: URLSearchParams,
+  keyed = false,
 ): { ok: true; page: PageQuery } | { ok: false; error: DbError } {
   const tags = query.get("tags");
   if (tags === "") return { ok: false, error: invalidOptions({ tags: "cannot be null" }) };
@@ -68,8 +71,17 @@ function readPageQuery(
   }
 
   let start = 0;
+  let after: string | null = null;
   const offset = query.get("offset");
-  if (offset !== null) {
+  if (offset !== null && keyed) {
+    after = decodeKey(offset);
+    if (after === null) {
+      return {
+        ok: false,
+        error: dbError("INVALID_OFFSET", `'${offset}' is not a valid offset: bad base64 encoding`),
+      };
+    }
+  } else if (offset !== null) {
     const position = decodeOffset(offset);
     if (position === null) {
       return {
@@ -79,7 +91,30 @@ function readPageQuery(
     }
     start = position;
   }
-  return { ok: true, page: { size, start, filter } };
+  return { ok: true, page: { size, start, after, filter } };
+}
+
+/** Keyed offsets: the base64 (unpadded) of the key, marked so a positional offset is told apart. */
+function encodeKey(key: string): string {
+  return Buffer.from(`k:${key}`).toString("base64").replace(/=+$/, "");
+}
+
+function decodeKey(offset: string): string | null {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(offset) || offset.replace(/=+$/, "").length % 4 === 1) return null;
+  const decoded = Buffer.from(offset, "base64").toString("utf8");
+  return decoded.startsWith("k:") && decoded.length > 2 ? decoded.slice(2) : null;
+}
+
+/** Index of the first item whose key sorts after `key` (binary search over the sorted items). */
+function firstAfter<T>(items: readonly T[], keys: PageKeys<T>, key: string): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys.keyOf(items[mid]!) <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Offsets are the base64 (unpadded) of the next position. */
@@ -96,6 +131,15 @@ function decodeOffset(offset: string): number | null {
 /** ngx.escape_uri: everything but letters, digits and `-._~` percent-encoded. */
 function escapeUri(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * Database mode: pages by key, as Kong's PostgreSQL strategy pages by primary key — the offset is
+ * the last key shown, the next page the items after it, so a write between two pages neither
+ * repeats nor skips an entity. Items must come sorted by `keyOf` (ascending, as strings).
+ */
+export interface PageKeys<T> {
+  keyOf(item: T): string;
 }
 
 export interface ListRequest {
@@ -116,14 +160,17 @@ export function paginate<T extends { tags: readonly string[] | null }>(
   items: readonly T[],
   view: (item: T) => Record<string, unknown>,
   request: ListRequest,
+  keys?: PageKeys<T>,
 ): PageResult {
-  const read = readPageQuery(request.query);
+  const read = readPageQuery(request.query, keys !== undefined);
   if (!read.ok) return read;
-  const { size, start, filter } = read.page;
+  const { size, filter } = read.page;
   const selected = filter ? items.filter((e) => filter(e.tags)) : items;
+  const after = read.page.after;
+  const start = keys && after !== null ? firstAfter(selected, keys, after) : read.page.start;
   const body: Record<string, unknown> = { data: selected.slice(start, start + size).map(view), next: null };
   if (start + size < selected.length) {
-    const offset = encodeOffset(start + size);
+    const offset = keys ? encodeKey(keys.keyOf(selected[start + size - 1]!)) : encodeOffset(start + size);
     let next = `${request.path}?offset=${escapeUri(offset)}`;
     if (request.topLevel) {
       const tags = request.query.get("tags");
