@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { hostname } from "node:os";
 import { GatestackError } from "../errors.js";
-import { GATESTACK_VERSION } from "../stack/images.js";
+import { GATESTACK_VERSION } from "../version.js";
 import { createAdminHandler } from "./admin/handler.js";
 import type { AdminState } from "./admin/types.js";
 import { type Resolver, systemResolver } from "./balancer/index.js";

@@ -7,9 +7,10 @@ import {
   TOOLS_BASICAUTH_HASH,
   TOOLS_BASICAUTH_USER,
 } from "../stack/env-vars.js";
-import { GATESTACK_VERSION, imageFor } from "../stack/images.js";
+import { imageFor } from "../stack/images.js";
 import type { AddonSettings, StackConfig } from "../stack/schema.js";
 import { stackHasRedis } from "../stack/shared-state.js";
+import { GATESTACK_VERSION } from "../version.js";
 import { gatewayService } from "./compose-gateway.js";
 import {
   type ComposeFile,

@@ -3,7 +3,7 @@
  * The engine takes one network at create time (API < 1.44): the others are connected before start.
  */
 import type Dockerode from "dockerode";
-import { GATESTACK_VERSION } from "../stack/images.js";
+import { GATESTACK_VERSION } from "../version.js";
 import type { ComposeProject, ServiceConfig } from "./compose/project.js";
 import { COMPOSE_VERSION_LABEL, LABEL } from "./labels.js";
 

@@ -2,7 +2,7 @@
  * The labels Docker Compose puts on what it creates. `stack up` writes the same ones so
  * `docker compose ps` / `down` in the stack folder see the same project, and back.
  */
-import { GATESTACK_VERSION } from "../stack/images.js";
+import { GATESTACK_VERSION } from "../version.js";
 
 export const LABEL = {
   project: "com.docker.compose.project",

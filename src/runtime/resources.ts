@@ -1,7 +1,7 @@
 /** Project networks and volumes: created when missing, labelled like Compose. */
 import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
-import { GATESTACK_VERSION } from "../stack/images.js";
+import { GATESTACK_VERSION } from "../version.js";
 import type { ComposeProject } from "./compose/project.js";
 import { dockerError } from "./engine.js";
 import { COMPOSE_VERSION_LABEL, LABEL, projectFilter } from "./labels.js";

@@ -1,11 +1,9 @@
-import { createRequire } from "node:module";
+import { GATESTACK_VERSION } from "../version.js";
 import type { ImageKey, StackConfig } from "./schema.js";
 
-const require = createRequire(import.meta.url);
-const pkg = require("../../package.json") as { version: string };
-
-/** This package's version: the gateway image tag. */
-export const GATESTACK_VERSION: string = pkg.version;
+// TODO(issue 12 §2): src/gateway/proxy/constants.ts still imports the version from here; once it imports
+// src/version.ts this re-export goes.
+export { GATESTACK_VERSION };
 
 /**
  * Default image for each component. compose.yaml names these; `stack up` builds the gateway

@@ -14,7 +14,8 @@ import { execa } from "execa";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABEL } from "../../src/runtime/labels.js";
-import { DEFAULT_IMAGES, GATESTACK_VERSION } from "../../src/stack/images.js";
+import { DEFAULT_IMAGES } from "../../src/stack/images.js";
+import { GATESTACK_VERSION } from "../../src/version.js";
 import { purgeProject, uniqueProject } from "./support/docker.js";
 import { eventually } from "./support/net.js";
 

@@ -13,7 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { parseEnvFile } from "../../src/stack/env-file.js";
-import { GATESTACK_VERSION } from "../../src/stack/images.js";
+import { GATESTACK_VERSION } from "../../src/version.js";
 import { initStack, stackOk, upResult } from "./support/cli.js";
 import { get } from "./support/net.js";
 import { type Swarm, startSwarm } from "./support/swarm.js";
