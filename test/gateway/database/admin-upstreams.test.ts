@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { replyWith, startEchoUpstream } from "../../support/gateway.js";
-import { adminPerFile, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
+import { adminPerFile, type Json, NOT_FOUND, schemaViolation, unique } from "./_admin.js";
 
 const bed = adminPerFile();
 const admin = () => bed.admin();
@@ -94,7 +94,7 @@ describe("/upstreams", () => {
       const res = await admin().post("/upstreams", { name: unique("u"), ...body });
       expect(res.status).toBe(400);
       expect(res.body.name).toBe("schema violation");
-      return res.body.fields;
+      return res.body.fields as Json;
     };
     const onHashOn = ["failed conditional validation given value of field 'hash_on'"];
     expect(await refused({ hash_on: "consumer", hash_fallback: "consumer" })).toEqual({
