@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter } from "node:path";
 import { GatestackError } from "../errors.js";
-import { type ListenAddress, parseListen } from "./listen.js";
-import { parseRealIpRecursive } from "./proxy/real-ip.js";
-import type { GatewayOptions } from "./server.js";
-import { DEFAULT_POSTGRES, type PostgresSettings } from "./store/postgres/settings.js";
+import { type ListenAddress, parseListen } from "../gateway/listen.js";
+import { parseRealIpRecursive } from "../gateway/proxy/real-ip.js";
+import type { GatewayOptions } from "../gateway/server.js";
+import { DEFAULT_POSTGRES, type PostgresSettings } from "../gateway/store/postgres/settings.js";
 
 /** The configuration file the container image reads when nothing else is given. */
 export const DEFAULT_CONFIG_PATH = "/etc/gateway/gateway.yaml";

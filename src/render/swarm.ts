@@ -57,7 +57,7 @@ const STATEFUL = new Set(["prometheus", "grafana", "elasticsearch", "redis"]);
 /** How a service reads a secret from a file instead of its environment variable. */
 type SecretConvention = (envKey: string) => string | null;
 const SECRET_CONVENTIONS: Readonly<Record<string, SecretConvention>> = {
-  // `stack gateway serve`: NAME_FILE (serve-options.ts withFileVariables)
+  // `stack gateway serve`: NAME_FILE (src/cli/gateway-serve-options.ts withFileVariables)
   gateway: (key) => `${key}_FILE`,
   // Grafana's own convention: GF_<SECTION>_<KEY>__FILE
   grafana: (key) => `${key}__FILE`,

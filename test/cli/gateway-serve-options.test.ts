@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isLoopback, parseListen } from "../../../src/gateway/listen.js";
-import { serveOptions } from "../../../src/gateway/serve-options.js";
+import { serveOptions } from "../../src/cli/gateway-serve-options.js";
+import { isLoopback, parseListen } from "../../src/gateway/listen.js";
 
 const dir = mkdtempSync(join(tmpdir(), "serve-options-"));
 const file = join(dir, "kong.yml");

@@ -1,7 +1,7 @@
 import { Args } from "@oclif/core";
 import { BaseCommand } from "../../cli/base-command.js";
+import { postgresSettings } from "../../cli/gateway-serve-options.js";
 import { postgresFlags } from "../../cli/postgres-flags.js";
-import { postgresSettings } from "../../gateway/serve-options.js";
 import {
   bootstrap,
   type MigrationsStatus,

@@ -1,8 +1,8 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../cli/base-command.js";
+import { serveOptions } from "../../cli/gateway-serve-options.js";
 import { postgresFlags } from "../../cli/postgres-flags.js";
 import { jsonLogger } from "../../gateway/logger.js";
-import { serveOptions } from "../../gateway/serve-options.js";
 import { startGateway } from "../../gateway/server.js";
 
 /** How long SIGTERM waits for in-flight requests before closing them. */
