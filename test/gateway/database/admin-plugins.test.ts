@@ -120,6 +120,22 @@ describe("instance_name", () => {
   });
 });
 
+describe("GET / in database mode", () => {
+  it("says postgres and lists the plugins in use, a new one at once", async () => {
+    await admin().create("/plugins", {
+      name: "request-transformer",
+      config: { add: { headers: ["x-a:1"] } },
+    });
+    const r = await admin().get("/");
+    expect(r.status).toBe(200);
+    expect(r.body.configuration).toMatchObject({ database: "postgres" });
+    expect((r.body.plugins as { enabled_in_cluster: string[] }).enabled_in_cluster).toContain(
+      "request-transformer",
+    );
+    expect((await admin().get("/status")).body.database).toEqual({ reachable: true });
+  });
+});
+
 describe("GET /plugins", () => {
   it("lists plugins; 404 for a missing one; /plugins/enabled names the installed ones", async () => {
     const p = await admin().create("/plugins", { name: "cors", tags: [unique("tag")] });
