@@ -9,8 +9,6 @@ import { createAdminHandler } from "./admin/handler.js";
 import type { AdminState } from "./admin/types.js";
 import { type Resolver, systemResolver } from "./balancer/index.js";
 import { parseDeclarativeConfig } from "./config/load.js";
-import { isPlainObject } from "./config/schema/fields.js";
-import { parseDocumentText } from "./config/text.js";
 import type { DeclarativeConfigError } from "./config/types.js";
 import { DatabaseMode } from "./database-mode.js";
 import { Generations } from "./generations.js";
@@ -35,6 +33,7 @@ import { TrustedIps } from "./proxy/trusted-ips.js";
 import { isReplayedConnection } from "./proxy/upgrade.js";
 import type { GatewaySnapshot } from "./snapshot.js";
 import { createStatusHandler, type StatusSource } from "./status.js";
+import { DeclarativeStore } from "./store/declarative.js";
 import type { PostgresSettings } from "./store/postgres/settings.js";
 
 /** How startGateway is configured (flags/env are mapped onto this by `stack gateway serve`). */
@@ -160,10 +159,10 @@ export class GatewayRuntime implements GatewayRuntimeInfo {
   /** the configuration generations (set once the gateway is provisioned) */
   generations: Generations | null = null;
   /**
-   * The served declarative configuration as given: its text (kept as is: a compact string,
-   * parsed again only for GET /config) or the document object the caller passed.
+   * Where the served document comes from: the DB-less store (the source as given, text kept
+   * compact) or, in database mode, the state last loaded from the database.
    */
-  currentSource: string | Record<string, unknown> | null = null;
+  documentSource: () => Record<string, unknown> | null = () => null;
   readonly nodeId = randomUUID();
   /** the Prometheus registry (prom-client is loaded when a plugin first asks for it) */
   readonly metrics = new GatewayMetrics();
@@ -183,10 +182,7 @@ export class GatewayRuntime implements GatewayRuntimeInfo {
 
   /** The served document as parsed (before vault references are resolved). */
   document(): Record<string, unknown> | null {
-    const source = this.currentSource;
-    if (typeof source !== "string") return source;
-    const parsed = parseDocumentText(source);
-    return parsed.ok && isPlainObject(parsed.doc) ? parsed.doc : null;
+    return this.documentSource();
   }
 
   serverStats(): GatewayServerStats {
@@ -243,6 +239,8 @@ class GatewayInstance implements ProxyState {
   readonly pools: UpstreamPools;
   readonly accessLog: AccessLogWriter | null;
   readonly runtime: GatewayRuntime;
+  /** DB-less mode's configuration store (database mode: `database`, on PostgreSQL) */
+  private readonly declarative = new DeclarativeStore();
   private registry: PluginRegistry | null = null;
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
@@ -288,6 +286,7 @@ class GatewayInstance implements ProxyState {
     });
     this.accessLog = opts.accessLog === false ? null : new AccessLogWriter(opts.accessLog ?? process.stdout);
     this.runtime = new GatewayRuntime((doc) => this.apply(doc));
+    this.runtime.documentSource = () => this.declarative.document();
     this.configFile = typeof config === "string" ? config : null;
   }
 
@@ -476,7 +475,7 @@ class GatewayInstance implements ProxyState {
       parseForStorage: (doc) => parseDeclarativeConfig(doc, this.parseOptions(false)),
       swap: async (config, document) => {
         await this.runtime.generations!.swapIn(config);
-        this.runtime.currentSource = document;
+        this.runtime.documentSource = () => document;
         this.logger.info("configuration loaded", {
           hash: config.hash,
           services: config.services.length,
@@ -532,7 +531,7 @@ class GatewayInstance implements ProxyState {
     const parsed = parseDeclarativeConfig(input, this.parseOptions(true));
     if (!parsed.ok) throw new ConfigInvalidError(parsed.error);
     await this.runtime.generations!.swapIn(parsed.config);
-    this.runtime.currentSource = typeof input === "string" ? input : parsed.doc;
+    this.declarative.replace(typeof input === "string" ? input : parsed.doc);
     this.logger.info("configuration loaded", {
       hash: parsed.config.hash,
       services: parsed.config.services.length,

@@ -1,7 +1,7 @@
 /**
  * Where the gateway's configuration lives. One interface, two implementations:
- *  - declarative (`database = off`, Kong's DB-less mode): a declarative document given at start
- *    (file or text) and replaced by `POST /config` — today's behaviour;
+ *  - declarative (`database = off`, Kong's DB-less mode; declarative.ts): a declarative document
+ *    given at start (file or text) and replaced whole by `POST /config` or a reload;
  *  - PostgreSQL (`database = postgres`, Kong's database mode): entities stored one by one, written
  *    through the Admin API, shared by every gateway replica on the same database.
  * The server loads the current state, turns it into a configuration generation (generations.ts),
