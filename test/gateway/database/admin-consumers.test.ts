@@ -161,6 +161,25 @@ describe("/consumers/{consumer}/plugins", () => {
     expect((await admin().get(`/consumers/${c.id}/plugins`)).body).toEqual({ data: [], next: null });
   });
 
+  it("PUT creates a plugin with the path's id under the consumer, then replaces it", async () => {
+    const c = await consumer();
+    const id = "6d5c4b3a-2f1e-4d0c-9b8a-7f6e5d4c3b2a";
+    let r = await admin().put(`/consumers/${c.username}/plugins/${id}`, {
+      name: "rate-limiting",
+      config: { minute: 3 },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id, name: "rate-limiting", consumer: { id: c.id } });
+    r = await admin().form("PUT", `/consumers/${c.id}/plugins/${id}`, "name=rate-limiting&config.hour=9");
+    expect(r.status).toBe(200);
+    // replaced, not merged: the minute limit is gone
+    expect(r.body.config).toMatchObject({ hour: 9 });
+    expect((r.body.config as Json).minute ?? null).toBeNull();
+    expect(await admin().get(`/consumers/${c.id}/plugins`)).toMatchObject({
+      body: { data: [r.body], next: null },
+    });
+  });
+
   it("answers 404 under a missing consumer", async () => {
     expect((await admin().post("/consumers/nobody-here/plugins", { name: "cors" })).status).toBe(404);
     expect((await admin().get("/consumers/nobody-here/plugins")).status).toBe(404);
