@@ -1,5 +1,7 @@
 import { Command, Flags, type Interfaces } from "@oclif/core";
 import { errorMessage, GatestackError, isGatestackError } from "../errors.js";
+import { isGatewayError } from "../gateway/errors.js";
+import { fromGatewayError } from "./gateway-errors.js";
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)["baseFlags"] & T["flags"]
@@ -67,9 +69,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** Map any thrown value to a GatestackError; oclif parse errors become E_USAGE (exit 2). */
+/**
+ * Map any thrown value to a GatestackError: the gateway's own errors keep their code (src/cli/gateway-errors.ts),
+ * oclif parse errors become E_USAGE (exit 2).
+ */
 export function toGatestackError(err: unknown): GatestackError {
   if (isGatestackError(err)) return err;
+  if (isGatewayError(err)) return fromGatewayError(err);
   const e = err as { name?: string; oclif?: { exit?: number }; message?: string } | undefined;
   const isUsage =
     e?.name?.includes("Parse") ||

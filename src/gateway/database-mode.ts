@@ -12,6 +12,7 @@ import type { AdminDatabase } from "./admin/types.js";
 import type { KindName } from "./config/kinds.js";
 import type { ParseResult } from "./config/load.js";
 import type { GatewayConfig } from "./config/types.js";
+import { ConfigInvalidError } from "./errors.js";
 import { hashBasicAuthPassword } from "./plugins/basic-auth/crypto.js";
 import type { GatewayLogger } from "./plugins/types.js";
 import { type PostgresStore, type StoreTransaction, StoreUnavailable } from "./store/postgres/store.js";
@@ -179,7 +180,12 @@ export class DatabaseMode implements AdminDatabase {
     if (state.version === this.loadedVersion) return;
     const parsed = this.deps.parse(state.document);
     if (!parsed.ok) {
-      if (strict) throw Object.assign(new Error(parsed.error.message), { declarative: parsed.error });
+      if (strict) {
+        throw new ConfigInvalidError(parsed.error, {
+          message: `the stored configuration does not load: ${parsed.error.message}`,
+          place: "database",
+        });
+      }
       this.deps.logger.error("the stored configuration does not load; serving the last one", {
         version: state.version,
         error: parsed.error.message,

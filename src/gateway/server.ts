@@ -3,14 +3,19 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { hostname } from "node:os";
-import { GatestackError } from "../errors.js";
 import { GATESTACK_VERSION } from "../version.js";
 import { createAdminHandler } from "./admin/handler.js";
 import type { AdminState } from "./admin/types.js";
 import { type Resolver, systemResolver } from "./balancer/index.js";
 import { parseDeclarativeConfig } from "./config/load.js";
-import type { DeclarativeConfigError } from "./config/types.js";
 import { DatabaseMode } from "./database-mode.js";
+import {
+  ConfigFileError,
+  ConfigInvalidError,
+  DatabaseUnavailableError,
+  GatewayOptionsError,
+  ListenError,
+} from "./errors.js";
 import { Generations } from "./generations.js";
 import { enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
@@ -117,14 +122,8 @@ export interface Gateway {
   readonly runtime: GatewayRuntime;
 }
 
-/** A configuration rejected by the loader: Kong's code-14 error. */
-export class ConfigInvalidError extends Error {
-  readonly code = "E_GATEWAY_CONFIG";
-  constructor(readonly error: DeclarativeConfigError) {
-    super(error.message);
-    this.name = "ConfigInvalidError";
-  }
-}
+/** A configuration rejected by the loader (Kong's code-14 error); one of the gateway's errors. */
+export { ConfigInvalidError };
 
 const DEFAULT_PROXY: ListenAddress = { host: "0.0.0.0", port: 8000 };
 const DEFAULT_ADMIN: ListenAddress = { host: "127.0.0.1", port: 8001 };
@@ -267,12 +266,12 @@ class GatewayInstance implements ProxyState {
     try {
       trusted = new TrustedIps(opts.trustedIps ?? []);
     } catch (err) {
-      throw new GatestackError("E_USAGE", (err as Error).message, { place: "trusted_ips", exitCode: 2 });
+      throw new GatewayOptionsError((err as Error).message, { place: "trusted_ips" });
     }
     try {
       this.realIp = new RealIp({ trusted, header: opts.realIpHeader, recursive: opts.realIpRecursive });
     } catch (err) {
-      throw new GatestackError("E_USAGE", (err as Error).message, { place: "real_ip_header", exitCode: 2 });
+      throw new GatewayOptionsError((err as Error).message, { place: "real_ip_header" });
     }
     this.bodyGuard = new ClientBodyGuard({
       ...DEFAULT_CLIENT_BODY_LIMITS,
@@ -315,13 +314,11 @@ class GatewayInstance implements ProxyState {
   async validate(): Promise<void> {
     const admin = this.adminListen();
     if (admin !== null && !isLoopback(admin.host) && !this.opts.adminToken) {
-      throw new GatestackError(
-        "E_USAGE",
+      throw new GatewayOptionsError(
         `refusing to expose the Admin API on ${admin.host}:${admin.port} without an admin token`,
         {
           place: "admin_listen",
           hint: "set --admin-token (or GATEWAY_ADMIN_TOKEN), or listen on 127.0.0.1",
-          exitCode: 2,
         },
       );
     }
@@ -342,10 +339,7 @@ class GatewayInstance implements ProxyState {
         await this.apply(input);
       } catch (err) {
         if (err instanceof ConfigInvalidError) {
-          throw new GatestackError("E_GATEWAY_CONFIG", err.message, {
-            place: this.configFile ?? "config",
-            data: { error: err.error },
-          });
+          throw new ConfigInvalidError(err.error, { place: this.configFile ?? "config" });
         }
         throw err;
       }
@@ -447,8 +441,7 @@ class GatewayInstance implements ProxyState {
   async apply(input: string | object): Promise<void> {
     if (this.database !== null) {
       const r = await this.database.replaceAll(input);
-      if ("unavailable" in r)
-        throw new GatestackError("E_DATABASE", `database unavailable: ${r.unavailable}`);
+      if ("unavailable" in r) throw new DatabaseUnavailableError(`database unavailable: ${r.unavailable}`);
       if (!r.ok) throw new ConfigInvalidError(r.error.error);
       return;
     }
@@ -486,22 +479,7 @@ class GatewayInstance implements ProxyState {
       serialized: (task) => this.serialized(task),
     });
     this.database = mode;
-    try {
-      await mode.start();
-    } catch (err) {
-      const declarative = (err as { declarative?: DeclarativeConfigError }).declarative;
-      if (declarative) {
-        throw new GatestackError(
-          "E_GATEWAY_CONFIG",
-          `the stored configuration does not load: ${declarative.message}`,
-          {
-            place: "database",
-            data: { error: declarative },
-          },
-        );
-      }
-      throw err;
-    }
+    await mode.start();
   }
 
   async reload(): Promise<void> {
@@ -516,8 +494,7 @@ class GatewayInstance implements ProxyState {
       return await readFile(path, "utf8");
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new GatestackError(
-        "E_GATEWAY_CONFIG",
+      throw new ConfigFileError(
         code === "ENOENT"
           ? "configuration file not found"
           : `cannot read configuration file: ${(err as Error).message}`,
@@ -571,8 +548,7 @@ class GatewayInstance implements ProxyState {
           return { ok: true };
         } catch (err) {
           if (err instanceof ConfigInvalidError) return { ok: false, error: err.error };
-          if (err instanceof GatestackError && err.code === "E_DATABASE")
-            return { ok: false, unavailable: err.message };
+          if (err instanceof DatabaseUnavailableError) return { ok: false, unavailable: err.message };
           throw err;
         }
       },
@@ -593,8 +569,8 @@ class GatewayInstance implements ProxyState {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(
-          new GatestackError(
-            err.code === "EADDRINUSE" ? "E_PORT_BUSY" : "E_IO",
+          new ListenError(
+            err.code === "EADDRINUSE",
             err.code === "EADDRINUSE"
               ? `${name} listener: address ${addr.host}:${addr.port} is already in use`
               : `${name} listener: cannot listen on ${addr.host}:${addr.port}: ${err.message}`,

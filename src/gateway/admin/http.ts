@@ -4,6 +4,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyTooLargeError } from "../errors.js";
 
 export function sendJson(
   res: ServerResponse,
@@ -24,11 +25,7 @@ export function sendMessage(res: ServerResponse, status: number, message: string
   sendJson(res, status, { message });
 }
 
-export class BodyTooLargeError extends Error {
-  constructor() {
-    super("Request body too large");
-  }
-}
+export { BodyTooLargeError };
 
 /** Read the whole request body, failing with BodyTooLargeError past `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -36,7 +33,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      reject(new BodyTooLargeError());
+      reject(new BodyTooLargeError(limit, "Request body too large"));
       return;
     }
     const chunks: Buffer[] = [];
@@ -47,7 +44,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         failed = true;
-        reject(new BodyTooLargeError());
+        reject(new BodyTooLargeError(limit, "Request body too large"));
         return;
       }
       chunks.push(chunk);

@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { isGatestackError } from "../../../src/errors.js";
+import { isGatewayError } from "../../../src/gateway/errors.js";
 import { compactionCount } from "../../../src/gateway/heap.js";
 import { silentLogger } from "../../../src/gateway/logger.js";
 import { type Gateway, startGateway } from "../../../src/gateway/server.js";
@@ -68,7 +68,7 @@ describe("admin exposure", () => {
       accessLog: false,
       logger: silentLogger,
     }).catch((e: unknown) => e);
-    expect(isGatestackError(err)).toBe(true);
+    expect(isGatewayError(err)).toBe(true);
     expect((err as Error).message).toMatch(
       /refusing to expose the Admin API on 0\.0\.0\.0:0 without an admin token/,
     );
@@ -106,7 +106,7 @@ describe("lifecycle", () => {
       accessLog: false,
       logger: silentLogger,
     }).catch((e: unknown) => e);
-    expect(isGatestackError(err) && err.code).toBe("E_PORT_BUSY");
+    expect(isGatewayError(err) && err.code).toBe("E_PORT_BUSY");
     expect((err as Error).message).toContain(`127.0.0.1:${busy} is already in use`);
     // the proxy listener that did start was closed again
     const again = createServer();
@@ -122,7 +122,7 @@ describe("lifecycle", () => {
       _format_version: "3.0",
       services: [{ name: "x", port: "nope" }],
     }).catch((e: unknown) => e);
-    expect(isGatestackError(err) && err.code).toBe("E_GATEWAY_CONFIG");
+    expect(isGatewayError(err) && err.code).toBe("E_GATEWAY_CONFIG");
     expect((err as { data?: { error?: { code?: number } } }).data?.error?.code).toBe(14);
   });
 

@@ -1,10 +1,10 @@
 /**
  * Connections to PostgreSQL through `pg` (node-postgres), loaded on first use: a DB-less gateway never
- * loads it. Errors become GatestackErrors naming the database (user@host:port/db, no password).
+ * loads it. Errors become DatabaseUnavailableErrors naming the database (user@host:port/db, no password).
  */
 import { createRequire } from "node:module";
 import type * as Pg from "pg";
-import { GatestackError } from "../../../errors.js";
+import { DatabaseUnavailableError } from "../../errors.js";
 import { describePostgres, type PostgresSettings } from "./settings.js";
 
 export type PgClient = Pg.Client;
@@ -43,7 +43,7 @@ export function newClient(s: PostgresSettings): PgClient {
 }
 
 /** A connection problem, said once with where and what to check. */
-export function unreachable(s: PostgresSettings, err: unknown): GatestackError {
+export function unreachable(s: PostgresSettings, err: unknown): DatabaseUnavailableError {
   const e = err as { code?: string; message?: string };
   const why =
     e.code === "28P01"
@@ -51,7 +51,7 @@ export function unreachable(s: PostgresSettings, err: unknown): GatestackError {
       : e.code === "3D000"
         ? "the database does not exist"
         : (e.message ?? String(err));
-  return new GatestackError("E_DATABASE", `cannot reach PostgreSQL at ${describePostgres(s)}: ${why}`, {
+  return new DatabaseUnavailableError(`cannot reach PostgreSQL at ${describePostgres(s)}: ${why}`, {
     hint: "check KONG_PG_HOST, KONG_PG_PORT, KONG_PG_USER, KONG_PG_PASSWORD and KONG_PG_DATABASE",
     cause: err,
   });

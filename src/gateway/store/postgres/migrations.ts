@@ -4,7 +4,7 @@
  * PostgreSQL advisory lock, so two nodes started together cannot migrate at once: the second waits,
  * then finds nothing left to do.
  */
-import { GatestackError } from "../../../errors.js";
+import { MigrationsError } from "../../errors.js";
 import { newClient, type PgClient, unreachable } from "./connection.js";
 import { META_TABLE, MIGRATIONS, type Migration } from "./schema.js";
 import { describePostgres, type PostgresSettings } from "./settings.js";
@@ -68,7 +68,7 @@ async function withLock<T>(client: PgClient, fn: () => Promise<T>): Promise<T> {
     const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [MIGRATIONS_LOCK]);
     if (r.rows[0]?.ok) break;
     if (Date.now() >= deadline) {
-      throw new GatestackError("E_MIGRATIONS", "another node has been running migrations for over a minute", {
+      throw new MigrationsError("another node has been running migrations for over a minute", {
         hint: "wait for it to finish, then run the command again",
       });
     }
@@ -89,7 +89,7 @@ async function run(client: PgClient, m: Migration): Promise<void> {
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
-    throw new GatestackError("E_MIGRATIONS", `migration ${m.name} failed: ${(err as Error).message}`, {
+    throw new MigrationsError(`migration ${m.name} failed: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -134,7 +134,7 @@ export async function up(
     return await withLock(client, async () => {
       const done = await executed(client);
       if (done === null) {
-        throw new GatestackError("E_MIGRATIONS", `the database ${describePostgres(s)} is not bootstrapped`, {
+        throw new MigrationsError(`the database ${describePostgres(s)} is not bootstrapped`, {
           hint: "run `stack gateway migrations bootstrap`",
         });
       }
@@ -152,15 +152,14 @@ export async function up(
 }
 
 /** What `serve` says when the schema is not the one it needs. */
-export function notReadyError(status: MigrationsStatus): GatestackError | null {
+export function notReadyError(status: MigrationsStatus): MigrationsError | null {
   if (!status.bootstrapped) {
-    return new GatestackError("E_MIGRATIONS", `the database ${status.database} has not been bootstrapped`, {
+    return new MigrationsError(`the database ${status.database} has not been bootstrapped`, {
       hint: "run `stack gateway migrations bootstrap` (same settings), then start the gateway again",
     });
   }
   if (status.pending.length > 0) {
-    return new GatestackError(
-      "E_MIGRATIONS",
+    return new MigrationsError(
       `the database ${status.database} has ${status.pending.length} pending migration(s): ${status.pending.join(", ")}`,
       { hint: "run `stack gateway migrations up` (same settings), then start the gateway again" },
     );

@@ -8,6 +8,7 @@
  * was written meanwhile is caught up).
  */
 import type { KindName } from "../../config/kinds.js";
+import { DatabaseUnavailableError } from "../../errors.js";
 import type { GatewayLogger } from "../../plugins/types.js";
 import type { ConfigStore, EntityTimestamps, StoredRecord, StoredState, StoreHealth } from "../types.js";
 import {
@@ -68,9 +69,10 @@ export class UniqueViolation extends Error {
 }
 
 /** The database did not answer a write or read (503 for the Admin API, last config kept by the proxy). */
-export class StoreUnavailable extends Error {
+export class StoreUnavailable extends DatabaseUnavailableError {
   constructor(cause: unknown) {
     super((cause as Error)?.message ?? "database unavailable", { cause });
+    this.name = "StoreUnavailable";
   }
 }
 

@@ -1,0 +1,28 @@
+/**
+ * The gateway's errors (src/gateway/errors.ts) as the CLI's: same code, message, place and hint; the
+ * exit code is the CLI's business (a refused option is a usage error, exit 2; the rest exit 1).
+ */
+import { type ErrorCode, GatestackError } from "../errors.js";
+import type { GatewayError, GatewayErrorCode } from "../gateway/errors.js";
+
+const AS_CLI: Record<GatewayErrorCode, { code: ErrorCode; exitCode: number }> = {
+  E_USAGE: { code: "E_USAGE", exitCode: 2 },
+  E_GATEWAY_CONFIG: { code: "E_GATEWAY_CONFIG", exitCode: 1 },
+  E_DATABASE: { code: "E_DATABASE", exitCode: 1 },
+  E_MIGRATIONS: { code: "E_MIGRATIONS", exitCode: 1 },
+  E_PORT_BUSY: { code: "E_PORT_BUSY", exitCode: 1 },
+  E_IO: { code: "E_IO", exitCode: 1 },
+  // a request body never reaches a command: if one does it is a bug
+  GW_BODY_TOO_LARGE: { code: "E_INTERNAL", exitCode: 1 },
+};
+
+export function fromGatewayError(err: GatewayError): GatestackError {
+  const { code, exitCode } = AS_CLI[err.code];
+  return new GatestackError(code, err.message, {
+    ...(err.place === undefined ? {} : { place: err.place }),
+    ...(err.hint === undefined ? {} : { hint: err.hint }),
+    ...(err.data === undefined ? {} : { data: err.data }),
+    exitCode,
+    cause: err,
+  });
+}
