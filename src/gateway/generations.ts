@@ -11,7 +11,7 @@ import { buildCredentialIndex } from "./credentials.js";
 import { compactHeap } from "./heap.js";
 import type { PluginRegistry } from "./plugins/registry.js";
 import type { GatewayLogger, GatewayRuntimeInfo, PluginEnvironment } from "./plugins/types.js";
-import type { UpstreamPools } from "./proxy/dispatch.js";
+import type { UpstreamPools } from "./transport/dispatch.js";
 import { PluginSet } from "./proxy/pipeline.js";
 import { buildRouter } from "./router/index.js";
 import type { GatewaySnapshot } from "./snapshot.js";

@@ -30,7 +30,6 @@ import type {
 } from "./plugins/types.js";
 import { AccessLogWriter } from "./proxy/access-log.js";
 import { ClientBodyGuard, DEFAULT_CLIENT_BODY_LIMITS } from "./proxy/client-body-guard.js";
-import { UpstreamPools } from "./proxy/dispatch.js";
 import { createProxyHandler, createUpgradeHandler, type ProxyState } from "./proxy/handler.js";
 import { RealIp } from "./proxy/real-ip.js";
 import { invalidVersionStatus } from "./proxy/request-line.js";
@@ -40,6 +39,7 @@ import type { GatewaySnapshot } from "./snapshot.js";
 import { createStatusHandler, type StatusSource } from "./status.js";
 import { DeclarativeStore } from "./store/declarative.js";
 import type { PostgresSettings } from "./store/postgres/settings.js";
+import { UpstreamPools } from "./transport/dispatch.js";
 
 /** How startGateway is configured (flags/env are mapped onto this by `stack gateway serve`). */
 export interface GatewayOptions {

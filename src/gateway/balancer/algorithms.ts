@@ -1,4 +1,4 @@
-import type { PoolHolder } from "../proxy/dispatch.js";
+import type { PoolHolder } from "../transport/dispatch.js";
 import type { HealthCounter } from "./health.js";
 
 /** One balancer entry: a resolved address of a target (it remembers its upstream pool). */

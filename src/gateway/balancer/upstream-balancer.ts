@@ -1,6 +1,6 @@
 import type { GatewayTarget, GatewayUpstream } from "../config/types.js";
 import type { GatewayLogger } from "../plugins/types.js";
-import { type DispatchTarget, requestTarget, type UpstreamPools } from "../proxy/dispatch.js";
+import { type DispatchTarget, requestTarget, type UpstreamPools } from "../transport/dispatch.js";
 import { type Algorithm, ConsistentHashing, LeastConnections, type Peer, RoundRobin } from "./algorithms.js";
 import { isIpAddress, parseTarget, type Resolver, stripBrackets } from "./dns.js";
 import {

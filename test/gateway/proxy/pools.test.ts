@@ -4,7 +4,7 @@
  * DNS change do not keep pools and sockets alive).
  */
 import { describe, expect, it } from "vitest";
-import { type PoolHolder, requestTarget, UpstreamPools } from "../../../src/gateway/proxy/dispatch.js";
+import { type PoolHolder, requestTarget, UpstreamPools } from "../../../src/gateway/transport/dispatch.js";
 import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { type EchoUpstream, startEchoUpstream } from "../../support/gateway.js";
 

@@ -5,8 +5,8 @@
  * status below 300 is success. Nothing here ever delays a proxied response.
  */
 import type { Dispatcher } from "undici";
-import { requestOn, type SimpleResponse } from "../../proxy/dispatch.js";
-import { Pool } from "../../proxy/undici-pool.js";
+import { requestOn, type SimpleResponse } from "../../transport/dispatch.js";
+import { Pool } from "../../transport/undici-pool.js";
 import { BatchQueue } from "../_shared/batch-queue.js";
 import { Retirement } from "../_shared/handover.js";
 import { kongLogPayload } from "../_shared/log-payload.js";

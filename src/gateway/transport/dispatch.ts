@@ -5,9 +5,10 @@ import { Pool } from "./undici-pool.js";
 
 /**
  * THE core primitive for talking to upstreams: a dispatch to one target through an undici
- * Pool kept per (origin, connect timeout) — keep-alive, capped connections. Proxying
- * (proxy/forward.ts), WebSocket tunnelling (proxy/websocket.ts) and active health checks
- * (balancer/health.ts) are thin wrappers over `dispatchToTarget`.
+ * Pool kept per (origin, connect timeout) — keep-alive, capped connections. The transport
+ * sits below proxy/, balancer/ and plugins/ and imports none of them: the proxy's upstream
+ * attempts (proxy/upstream-call.ts), active health checks (balancer/) and the http-log
+ * plugin's requests all go through here.
  */
 
 export interface DispatchTarget {
@@ -221,7 +222,7 @@ export function requestTarget(
 
 /**
  * A buffered request over any undici dispatcher (the http-log plugin's own pool): undici's
- * `request()` API is not loaded with the bare Pool (proxy/undici-pool.ts).
+ * `request()` API is not loaded with the bare Pool (transport/undici-pool.ts).
  */
 export function requestOn(
   dispatcher: Pick<Dispatcher, "dispatch">,
