@@ -1,40 +1,37 @@
 import { type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { Dispatcher } from "undici";
-import type { HashSource, Peer, UpstreamBalancer } from "../balancer/index.js";
-import { hostHeaderFor } from "../balancer/index.js";
 import type { GatewayRoute, GatewayService } from "../config/types.js";
 import type { GatewayLogger, ResponseHead } from "../plugins/types.js";
 import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-import { dispatchToTarget, type UpstreamPools } from "../transport/dispatch.js";
+import type { UpstreamPools } from "../transport/dispatch.js";
 import { type AccessLogWriter, headerRecord } from "./access-log.js";
 import { errorExit, httpsRequiredExit, jsonExit } from "./answers.js";
 import type { ClientBodyGuard } from "./client-body-guard.js";
-import { appendVia, SERVER_TOKEN } from "./constants.js";
+import { SERVER_TOKEN } from "./constants.js";
 import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
-import { classifyUpstreamError, PROXY_ERRORS, type ProxyErrorCode } from "./errors.js";
-import { RequestHashSource } from "./hash-source.js";
-import { rawHeadersWithoutHopByHop } from "./hop-by-hop.js";
+import { PROXY_ERRORS, type ProxyErrorCode } from "./errors.js";
+import type { HashableRequest } from "./hash-source.js";
 import { accessLogLineFor, type ExchangeRecord, elapsedMs, logEntryFor } from "./log-entry.js";
 import { logRedactionFor } from "./log-redaction.js";
 import {
-  bodyPluginsFor,
   hasLogPhase,
   hasResponsePhase,
   type PluginInstance,
   runAccess,
   runLog,
   runResponseBody,
-  runResponseHeaders,
+  runResponsePhases,
 } from "./pipeline.js";
 import type { RealIp } from "./real-ip.js";
 import { requestIdFor } from "./request-id.js";
 import { requestLineRefusal } from "./request-line.js";
 import { hasBody, hostWithoutPort, type RequestTarget, splitTarget } from "./request-target.js";
 import { normalizeIp } from "./trusted-ips.js";
+import { openTunnel } from "./tunnel.js";
 import { isWebSocketUpgrade, replayWithoutUpgrade } from "./upgrade.js";
+import { UpstreamCall, type UpstreamReceiver } from "./upstream-call.js";
 import { type PreparedUpstreamRequest, prepareUpstreamRequest } from "./upstream-request.js";
 
 /** What the proxy listener needs from the running gateway. */
@@ -55,12 +52,6 @@ export interface ProxyState {
 }
 
 const NO_PLUGINS: readonly PluginInstance[] = [];
-const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]);
-/**
- * undici's header/body timers tick at ~1 s resolution; read timeouts shorter than this get a
- * precise timer of our own (refreshed on every chunk) on top.
- */
-const PRECISE_READ_TIMEOUT_BELOW_MS = 5000;
 const noop = (): void => undefined;
 /** process.hrtime.bigint() at performance.now() === 0, to derive RequestContext.startedAt. */
 const HRTIME_ORIGIN_NS = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
@@ -108,91 +99,94 @@ export function createUpgradeHandler(
   };
 }
 
+/** Who asked for what, read when the request arrives (protocol and host once a snapshot is known). */
+interface Arrival {
+  readonly requestId: string;
+  /** the TCP peer, and whether it is in trusted_ips */
+  readonly peerIp: string;
+  readonly trusted: boolean;
+  readonly clientIp: string;
+  readonly target: RequestTarget;
+  protocol: "http" | "https";
+  host: string;
+}
+
+function arrive(state: ProxyState, req: IncomingMessage): Arrival {
+  const peerIp = normalizeIp(req.socket.remoteAddress);
+  const realIp = state.realIp;
+  const trusted = realIp.isTrusted(peerIp);
+  return {
+    requestId: requestIdFor(req.headers),
+    peerIp,
+    trusted,
+    clientIp: trusted ? realIp.clientOfTrusted(peerIp, req) : peerIp,
+    target: splitTarget(req.url),
+    protocol: "http",
+    host: "",
+  };
+}
+
+/** A response whose body the plugins get whole: collected, then the body phase. */
+interface Buffering {
+  readonly head: ResponseHead;
+  readonly plugins: PluginInstance[];
+  readonly chunks: Buffer[];
+}
+
 /**
- * One proxied request from arrival to the log phase. It is also the undici dispatch
- * handler of its upstream attempts (undici's core handler interface: raw header lists go
- * straight to `res.writeHead` without an intermediate object). The plugin context is only
- * built on routes that have plugins.
+ * One proxied request from arrival to the log phase, read top to bottom: `start` (request
+ * line, snapshot, router, access phase) → `proxy` (an `UpstreamCall` makes the attempts and
+ * reports back through `UpstreamReceiver`: `head`, `chunk`, `complete`, `failed`, `upgrade`)
+ * or a gateway answer (`sendExit`) → `finish` (log phase, access log). Every answer runs its
+ * response phases through `runResponsePhases`. The plugin context is only built on routes
+ * that have plugins.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements UpstreamReceiver {
   private readonly tStart = performance.now();
+  private readonly arrival: Arrival;
   private snapshot: GatewaySnapshot | null = null;
+  private match: RouteMatch | null = null;
   private ctx: ProxyContext | null = null;
   private upstream: PreparedUpstreamRequest | null = null;
   private plugins: readonly PluginInstance[] = NO_PLUGINS;
-  private route: GatewayRoute | null = null;
-  private service: GatewayService | null = null;
-  private match: RouteMatch | null = null;
-  private protocol: "http" | "https" = "http";
-  private host = "";
-  private requestId = "";
-  private clientIp = "";
-  /** the TCP peer, and whether it is in trusted_ips */
-  private peerIp = "";
-  private trusted = false;
-  private target: RequestTarget = { path: "/", rawQuery: "", authority: null };
-  private balancer: UpstreamBalancer | null = null;
-  private peer: Peer | null = null;
-  private tried: Set<Peer> | null = null;
-  private tries: Array<{ ip: string; port: number; balancer_latency?: number }> | null = null;
-  private retriesLeft = 0;
-  private abortUpstream: ((err?: Error) => void) | null = null;
-  /** the current attempt reached a connected socket (undici's onConnect ran) */
-  private connected = false;
-  private resumeUpstream: (() => void) | null = null;
-  private tUpstreamStart = 0;
-  private tUpstreamHeaders = 0;
+  private call: UpstreamCall | null = null;
   private status = 0;
   private responseBytes = 0;
-  private head: ResponseHead | null = null;
   /** the response header fields as handed to writeHead (a flat list or a record), for the log phase */
   private sentHeaders: Record<string, string | string[]> | string[] | null = null;
-  private bodyChunks: Buffer[] | null = null;
-  /** the plugins buffering this response's body (null: it streams) */
-  private bodyPlugins: PluginInstance[] | null = null;
-  private upstreamDone = false;
-  private clientGone = false;
-  /** the gateway gave up on the upstream exchange (client body timeout): its callbacks are ignored */
-  private upstreamCancelled = false;
-  private ended = false;
-  private upstreamUri = "";
+  private buffering: Buffering | null = null;
+  /** the client went away before the response finished, or its body timed out (ClientBodyGuard) */
+  private stopped: "client gone" | "body timeout" | null = null;
   private pausedForDrain = false;
   private tunnelled = false;
-  private readTimer: NodeJS.Timeout | null = null;
-  /** Kong's write_timeout while the client body streams upstream (refreshed per chunk sent) */
-  private writeTimer: NodeJS.Timeout | null = null;
-  private watchingBodyEnd = false;
-  /** consistent hashing's view of the request (its made-up hash_on cookie goes on the response) */
-  private hashing: RequestHashSource | null = null;
+  private ended = false;
 
   constructor(
     private readonly state: ProxyState,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly upgrade: { socket: Duplex; head: Buffer } | null,
-  ) {}
+    private readonly upgradeOf: { socket: Duplex; head: Buffer } | null,
+  ) {
+    this.arrival = arrive(state, req);
+  }
 
   get tunnelling(): boolean {
     return this.tunnelled;
   }
 
+  private get clientGone(): boolean {
+    return this.stopped === "client gone";
+  }
+
   start(): void {
-    const { req, res, state } = this;
+    const { req, res, state, arrival } = this;
     state.begin();
     (res as WithExchange)[EXCHANGE] = this;
     res.once("close", onResponseClose);
     req.on("error", noop);
     countRequest(req.socket);
     const headers = req.headers;
-    this.requestId = requestIdFor(headers);
-    const peer = normalizeIp(req.socket.remoteAddress);
-    const realIp = state.realIp;
-    const trusted = realIp.isTrusted(peer);
-    this.peerIp = peer;
-    this.trusted = trusted;
-    this.clientIp = trusted ? realIp.clientOfTrusted(peer, req) : peer;
-    const target = splitTarget(req.url);
-    this.target = target;
+    const target = arrival.target;
     const refusal = requestLineRefusal(req, target);
     if (refusal !== null) {
       // nothing of a request the gateway cannot read as HTTP/1.x goes further
@@ -210,18 +204,17 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     this.snapshot = snapshot;
     snapshot.inflight++;
-    const protocol: "http" | "https" = trusted && headers["x-forwarded-proto"] === "https" ? "https" : "http";
-    this.protocol = protocol;
+    const protocol = arrival.trusted && headers["x-forwarded-proto"] === "https" ? "https" : "http";
+    arrival.protocol = protocol;
     // RFC 9112 §3.2.2: an absolute-form target's authority replaces the Host header
-    const host =
-      target.authority === null ? hostWithoutPort(headers.host) : hostWithoutPort(target.authority);
-    this.host = host;
+    const host = hostWithoutPort(target.authority === null ? headers.host : target.authority);
+    arrival.host = host;
     let match: RouteMatch | null;
     try {
       match = snapshot.router.match({
         method: req.method ?? "GET",
         host,
-        path: this.target.path,
+        path: target.path,
         headers,
         protocol,
       });
@@ -237,8 +230,6 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     this.match = match;
     const route = match.route;
-    this.route = route;
-    this.service = match.service;
     // Kong: an https-only route asked over plain http (X-Forwarded-Proto counts from trusted peers)
     if (protocol === "http" && !route.protocols.includes("http") && route.protocols.includes("https")) {
       this.answerBeforeAccess(snapshot);
@@ -275,23 +266,23 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   /** THE upstream request of this exchange (for an unmatched request: the path as received). */
   private prepareUpstream(match: RouteMatch | null): PreparedUpstreamRequest {
-    const req = this.req;
+    const { req, arrival } = this;
     return prepareUpstreamRequest({
       method: req.method ?? "GET",
       headers: req.headers,
-      upstreamPath: match?.upstreamPath ?? this.target.path,
-      rawQuery: this.target.rawQuery,
-      downstreamPath: this.target.path,
-      host: this.host,
-      authority: this.target.authority,
-      peerIp: this.peerIp,
-      clientIp: this.clientIp,
-      trusted: this.trusted,
-      protocol: this.protocol,
+      upstreamPath: match?.upstreamPath ?? arrival.target.path,
+      rawQuery: arrival.target.rawQuery,
+      downstreamPath: arrival.target.path,
+      host: arrival.host,
+      authority: arrival.target.authority,
+      peerIp: arrival.peerIp,
+      clientIp: arrival.clientIp,
+      trusted: arrival.trusted,
+      protocol: arrival.protocol,
       serverPort: req.socket.localPort ?? 0,
       preserveHost: match?.route.preserve_host ?? true,
       strippedPrefix: match?.strippedPrefix ?? null,
-      requestId: this.requestId,
+      requestId: arrival.requestId,
     });
   }
 
@@ -302,7 +293,7 @@ class Exchange implements Dispatcher.DispatchHandler {
    * matched route, if any — for a 404, route and service are null.
    */
   private answerBeforeAccess(snapshot: GatewaySnapshot): void {
-    const plugins = snapshot.plugins.unmatchedPlugins(this.protocol === "https");
+    const plugins = snapshot.plugins.unmatchedPlugins(this.arrival.protocol === "https");
     if (plugins.length === 0) return;
     this.plugins = plugins;
     this.context();
@@ -311,41 +302,43 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** The plugin context (created on first need: routes with plugins, exits). */
   private context(): ProxyContext {
     if (this.ctx === null) {
-      const match = this.match;
+      const { match, arrival } = this;
       if (this.upstream === null) this.upstream = this.prepareUpstream(match);
       this.ctx = new ProxyContext(
         this.req,
-        this.requestId,
+        arrival.requestId,
         HRTIME_ORIGIN_NS + BigInt(Math.round(this.tStart * 1e6)),
-        this.clientIp,
-        this.protocol,
+        arrival.clientIp,
+        arrival.protocol,
         match?.route ?? null,
         match?.service ?? null,
         match?.uriCaptures ?? null,
         this.upstream,
-        this.target.path,
-        this.target.rawQuery,
-        this.host,
+        arrival.target.path,
+        arrival.target.rawQuery,
+        arrival.host,
       );
     }
     return this.ctx;
   }
 
   private afterAccess(): void {
-    if (this.clientGone || this.upstreamCancelled) return;
+    if (this.stopped !== null) return;
     const exit = this.ctx?.exitResponse ?? null;
     if (exit !== null) this.sendExit(exit);
-    else if (this.service === null) {
+    else {
+      const service = this.match?.service ?? null;
       // Kong checks for a service after the access phase: plugins of a service-less route run first
-      this.sendExit(jsonExit(503, { message: PROXY_ERRORS.GW_NO_SERVICE.message }));
-    } else this.proxy();
+      if (service === null) this.sendExit(jsonExit(503, { message: PROXY_ERRORS.GW_NO_SERVICE.message }));
+      else this.proxy(service);
+    }
   }
 
   private pluginFailed(err: unknown, phase: string): void {
     this.state.logger.error("plugin failed", {
       phase,
       error: (err as Error)?.message,
-      request_id: this.requestId,
+      request_id: this.arrival.requestId,
     });
     if (this.res.headersSent) {
       this.res.destroy();
@@ -356,224 +349,62 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   // ---------------------------------------------------------------- upstream
 
-  private proxy(): void {
-    const service = this.service!;
-    this.balancer = this.snapshot!.balancers.forService(service) ?? null;
-    this.retriesLeft = service.retries;
-    this.tUpstreamStart = performance.now();
-    this.attempt();
-  }
-
-  private attempt(): void {
-    const balancer = this.balancer;
-    if (balancer === null) {
-      this.sendError("GW_NO_PEER");
-      return;
-    }
-    const hash: HashSource | null =
-      balancer.upstream.algorithm === "consistent-hashing" ? this.hashSource() : null;
-    let peer = balancer.select(hash, this.tried);
-    if (peer === null && this.tried !== null) peer = balancer.select(hash, null);
-    if (peer === null) {
-      this.sendError(balancer.peers.length === 0 && balancer.hasDnsTargets ? "GW_DNS_FAILED" : "GW_NO_PEER");
-      return;
-    }
-    this.peer = peer;
-    this.connected = false;
-    this.abortUpstream = null;
-    if (this.tries === null) this.tries = [];
-    this.tries.push({ ip: peer.ip, port: peer.port });
-    const up = this.upstream!;
-    const service = this.service!;
-    const protocol = protocolOf(service);
-    const headers = up.headers;
-    if (headers.host === undefined) {
-      headers.host = balancer.upstream.host_header ?? hostHeaderFor(peer.hostname, peer.port, protocol);
-    }
-    this.upstreamUri = up.target();
-    let body: IncomingMessage | Buffer | null = null;
-    const buffered = this.ctx?.request.buffered ?? null;
-    if (up.body !== undefined) {
-      body = up.body;
-      headers["content-length"] = String(up.body.length);
-    } else if (buffered !== null) {
-      body = buffered;
-      headers["content-length"] = String(buffered.length);
-    } else if (hasBody(this.req)) {
-      body = this.req;
-      this.startWriteTimer(service.write_timeout);
-    }
-    if (service.read_timeout < PRECISE_READ_TIMEOUT_BELOW_MS) this.startReadTimer(service.read_timeout);
-    try {
-      dispatchToTarget(
-        this.state.pools,
-        { host: peer.ip, port: peer.port, protocol, servername: peer.hostname },
-        {
-          method: up.method,
-          path: this.upstreamUri,
-          headers,
-          body,
-          connectTimeout: service.connect_timeout,
-          headersTimeout: service.read_timeout,
-          bodyTimeout: service.read_timeout,
-          upgrade: this.upgrade === null ? null : String(this.req.headers.upgrade ?? "websocket"),
-        },
-        this,
-        peer,
-      );
-    } catch (err) {
-      this.clearReadTimer();
-      this.state.logger.error("dispatch failed", { error: (err as Error).message });
-      this.releasePeer();
-      this.sendError("GW_INTERNAL");
-    }
-  }
-
-  private startReadTimer(timeoutMs: number): void {
-    this.clearReadTimer();
-    this.readTimer = setTimeout(() => {
-      this.readTimer = null;
-      this.abortUpstream?.(
-        Object.assign(new Error("upstream read timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" }),
-      );
-    }, timeoutMs);
-  }
-
-  private clearReadTimer(): void {
-    if (this.readTimer !== null) {
-      clearTimeout(this.readTimer);
-      this.readTimer = null;
-    }
-    this.clearWriteTimer();
-  }
-
-  private startWriteTimer(timeoutMs: number): void {
-    this.clearWriteTimer();
-    if (timeoutMs <= 0 || this.req.readableEnded) return;
-    this.writeTimer = setTimeout(() => {
-      this.writeTimer = null;
-      this.abortUpstream?.(Object.assign(new Error("upstream write timeout"), { code: "GW_WRITE_TIMEOUT" }));
-    }, timeoutMs);
-    // the whole body went out: from here on only the read timeout applies
-    if (!this.watchingBodyEnd) {
-      this.watchingBodyEnd = true;
-      this.req.once("end", () => this.clearWriteTimer());
-    }
-  }
-
-  private clearWriteTimer(): void {
-    if (this.writeTimer !== null) {
-      clearTimeout(this.writeTimer);
-      this.writeTimer = null;
-    }
-  }
-
-  /** undici: a chunk of the request body was written to the upstream socket. */
-  onBodySent(): void {
-    this.writeTimer?.refresh();
-  }
-
-  /** Consistent hashing's view of this request (one per exchange: a made-up cookie stays the same across retries). */
-  private hashSource(): RequestHashSource {
-    if (this.hashing === null) {
-      const ctx = this.ctx;
-      this.hashing = new RequestHashSource({
-        headers: this.req.headers,
-        clientIp: this.clientIp,
-        target: this.target,
-        consumerId: ctx?.consumer?.id ?? ctx?.credential?.id ?? null,
-        uriCaptures: this.match?.uriCaptures ?? null,
-        cookiePath: this.balancer?.upstream.hash_on_cookie_path ?? "/",
-      });
-    }
-    return this.hashing;
-  }
-
-  private releasePeer(): void {
-    if (this.peer !== null && this.balancer !== null) this.balancer.release(this.peer);
-  }
-
-  /** Latency headers and the request id, added to every proxied response head. */
-  private pushGatewayHeaders(list: string[]): void {
-    list.push(
-      "x-kong-upstream-latency",
-      String(elapsedMs(this.tUpstreamStart, this.tUpstreamHeaders)),
-      "x-kong-proxy-latency",
-      String(elapsedMs(this.tStart, this.tUpstreamStart)),
-      "x-kong-request-id",
-      this.requestId,
+  private proxy(service: GatewayService): void {
+    const call = new UpstreamCall(
+      this.state,
+      this,
+      service,
+      this.snapshot!.balancers.forService(service) ?? null,
+      {
+        req: this.req,
+        request: this.upstream!,
+        ctx: this.ctx,
+        client: this.upgradeOf?.socket ?? null,
+        requestId: this.arrival.requestId,
+      },
     );
+    this.call = call;
+    call.run();
   }
 
-  // undici core handler interface --------------------------------------------
-
-  onConnect(abort: (err?: Error) => void): void {
-    this.connected = true;
-    this.abortUpstream = abort;
-    if (this.clientGone || this.upstreamCancelled) abort(clientAbortError());
+  hashable(cookiePath: string): HashableRequest {
+    const { ctx, arrival } = this;
+    return {
+      headers: this.req.headers,
+      clientIp: arrival.clientIp,
+      target: arrival.target,
+      consumerId: ctx?.consumer?.id ?? ctx?.credential?.id ?? null,
+      uriCaptures: this.match?.uriCaptures ?? null,
+      cookiePath,
+    };
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 1xx informational: not relayed
-    if (this.upstreamCancelled) return false;
-    this.readTimer?.refresh();
-    this.clearWriteTimer();
-    this.resumeUpstream = resume;
-    this.tUpstreamHeaders = performance.now();
-    this.status = statusCode;
-    if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
-    const { list, via } = rawHeadersWithoutHopByHop(rawHeaders);
-    list.push("via", appendVia(via));
-    this.pushGatewayHeaders(list);
-    const hashCookie = this.hashing?.generatedCookie ?? null;
-    if (hashCookie !== null) list.push("set-cookie", hashCookie.header);
+  head(status: number, fields: string[]): boolean {
+    this.status = status;
+    this.pushGatewayHeaders(fields);
+    const hashCookie = this.call!.generatedCookie;
+    if (hashCookie !== null) fields.push("set-cookie", hashCookie.header);
     const ctx = this.ctx;
     if (ctx === null || !hasResponsePhase(this.plugins)) {
       // no plugin looks at or changes the response: the flat list goes out as it is
-      if (ctx !== null) overrideHeaders(list, ctx.downstreamHeaders);
-      if (!this.clientGone) this.res.writeHead(statusCode, list);
-      this.sentHeaders = list;
+      if (ctx !== null) overrideHeaders(fields, ctx.downstreamHeaders);
+      if (!this.clientGone) this.res.writeHead(status, fields);
+      this.sentHeaders = fields;
       return true;
     }
-    const head: ResponseHead = { status: statusCode, headers: headerRecord(list), source: "upstream" };
+    const head: ResponseHead = { status, headers: headerRecord(fields), source: "upstream" };
     for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
-    this.head = head;
-    const plugins = this.plugins;
-    let r: void | Promise<void>;
-    try {
-      r = plugins.length === 0 ? undefined : runResponseHeaders(ctx, plugins, head);
-    } catch (err) {
-      this.abortUpstream?.(err as Error);
-      this.pluginFailed(err, "responseHeaders");
-      return false;
-    }
-    if (r === undefined) return this.afterResponseHeaders(ctx, head);
-    r.then(
-      () => {
-        if (this.afterResponseHeaders(ctx, head)) resume();
+    return runResponsePhases(ctx, this.plugins, head, true, {
+      proceed: (bodyPlugins, async) => {
+        if (bodyPlugins === null) this.writeHead(head);
+        else this.buffering = { head, plugins: bodyPlugins, chunks: [] };
+        if (async) this.call?.resume();
       },
-      (err: unknown) => {
-        this.abortUpstream?.(err as Error);
+      fail: (err) => {
+        this.call?.abort(err as Error);
         this.pluginFailed(err, "responseHeaders");
       },
-    );
-    return false;
-  }
-
-  /** The head is final: buffer the body for the plugins that want it, else send the head and stream. */
-  private afterResponseHeaders(ctx: ProxyContext, head: ResponseHead): boolean {
-    let bodyPlugins: PluginInstance[] | null;
-    try {
-      bodyPlugins = this.plugins.length === 0 ? null : bodyPluginsFor(ctx, this.plugins, head);
-    } catch (err) {
-      this.abortUpstream?.(err as Error);
-      this.pluginFailed(err, "responseHeaders");
-      return false;
-    }
-    this.bodyPlugins = bodyPlugins;
-    if (bodyPlugins === null) this.writeHead(head);
-    else this.bodyChunks = [];
-    return true;
+    });
   }
 
   private writeHead(head: ResponseHead): void {
@@ -582,12 +413,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.sentHeaders = head.headers;
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.status < 200 || this.upstreamCancelled) return true;
-    this.readTimer?.refresh();
+  chunk(chunk: Buffer): boolean {
     this.responseBytes += chunk.length;
-    if (this.bodyChunks !== null) {
-      this.bodyChunks.push(chunk);
+    if (this.buffering !== null) {
+      this.buffering.chunks.push(chunk);
       return true;
     }
     if (this.clientGone) return true;
@@ -596,143 +425,75 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.pausedForDrain = true;
       this.res.once("drain", () => {
         this.pausedForDrain = false;
-        this.resumeUpstream?.();
+        this.call?.resume();
       });
     }
     return false;
   }
 
-  onComplete(): void {
-    this.clearReadTimer();
-    this.upstreamDone = true;
-    this.releasePeer();
-    if (this.clientGone || this.upstreamCancelled) return;
-    if (this.bodyChunks !== null) {
-      const chunks = this.bodyChunks;
-      this.bodyChunks = null;
-      const head = this.head!;
-      runResponseBody(this.ctx!, this.bodyPlugins!, head, Buffer.concat(chunks)).then(
-        (body) => {
-          if (this.clientGone) return;
-          head.headers["content-length"] = String(body.length);
-          this.writeHead(head);
-          this.res.end(this.req.method === "HEAD" ? undefined : body);
-        },
-        (err: unknown) => this.pluginFailed(err, "responseBody"),
-      );
+  complete(): void {
+    const buffering = this.buffering;
+    if (buffering === null) {
+      this.res.end();
       return;
     }
-    this.res.end();
+    this.buffering = null;
+    const head = buffering.head;
+    runResponseBody(this.ctx!, buffering.plugins, head, Buffer.concat(buffering.chunks)).then(
+      (body) => {
+        if (this.clientGone) return;
+        head.headers["content-length"] = String(body.length);
+        this.writeHead(head);
+        this.res.end(this.req.method === "HEAD" ? undefined : body);
+      },
+      (err: unknown) => this.pluginFailed(err, "responseBody"),
+    );
   }
 
-  onError(err: Error): void {
-    this.clearReadTimer();
-    const peer = this.peer;
-    this.releasePeer();
-    if (this.clientGone || this.upstreamCancelled) return;
-    const info = classifyUpstreamError(err);
-    if (peer !== null)
-      this.balancer?.report(peer, info.timeout ? { kind: "timeout" } : { kind: "tcp_failure" });
-    if (this.status >= 200 || this.tunnelled) {
-      // the response had started: nothing to answer with, cut the client connection
-      this.res.destroy();
-      return;
-    }
-    const code = (err as { code?: string }).code;
-    // undici calls onConnect only once a socket is connected and the request is about to be
-    // written: an error before that (refused, unreachable, connect timeout…) means the
-    // upstream never saw the request, so any method may be retried
-    const connectPhase = !this.connected;
-    const up = this.upstream!;
-    const replayable = up.body !== undefined || !hasBody(this.req) || !this.req.readableDidRead;
-    const safe = connectPhase || IDEMPOTENT.has(up.method);
-    if (info.retryable && safe && replayable && this.retriesLeft > 0) {
-      this.retriesLeft--;
-      if (peer !== null) {
-        if (this.tried === null) this.tried = new Set();
-        this.tried.add(peer);
-      }
-      this.attempt();
-      return;
-    }
-    this.state.logger.warn("upstream request failed", {
-      request_id: this.requestId,
-      upstream: peer?.key,
-      error: err.message,
-      code,
-    });
-    this.sendError(info.code);
+  failed(code: ProxyErrorCode): void {
+    // the response had started: nothing to answer with, cut the client connection
+    if (this.status >= 200 || this.tunnelled) this.res.destroy();
+    else this.sendError(code);
   }
 
-  onUpgrade(statusCode: number, rawHeaders: Buffer[] | string[] | null, upstreamSocket: Duplex): void {
-    this.clearReadTimer();
-    const client = this.upgrade?.socket;
-    if (client === undefined || this.clientGone || this.upstreamCancelled || client.destroyed) {
-      upstreamSocket.destroy();
-      this.releasePeer();
-      return;
-    }
+  upgrade(status: number, fields: string[], socket: Duplex): void {
     this.tunnelled = true;
-    this.tUpstreamHeaders = performance.now();
-    this.status = statusCode;
-    if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
-    // a 101 keeps its Connection/Upgrade fields: they are what the client asked for
-    const list: string[] = [];
-    let via: string | undefined;
-    const raw = rawHeaders ?? [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = String(raw[i]);
-      const value = String(raw[i + 1]);
-      if (name.toLowerCase() === "via") via = value;
-      else list.push(name, value);
-    }
-    list.push("via", appendVia(via));
-    this.pushGatewayHeaders(list);
+    this.status = status;
+    this.pushGatewayHeaders(fields);
     const ctx = this.ctx;
-    const head: ResponseHead = { status: statusCode, headers: headerRecord(list), source: "upstream" };
+    const head: ResponseHead = { status, headers: headerRecord(fields), source: "upstream" };
     if (ctx !== null) for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
-    this.head = head;
     const open = () => {
-      let text = `HTTP/1.1 ${head.status} Switching Protocols\r\n`;
-      for (const k in head.headers) {
-        const v = head.headers[k]!;
-        for (const one of Array.isArray(v) ? v : [v]) text += `${k}: ${one}\r\n`;
-      }
-      client.write(`${text}\r\n`);
+      openTunnel(this.upgradeOf!.socket, socket, head, this.upgradeOf!.head, () => {
+        this.call?.release();
+        this.finish(true);
+      });
       this.sentHeaders = head.headers;
-      const early = this.upgrade!.head;
-      if (early.length > 0) upstreamSocket.write(early);
-      let closed = 0;
-      const close = () => {
-        client.destroy();
-        upstreamSocket.destroy();
-        if (++closed === 1) {
-          this.releasePeer();
-          this.end(true);
-        }
-      };
-      upstreamSocket.on("error", close);
-      client.on("error", close);
-      upstreamSocket.on("close", close);
-      client.on("close", close);
-      upstreamSocket.pipe(client);
-      client.pipe(upstreamSocket);
     };
-    let r: Promise<void> | undefined;
-    try {
-      if (ctx !== null && this.plugins.length > 0)
-        r = runResponseHeaders(ctx, this.plugins, head) ?? undefined;
-    } catch (err) {
-      upstreamSocket.destroy();
-      this.pluginFailed(err, "responseHeaders");
+    if (ctx === null || this.plugins.length === 0) {
+      open();
       return;
     }
-    if (r === undefined) open();
-    else
-      r.then(open, (err: unknown) => {
-        upstreamSocket.destroy();
+    runResponsePhases(ctx, this.plugins, head, false, {
+      proceed: open,
+      fail: (err) => {
+        socket.destroy();
         this.pluginFailed(err, "responseHeaders");
-      });
+      },
+    });
+  }
+
+  /** Latency headers and the request id, added to every proxied response head. */
+  private pushGatewayHeaders(list: string[]): void {
+    const call = this.call!;
+    list.push(
+      "x-kong-upstream-latency",
+      String(elapsedMs(call.startedAt, call.headersAt)),
+      "x-kong-proxy-latency",
+      String(elapsedMs(this.tStart, call.startedAt)),
+      "x-kong-request-id",
+      this.arrival.requestId,
+    );
   }
 
   // ---------------------------------------------------------------- gateway answers
@@ -740,15 +501,15 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Answer with Kong's error for a gateway failure (runs response phases of the request's plugins). */
   private sendError(code: ProxyErrorCode): void {
     const accept = this.req.headers.accept;
-    this.sendExit(errorExit(code, this.requestId, typeof accept === "string" ? accept : undefined));
+    this.sendExit(errorExit(code, this.arrival.requestId, typeof accept === "string" ? accept : undefined));
   }
 
   /** Plain http on an https-only route: 426, or the route's redirect to https. */
   private sendHttpsRequired(route: GatewayRoute, host: string): void {
-    const forwardedHost = this.trusted ? this.req.headers["x-forwarded-host"] : undefined;
+    const forwardedHost = this.arrival.trusted ? this.req.headers["x-forwarded-host"] : undefined;
     const redirectHost = typeof forwardedHost === "string" && forwardedHost !== "" ? forwardedHost : host;
     // the request URI as received; of an absolute-form target, its path and query
-    const { path, rawQuery, authority } = this.target;
+    const { path, rawQuery, authority } = this.arrival.target;
     const uri = authority === null ? (this.req.url ?? "/") : rawQuery === "" ? path : `${path}?${rawQuery}`;
     this.sendExit(httpsRequiredExit(route, redirectHost, uri));
   }
@@ -761,18 +522,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (ctx !== null) for (const k in ctx.downstreamHeaders) headers[k] = ctx.downstreamHeaders[k]!;
     for (const k in exit.headers) headers[k] = exit.headers[k]!;
     const now = performance.now();
-    if (this.tries === null) {
+    const call = this.call;
+    if (call === null || call.tries === null) {
       // Kong: an answer of the gateway's own (no upstream was tried) has only its response latency
       headers["x-kong-response-latency"] = String(elapsedMs(this.tStart, now));
     } else {
       // the upstream was tried and failed: the proxied request's latencies
-      headers["x-kong-upstream-latency"] = String(elapsedMs(this.tUpstreamStart, now));
-      headers["x-kong-proxy-latency"] = String(elapsedMs(this.tStart, this.tUpstreamStart));
+      headers["x-kong-upstream-latency"] = String(elapsedMs(call.startedAt, now));
+      headers["x-kong-proxy-latency"] = String(elapsedMs(this.tStart, call.startedAt));
     }
-    headers["x-kong-request-id"] = this.requestId;
+    headers["x-kong-request-id"] = this.arrival.requestId;
     headers.server = SERVER_TOKEN;
     const head: ResponseHead = { status: exit.status, headers, source: "exit" };
-    this.head = head;
     const plugins = this.plugins;
     const finish = (body: Buffer | null) => {
       if (this.clientGone || this.res.headersSent) return;
@@ -787,30 +548,28 @@ class Exchange implements Dispatcher.DispatchHandler {
       finish(exit.body);
       return;
     }
-    Promise.resolve()
-      .then(() => runResponseHeaders(ctx, plugins, head))
-      .then(() => {
-        const bodyPlugins = bodyPluginsFor(ctx, plugins, head);
-        return bodyPlugins === null
-          ? exit.body
-          : runResponseBody(ctx, bodyPlugins, head, exit.body ?? Buffer.alloc(0));
-      })
-      .then(finish, (err: unknown) => {
-        this.state.logger.error("plugin failed", { phase: "exit response", error: (err as Error)?.message });
-        finish(exit.body);
-      });
+    const failed = (err: unknown) => {
+      this.state.logger.error("plugin failed", { phase: "exit response", error: (err as Error)?.message });
+      finish(exit.body);
+    };
+    runResponsePhases(ctx, plugins, head, true, {
+      proceed: (bodyPlugins) => {
+        if (bodyPlugins === null) finish(exit.body);
+        else runResponseBody(ctx, bodyPlugins, head, exit.body ?? Buffer.alloc(0)).then(finish, failed);
+      },
+      fail: failed,
+    });
   }
 
   /**
    * The client's body stalled or trickled below the minimum rate (ClientBodyGuard): stop the
-   * upstream exchange, answer 408 and close the connection (nginx's client_body_timeout).
+   * upstream call, answer 408 and close the connection (nginx's client_body_timeout).
    */
   private onClientBodyTimeout(): void {
     if (this.ended || this.clientGone || this.tunnelled) return;
-    this.upstreamCancelled = true;
-    this.clearReadTimer();
+    this.stopped = "body timeout";
     this.res.shouldKeepAlive = false;
-    if (this.abortUpstream !== null && !this.upstreamDone) this.abortUpstream(clientAbortError());
+    this.call?.cancel();
     if (this.res.headersSent) {
       this.res.destroy();
       return;
@@ -824,13 +583,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.tunnelled) return; // the tunnel's own close handler ends the exchange
     const completed = this.res.writableFinished;
     if (!completed) {
-      this.clientGone = true;
-      if (this.abortUpstream !== null && !this.upstreamDone) this.abortUpstream(clientAbortError());
+      this.stopped = "client gone";
+      this.call?.cancel();
     }
-    this.end(completed);
+    this.finish(completed);
   }
 
-  private end(completed: boolean): void {
+  private finish(completed: boolean): void {
     if (this.ended) return;
     this.ended = true;
     this.state.bodyGuard.unwatch(this.req);
@@ -850,38 +609,29 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   /** What the log phase and the access log are told about this exchange. */
   private record(tEnd: number): ExchangeRecord {
+    const { arrival, match, call } = this;
     return {
       req: this.req,
       res: this.res,
-      requestId: this.requestId,
-      protocol: this.protocol,
-      target: this.target,
+      requestId: arrival.requestId,
+      protocol: arrival.protocol,
+      target: arrival.target,
       status: this.status,
       responseBytes: this.responseBytes,
       responseHeaders: this.sentHeaders,
-      clientIp: this.clientIp,
-      route: this.route,
-      service: this.service,
+      clientIp: arrival.clientIp,
+      route: match?.route ?? null,
+      service: match?.service ?? null,
       consumer: this.ctx?.consumer ?? null,
-      upstreamUri: this.upstreamUri,
+      upstreamUri: call?.uri ?? "",
       redaction: logRedactionFor(this.snapshot?.config ?? null),
-      tries: this.tries,
+      tries: call?.tries ?? null,
       tStart: this.tStart,
-      tUpstreamStart: this.tUpstreamStart,
-      tUpstreamHeaders: this.tUpstreamHeaders,
+      tUpstreamStart: call?.startedAt ?? 0,
+      tUpstreamHeaders: call?.headersAt ?? 0,
       tEnd,
     };
   }
-}
-
-function clientAbortError(): Error {
-  return Object.assign(new Error("client closed the connection"), { code: "GW_CLIENT_ABORT" });
-}
-
-function protocolOf(service: GatewayService): "http" | "https" {
-  return service.protocol === "https" || service.protocol === "wss" || service.protocol === "grpcs"
-    ? "https"
-    : "http";
 }
 
 /**

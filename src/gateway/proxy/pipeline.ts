@@ -379,6 +379,66 @@ export function bodyPluginsFor(
   return out;
 }
 
+/** Where the response phases of one answer continue (`runResponsePhases`). */
+export interface ResponsePhaseSteps {
+  /**
+   * The head is final. `bodyPlugins` get the whole body (`runResponseBody`); null: no plugin
+   * does and the body goes out as it comes. `async`: a handler returned a promise.
+   */
+  proceed(bodyPlugins: PluginInstance[] | null, async: boolean): void;
+  /** a plugin threw or rejected: the answer cannot go on as it was */
+  fail(err: unknown): void;
+}
+
+/**
+ * The response phases of every answer — an upstream response, a WebSocket 101, the gateway's
+ * own answer: the response-headers phase (sync unless a handler returns a promise), then which
+ * plugins want the body (not asked for a 101: `withBody` false). Returns true when `proceed`
+ * ran before returning.
+ */
+export function runResponsePhases(
+  ctx: RequestContext,
+  plugins: readonly PluginInstance[],
+  head: ResponseHead,
+  withBody: boolean,
+  steps: ResponsePhaseSteps,
+): boolean {
+  let pending: void | Promise<void>;
+  try {
+    pending = runResponseHeaders(ctx, plugins, head);
+  } catch (err) {
+    steps.fail(err);
+    return false;
+  }
+  if (pending === undefined) return headSettled(ctx, plugins, head, withBody, steps, false);
+  pending.then(
+    () => headSettled(ctx, plugins, head, withBody, steps, true),
+    (err: unknown) => steps.fail(err),
+  );
+  return false;
+}
+
+function headSettled(
+  ctx: RequestContext,
+  plugins: readonly PluginInstance[],
+  head: ResponseHead,
+  withBody: boolean,
+  steps: ResponsePhaseSteps,
+  async: boolean,
+): boolean {
+  let bodyPlugins: PluginInstance[] | null = null;
+  if (withBody) {
+    try {
+      bodyPlugins = bodyPluginsFor(ctx, plugins, head);
+    } catch (err) {
+      steps.fail(err);
+      return false;
+    }
+  }
+  steps.proceed(bodyPlugins, async);
+  return true;
+}
+
 export async function runResponseBody(
   ctx: RequestContext,
   plugins: readonly PluginInstance[],
