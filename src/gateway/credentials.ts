@@ -1,4 +1,5 @@
-import type { GatewayConfig, GatewayConsumer } from "./config/types.js";
+import type { BasicAuthCredential, GatewayConfig, GatewayConsumer } from "./config/types.js";
+import { hashBasicAuthPassword } from "./plugins/basic-auth/crypto.js";
 import type { CredentialIndex } from "./plugins/types.js";
 
 /**
@@ -24,7 +25,20 @@ export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
   };
   const keyAuth = withConsumer(config.keyauth_credentials, (c) => c.key);
   const jwt = withConsumer(config.jwt_secrets, (c) => c.key);
-  const basicAuth = withConsumer(config.basicauth_credentials, (c) => c.username);
+  const basicAuth = new Map<
+    string,
+    { credential: BasicAuthCredential; consumer: GatewayConsumer; passwordHash: string }
+  >();
+  for (const credential of config.basicauth_credentials) {
+    const consumer = consumers.get(credential.consumer);
+    if (consumer === undefined) continue;
+    // one form to compare with, Kong's salted hash: a stored one as it is, a declarative password hashed
+    const passwordHash =
+      config.basicauth_passwords === "hashed"
+        ? (credential.password ?? "")
+        : hashBasicAuthPassword(consumer.id, credential.password);
+    basicAuth.set(credential.username, { credential, consumer, passwordHash });
+  }
   const groups = new Map<string, string[]>();
   for (const acl of config.acls) {
     const list = groups.get(acl.consumer);

@@ -464,7 +464,9 @@ class GatewayInstance implements ProxyState {
     const mode = new DatabaseMode({
       store,
       logger: this.logger,
-      parse: (doc) => parseDeclarativeConfig(doc, this.parseOptions(true)),
+      // the stored state holds Kong's salted basic-auth hashes, not passwords
+      parse: (doc) =>
+        parseDeclarativeConfig(doc, { ...this.parseOptions(true), basicAuthPasswords: "hashed" }),
       parseForStorage: (doc) => parseDeclarativeConfig(doc, this.parseOptions(false)),
       swap: async (config, document) => {
         await this.runtime.generations!.swapIn(config);

@@ -50,6 +50,11 @@ export interface ParseOptions {
    * gateway resolves them each time it loads the stored state). Default true.
    */
   resolveVaultReferences?: boolean;
+  /**
+   * How basic-auth passwords are written: "plain" in a declarative file (the default), "hashed" in
+   * database mode's stored state (Kong's salted hash). The loaded configuration says which.
+   */
+  basicAuthPasswords?: "plain" | "hashed";
 }
 
 export type ParseResult =
@@ -119,6 +124,7 @@ function parseUnsafe(input: string | object, opts: ParseOptions): ParseResult {
   const config = loader.load(resolved, vault.error);
   if (!config) return { ok: false, error: declarativeError(loader.errors, doc) };
   config.hash = hash;
+  config.basicauth_passwords = opts.basicAuthPasswords ?? "plain";
   return { ok: true, config, doc };
 }
 
@@ -399,6 +405,7 @@ class Loader {
       config[kind] = this.nodes[kind].map((node) => def.assemble(loadedEntity(node), a));
     }
     config.hash = "";
+    config.basicauth_passwords = "plain";
     return config as unknown as GatewayConfig;
   }
 }

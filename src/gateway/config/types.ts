@@ -43,6 +43,8 @@ export interface GatewayConfig {
    * function (config/hash.ts) lets `stack health` compare with the rendered file.
    */
   hash: string;
+  /** basic-auth passwords as written ("plain", a declarative file) or Kong's salted hash (database mode) */
+  basicauth_passwords?: "plain" | "hashed";
 }
 
 /** Kong's declarative-config error (HTTP 400 on POST /config; `stack gateway validate`). */

@@ -114,9 +114,12 @@ export interface CredentialIndex {
     key: string,
   ): { credential: import("../config/types.js").KeyAuthCredential; consumer: GatewayConsumer } | null;
   jwt(key: string): { credential: import("../config/types.js").JwtSecret; consumer: GatewayConsumer } | null;
-  basicAuth(
-    username: string,
-  ): { credential: import("../config/types.js").BasicAuthCredential; consumer: GatewayConsumer } | null;
+  basicAuth(username: string): {
+    credential: import("../config/types.js").BasicAuthCredential;
+    consumer: GatewayConsumer;
+    /** Kong's salted hash of the password (crypto.ts), whichever way it was written */
+    passwordHash: string;
+  } | null;
   aclGroups(consumerId: string): string[];
   consumer(idOrUsername: string): GatewayConsumer | null;
 }

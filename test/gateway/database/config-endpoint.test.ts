@@ -184,3 +184,27 @@ describe("GET /config in database mode", () => {
       expect(got.body.config).not.toContain(secret);
   });
 });
+
+describe("basic-auth in database mode", () => {
+  it("the password authenticates; the salted hash the Admin API shows does not", async () => {
+    const settings = await db.freshDatabase();
+    const gw = await db.gateway(settings, gatewayEnv);
+    expect((await json(gw, "POST", "/services", { name: "s", url: upstream.url })).status).toBe(201);
+    expect((await json(gw, "POST", "/services/s/routes", { name: "r", paths: ["/basic"] })).status).toBe(201);
+    expect((await json(gw, "POST", "/services/s/plugins", { name: "basic-auth" })).status).toBe(201);
+    expect((await json(gw, "POST", "/consumers", { username: "ann" })).status).toBe(201);
+    const cred = await json(gw, "POST", "/consumers/ann/basic-auth", {
+      username: "ann",
+      password: "open-sesame",
+    });
+    expect(cred.status).toBe(201);
+    const shown = cred.body.password as string;
+    expect(shown).toMatch(/^[0-9a-f]{40}$/);
+    const basic = (user: string, password: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+    });
+    expect((await fetch(`${gw.proxyUrl}/basic`, { headers: basic("ann", "open-sesame") })).status).toBe(200);
+    expect((await fetch(`${gw.proxyUrl}/basic`, { headers: basic("ann", shown) })).status).toBe(401);
+    expect((await fetch(`${gw.proxyUrl}/basic`, { headers: basic("ann", "wrong") })).status).toBe(401);
+  });
+});

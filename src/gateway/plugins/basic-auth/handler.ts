@@ -1,6 +1,7 @@
 /**
  * basic-auth (Kong 3.x): credentials from `Proxy-Authorization`, then `Authorization`;
- * passwords compared in constant time, as written or as Kong's salted hash (crypto.ts); every failure is 401 "Unauthorized" with
+ * passwords compared in constant time as Kong's salted hash (crypto.ts: a declarative password is hashed
+ * when the configuration loads, database mode stores the hash); every failure is 401 "Unauthorized" with
  * `WWW-Authenticate: Basic realm="<realm>"`.
  */
 
@@ -53,12 +54,10 @@ function authenticate(
     if (!given) return unauthorized;
     found = env.credentials.basicAuth(given.username);
   }
-  // as written (DB-less), or Kong's salted hash (database mode stores no password as sent)
-  const stored = found ? found.credential.password : NO_PASSWORD;
+  // Kong's salted hash compared, never the password (so a stored hash is no password either)
+  const stored = found ? found.passwordHash : NO_PASSWORD;
   const presented = given?.password ?? "";
-  const plainOk = secretsEqual(stored, presented);
-  const hashedOk = secretsEqual(stored, hashBasicAuthPassword(found ? found.consumer.id : "", presented));
-  const passwordOk = plainOk || hashedOk;
+  const passwordOk = secretsEqual(stored, hashBasicAuthPassword(found ? found.consumer.id : "", presented));
   if (!found || !passwordOk) return unauthorized;
 
   const { credential, consumer } = found;
