@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../render/support.js";
@@ -76,8 +77,14 @@ describe(`the packed tarball gatestack-${version}.tgz`, () => {
     const manifest = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as {
       bin: Record<string, string>;
       main?: string;
+      exports?: Record<string, string>;
     };
-    for (const target of [...Object.values(manifest.bin), ...(manifest.main ? [manifest.main] : [])])
+    expect(manifest.exports?.["./gateway"]).toBe("./dist/gateway/index.js");
+    for (const target of [
+      ...Object.values(manifest.bin),
+      ...(manifest.main ? [manifest.main] : []),
+      ...Object.values(manifest.exports ?? {}),
+    ])
       expect(packed, target).toContain(target.replace(/^\.\//, ""));
     const unexpected = packed.filter(
       (p) =>
@@ -89,6 +96,28 @@ describe(`the packed tarball gatestack-${version}.tgz`, () => {
 });
 
 describe("gatestack installed globally from the tarball", () => {
+  it("its gateway entry imports by package name (gatestack/gateway, the exports map)", async () => {
+    // a module next to the global node_modules resolves the installed package by name
+    const r = await execa(
+      "node",
+      [
+        "--input-type=module",
+        "-e",
+        `const m = await import("gatestack/gateway");
+         console.log(JSON.stringify({ at: import.meta.resolve("gatestack/gateway"), start: typeof m.startGateway,
+           error: typeof m.GatewayError, version: m.GATESTACK_VERSION }))`,
+      ],
+      { cwd: join(prefix, "lib"), reject: false },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      at: pathToFileURL(join(installed, "dist/gateway/index.js")).href,
+      start: "function",
+      error: "function",
+      version,
+    });
+  });
+
   it("runs `stack --help`", async () => {
     const r = await stack(work.dir, "--help");
     expect(r.exitCode, r.stderr).toBe(0);
