@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
-import { engineTargetFlags } from "../cli/flags.js";
+import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import {
   DEFAULT_WATCH_SECONDS,
@@ -45,7 +45,7 @@ the stack is not running, or Docker is unreachable). The --json document follows
   ];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    dir: stackDirFlag(),
     ...engineTargetFlags(),
     edge: Flags.string({
       description:

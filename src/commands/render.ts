@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
+import { stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import { RENDER_TARGETS, type RenderedFile, type RenderTarget, renderStack } from "../render/index.js";
 import { KUBERNETES_SECRETS_DIR, writeKubernetesSecrets } from "../render/kubernetes-secrets.js";
@@ -45,7 +46,7 @@ from .env in ${KUBERNETES_SECRETS_DIR}/, kept out of git); swarm deploy/swarm/.`
   ];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder (the one holding stack.yaml).", default: "." }),
+    dir: stackDirFlag(),
     check: Flags.boolean({
       description: "Write nothing; exit 1 with a unified diff when generated files are stale.",
       exclusive: ["dry-run", "force"],

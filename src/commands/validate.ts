@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
+import { stackDirFlag } from "../cli/flags.js";
 import { formatIssue, StackInvalidError, type StackIssue } from "../stack/issues.js";
 import { type ValidateReport, validateStack } from "../stack/validate.js";
 
@@ -12,7 +13,7 @@ export default class Validate extends BaseCommand<typeof Validate> {
   static override examples = ["<%= config.bin %> validate", "<%= config.bin %> validate --dir shop --json"];
 
   static override flags = {
-    dir: Flags.string({ char: "d", description: "Stack folder.", default: "." }),
+    dir: stackDirFlag(),
     "render-check": Flags.boolean({
       description: "Also check that the generated files are current and accepted by the gateway.",
       default: true,
