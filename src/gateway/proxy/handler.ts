@@ -2,59 +2,38 @@ import { type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { GatewayRoute, GatewayService } from "../config/types.js";
-import type { GatewayLogger, ResponseHead } from "../plugins/types.js";
 import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-import type { UpstreamPools } from "../transport/dispatch.js";
-import { type AccessLogWriter, headerRecord } from "./access-log.js";
 import { errorExit, httpsRequiredExit, jsonExit } from "./answers.js";
-import type { ClientBodyGuard } from "./client-body-guard.js";
-import { SERVER_TOKEN } from "./constants.js";
-import { countRequest, type ExitResponse, ProxyContext } from "./context.js";
+import { type Arrival, arrive, contextOf, hashableOf, requestUriOf, upstreamRequestOf } from "./arrival.js";
+import { countRequest, type ExitResponse, type ProxyContext } from "./context.js";
+import { Downstream } from "./downstream.js";
 import { PROXY_ERRORS, type ProxyErrorCode } from "./errors.js";
 import type { HashableRequest } from "./hash-source.js";
-import { accessLogLineFor, type ExchangeRecord, elapsedMs, logEntryFor } from "./log-entry.js";
+import { accessLogLineFor, type ExchangeRecord, logEntryFor } from "./log-entry.js";
 import { logRedactionFor } from "./log-redaction.js";
 import {
   hasLogPhase,
   hasResponsePhase,
   type PluginInstance,
-  runAccess,
+  runAccessPhase,
   runLog,
   runResponseBody,
   runResponsePhases,
 } from "./pipeline.js";
-import type { RealIp } from "./real-ip.js";
-import { requestIdFor } from "./request-id.js";
 import { requestLineRefusal } from "./request-line.js";
-import { hasBody, hostWithoutPort, type RequestTarget, splitTarget } from "./request-target.js";
-import { normalizeIp } from "./trusted-ips.js";
+import { hasBody, hostWithoutPort } from "./request-target.js";
+import { exitHead, overrideHeaders, pushGatewayFields, upstreamHead } from "./response-head.js";
+import type { ProxyState } from "./state.js";
 import { openTunnel } from "./tunnel.js";
 import { isWebSocketUpgrade, replayWithoutUpgrade } from "./upgrade.js";
 import { UpstreamCall, type UpstreamReceiver } from "./upstream-call.js";
-import { type PreparedUpstreamRequest, prepareUpstreamRequest } from "./upstream-request.js";
+import type { PreparedUpstreamRequest } from "./upstream-request.js";
 
-/** What the proxy listener needs from the running gateway. */
-export interface ProxyState {
-  /** the snapshot new requests start on (null until a config is loaded) */
-  readonly current: GatewaySnapshot | null;
-  /** trusted_ips, real_ip_header, real_ip_recursive: who the client is */
-  readonly realIp: RealIp;
-  /** client_body_timeout and the minimum body rate */
-  readonly bodyGuard: ClientBodyGuard;
-  readonly pools: UpstreamPools;
-  readonly logger: GatewayLogger;
-  readonly accessLog: AccessLogWriter | null;
-  /** called when a request arrives */
-  begin(): void;
-  /** called once when a request ends, with the snapshot it ran on (drain bookkeeping) */
-  release(snapshot: GatewaySnapshot | null): void;
-}
+export type { ProxyState };
 
 const NO_PLUGINS: readonly PluginInstance[] = [];
 const noop = (): void => undefined;
-/** process.hrtime.bigint() at performance.now() === 0, to derive RequestContext.startedAt. */
-const HRTIME_ORIGIN_NS = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6));
 
 const EXCHANGE = Symbol("exchange");
 type WithExchange = ServerResponse & { [EXCHANGE]?: Exchange };
@@ -99,40 +78,6 @@ export function createUpgradeHandler(
   };
 }
 
-/** Who asked for what, read when the request arrives (protocol and host once a snapshot is known). */
-interface Arrival {
-  readonly requestId: string;
-  /** the TCP peer, and whether it is in trusted_ips */
-  readonly peerIp: string;
-  readonly trusted: boolean;
-  readonly clientIp: string;
-  readonly target: RequestTarget;
-  protocol: "http" | "https";
-  host: string;
-}
-
-function arrive(state: ProxyState, req: IncomingMessage): Arrival {
-  const peerIp = normalizeIp(req.socket.remoteAddress);
-  const realIp = state.realIp;
-  const trusted = realIp.isTrusted(peerIp);
-  return {
-    requestId: requestIdFor(req.headers),
-    peerIp,
-    trusted,
-    clientIp: trusted ? realIp.clientOfTrusted(peerIp, req) : peerIp,
-    target: splitTarget(req.url),
-    protocol: "http",
-    host: "",
-  };
-}
-
-/** A response whose body the plugins get whole: collected, then the body phase. */
-interface Buffering {
-  readonly head: ResponseHead;
-  readonly plugins: PluginInstance[];
-  readonly chunks: Buffer[];
-}
-
 /**
  * One proxied request from arrival to the log phase, read top to bottom: `start` (request
  * line, snapshot, router, access phase) → `proxy` (an `UpstreamCall` makes the attempts and
@@ -151,13 +96,9 @@ class Exchange implements UpstreamReceiver {
   private plugins: readonly PluginInstance[] = NO_PLUGINS;
   private call: UpstreamCall | null = null;
   private status = 0;
-  private responseBytes = 0;
-  /** the response header fields as handed to writeHead (a flat list or a record), for the log phase */
-  private sentHeaders: Record<string, string | string[]> | string[] | null = null;
-  private buffering: Buffering | null = null;
-  /** the client went away before the response finished, or its body timed out (ClientBodyGuard) */
-  private stopped: "client gone" | "body timeout" | null = null;
-  private pausedForDrain = false;
+  private readonly out: Downstream;
+  /** the client's body timed out (ClientBodyGuard): the exchange answered 408 */
+  private bodyTimedOut = false;
   private tunnelled = false;
   private ended = false;
 
@@ -167,15 +108,12 @@ class Exchange implements UpstreamReceiver {
     private readonly res: ServerResponse,
     private readonly upgradeOf: { socket: Duplex; head: Buffer } | null,
   ) {
-    this.arrival = arrive(state, req);
+    this.arrival = arrive(state.realIp, req);
+    this.out = new Downstream(res, req.method === "HEAD");
   }
 
   get tunnelling(): boolean {
     return this.tunnelled;
-  }
-
-  private get clientGone(): boolean {
-    return this.stopped === "client gone";
   }
 
   start(): void {
@@ -236,54 +174,21 @@ class Exchange implements UpstreamReceiver {
       this.sendHttpsRequired(route, host);
       return;
     }
-    this.upstream = this.prepareUpstream(match);
+    this.upstream = upstreamRequestOf(this.req, this.arrival, match);
     const plan = snapshot.plugins.planFor(route);
     if (plan.empty) {
       this.afterAccess();
       return;
     }
-    const ctx = this.context();
-    let result: readonly PluginInstance[] | Promise<readonly PluginInstance[]>;
-    try {
-      result = runAccess(ctx, plan);
-    } catch (err) {
-      this.pluginFailed(err, "access");
-      return;
-    }
-    if (Array.isArray(result)) {
-      this.plugins = result as readonly PluginInstance[];
-      this.afterAccess();
-    } else {
-      (result as Promise<readonly PluginInstance[]>).then(
-        (list) => {
-          this.plugins = list;
-          this.afterAccess();
-        },
-        (err: unknown) => this.pluginFailed(err, "access"),
-      );
-    }
-  }
-
-  /** THE upstream request of this exchange (for an unmatched request: the path as received). */
-  private prepareUpstream(match: RouteMatch | null): PreparedUpstreamRequest {
-    const { req, arrival } = this;
-    return prepareUpstreamRequest({
-      method: req.method ?? "GET",
-      headers: req.headers,
-      upstreamPath: match?.upstreamPath ?? arrival.target.path,
-      rawQuery: arrival.target.rawQuery,
-      downstreamPath: arrival.target.path,
-      host: arrival.host,
-      authority: arrival.target.authority,
-      peerIp: arrival.peerIp,
-      clientIp: arrival.clientIp,
-      trusted: arrival.trusted,
-      protocol: arrival.protocol,
-      serverPort: req.socket.localPort ?? 0,
-      preserveHost: match?.route.preserve_host ?? true,
-      strippedPrefix: match?.strippedPrefix ?? null,
-      requestId: arrival.requestId,
-    });
+    runAccessPhase(
+      this.context(),
+      plan,
+      (plugins) => {
+        this.plugins = plugins;
+        this.afterAccess();
+      },
+      (err) => this.pluginFailed(err, "access"),
+    );
   }
 
   /**
@@ -302,28 +207,15 @@ class Exchange implements UpstreamReceiver {
   /** The plugin context (created on first need: routes with plugins, exits). */
   private context(): ProxyContext {
     if (this.ctx === null) {
-      const { match, arrival } = this;
-      if (this.upstream === null) this.upstream = this.prepareUpstream(match);
-      this.ctx = new ProxyContext(
-        this.req,
-        arrival.requestId,
-        HRTIME_ORIGIN_NS + BigInt(Math.round(this.tStart * 1e6)),
-        arrival.clientIp,
-        arrival.protocol,
-        match?.route ?? null,
-        match?.service ?? null,
-        match?.uriCaptures ?? null,
-        this.upstream,
-        arrival.target.path,
-        arrival.target.rawQuery,
-        arrival.host,
-      );
+      const { req, match, arrival } = this;
+      if (this.upstream === null) this.upstream = upstreamRequestOf(req, arrival, match);
+      this.ctx = contextOf(req, arrival, match, this.upstream, this.tStart);
     }
     return this.ctx;
   }
 
   private afterAccess(): void {
-    if (this.stopped !== null) return;
+    if (this.out.gone || this.bodyTimedOut) return;
     const exit = this.ctx?.exitResponse ?? null;
     if (exit !== null) this.sendExit(exit);
     else {
@@ -368,36 +260,27 @@ class Exchange implements UpstreamReceiver {
   }
 
   hashable(cookiePath: string): HashableRequest {
-    const { ctx, arrival } = this;
-    return {
-      headers: this.req.headers,
-      clientIp: arrival.clientIp,
-      target: arrival.target,
-      consumerId: ctx?.consumer?.id ?? ctx?.credential?.id ?? null,
-      uriCaptures: this.match?.uriCaptures ?? null,
-      cookiePath,
-    };
+    return hashableOf(this.req, this.arrival, this.ctx, this.match, cookiePath);
   }
 
   head(status: number, fields: string[]): boolean {
+    const call = this.call!;
     this.status = status;
-    this.pushGatewayHeaders(fields);
-    const hashCookie = this.call!.generatedCookie;
+    pushGatewayFields(fields, this.tStart, call, this.arrival.requestId);
+    const hashCookie = call.generatedCookie;
     if (hashCookie !== null) fields.push("set-cookie", hashCookie.header);
     const ctx = this.ctx;
     if (ctx === null || !hasResponsePhase(this.plugins)) {
       // no plugin looks at or changes the response: the flat list goes out as it is
       if (ctx !== null) overrideHeaders(fields, ctx.downstreamHeaders);
-      if (!this.clientGone) this.res.writeHead(status, fields);
-      this.sentHeaders = fields;
+      this.out.sendFields(status, fields);
       return true;
     }
-    const head: ResponseHead = { status, headers: headerRecord(fields), source: "upstream" };
-    for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
+    const head = upstreamHead(status, fields, ctx.downstreamHeaders);
     return runResponsePhases(ctx, this.plugins, head, true, {
       proceed: (bodyPlugins, async) => {
-        if (bodyPlugins === null) this.writeHead(head);
-        else this.buffering = { head, plugins: bodyPlugins, chunks: [] };
+        if (bodyPlugins === null) this.out.writeHead(head);
+        else this.out.collectFor(head, bodyPlugins);
         if (async) this.call?.resume();
       },
       fail: (err) => {
@@ -407,47 +290,14 @@ class Exchange implements UpstreamReceiver {
     });
   }
 
-  private writeHead(head: ResponseHead): void {
-    if (this.clientGone || this.res.headersSent) return;
-    this.res.writeHead(head.status, head.headers);
-    this.sentHeaders = head.headers;
+  chunk(chunk: Buffer): boolean {
+    return this.out.chunk(chunk, this.resumeCall);
   }
 
-  chunk(chunk: Buffer): boolean {
-    this.responseBytes += chunk.length;
-    if (this.buffering !== null) {
-      this.buffering.chunks.push(chunk);
-      return true;
-    }
-    if (this.clientGone) return true;
-    if (this.res.write(chunk)) return true;
-    if (!this.pausedForDrain) {
-      this.pausedForDrain = true;
-      this.res.once("drain", () => {
-        this.pausedForDrain = false;
-        this.call?.resume();
-      });
-    }
-    return false;
-  }
+  private readonly resumeCall = (): void => this.call?.resume();
 
   complete(): void {
-    const buffering = this.buffering;
-    if (buffering === null) {
-      this.res.end();
-      return;
-    }
-    this.buffering = null;
-    const head = buffering.head;
-    runResponseBody(this.ctx!, buffering.plugins, head, Buffer.concat(buffering.chunks)).then(
-      (body) => {
-        if (this.clientGone) return;
-        head.headers["content-length"] = String(body.length);
-        this.writeHead(head);
-        this.res.end(this.req.method === "HEAD" ? undefined : body);
-      },
-      (err: unknown) => this.pluginFailed(err, "responseBody"),
-    );
+    this.out.complete(this.ctx, (err) => this.pluginFailed(err, "responseBody"));
   }
 
   failed(code: ProxyErrorCode): void {
@@ -459,16 +309,15 @@ class Exchange implements UpstreamReceiver {
   upgrade(status: number, fields: string[], socket: Duplex): void {
     this.tunnelled = true;
     this.status = status;
-    this.pushGatewayHeaders(fields);
+    pushGatewayFields(fields, this.tStart, this.call!, this.arrival.requestId);
     const ctx = this.ctx;
-    const head: ResponseHead = { status, headers: headerRecord(fields), source: "upstream" };
-    if (ctx !== null) for (const k in ctx.downstreamHeaders) head.headers[k] = ctx.downstreamHeaders[k]!;
+    const head = upstreamHead(status, fields, ctx?.downstreamHeaders ?? null);
     const open = () => {
       openTunnel(this.upgradeOf!.socket, socket, head, this.upgradeOf!.head, () => {
         this.call?.release();
         this.finish(true);
       });
-      this.sentHeaders = head.headers;
+      this.out.sent = head.headers;
     };
     if (ctx === null || this.plugins.length === 0) {
       open();
@@ -483,19 +332,6 @@ class Exchange implements UpstreamReceiver {
     });
   }
 
-  /** Latency headers and the request id, added to every proxied response head. */
-  private pushGatewayHeaders(list: string[]): void {
-    const call = this.call!;
-    list.push(
-      "x-kong-upstream-latency",
-      String(elapsedMs(call.startedAt, call.headersAt)),
-      "x-kong-proxy-latency",
-      String(elapsedMs(this.tStart, call.startedAt)),
-      "x-kong-request-id",
-      this.arrival.requestId,
-    );
-  }
-
   // ---------------------------------------------------------------- gateway answers
 
   /** Answer with Kong's error for a gateway failure (runs response phases of the request's plugins). */
@@ -508,42 +344,17 @@ class Exchange implements UpstreamReceiver {
   private sendHttpsRequired(route: GatewayRoute, host: string): void {
     const forwardedHost = this.arrival.trusted ? this.req.headers["x-forwarded-host"] : undefined;
     const redirectHost = typeof forwardedHost === "string" && forwardedHost !== "" ? forwardedHost : host;
-    // the request URI as received; of an absolute-form target, its path and query
-    const { path, rawQuery, authority } = this.arrival.target;
-    const uri = authority === null ? (this.req.url ?? "/") : rawQuery === "" ? path : `${path}?${rawQuery}`;
-    this.sendExit(httpsRequiredExit(route, redirectHost, uri));
+    this.sendExit(httpsRequiredExit(route, redirectHost, requestUriOf(this.req, this.arrival)));
   }
 
   private sendExit(exit: ExitResponse): void {
-    if (this.clientGone || this.res.headersSent) return;
+    if (this.out.gone || this.res.headersSent) return;
     this.status = exit.status;
-    const headers: Record<string, string | string[]> = {};
-    const ctx = this.ctx;
-    if (ctx !== null) for (const k in ctx.downstreamHeaders) headers[k] = ctx.downstreamHeaders[k]!;
-    for (const k in exit.headers) headers[k] = exit.headers[k]!;
-    const now = performance.now();
-    const call = this.call;
-    if (call === null || call.tries === null) {
-      // Kong: an answer of the gateway's own (no upstream was tried) has only its response latency
-      headers["x-kong-response-latency"] = String(elapsedMs(this.tStart, now));
-    } else {
-      // the upstream was tried and failed: the proxied request's latencies
-      headers["x-kong-upstream-latency"] = String(elapsedMs(call.startedAt, now));
-      headers["x-kong-proxy-latency"] = String(elapsedMs(this.tStart, call.startedAt));
-    }
-    headers["x-kong-request-id"] = this.arrival.requestId;
-    headers.server = SERVER_TOKEN;
-    const head: ResponseHead = { status: exit.status, headers, source: "exit" };
+    const { ctx, call } = this;
+    const tried = call !== null && call.tries !== null ? call : null;
+    const head = exitHead(exit, ctx?.downstreamHeaders ?? null, this.tStart, tried, this.arrival.requestId);
     const plugins = this.plugins;
-    const finish = (body: Buffer | null) => {
-      if (this.clientGone || this.res.headersSent) return;
-      const size = body?.length ?? 0;
-      head.headers["content-length"] = String(size);
-      this.responseBytes = size;
-      this.res.writeHead(head.status, head.headers);
-      this.sentHeaders = head.headers;
-      this.res.end(this.req.method === "HEAD" ? undefined : (body ?? undefined));
-    };
+    const finish = (body: Buffer | null) => this.out.answer(head, body);
     if (ctx === null || plugins.length === 0) {
       finish(exit.body);
       return;
@@ -566,8 +377,8 @@ class Exchange implements UpstreamReceiver {
    * upstream call, answer 408 and close the connection (nginx's client_body_timeout).
    */
   private onClientBodyTimeout(): void {
-    if (this.ended || this.clientGone || this.tunnelled) return;
-    this.stopped = "body timeout";
+    if (this.ended || this.out.gone || this.tunnelled) return;
+    this.bodyTimedOut = true;
     this.res.shouldKeepAlive = false;
     this.call?.cancel();
     if (this.res.headersSent) {
@@ -583,7 +394,7 @@ class Exchange implements UpstreamReceiver {
     if (this.tunnelled) return; // the tunnel's own close handler ends the exchange
     const completed = this.res.writableFinished;
     if (!completed) {
-      this.stopped = "client gone";
+      this.out.gone = true;
       this.call?.cancel();
     }
     this.finish(completed);
@@ -617,8 +428,8 @@ class Exchange implements UpstreamReceiver {
       protocol: arrival.protocol,
       target: arrival.target,
       status: this.status,
-      responseBytes: this.responseBytes,
-      responseHeaders: this.sentHeaders,
+      responseBytes: this.out.bytes,
+      responseHeaders: this.out.sent,
       clientIp: arrival.clientIp,
       route: match?.route ?? null,
       service: match?.service ?? null,
@@ -631,26 +442,5 @@ class Exchange implements UpstreamReceiver {
       tUpstreamHeaders: call?.headersAt ?? 0,
       tEnd,
     };
-  }
-}
-
-/**
- * Put the plugins' response headers (lowercased names) into a flat `[name, value, …]` list,
- * replacing the fields of the same name (as setting a header on a record would).
- */
-function overrideHeaders(list: string[], extra: Readonly<Record<string, string | string[]>>): void {
-  const names = Object.keys(extra);
-  if (names.length === 0) return;
-  let kept = 0;
-  for (let i = 0; i < list.length; i += 2) {
-    if (names.includes(list[i]!.toLowerCase())) continue;
-    list[kept++] = list[i]!;
-    list[kept++] = list[i + 1]!;
-  }
-  list.length = kept;
-  for (const k of names) {
-    const v = extra[k]!;
-    if (typeof v === "string") list.push(k, v);
-    else for (const one of v) list.push(k, one);
   }
 }

@@ -300,6 +300,27 @@ export function runAccess(
   return continueDynamic(ctx, plan, 0, []);
 }
 
+/**
+ * The access phase with its continuation (`runAccess`, sync unless a handler returns a
+ * promise): `proceed` gets the plugins that apply to the request, `fail` what a handler threw.
+ */
+export function runAccessPhase(
+  ctx: RequestContext,
+  plan: RoutePlan,
+  proceed: (plugins: readonly PluginInstance[]) => void,
+  fail: (err: unknown) => void,
+): void {
+  let result: readonly PluginInstance[] | Promise<readonly PluginInstance[]>;
+  try {
+    result = runAccess(ctx, plan);
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  if (Array.isArray(result)) proceed(result as readonly PluginInstance[]);
+  else (result as Promise<readonly PluginInstance[]>).then(proceed, fail);
+}
+
 async function continueStatic(
   ctx: RequestContext,
   resolved: readonly PluginInstance[],
