@@ -1,8 +1,8 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
 import { stackDirFlag } from "../cli/flags.js";
+import { type ValidateReport, validateStack } from "../render/validate.js";
 import { formatIssue, StackInvalidError, type StackIssue } from "../stack/issues.js";
-import { type ValidateReport, validateStack } from "../stack/validate.js";
 
 export default class Validate extends BaseCommand<typeof Validate> {
   static override summary = "Check stack.yaml, its .env references, plugin configs and the generated files.";

@@ -1,5 +1,5 @@
 import { GatestackError } from "../errors.js";
-import { gatewayServiceName } from "../stack/checks.js";
+import { gatewayServiceName } from "../stack/model.js";
 import type { ConsumerSpec, PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
 import { effectivePluginConfig } from "../stack/shared-state.js";
 import { toYaml } from "./serialize.js";

@@ -1,5 +1,5 @@
-import { pluginScopesOf } from "../stack/checks.js";
 import { toolUis } from "../stack/components.js";
+import { pluginScopesOf } from "../stack/model.js";
 import type { AddonName, PluginSpec, ServiceSpec, StackConfig } from "../stack/schema.js";
 
 /**

@@ -1,7 +1,8 @@
 import { AUTH_PLUGIN_CREDENTIALS } from "../gateway/plugins/bundled.js";
 import { RESERVED_SERVICE_NAMES } from "./components.js";
 import { formatKeyPath, type IssueDraft } from "./issues.js";
-import type { PluginSpec, RouteSpec, ServiceSpec, StackConfig } from "./schema.js";
+import { gatewayServiceName, pluginScopesOf } from "./model.js";
+import type { PluginSpec, StackConfig } from "./schema.js";
 import type { KeyPath } from "./yaml-source.js";
 
 /**
@@ -22,23 +23,6 @@ export function crossFieldChecks(stack: StackConfig): IssueDraft[] {
     ...portClashes(stack),
     ...addonDependencies(stack),
   ];
-}
-
-type Scoped = { path: KeyPath; plugins: PluginSpec[] };
-
-/** Every plugin list in the stack with its key path. */
-export function pluginScopesOf(stack: StackConfig): Scoped[] {
-  const scopes: Scoped[] = [{ path: ["gateway", "plugins"], plugins: stack.gateway.plugins }];
-  stack.services.forEach((service, s) => {
-    scopes.push({ path: ["services", s, "plugins"], plugins: service.plugins });
-    service.routes.forEach((route, r) => {
-      scopes.push({ path: ["services", s, "routes", r, "plugins"], plugins: route.plugins });
-    });
-  });
-  stack.consumers.forEach((consumer, c) => {
-    scopes.push({ path: ["consumers", c, "plugins"], plugins: consumer.plugins });
-  });
-  return scopes;
 }
 
 /** Reports the second and later occurrences of each key. */
@@ -92,14 +76,6 @@ function reservedNames(stack: StackConfig): IssueDraft[] {
         ]
       : [],
   );
-}
-
-/**
- * The gateway service a route belongs to: its app's, or — for a route with an
- * upstream_path, which needs its own service path — `<app>-<route>`.
- */
-export function gatewayServiceName(service: ServiceSpec, route: RouteSpec): string {
-  return route.upstream_path === undefined ? service.name : `${service.name}-${route.name}`;
 }
 
 /** Gateway service names are unique: a route's own service (`<app>-<route>`) must not take one already used. */

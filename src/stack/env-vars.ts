@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { resolveVaultRefs } from "../gateway/config/vault.js";
-import { pluginScopesOf } from "./checks.js";
 import { TOOL_PATHS, toolUis } from "./components.js";
 import { DATABASE_FIELD, POSTGRES_PASSWORD, usesDatabase } from "./database.js";
 import type { EnvEntry } from "./env-file.js";
+import { pluginScopesOf } from "./model.js";
 import type { StackConfig } from "./schema.js";
 import { basicauthHash, randomSecret } from "./secrets.js";
 import { effectivePluginConfig, REDIS_PASSWORD, stackHasRedis } from "./shared-state.js";

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { loadPluginRegistry } from "../gateway/plugins/registry.js";
 import type { PluginDefinition } from "../gateway/plugins/types.js";
-import { pluginScopesOf } from "./checks.js";
 import type { IssueDraft } from "./issues.js";
 import type { JsonSchemaNode } from "./json-schema.js";
+import { pluginScopesOf } from "./model.js";
 import type { StackConfig } from "./schema.js";
 import { effectivePluginConfig } from "./shared-state.js";
 import type { KeyPath } from "./yaml-source.js";

@@ -8,8 +8,8 @@
  * effective plugin config is what gateway.yaml carries and what `stack validate` checks.
  */
 import { envVaultRef } from "../gateway/config/vault.js";
-import { pluginScopesOf } from "./checks.js";
 import type { IssueDraft } from "./issues.js";
+import { pluginScopesOf } from "./model.js";
 import type { PluginSpec, StackConfig } from "./schema.js";
 
 /** The stack's Redis: its compose service (and host name), port and password variable. */

@@ -1,14 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { FlattenedError } from "../gateway/config/error.js";
-import { parseDeclarativeConfig } from "../gateway/config/load.js";
-import { loadPluginRegistry } from "../gateway/plugins/registry.js";
-import { GATEWAY_CONFIG_FILE } from "../render/gateway.js";
-import { planRender, RENDER_TARGETS, renderStack } from "../render/index.js";
-import { readManifest } from "../render/manifest.js";
-import { targetOfPath } from "../render/targets.js";
 import { serviceSource } from "./components.js";
-import { DATABASE_FIELD, databaseTargetRefusal } from "./database.js";
 import { type EnvVarSpec, envVarsFor } from "./env-vars.js";
 import { type IssueDraft, placeIssue, StackInvalidError, type StackIssue, sortIssues } from "./issues.js";
 import {
@@ -46,12 +38,27 @@ export interface ValidateOptions {
 }
 
 /**
- * Check a stack folder: stack.yaml (schema and cross-field rules), the .env variables it refers
- * to, every plugin config against the gateway's plugin schemas, the app folders, and the
- * generated files. Throws StackInvalidError listing every error (E_YAML_SYNTAX /
- * E_ENV_INVALID / E_STACK_NOT_FOUND when a file cannot be read at all).
+ * What the layers above add to the stack's own checks (src/render/validate.ts: the generated
+ * files), so that this layer imports nothing from them.
  */
-export async function validateStack(dir: string, opts: ValidateOptions = {}): Promise<ValidateReport> {
+export interface ValidateHooks {
+  /** More findings on stack.yaml, placed and reported with its own (the deploy targets it was rendered for). */
+  drafts?: (dir: string, config: StackConfig) => Promise<IssueDraft[]>;
+  /** Checks run once stack.yaml and .env have no errors, named in the report's `checks`. */
+  after?: { checks: string[]; issues: (loaded: LoadedStack) => Promise<StackIssue[]> };
+}
+
+/**
+ * Check a stack folder: stack.yaml (schema and cross-field rules), the .env variables it refers
+ * to, every plugin config against the gateway's plugin schemas, the app folders, and what `hooks`
+ * add. Throws StackInvalidError listing every error (E_YAML_SYNTAX / E_ENV_INVALID /
+ * E_STACK_NOT_FOUND when a file cannot be read at all).
+ */
+export async function checkStack(
+  dir: string,
+  opts: ValidateOptions = {},
+  hooks: ValidateHooks = {},
+): Promise<ValidateReport> {
   const { absDir, file, text } = await readStackFile(dir);
   const analysis = analyzeStackText(text, displayPath(file));
   const config = analysis.config;
@@ -63,7 +70,7 @@ export async function validateStack(dir: string, opts: ValidateOptions = {}): Pr
   const drafts: IssueDraft[] = [
     ...(await pluginConfigChecks(config)),
     ...(await sourceChecks(absDir, config)),
-    ...(await renderedTargetChecks(absDir, config)),
+    ...((await hooks.drafts?.(absDir, config)) ?? []),
   ];
   checks.push("plugin configs", "service folders");
   const issues = [
@@ -74,10 +81,10 @@ export async function validateStack(dir: string, opts: ValidateOptions = {}): Pr
   let errors = issues.filter((i) => i.severity === "error");
   const warnings = sortIssues([...analysis.warnings, ...issues.filter((i) => i.severity === "warning")]);
 
-  if (errors.length === 0 && opts.rendered !== false) {
+  if (errors.length === 0 && hooks.after !== undefined) {
     const loaded: LoadedStack = { dir: absDir, file, config, env };
-    errors = await renderedIssues(loaded);
-    checks.push("generated files", "gateway config");
+    errors = await hooks.after.issues(loaded);
+    checks.push(...hooks.after.checks);
   }
   if (errors.length > 0) throw new StackInvalidError(sortByFile(errors), warnings);
   return {
@@ -132,65 +139,6 @@ async function sourceChecks(dir: string, config: StackConfig): Promise<IssueDraf
     }
   }
   return drafts;
-}
-
-/**
- * stack.yaml must suit every deploy target the folder was rendered for (the manifest records
- * them): database mode on a target that cannot run it is an error at gateway.database.
- */
-async function renderedTargetChecks(dir: string, config: StackConfig): Promise<IssueDraft[]> {
-  const recorded = Object.keys((await readManifest(dir))?.files ?? {});
-  const targets = new Set(recorded.map(targetOfPath));
-  return RENDER_TARGETS.filter((t) => targets.has(t)).flatMap((target) => {
-    const refusal = databaseTargetRefusal(config, target);
-    return refusal === null ? [] : [{ path: [...DATABASE_FIELD], message: refusal }];
-  });
-}
-
-/** Generated files must match stack.yaml, and the gateway must accept the gateway config. */
-async function renderedIssues(loaded: LoadedStack): Promise<StackIssue[]> {
-  const issues: StackIssue[] = [];
-  const report = await renderStack(loaded, { check: true });
-  const stale = report.files.filter((f) => f.status !== "unchanged");
-  if (stale.length > 0) {
-    const list = stale.map(
-      (f) =>
-        `${f.path} (${f.status === "created" ? "missing" : f.status === "removed" ? "obsolete" : "stale"})`,
-    );
-    issues.push({
-      severity: "error",
-      file: displayPath(join(loaded.dir, stale[0]!.path)),
-      line: 1,
-      col: 1,
-      path: "",
-      message: `generated files are out of date with stack.yaml: ${list.join(", ")}; run \`stack render\``,
-    });
-  }
-  const gatewayYaml = planRender(loaded).find((a) => a.path === GATEWAY_CONFIG_FILE);
-  if (gatewayYaml) {
-    const registry = await loadPluginRegistry();
-    const parsed = parseDeclarativeConfig(gatewayYaml.content, {
-      plugins: (n) => registry.get(n),
-      env: loaded.env,
-    });
-    if (!parsed.ok) {
-      const flattened = (parsed.error.flattened_errors ?? []) as FlattenedError[];
-      const flat = flattened.flatMap((e) =>
-        e.errors.map(
-          (x) => `${e.entity_type} ${e.entity_name ?? ""}: ${"field" in x ? `${x.field}: ` : ""}${x.message}`,
-        ),
-      );
-      issues.push({
-        severity: "error",
-        file: displayPath(join(loaded.dir, GATEWAY_CONFIG_FILE)),
-        line: 1,
-        col: 1,
-        path: "",
-        message: `the gateway rejects the generated config: ${flat.length > 0 ? flat.join("; ") : parsed.error.message}`,
-      });
-    }
-  }
-  return issues;
 }
 
 function sortByFile(issues: StackIssue[]): StackIssue[] {

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderStack } from "../../src/render/index.js";
+import { validateStack } from "../../src/render/validate.js";
 import { initStack } from "../../src/stack/init.js";
 import { formatIssue, StackInvalidError } from "../../src/stack/issues.js";
 import { loadStack } from "../../src/stack/load.js";
-import { validateStack } from "../../src/stack/validate.js";
 import { initOptions } from "./fixtures.js";
 
 let root: string;
