@@ -124,7 +124,7 @@ function parseUnsafe(input: string | object, opts: ParseOptions): ParseResult {
   const config = loader.load(resolved, vault.error);
   if (!config) return { ok: false, error: declarativeError(loader.errors, doc) };
   config.hash = hash;
-  config.basicauth_passwords = opts.basicAuthPasswords ?? "plain";
+  if (opts.basicAuthPasswords === "hashed") config.basicauth_passwords = "hashed";
   return { ok: true, config, doc };
 }
 
@@ -405,7 +405,6 @@ class Loader {
       config[kind] = this.nodes[kind].map((node) => def.assemble(loadedEntity(node), a));
     }
     config.hash = "";
-    config.basicauth_passwords = "plain";
     return config as unknown as GatewayConfig;
   }
 }

@@ -43,7 +43,7 @@ export interface GatewayConfig {
    * function (config/hash.ts) lets `stack health` compare with the rendered file.
    */
   hash: string;
-  /** basic-auth passwords as written ("plain", a declarative file) or Kong's salted hash (database mode) */
+  /** basic-auth passwords as written (absent: a declarative file) or Kong's salted hash (database mode) */
   basicauth_passwords?: "plain" | "hashed";
 }
 
