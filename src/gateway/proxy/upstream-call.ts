@@ -114,7 +114,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   /** Start the attempts; the first one is dispatched before this returns. */
   run(): void {
     this.loop().catch((err: unknown) => {
-      this.deps.logger.error("upstream call failed", { error: (err as Error)?.message });
+      this.deps.logger.error("upstream call failed", {
+        error: (err as Error)?.message,
+        request_id: this.input.requestId,
+      });
+      if (!this.responded && !this.cancelled) this.receiver.failed("GW_INTERNAL");
     });
   }
 
