@@ -11,10 +11,10 @@ import { buildCredentialIndex } from "./credentials.js";
 import { compactHeap } from "./heap.js";
 import type { PluginRegistry } from "./plugins/registry.js";
 import type { GatewayLogger, GatewayRuntimeInfo, PluginEnvironment } from "./plugins/types.js";
-import type { UpstreamPools } from "./transport/dispatch.js";
 import { PluginSet } from "./proxy/pipeline.js";
 import { buildRouter } from "./router/index.js";
 import type { GatewaySnapshot } from "./snapshot.js";
+import type { UpstreamPools } from "./transport/dispatch.js";
 
 /** What building a snapshot needs from the running gateway. */
 export interface SnapshotDeps {

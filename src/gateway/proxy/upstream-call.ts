@@ -368,7 +368,7 @@ class AttemptTimers {
     this.clear();
     this.read = setTimeout(() => {
       this.read = null;
-      // TODO(issue 12, gateway error family): a code of the gateway's own instead of undici's
+      // TODO(issue 12): a code of the GatewayError family (src/gateway/errors.ts) instead of undici's
       onTimeout(Object.assign(new Error("upstream read timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" }));
     }, timeoutMs);
   }
@@ -378,7 +378,7 @@ class AttemptTimers {
     if (timeoutMs <= 0 || req.readableEnded) return;
     this.write = setTimeout(() => {
       this.write = null;
-      // TODO(issue 12, gateway error family): GW_WRITE_TIMEOUT as a member of the family
+      // TODO(issue 12): GW_WRITE_TIMEOUT as a code of the GatewayError family (src/gateway/errors.ts)
       onTimeout(Object.assign(new Error("upstream write timeout"), { code: "GW_WRITE_TIMEOUT" }));
     }, timeoutMs);
     // the whole body went out: from here on only the read timeout applies
@@ -419,7 +419,7 @@ class AttemptTimers {
 }
 
 function clientAbortError(): Error {
-  // TODO(issue 12, gateway error family): GW_CLIENT_ABORT as a member of the family
+  // TODO(issue 12): GW_CLIENT_ABORT as a code of the GatewayError family (src/gateway/errors.ts)
   return Object.assign(new Error("client closed the connection"), { code: "GW_CLIENT_ABORT" });
 }
 
