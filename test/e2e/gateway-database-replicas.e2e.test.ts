@@ -242,8 +242,9 @@ describe("database mode with two gateway replicas", () => {
     await bothReplicasServe("after-restart", 1000);
     const ok = await eventually(
       async () => {
+        // postgres reports `warn — starting` (exit 0) until its healthcheck passes; wait for a clean report
         const h = await health();
-        return h.code === 0 ? h : undefined;
+        return h.code === 0 && problems(h.report).length === 0 ? h : undefined;
       },
       30_000,
       1000,
