@@ -12,8 +12,12 @@ const AS_CLI: Record<GatewayErrorCode, { code: ErrorCode; exitCode: number }> = 
   E_MIGRATIONS: { code: "E_MIGRATIONS", exitCode: 1 },
   E_PORT_BUSY: { code: "E_PORT_BUSY", exitCode: 1 },
   E_IO: { code: "E_IO", exitCode: 1 },
-  // a request body never reaches a command: if one does it is a bug
+  // errors of the request path (a body, an upstream attempt, a probe) never reach a command: if one does it is a bug
   GW_BODY_TOO_LARGE: { code: "E_INTERNAL", exitCode: 1 },
+  GW_UPSTREAM_READ_TIMEOUT: { code: "E_INTERNAL", exitCode: 1 },
+  GW_UPSTREAM_WRITE_TIMEOUT: { code: "E_INTERNAL", exitCode: 1 },
+  GW_CLIENT_ABORT: { code: "E_INTERNAL", exitCode: 1 },
+  GW_PROBE_TIMEOUT: { code: "E_INTERNAL", exitCode: 1 },
 };
 
 export function fromGatewayError(err: GatewayError): GatestackError {

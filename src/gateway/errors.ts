@@ -14,7 +14,11 @@ export type GatewayErrorCode =
   | "E_MIGRATIONS"
   | "E_PORT_BUSY"
   | "E_IO"
-  | "GW_BODY_TOO_LARGE";
+  | "GW_BODY_TOO_LARGE"
+  | "GW_UPSTREAM_READ_TIMEOUT"
+  | "GW_UPSTREAM_WRITE_TIMEOUT"
+  | "GW_CLIENT_ABORT"
+  | "GW_PROBE_TIMEOUT";
 
 export interface GatewayErrorDetails {
   place?: string;
@@ -118,5 +122,35 @@ export class BodyTooLargeError extends GatewayError {
   ) {
     super("GW_BODY_TOO_LARGE", message);
     this.name = "BodyTooLargeError";
+  }
+}
+
+/**
+ * An upstream attempt's own timer fired (Kong's `read_timeout` / `write_timeout`): no response head
+ * (or no body chunk) within the read timeout, or the request body not sent within the write timeout.
+ */
+export class UpstreamTimeoutError extends GatewayError {
+  constructor(readonly phase: "read" | "write") {
+    super(
+      phase === "read" ? "GW_UPSTREAM_READ_TIMEOUT" : "GW_UPSTREAM_WRITE_TIMEOUT",
+      `upstream ${phase} timeout`,
+    );
+    this.name = "UpstreamTimeoutError";
+  }
+}
+
+/** The client closed its connection while the gateway was still proxying its request. */
+export class ClientAbortError extends GatewayError {
+  constructor() {
+    super("GW_CLIENT_ABORT", "client closed the connection");
+    this.name = "ClientAbortError";
+  }
+}
+
+/** An active health check's TCP connect did not complete within the check's timeout. */
+export class ProbeTimeoutError extends GatewayError {
+  constructor(readonly timeoutMs: number) {
+    super("GW_PROBE_TIMEOUT", `tcp probe timeout after ${timeoutMs} ms`);
+    this.name = "ProbeTimeoutError";
   }
 }

@@ -8,6 +8,7 @@ export { GATESTACK_VERSION } from "../version.js";
 export type { DeclarativeConfigError, GatewayConfig } from "./config/types.js";
 export {
   BodyTooLargeError,
+  ClientAbortError,
   ConfigFileError,
   ConfigInvalidError,
   DatabaseUnavailableError,
@@ -18,6 +19,8 @@ export {
   isGatewayError,
   ListenError,
   MigrationsError,
+  ProbeTimeoutError,
+  UpstreamTimeoutError,
 } from "./errors.js";
 export { formatListen, type ListenAddress, parseListen } from "./listen.js";
 export { jsonLogger, silentLogger } from "./logger.js";

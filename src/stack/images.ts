@@ -1,10 +1,6 @@
 import { GATESTACK_VERSION } from "../version.js";
 import type { ImageKey, StackConfig } from "./schema.js";
 
-// TODO(issue 12 §2): src/gateway/proxy/constants.ts still imports the version from here; once it imports
-// src/version.ts this re-export goes.
-export { GATESTACK_VERSION };
-
 /**
  * Default image for each component. compose.yaml names these; `stack up` builds the gateway
  * and the FastAPI services locally, everything else is pulled (or, offline, provided by the

@@ -13,14 +13,6 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const GATEWAY = join(ROOT, "src/gateway");
 const ALLOWED_OUTSIDE = new Set(["src/version.ts"]);
 
-/**
- * Imports not yet moved, owned by another change (issue 12 §2, the transport split): the entry is
- * removed when the import is. An entry that no longer imports what it says fails, so none lingers.
- */
-const PENDING: Record<string, string> = {
-  "src/gateway/proxy/constants.ts": "src/stack/images.ts",
-};
-
 function sources(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith(".ts"))
@@ -53,11 +45,7 @@ describe("src/gateway/ imports nothing from outside it", () => {
   });
 
   it("only src/version.ts is imported from outside src/gateway/", () => {
-    const refused = leaving.filter(({ file, to }) => !ALLOWED_OUTSIDE.has(to) && PENDING[file] !== to);
+    const refused = leaving.filter(({ to }) => !ALLOWED_OUTSIDE.has(to));
     expect(refused).toEqual([]);
-  });
-
-  it("each pending exception still exists (remove it from PENDING once its import moved)", () => {
-    for (const [file, to] of Object.entries(PENDING)) expect(leaving, file).toContainEqual({ file, to });
   });
 });

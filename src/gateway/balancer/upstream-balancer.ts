@@ -1,4 +1,5 @@
 import type { GatewayTarget, GatewayUpstream } from "../config/types.js";
+import { ProbeTimeoutError } from "../errors.js";
 import type { GatewayLogger } from "../plugins/types.js";
 import { type DispatchTarget, requestTarget, type UpstreamPools } from "../transport/dispatch.js";
 import { type Algorithm, ConsistentHashing, LeastConnections, type Peer, RoundRobin } from "./algorithms.js";
@@ -405,7 +406,7 @@ async function tcpProbe(host: string, port: number, timeoutMs: number): Promise<
     const socket = connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(Object.assign(new Error("tcp probe timeout"), { code: "TCP_TIMEOUT" }));
+      reject(new ProbeTimeoutError(timeoutMs));
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { GATESTACK_VERSION } from "../../stack/images.js";
+import { GATESTACK_VERSION } from "../../version.js";
 
 /** Product token of the gateway (Kong's `server_tokens`): `Server` on gateway answers, `Via`. */
 export const SERVER_TOKEN = `gatestack/${GATESTACK_VERSION}`;

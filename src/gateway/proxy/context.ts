@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
+import { BodyTooLargeError } from "../errors.js";
 import type { ExitOptions, RequestContext } from "../plugins/types.js";
 import { renderErrorBody } from "./errors.js";
 import type { PreparedUpstreamRequest } from "./upstream-request.js";
@@ -27,14 +28,6 @@ export function countRequest(socket: Socket): void {
     s[CONNECTION_ID] = connectionCounter;
     s[CONNECTION_REQUESTS] = 1;
   } else s[CONNECTION_REQUESTS] = (s[CONNECTION_REQUESTS] ?? 0) + 1;
-}
-
-/** Errors thrown by readBody. */
-export class BodyTooLargeError extends Error {
-  readonly code = "GW_BODY_TOO_LARGE";
-  constructor(readonly limit: number) {
-    super(`request body larger than ${limit} bytes`);
-  }
 }
 
 class DownstreamRequestView {

@@ -180,7 +180,8 @@ export function classifyUpstreamError(err: unknown): {
       return { code: "GW_UPSTREAM_TIMEOUT", retryable: true, timeout: true };
     case "UND_ERR_HEADERS_TIMEOUT":
     case "UND_ERR_BODY_TIMEOUT":
-    case "GW_WRITE_TIMEOUT":
+    case "GW_UPSTREAM_READ_TIMEOUT":
+    case "GW_UPSTREAM_WRITE_TIMEOUT":
       return { code: "GW_UPSTREAM_TIMEOUT", retryable: false, timeout: true };
     case "ECONNREFUSED":
     case "ECONNRESET":

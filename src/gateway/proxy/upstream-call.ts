@@ -4,6 +4,7 @@ import type { Dispatcher } from "undici";
 import type { Peer, UpstreamBalancer } from "../balancer/index.js";
 import { hostHeaderFor } from "../balancer/index.js";
 import type { GatewayService } from "../config/types.js";
+import { ClientAbortError, UpstreamTimeoutError } from "../errors.js";
 import type { GatewayLogger } from "../plugins/types.js";
 import { dispatchToTarget, type UpstreamPools } from "../transport/dispatch.js";
 import { appendVia } from "./constants.js";
@@ -258,7 +259,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   cancel(): void {
     this.cancelled = true;
     this.timers.clear();
-    if (this.abortAttempt !== null && !this.done) this.abortAttempt(clientAbortError());
+    if (this.abortAttempt !== null && !this.done) this.abortAttempt(new ClientAbortError());
     this.finishAttempt(null);
   }
 
@@ -281,7 +282,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onConnect(abort: (err?: Error) => void): void {
     this.connected = true;
     this.abortAttempt = abort;
-    if (this.cancelled) abort(clientAbortError());
+    if (this.cancelled) abort(new ClientAbortError());
   }
 
   /** undici: a chunk of the request body was written to the upstream socket. */
@@ -368,8 +369,7 @@ class AttemptTimers {
     this.clear();
     this.read = setTimeout(() => {
       this.read = null;
-      // TODO(issue 12): a code of the GatewayError family (src/gateway/errors.ts) instead of undici's
-      onTimeout(Object.assign(new Error("upstream read timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" }));
+      onTimeout(new UpstreamTimeoutError("read"));
     }, timeoutMs);
   }
 
@@ -378,8 +378,7 @@ class AttemptTimers {
     if (timeoutMs <= 0 || req.readableEnded) return;
     this.write = setTimeout(() => {
       this.write = null;
-      // TODO(issue 12): GW_WRITE_TIMEOUT as a code of the GatewayError family (src/gateway/errors.ts)
-      onTimeout(Object.assign(new Error("upstream write timeout"), { code: "GW_WRITE_TIMEOUT" }));
+      onTimeout(new UpstreamTimeoutError("write"));
     }, timeoutMs);
     // the whole body went out: from here on only the read timeout applies
     if (!this.watchingBodyEnd) {
@@ -416,11 +415,6 @@ class AttemptTimers {
       this.write = null;
     }
   }
-}
-
-function clientAbortError(): Error {
-  // TODO(issue 12): GW_CLIENT_ABORT as a code of the GatewayError family (src/gateway/errors.ts)
-  return Object.assign(new Error("client closed the connection"), { code: "GW_CLIENT_ABORT" });
 }
 
 function protocolOf(service: GatewayService): "http" | "https" {

@@ -4,6 +4,7 @@
  * present; a body without one (chunked) is counted as it is read and refused as soon as
  * it passes the limit, so at most limit + 1 bytes are ever held.
  */
+import { isGatewayError } from "../../errors.js";
 import type { PluginEntry, PluginHandler, RequestContext } from "../types.js";
 import { type RequestSizeLimitingConfig, UNIT_BYTES } from "./schema.js";
 
@@ -48,11 +49,9 @@ export class RequestSizeLimitingHandler implements PluginHandler {
   }
 }
 
-/** readBody(limit) reports a body over its limit with an error whose code says so. */
+/** readBody(limit) reports a body over its limit with the gateway's GW_BODY_TOO_LARGE. */
 function isBodyTooLarge(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" && /TOO_LARGE|LIMIT/i.test(code);
+  return isGatewayError(err) && err.code === "GW_BODY_TOO_LARGE";
 }
 
 export function createRequestSizeLimitingHandler(
