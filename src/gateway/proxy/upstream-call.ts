@@ -85,6 +85,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   uri = "";
   private readonly timers = new AttemptTimers();
   private peer: Peer | null = null;
+  /** the balancer counts `peer` as busy until release() (least-connections): released once per attempt */
+  private holdingPeer = false;
   private abortAttempt: ((err?: Error) => void) | null = null;
   private resumeAttempt: (() => void) | null = null;
   /** the attempt under way reached a connected socket (undici's onConnect ran) */
@@ -181,6 +183,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     return new Promise((settle) => {
       this.settle = settle;
       this.peer = peer;
+      this.holdingPeer = true;
       this.connected = false;
       this.abortAttempt = null;
       if (this.tries === null) this.tries = [];
@@ -263,8 +266,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.finishAttempt(null);
   }
 
-  /** Give the peer back to the balancer (least-connections counts). */
+  /** Give the attempt's peer back to the balancer (least-connections counts); a second call does nothing. */
   release(): void {
+    if (!this.holdingPeer) return;
+    this.holdingPeer = false;
     if (this.peer !== null && this.balancer !== null) this.balancer.release(this.peer);
   }
 
@@ -366,7 +371,7 @@ class AttemptTimers {
   private watchingBodyEnd = false;
 
   startRead(timeoutMs: number, onTimeout: (err: Error) => void): void {
-    this.clear();
+    this.clearRead();
     this.read = setTimeout(() => {
       this.read = null;
       onTimeout(new UpstreamTimeoutError("read"));
@@ -402,11 +407,15 @@ class AttemptTimers {
   }
 
   clear(): void {
+    this.clearRead();
+    this.clearWrite();
+  }
+
+  private clearRead(): void {
     if (this.read !== null) {
       clearTimeout(this.read);
       this.read = null;
     }
-    this.clearWrite();
   }
 
   private clearWrite(): void {

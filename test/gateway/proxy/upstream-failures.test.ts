@@ -109,6 +109,21 @@ describe("error answers", () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it("write_timeout holds beside a short read_timeout (the precise read timer leaves the write timer running)", async () => {
+    const { port } = await tcpServer((s) => s.pause());
+    const gw = await gateway(
+      serviceDoc(`http://127.0.0.1:${port}`, { write_timeout: 300, read_timeout: 4000, retries: 0 }),
+    );
+    const t0 = Date.now();
+    const res = await rawRequest(gw.proxyUrl, "/upload", {
+      method: "POST",
+      body: Buffer.alloc(32 * 1024 * 1024, 1),
+    });
+    expect(res.status).toBe(504);
+    // the write timer, not the read timer 4 s later, ended the attempt
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
   it("503 failure to get a peer when the upstream has no usable target", async () => {
     const gw = await gateway({
       _format_version: "3.0",
