@@ -1,34 +1,43 @@
 #!/usr/bin/env node
 /**
- * Gateway proxy throughput and size (issue 3, "Speed and size"), one run, loopback, wrk:
+ * Gateway proxy throughput and size (issue 3, "Speed and size"; issue 12 §4), one run, loopback, wrk:
  *   (a) a minimal hand-written undici proxy (baseline)       gateway ≥ 0.9× this
  *   (b) the gateway, no plugins, 1 route
  *   (c) @fastify/http-proxy                                   gateway ≥ 1.5× this
- *   (d) the gateway with 10,000 routes                                        ≥ 0.9× (b)
+ *   (d) the gateway with 10,000 routes                                        ≥ 0.95× (b)
+ *   (g) Caddy's reverse_proxy, GOMAXPROCS=1                  gateway ≥ 1.3× this
+ *   (h) nginx proxy_pass, one worker                         (reported)
+ *   (i) latency at a fixed rate (autocannon -R, coordinated omission corrected): p50/p99 of the
+ *       gateway beside Caddy, nginx and the undici baseline
  * Every proxy gets the same request mix: paths /svcN/rM/item spread over 1,000 of the 10,000
  * routes (with 1 route they all match "/"), from one wrk Lua script.
  *   (e) POST /config of a 10,000-route configuration under load: applied < 1 s, zero failed requests
  *   (f) RSS of the gateway holding the 10,000-route configuration            < 100 MB
  *
- * Processes: a minimal node upstream, the proxy under test, wrk (1 thread). On this 2-core
+ * Processes: the upstream (nginx answering itself, one process; `--upstream node` for the minimal
+ * node server), the proxy under test, wrk (1 thread). On this 2-core
  * machine the proxy under test is pinned to CPU 0 and the upstream and wrk to CPU 1 (taskset),
  * so the proxy is the bottleneck and each proxy gets the same core. Rounds alternate the
  * proxies (order rotated and reversed each round) so drift affects all alike; totals are compared. The proxy's CPU time per request
  * (/proc) is reported too: it is the steadier measure when the machine is busy.
  *
  *   npm run build && node bench/proxy.mjs [--duration 2] [--rounds 12] [--connections 50] [--json FILE]
- *                                         [--node-options "--max-semi-space-size=2"]
+ *                                         [--node-options "--max-semi-space-size=2"] [--upstream nginx|node]
+ *                                         [--rate 2000] [--latency-seconds 5] [--latency-rounds 3]
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { HAVE_CADDY, HAVE_NGINX, startCaddyProxy, startNginxProxy, startNginxUpstream } from "./peers.mjs";
 import {
+  median,
   nodeChild,
   opt,
   PINNING,
   parseWrk,
   pinned,
+  ROOT,
   requireBuildAndWrk,
   rssMb,
   UPSTREAM_SOURCE,
@@ -40,6 +49,10 @@ const duration = Number(opt("duration", "2"));
 const rounds = Number(opt("rounds", "12"));
 const connections = Number(opt("connections", "50"));
 const jsonOut = opt("json", undefined);
+const upstreamKind = opt("upstream", HAVE_NGINX ? "nginx" : "node");
+const rate = Number(opt("rate", "2000"));
+const latencySeconds = Number(opt("latency-seconds", "5"));
+const latencyRounds = Number(opt("latency-rounds", "3"));
 const ROUTES = 10_000;
 /**
  * V8 flags of every proxy process (baseline, fastify and gateway alike, so the comparison is
@@ -121,10 +134,36 @@ function wrk(url, pid, { script, seconds = duration, conns = connections } = {})
 }
 const round = (x, d = 3) => Number(x.toFixed(d));
 
+/** autocannon at `perSecond` requests/s (open loop, latencies corrected for coordinated omission), on CPU 1. */
+function fixedRate(url, perSecond, seconds) {
+  const args = [
+    "node_modules/autocannon/autocannon.js",
+    "-j",
+    "-c",
+    String(connections),
+    "-R",
+    String(perSecond),
+    "-d",
+    String(seconds),
+    url,
+  ];
+  const [cmd, rest] = pinned(1, process.execPath, args);
+  const r = spawnSync(cmd, rest, { encoding: "utf8", cwd: ROOT });
+  if (r.status !== 0) throw new Error(`autocannon failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop());
+  return {
+    p50: out.latency.p50,
+    p99: out.latency.p99,
+    rps: Math.round(out.requests.average),
+    errors: out.errors + out.non2xx + out.timeouts,
+  };
+}
+
 const work = mkdtempSync(join(tmpdir(), "bench-proxy-"));
 const children = [];
 try {
-  const upstream = await nodeChild("upstream", UPSTREAM_SOURCE, 1);
+  const upstream =
+    upstreamKind === "nginx" ? await startNginxUpstream(1) : await nodeChild("upstream", UPSTREAM_SOURCE, 1);
   children.push(upstream);
   const port = upstream.info.port;
   const oneRoute = join(work, "one.json");
@@ -157,6 +196,8 @@ end
     await nodeChild("gateway", gatewaySource(oneRoute), 0, NODE_FLAGS),
     await nodeChild("fastify-http-proxy", fastifySource(port), 0, NODE_FLAGS),
     await nodeChild("gateway-10k-routes", gatewaySource(manyRoutes), 0, NODE_FLAGS),
+    ...(HAVE_CADDY ? [await startCaddyProxy("caddy", port, 0)] : []),
+    ...(HAVE_NGINX ? [await startNginxProxy("nginx", port, 0)] : []),
   ];
   children.push(...proxies);
   // every proxy gets the same request mix (the same wrk script, so the load generator costs the same);
@@ -202,11 +243,14 @@ end
     const per = results[a].rps.map((x, i) => x / results[b].rps[i]).sort((x, y) => x - y);
     return per[Math.floor(per.length / 2)];
   };
-  /** The three comparisons the targets name, each as `measure(measured, reference)`. */
+  const has = (name) => proxies.some((p) => p.name === name);
+  /** The comparisons the targets name, each as `measure(measured, reference)`. */
   const comparisons = (measure) => ({
     gateway_vs_undici: round(measure("gateway", "undici-baseline")),
     gateway_vs_fastify: round(measure("gateway", "fastify-http-proxy")),
     routes_10k_vs_1: round(measure("gateway-10k-routes", "gateway")),
+    ...(has("caddy") ? { gateway_vs_caddy: round(measure("gateway", "caddy")) } : {}),
+    ...(has("nginx") ? { gateway_vs_nginx: round(measure("gateway", "nginx")) } : {}),
   });
   const roundRatios = comparisons(medianRoundRatio);
 
@@ -254,6 +298,22 @@ end
 
   const rss10kReloaded = rssMb(gw10k.child.pid);
 
+  // (i) latency at a fixed rate, each proxy in turn (order rotated per round), medians of the rounds
+  const latencyOf = ["gateway", "caddy", "nginx", "undici-baseline"]
+    .filter(has)
+    .map((n) => proxies.find((p) => p.name === n));
+  const latencies = Object.fromEntries(latencyOf.map((p) => [p.name, { p50: [], p99: [], errors: 0 }]));
+  for (let r = 0; r < latencyRounds; r++) {
+    for (let i = 0; i < latencyOf.length; i++) {
+      const p = latencyOf[(i + r) % latencyOf.length];
+      const l = fixedRate(p.info.url, rate, latencySeconds);
+      latencies[p.name].p50.push(l.p50);
+      latencies[p.name].p99.push(l.p99);
+      latencies[p.name].errors += l.errors;
+      console.error(`latency at ${rate} req/s, ${p.name}: p50 ${l.p50} ms, p99 ${l.p99} ms (${l.rps} req/s)`);
+    }
+  }
+
   const ratios = comparisons((a, b) => rps(a) / rps(b));
   const bestRoundRatios = comparisons((a, b) => bestRps(a) / bestRps(b));
   // CPU capacity: the inverse ratio of CPU time per request
@@ -266,6 +326,7 @@ end
       wrk_threads: 1,
       cpus: cpus().length,
       pinning: PINNING ? "proxy on CPU 0; upstream and wrk on CPU 1" : "none",
+      upstream: upstreamKind,
       node: process.version,
       node_options: NODE_FLAGS.join(" "),
     },
@@ -283,6 +344,17 @@ end
       failed: loadNon2xx,
       socket_errors: loadErrors || "none",
     },
+    latency_at_fixed_rate: {
+      rate_per_s: rate,
+      seconds: latencySeconds,
+      rounds: latencyRounds,
+      ms: Object.fromEntries(
+        Object.entries(latencies).map(([name, l]) => [
+          name,
+          { p50: median(l.p50), p99: median(l.p99), errors: l.errors },
+        ]),
+      ),
+    },
     rss_mb: {
       undici_baseline: round(rssBaseline, 1),
       gateway_1_route: round(rss1, 1),
@@ -292,7 +364,8 @@ end
     targets: {
       gateway_vs_undici: ">= 0.9",
       gateway_vs_fastify: ">= 1.5",
-      routes_10k_vs_1: ">= 0.9",
+      routes_10k_vs_1: ">= 0.95",
+      ...(has("caddy") ? { gateway_vs_caddy: ">= 1.3" } : {}),
       post_config_10k: "< 1000 ms, 0 failed",
       rss_10k: "< 100 MB",
     },
@@ -300,7 +373,8 @@ end
   result.pass = {
     gateway_vs_undici: roundRatios.gateway_vs_undici >= 0.9,
     gateway_vs_fastify: roundRatios.gateway_vs_fastify >= 1.5,
-    routes_10k_vs_1: roundRatios.routes_10k_vs_1 >= 0.9,
+    routes_10k_vs_1: roundRatios.routes_10k_vs_1 >= 0.95,
+    ...(has("caddy") ? { gateway_vs_caddy: roundRatios.gateway_vs_caddy >= 1.3 } : {}),
     post_config_10k: Math.max(...applies) < 1000 && loadNon2xx === 0 && !loadErrors,
     rss_10k: rss10k < 100,
   };
