@@ -6,9 +6,11 @@
  * flame graph).
  *
  *   npm run build && node bench/profile.mjs [--seconds 10] [--connections 50] [--route plain|plugins]
- *                                           [--top 30] [--out DIR]
+ *                                           [--top 30] [--out DIR] [--routes 10000]
+ * With --routes N the plain route is joined by N routes over N/10 services and the requests spread
+ * over N/10 of them (bench/proxy.mjs's 10,000-route mix).
  */
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { HAVE_NGINX, startNginxUpstream } from "./peers.mjs";
 import { nodeChild, opt, ROOT, requireBuildAndWrk, UPSTREAM_SOURCE, WRK_PREFIX, wrkRun } from "./support.mjs";
@@ -18,6 +20,7 @@ const connections = Number(opt("connections", "50"));
 const route = opt("route", "plain");
 const top = Number(opt("top", "30"));
 const outDir = opt("out", join(ROOT, "bench", "profiles"));
+const extraRoutes = Number(opt("routes", "0"));
 const API_KEY = "bench-key-0123456789";
 
 requireBuildAndWrk();
@@ -25,6 +28,15 @@ mkdirSync(outDir, { recursive: true });
 
 const gatewaySource = (port) => `
 import { startGateway } from "./dist/gateway/server.js";
+function extraServices(n, port) {
+  const services = [];
+  for (let s = 0; s < n / 10; s++) {
+    const routes = [];
+    for (let r = 0; r < 10; r++) routes.push({ name: "r" + (s * 10 + r), paths: ["/svc" + s + "/r" + r] });
+    services.push({ name: "s" + s, url: "http://127.0.0.1:" + port, routes });
+  }
+  return services;
+}
 const gw = await startGateway({
   config: {
     _format_version: "3.0",
@@ -36,7 +48,7 @@ const gw = await startGateway({
         { name: "rate-limiting", config: { second: 1000000000, policy: "local" } },
         { name: "prometheus", config: { status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, per_consumer: true } },
       ] },
-    ] }],
+    ] }, ...extraServices(${extraRoutes}, ${port})],
   },
   proxyListen: { host: "127.0.0.1", port: 0 },
   adminListen: null,
@@ -58,6 +70,19 @@ const gateway = await nodeChild("gateway", gatewaySource(upstream.info.port), 0,
 ]);
 try {
   const headers = route === "plugins" ? ["-H", `apikey: ${API_KEY}`] : [];
+  if (extraRoutes > 0) {
+    const script = join(outDir, "spread.lua");
+    writeFileSync(
+      script,
+      `local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/svc" .. ((i * 7919) % ${extraRoutes / 10}) .. "/r" .. (i % 10) .. "/item")
+end
+`,
+    );
+    headers.push("-s", script);
+  }
   const url = `${gateway.info.url}/${route}`;
   wrkRun(WRK_PREFIX, ["-t1", `-c${connections}`, "-d2s", ...headers, url], gateway.child.pid); // warm-up
   const w = wrkRun(
