@@ -19,6 +19,9 @@ export const BUNDLED_PLUGIN_PRIORITIES = {
   prometheus: 13,
   "http-log": 12,
   "file-log": 9,
+  "udp-log": 8,
+  "tcp-log": 7,
+  syslog: 4,
 } as const satisfies Record<string, number>;
 
 export type BundledPluginName = keyof typeof BUNDLED_PLUGIN_PRIORITIES;
