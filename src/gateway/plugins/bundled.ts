@@ -18,6 +18,7 @@ export const BUNDLED_PLUGIN_PRIORITIES = {
   "proxy-cache": 100,
   prometheus: 13,
   "http-log": 12,
+  statsd: 11,
   "file-log": 9,
   "udp-log": 8,
   "tcp-log": 7,
