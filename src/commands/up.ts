@@ -1,7 +1,7 @@
-import { Flags } from "@oclif/core";
+import { Args, Flags } from "@oclif/core";
 import { EventStreamCommand } from "../cli/event-stream-command.js";
 import { stackDirFlag } from "../cli/flags.js";
-import { PROFILE_CHOICES, type UpResult, up } from "../runtime/up.js";
+import { type UpResult, up } from "../runtime/up.js";
 
 export default class Up extends EventStreamCommand<typeof Up> {
   static override summary =
@@ -11,30 +11,44 @@ export default class Up extends EventStreamCommand<typeof Up> {
     `Creates the networks, volumes and containers compose.yaml describes (merged with compose.override.yaml),
 labelled like Docker Compose, so \`docker compose ps\` in the folder sees the same stack. Idempotent: unchanged
 services are left alone, changed ones are recreated, replicas are added or removed to match.
-Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), logging (ELK), ci (Jenkins), all.`;
+With SERVICE names, only those services and what they depend on (a named service starts whatever its profiles),
+as \`docker compose up SERVICE…\`. Addons run under compose profiles: --profile monitoring (Prometheus,
+Grafana), logging (ELK), ci (Jenkins); any profile the compose files define, or '*' for every one.`;
 
   static override examples = [
     "<%= config.bin %> up --dir demo",
     "<%= config.bin %> up --profile monitoring",
-    "<%= config.bin %> up --build --timeout 300",
+    "<%= config.bin %> up --build --wait-timeout 300",
+    "<%= config.bin %> up app   # only app and what it depends on",
     "<%= config.bin %> up --json   # JSON event lines, then the result",
   ];
+
+  static override strict = false;
+
+  static override args = {
+    service: Args.string({ description: "Services to start (with their dependencies); default: all." }),
+  };
 
   static override flags = {
     dir: stackDirFlag(),
     profile: Flags.string({
-      description: "Start an addon profile too (repeatable).",
-      options: [...PROFILE_CHOICES],
+      description: "Enable a profile the compose files define, or '*' for every one (repeatable).",
       multiple: true,
     }),
     build: Flags.boolean({ description: "Rebuild the gateway and service images even when present." }),
     "no-wait": Flags.boolean({
       description: "Return once containers are started, without waiting for healthy.",
     }),
-    timeout: Flags.integer({
-      description: "Seconds to wait for dependencies and health.",
+    "wait-timeout": Flags.integer({
+      description: "Seconds to wait for dependencies and health (Compose's --wait-timeout).",
       default: 180,
       min: 1,
+    }),
+    timeout: Flags.integer({
+      char: "t",
+      description:
+        "Seconds a container being replaced gets to stop before it is killed (Compose's --timeout); default its stop_grace_period.",
+      min: 0,
     }),
     "remove-orphans": Flags.boolean({
       description: "Remove containers of services no longer in compose.yaml.",
@@ -43,6 +57,8 @@ Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), l
   };
 
   async run(): Promise<UpResult> {
+    const { argv } = await this.parse(Up);
+    const services = [...new Set((argv as string[]).filter(Boolean))];
     const result = await this.withProgress(
       {
         message: "stack up was interrupted",
@@ -53,9 +69,11 @@ Addons run under compose profiles: --profile monitoring (Prometheus, Grafana), l
           dir: this.flags.dir,
           reporter,
           profiles: this.flags.profile ?? [],
+          services,
           build: this.flags.build,
           wait: !this.flags["no-wait"],
-          timeoutSeconds: this.flags.timeout,
+          waitTimeoutSeconds: this.flags["wait-timeout"],
+          ...(this.flags.timeout !== undefined ? { stopTimeoutSeconds: this.flags.timeout } : {}),
           removeOrphans: this.flags["remove-orphans"],
           forceRecreate: this.flags["force-recreate"],
           signal,

@@ -16,7 +16,14 @@ import { GatestackError } from "../errors.js";
 import { type ActualContainer, listProjectContainers } from "./actual.js";
 import type { ComposeProject, ServiceConfig } from "./compose/project.js";
 import { type ContainerIdentity, containerName, containerSpec, type EngineInfo } from "./container-spec.js";
-import { awaitingCompletion, dependencyGoal, finalWaitGoal, startOrder } from "./dependencies.js";
+import {
+  awaitingCompletion,
+  dependencyGoal,
+  finalWaitGoal,
+  scopeProject,
+  startOrder,
+  withDependencies,
+} from "./dependencies.js";
 import { dockerError } from "./engine.js";
 import { mountedConfigHash, serviceConfigHash } from "./hash.js";
 import { execProbe, probeCommand } from "./health-probe.js";
@@ -38,6 +45,13 @@ export interface ConvergeOptions {
   wait?: boolean;
   /** Bound on waiting for dependencies and health, from the moment images are ready (default 180 s). */
   timeoutMs?: number;
+  /**
+   * Only these services and what they depend on (`up SERVICE…`); the others are left as they are
+   * (and are no orphans). Default: every enabled service.
+   */
+  services?: string[];
+  /** Seconds a container being replaced gets to stop (`up --timeout`); default its stop_grace_period, else 10. */
+  stopTimeoutSeconds?: number;
   packageRoot?: string;
 }
 
@@ -65,7 +79,10 @@ export async function converge(
   project: ComposeProject,
   opts: ConvergeOptions,
 ): Promise<ConvergeResult> {
-  const run = new Run(docker, project, opts);
+  const scoped = opts.services?.length
+    ? scopeProject(project, withDependencies(project, opts.services))
+    : project;
+  const run = new Run(docker, scoped, opts, project);
   try {
     return await run.execute();
   } catch (err) {
@@ -97,6 +114,8 @@ class Run {
     private readonly docker: Dockerode,
     private readonly project: ComposeProject,
     private readonly opts: ConvergeOptions,
+    /** The whole project (orphans are containers of services it does not define). */
+    private readonly whole: ComposeProject = project,
   ) {
     opts.signal?.addEventListener("abort", () => this.internal.abort(), { once: true });
     if (opts.signal?.aborted) this.internal.abort();
@@ -144,11 +163,11 @@ class Run {
     }
     const actual = await listProjectContainers(docker, project.name);
     const orphans = actual.filter(
-      (c) => !project.services[c.service] && !project.disabledServices[c.service],
+      (c) => !this.whole.services[c.service] && !this.whole.disabledServices[c.service],
     );
     if (orphans.length > 0) {
       if (opts.removeOrphans) {
-        for (const c of orphans) await this.removeContainer(c, "orphan", 10);
+        for (const c of orphans) await this.removeContainer(c, "orphan", opts.stopTimeoutSeconds ?? 10);
       } else {
         reporter.warn(
           `found containers of services no longer defined (${orphans.map((c) => c.name).join(", ")}); \`stack up --remove-orphans\` removes them`,
@@ -302,7 +321,7 @@ class Run {
     const started = this.started.get(name) as Deferred<ContainerOutcome[]>;
     try {
       await this.awaitDependencies(svc);
-      const grace = svc.stopGracePeriod ?? 10;
+      const grace = this.opts.stopTimeoutSeconds ?? svc.stopGracePeriod ?? 10;
       await Promise.all(
         actions
           .filter((a) => a.kind === "remove")

@@ -68,3 +68,49 @@ export function exitCodeFromStatus(status: string): number | undefined {
   const m = /^Exited \((-?\d+)\)/.exec(status);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * `names` and everything they depend on, transitively (what `docker compose up SERVICE…` starts);
+ * every service when `names` is empty. Sorted.
+ */
+export function withDependencies(project: ComposeProject, names: readonly string[]): string[] {
+  if (names.length === 0) return Object.keys(project.services).sort();
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    if (out.has(name)) return;
+    out.add(name);
+    for (const dep of Object.keys(project.services[name]?.dependsOn ?? {})) visit(dep);
+  };
+  for (const name of names) visit(name);
+  return [...out].sort();
+}
+
+/**
+ * `names` and the services that depend on them with `restart: true`, transitively (what
+ * `docker compose restart SERVICE…` restarts); every service when `names` is empty. Sorted.
+ */
+export function withRestartDependents(project: ComposeProject, names: readonly string[]): string[] {
+  if (names.length === 0) return Object.keys(project.services).sort();
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    if (out.has(name)) return;
+    out.add(name);
+    for (const svc of Object.values(project.services))
+      if (svc.dependsOn[name]?.restart === true) visit(svc.name);
+  };
+  for (const name of names) visit(name);
+  return [...out].sort();
+}
+
+/**
+ * The project restricted to `names` (which must include their dependencies): those services, and
+ * the networks they use. Volumes and what is disabled stay as they are.
+ */
+export function scopeProject(project: ComposeProject, names: readonly string[]): ComposeProject {
+  const services = Object.fromEntries(
+    Object.entries(project.services).filter(([name]) => names.includes(name)),
+  );
+  const used = new Set(Object.values(services).flatMap((s) => Object.keys(s.networks)));
+  const networks = Object.fromEntries(Object.entries(project.networks).filter(([key]) => used.has(key)));
+  return { ...project, services, networks };
+}

@@ -9,25 +9,31 @@ import type { ADDON_PROFILES } from "../render/compose.js";
 import { renderStack } from "../render/index.js";
 import { type LoadedStack, loadStack } from "../stack/load.js";
 import { listProjectContainers } from "./actual.js";
-import { type ComposeProject, loadComposeProject } from "./compose/project.js";
+import type { ComposeProject } from "./compose/project.js";
 import { type ContainerOutcome, converge } from "./converge.js";
+import { scopeProject, withDependencies } from "./dependencies.js";
 import { connectDocker, ensureEngine } from "./engine.js";
 import { seedGatewayDatabase } from "./gateway-seed.js";
 import type { Action } from "./plan.js";
 import { checkMemory, findPortConflicts, memoryError, portConflictError } from "./preflight.js";
 import type { Reporter } from "./progress.js";
+import { loadStackProject } from "./stack-compose.js";
 import { type CredentialsInfo, credentialsInfo, type StackUrl, stackUrls } from "./urls.js";
 import { interrupted } from "./wait.js";
-
-export const PROFILE_CHOICES = ["monitoring", "logging", "ci", "all"] as const;
 
 export interface UpOptions {
   dir: string;
   reporter: Reporter;
+  /** Profiles the compose files define, or `*` (every one). */
   profiles?: string[];
+  /** Only these services and their dependencies (`up SERVICE…`); default: every enabled service. */
+  services?: string[];
   build?: boolean;
   wait?: boolean;
-  timeoutSeconds?: number;
+  /** Seconds to wait for dependencies and health (`--wait-timeout`, default 180). */
+  waitTimeoutSeconds?: number;
+  /** Seconds a replaced container gets to stop (`--timeout`, Compose's); default its own stop_grace_period. */
+  stopTimeoutSeconds?: number;
   removeOrphans?: boolean;
   forceRecreate?: boolean;
   signal?: AbortSignal;
@@ -54,7 +60,7 @@ export interface UpResult {
 
 /** Profiles whose addons stack.yaml enables but that were not asked for. */
 function idleProfiles(loaded: LoadedStack, active: string[]): string[] {
-  if (active.includes("all")) return [];
+  if (active.includes("all") || active.includes("*")) return [];
   const a = loaded.config.addons;
   const enabled: Record<keyof typeof ADDON_PROFILES, boolean> = {
     monitoring: a.prometheus.enabled || a.grafana.enabled,
@@ -87,6 +93,16 @@ export async function up(opts: UpOptions): Promise<UpResult> {
   }
   check();
 
+  const profiles = opts.profiles ?? [];
+  const project: ComposeProject = await loadStackProject(loaded, {
+    profiles,
+    ...(opts.services?.length ? { enable: opts.services } : {}),
+  });
+  for (const w of project.warnings) reporter.warn(w);
+  const selected = opts.services?.length
+    ? scopeProject(project, withDependencies(project, opts.services))
+    : project;
+
   const docker = opts.docker ?? connectDocker();
   const engineTask = reporter.task("engine", "Docker engine");
   engineTask.running();
@@ -99,26 +115,17 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     throw err;
   }
 
-  const profiles = opts.profiles ?? [];
-  const project: ComposeProject = await loadComposeProject({
-    dir: loaded.dir,
-    projectName: loaded.config.name,
-    dotenv: loaded.env,
-    profiles,
-  });
-  for (const w of project.warnings) reporter.warn(w);
-
   const preflight = reporter.task("preflight", "Preflight: ports, memory");
   preflight.running();
   try {
-    const conflicts = await findPortConflicts(docker, project);
+    const conflicts = await findPortConflicts(docker, selected);
     if (conflicts.length) throw portConflictError(conflicts);
     const running = new Set(
       (await listProjectContainers(docker, project.name))
         .filter((c) => c.state === "running")
         .map((c) => c.service),
     );
-    const mem = await checkMemory(docker, project, running);
+    const mem = await checkMemory(docker, selected, running);
     if (mem.requiredMb > 0 && mem.availableMb > 0 && mem.requiredMb > mem.availableMb) throw memoryError(mem);
     preflight.done(
       mem.requiredMb > 0 ? `~${mem.requiredMb} MB needed, ${mem.availableMb} MB available` : "ok",
@@ -136,15 +143,19 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     forceRecreate: opts.forceRecreate === true,
     removeOrphans: opts.removeOrphans === true,
     wait: opts.wait !== false,
-    timeoutMs: (opts.timeoutSeconds ?? 180) * 1000,
+    timeoutMs: (opts.waitTimeoutSeconds ?? 180) * 1000,
+    ...(opts.services?.length ? { services: opts.services } : {}),
+    ...(opts.stopTimeoutSeconds !== undefined ? { stopTimeoutSeconds: opts.stopTimeoutSeconds } : {}),
   });
-  await seedGatewayDatabase({
-    docker,
-    stack: loaded.config,
-    project: project.name,
-    reporter,
-    wait: opts.wait !== false,
-  });
+  // The database sync needs the gateways: not when `up SERVICE…` leaves them out.
+  if (selected.services.gateway)
+    await seedGatewayDatabase({
+      docker,
+      stack: loaded.config,
+      project: project.name,
+      reporter,
+      wait: opts.wait !== false,
+    });
   const idle = idleProfiles(loaded, profiles);
   const runningServices = new Set(
     (await listProjectContainers(docker, project.name))
@@ -163,7 +174,7 @@ export async function up(opts: UpOptions): Promise<UpResult> {
     summary: result.summary,
     containers: result.containers,
     removed: result.removed,
-    urls: stackUrls(loaded.config, project),
+    urls: stackUrls(loaded.config, selected),
     credentials: credentialsInfo(loaded.config, loaded.dir),
     profilesNotStarted: idle.filter((p) => !isRunning(p)),
     profilesLeftRunning: idle.filter(isRunning),

@@ -92,8 +92,14 @@ export async function readStackFile(dir: string): Promise<{ absDir: string; file
   }
 }
 
-/** The parsed `<dir>/.env`, {} when missing; a malformed line throws E_ENV_INVALID. */
-export async function readEnvFile(dir: string): Promise<Record<string, string>> {
+/**
+ * The parsed `<dir>/.env`, {} when missing; a malformed line throws E_ENV_INVALID. Its `${VAR}`
+ * references read `environment` first (the process environment, as Compose does), then the keys above.
+ */
+export async function readEnvFile(
+  dir: string,
+  environment: Record<string, string | undefined> = process.env,
+): Promise<Record<string, string>> {
   const file = join(resolve(dir), ENV_FILE);
   let text: string;
   try {
@@ -104,7 +110,7 @@ export async function readEnvFile(dir: string): Promise<Record<string, string>> 
       cause: err,
     });
   }
-  return parseEnvFile(text, displayPath(file));
+  return parseEnvFile(text, displayPath(file), { environment });
 }
 
 /** A path as users want it in messages: relative to the working directory when inside it. */

@@ -65,7 +65,7 @@ export async function checkStack(
   if (!config) throw new StackInvalidError(analysis.errors, analysis.warnings);
   const checks = ["stack.yaml"];
 
-  const env = withFallback(await readEnvFile(absDir), opts.environment ?? {});
+  const env = withFallback(await readEnvFile(absDir, opts.environment ?? {}), opts.environment ?? {});
   const envFile = displayPath(join(absDir, ENV_FILE));
   const drafts: IssueDraft[] = [
     ...(await pluginConfigChecks(config)),

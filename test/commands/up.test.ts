@@ -67,7 +67,16 @@ describe.concurrent("stack up/down/ps/logs without an engine", () => {
       env: noEngine,
     });
     expect(profile.exitCode).toBe(2);
-    expect(profile.stderr).toMatch(/monitoring/);
+    expect(profile.stderr).toContain("no service of the compose files has profile monitor");
+    expect(profile.stderr).not.toContain("no Docker engine answers");
+    const addon = await execa(bin, ["up", "--dir", dir, "--profile", "monitoring"], {
+      reject: false,
+      env: noEngine,
+    });
+    expect(addon.exitCode).toBe(2);
+    expect(addon.stderr).toMatch(
+      /hint: profile monitoring holds prometheus, grafana, rendered when stack\.yaml sets addons\.prometheus\.enabled/,
+    );
     const tail = await execa(bin, ["logs", "--dir", dir, "--tail", "lots"], { reject: false, env: noEngine });
     expect(tail.exitCode).toBe(2);
     expect(tail.stderr).toContain('--tail lots: expected "all" or a number of lines');

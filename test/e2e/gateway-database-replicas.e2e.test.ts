@@ -36,7 +36,7 @@ beforeAll(async () => {
   doc.setIn(["gateway", "database"], "postgres");
   doc.setIn(["gateway", "replicas"], 2);
   await writeFile(file, doc.toString());
-  await stackOk(["up", "--dir", dir, "--timeout", "180"], { timeoutMs: 300_000 });
+  await stackOk(["up", "--dir", dir, "--wait-timeout", "180"], { timeoutMs: 300_000 });
 });
 
 afterAll(async () => {

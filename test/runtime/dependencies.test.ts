@@ -7,8 +7,11 @@ import {
   finalWaitGoal,
   isCompletedOneShot,
   isOneShotPolicy,
+  scopeProject,
   startOrder,
   stateWithExitCode,
+  withDependencies,
+  withRestartDependents,
 } from "../../src/runtime/dependencies.js";
 import { psState } from "../../src/runtime/ps.js";
 import { projectFrom } from "./fixtures.js";
@@ -49,6 +52,31 @@ describe("depends_on semantics", () => {
     ({ project, cleanup } = await projectFrom(DATABASE_MODE));
   });
   afterAll(() => cleanup());
+
+  it("up SERVICE: the service and what it depends on, transitively (all when none named)", () => {
+    expect(withDependencies(project, ["caddy"])).toEqual([
+      "caddy",
+      "gateway",
+      "gateway-migrations",
+      "postgres",
+      "redis",
+    ]);
+    expect(withDependencies(project, ["redis", "worker"])).toEqual([
+      "gateway-migrations",
+      "postgres",
+      "redis",
+      "worker",
+    ]);
+    expect(withDependencies(project, [])).toHaveLength(6);
+  });
+
+  it("scopes the project to a selection: its services and the networks they use", () => {
+    const scoped = scopeProject(project, ["redis"]);
+    expect(Object.keys(scoped.services)).toEqual(["redis"]);
+    expect(Object.keys(scoped.networks)).toEqual(["default"]);
+    expect(startOrder(scoped)).toEqual(["redis"]);
+    expect(Object.keys(project.services)).toHaveLength(6);
+  });
 
   it("maps each condition to what the dependant waits for", () => {
     expect(dependencyGoal("service_started")).toBe("running");
@@ -127,5 +155,25 @@ describe("one-shot containers", () => {
     expect(psState({ state: "exited", exitCode: 3 })).toBe("exited (3)");
     expect(psState({ state: "running" })).toBe("running");
     expect(psState({ state: "exited" })).toBe("exited");
+  });
+});
+
+describe("restart SERVICE: dependents with restart: true follow", () => {
+  it("adds the services that depend on a restarted one with restart: true, transitively", async () => {
+    const { project, cleanup } = await projectFrom(`
+services:
+  db: {image: x}
+  api: {image: x, depends_on: {db: {condition: service_started, restart: true}}}
+  web: {image: x, depends_on: {api: {condition: service_started, restart: true}}}
+  report: {image: x, depends_on: [db]}
+`);
+    try {
+      expect(withRestartDependents(project, ["db"])).toEqual(["api", "db", "web"]);
+      expect(withRestartDependents(project, ["api"])).toEqual(["api", "web"]);
+      expect(withRestartDependents(project, ["report"])).toEqual(["report"]);
+      expect(withRestartDependents(project, [])).toEqual(["api", "db", "report", "web"]);
+    } finally {
+      await cleanup();
+    }
   });
 });

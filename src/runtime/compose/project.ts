@@ -1,5 +1,5 @@
 /**
- * The Compose application model `stack up` runs: compose.yaml (+ compose.override.yaml) read,
+ * The Compose application model `stack up` runs: compose.yaml (+ its override file) read,
  * interpolated from the stack's .env and the process environment, normalized, merged as Compose
  * merges, filtered by profiles, and resolved into typed services, networks and volumes with
  * absolute paths.
@@ -8,6 +8,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
+import { GatestackError } from "../../errors.js";
+import { closest } from "../../stack/did-you-mean.js";
 import { parseEnvFile } from "../../stack/env-file.js";
 import { interpolateTree, isPlainObject } from "./interpolate.js";
 import { mergeComposeTrees, resolveMarkers } from "./merge.js";
@@ -127,6 +129,8 @@ export interface ComposeProject {
   networks: Record<string, NetworkConfig>;
   volumes: Record<string, VolumeConfig>;
   activeProfiles: string[];
+  /** Every profile a service of the files names (enabled or not), sorted. */
+  definedProfiles: string[];
   /** Things worth telling the user (unset variables, ignored attributes). */
   warnings: string[];
 }
@@ -139,13 +143,35 @@ export interface LoadComposeOptions {
   /** Variables from the stack's .env; the process environment overrides them (Compose precedence). */
   dotenv?: Record<string, string>;
   processEnv?: Record<string, string | undefined>;
-  /** Active profiles; `all` enables every profile. COMPOSE_PROFILES adds to them. */
+  /**
+   * Active profiles, each one a profile the files define or `*` (every profile, as Compose; `all` too,
+   * unless a file defines a profile of that name). COMPOSE_PROFILES adds to them.
+   */
   profiles?: string[];
-  /** Files to read instead of compose.yaml + compose.override.yaml (relative to dir). */
+  /** Services named on the command line: enabled whatever their profiles, as Compose does. */
+  enable?: string[];
+  /** Files to read instead of compose.yaml + its override file (relative to dir). */
   files?: string[];
 }
 
-export const DEFAULT_COMPOSE_FILES = ["compose.yaml", "compose.override.yaml"];
+export const COMPOSE_FILE = "compose.yaml";
+/** The override files Compose looks for beside the compose file, in its order of preference (the first found is read). */
+export const OVERRIDE_FILES = [
+  "compose.override.yml",
+  "compose.override.yaml",
+  "docker-compose.override.yml",
+  "docker-compose.override.yaml",
+];
+
+/** compose.yaml and the first override file present in `dir`, as Compose picks them (with a warning when several exist). */
+export function defaultComposeFiles(dir: string): { files: string[]; warnings: string[] } {
+  const overrides = OVERRIDE_FILES.filter((f) => existsSync(path.join(dir, f)));
+  const warnings =
+    overrides.length > 1
+      ? [`found several override files (${overrides.join(", ")}): reading ${overrides[0]}, as Compose does`]
+      : [];
+  return { files: [COMPOSE_FILE, ...overrides.slice(0, 1)], warnings };
+}
 
 const SUPPORTED_SERVICE_KEYS = new Set([
   "image",
@@ -198,11 +224,11 @@ const SUPPORTED_SERVICE_KEYS = new Set([
 
 export async function loadComposeProject(opts: LoadComposeOptions): Promise<ComposeProject> {
   const dir = path.resolve(opts.dir);
-  const names =
-    opts.files ?? DEFAULT_COMPOSE_FILES.filter((f, i) => i === 0 || existsSync(path.join(dir, f)));
+  const found = opts.files ? { files: opts.files, warnings: [] } : defaultComposeFiles(dir);
+  const names = found.files;
   const processEnv = opts.processEnv ?? process.env;
   const lookup = (name: string): string | undefined => processEnv[name] ?? opts.dotenv?.[name];
-  const warnings: string[] = [];
+  const warnings: string[] = [...found.warnings];
   let merged: Record<string, unknown> = {};
   for (const name of names) {
     const file = path.resolve(dir, name);
@@ -219,17 +245,30 @@ export async function loadComposeProject(opts: LoadComposeOptions): Promise<Comp
   const ctx: BuildCtx = { dir, projectName, lookup, warnings };
 
   const servicesTree = isPlainObject(tree.services) ? tree.services : {};
+  const all: ServiceConfig[] = [];
+  for (const [name, body] of Object.entries(servicesTree))
+    all.push(await buildService(name, isPlainObject(body) ? body : {}, ctx));
+  if (all.length === 0) throw new ComposeModelError("no services defined", `${names[0]}: services`);
+  const definedProfiles = [...new Set(all.flatMap((s) => s.profiles))].sort();
+  checkProfiles(opts.profiles ?? [], definedProfiles, names[0] as string);
+  for (const name of opts.enable ?? []) {
+    const svc = all.find((s) => s.name === name);
+    if (!svc)
+      throw unknownService(
+        name,
+        all.map((s) => s.name),
+        names[0] as string,
+      );
+    // As compose-go's WithServicesEnabled: naming a service activates its profiles.
+    for (const p of svc.profiles) profiles.add(p);
+  }
+  const everything = profiles.has("*") || (profiles.has("all") && !definedProfiles.includes("all"));
   const services: Record<string, ServiceConfig> = {};
   const disabledServices: Record<string, string[]> = {};
-  for (const [name, body] of Object.entries(servicesTree)) {
-    const svc = await buildService(name, isPlainObject(body) ? body : {}, ctx);
-    const enabled =
-      svc.profiles.length === 0 || profiles.has("all") || svc.profiles.some((p) => profiles.has(p));
-    if (enabled) services[name] = svc;
-    else disabledServices[name] = svc.profiles;
-  }
-  if (Object.keys(services).length === 0 && Object.keys(disabledServices).length === 0) {
-    throw new ComposeModelError("no services defined", `${names[0]}: services`);
+  for (const svc of all) {
+    const enabled = svc.profiles.length === 0 || everything || svc.profiles.some((p) => profiles.has(p));
+    if (enabled) services[svc.name] = svc;
+    else disabledServices[svc.name] = svc.profiles;
   }
   checkDependencies(services, disabledServices, names[0] as string);
 
@@ -244,8 +283,36 @@ export async function loadComposeProject(opts: LoadComposeOptions): Promise<Comp
     networks,
     volumes,
     activeProfiles: [...profiles].sort(),
+    definedProfiles,
     warnings,
   };
+}
+
+/** A profile no file defines is a usage error naming the ones that exist (`*` is every profile). */
+function checkProfiles(asked: string[], defined: string[], file: string): void {
+  for (const p of asked) {
+    if (p === "*" || p === "all" || defined.includes(p)) continue;
+    const hint = closest(p, defined);
+    throw new GatestackError(
+      "E_USAGE",
+      `no service of the compose files has profile ${p} (defined: ${defined.length ? defined.join(", ") : "none"}; * selects every profile)`,
+      {
+        exitCode: 2,
+        place: `--profile ${p}`,
+        hint: hint ? `did you mean --profile ${hint}?` : `see ${file}: services.*.profiles`,
+      },
+    );
+  }
+}
+
+/** A service name no file defines: a usage error with the closest match. */
+export function unknownService(name: string, known: string[], file: string): GatestackError {
+  const hint = closest(name, known);
+  return new GatestackError("E_USAGE", `no such service: ${name}`, {
+    exitCode: 2,
+    place: file,
+    hint: hint ? `did you mean ${hint}? (services: ${known.join(", ")})` : `services: ${known.join(", ")}`,
+  });
 }
 
 interface BuildCtx {
@@ -330,7 +397,15 @@ async function buildService(name: string, s: Tree, ctx: BuildCtx): Promise<Servi
     } catch {
       throw new ComposeModelError(`env file ${file} not found`, `${where}.env_file`);
     }
-    Object.assign(environment, parseEnvFile(text, f));
+    // As Compose: the project's variables first, then the service's environment, then earlier env files.
+    const declared = isPlainObject(s.environment) ? s.environment : {};
+    const scope = (name: string): string | undefined => {
+      const own = declared[name];
+      return (
+        ctx.lookup(name) ?? (own === null || own === undefined ? undefined : String(own)) ?? environment[name]
+      );
+    };
+    Object.assign(environment, parseEnvFile(text, f, { environment: scope }));
   }
   if (isPlainObject(s.environment)) {
     for (const [k, v] of Object.entries(s.environment)) {

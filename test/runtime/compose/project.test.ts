@@ -176,4 +176,76 @@ describe("loadComposeProject", () => {
     expect(p.networks.default?.name).toBe("proj_default");
     expect(p.warnings.join("\n")).toMatch(/services\.a\.secrets is not supported/);
   });
+
+  it("reads compose.override.yml too, the first override Compose would pick when several exist", async () => {
+    await write("compose.yaml", "services:\n  a: {image: x}\n");
+    await write("compose.override.yml", "services:\n  a: {environment: {FROM: yml}}\n");
+    const p = await loadComposeProject({ dir, projectName: "x", processEnv: {} });
+    expect(p.configFiles.map((f) => path.basename(f))).toEqual(["compose.yaml", "compose.override.yml"]);
+    expect(p.services.a?.environment).toEqual({ FROM: "yml" });
+    expect(p.warnings).toEqual([]);
+    await write("compose.override.yaml", "services:\n  a: {environment: {FROM: yaml}}\n");
+    const both = await loadComposeProject({ dir, projectName: "x", processEnv: {} });
+    expect(both.services.a?.environment).toEqual({ FROM: "yml" });
+    expect(both.warnings.join("\n")).toMatch(/several override files.*reading compose\.override\.yml/);
+  });
+
+  it("accepts any profile the files define and *, refuses others naming the defined ones", async () => {
+    await write(
+      "compose.yaml",
+      "services:\n  a: {image: x}\n  dbg: {image: x, profiles: [debug]}\n  tool: {image: x, profiles: [tools, debug]}\n",
+    );
+    const base = { dir, projectName: "x", processEnv: {} };
+    const debug = await loadComposeProject({ ...base, profiles: ["debug"] });
+    expect(Object.keys(debug.services).sort()).toEqual(["a", "dbg", "tool"]);
+    expect(debug.definedProfiles).toEqual(["debug", "tools"]);
+    const tools = await loadComposeProject({ ...base, profiles: ["tools"] });
+    expect(Object.keys(tools.services).sort()).toEqual(["a", "tool"]);
+    const star = await loadComposeProject({ ...base, profiles: ["*"] });
+    expect(Object.keys(star.services).sort()).toEqual(["a", "dbg", "tool"]);
+    await expect(loadComposeProject({ ...base, profiles: ["debgu"] })).rejects.toThrow(
+      expect.objectContaining({
+        code: "E_USAGE",
+        message: expect.stringContaining("defined: debug, tools"),
+        hint: "did you mean --profile debug?",
+      }),
+    );
+  });
+
+  it("a service named on the command line is enabled with its profiles, as Compose does", async () => {
+    await write(
+      "compose.yaml",
+      "services:\n  a: {image: x}\n  job: {image: x, profiles: [ops], depends_on: [helper]}\n  helper: {image: x, profiles: [ops]}\n",
+    );
+    const p = await loadComposeProject({ dir, projectName: "x", processEnv: {}, enable: ["job"] });
+    expect(Object.keys(p.services).sort()).toEqual(["a", "helper", "job"]);
+    await expect(
+      loadComposeProject({ dir, projectName: "x", processEnv: {}, enable: ["jbo"] }),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        message: "no such service: jbo",
+        hint: expect.stringContaining("did you mean job?"),
+      }),
+    );
+  });
+
+  it("env_file values interpolate from the project's variables, then the service's environment", async () => {
+    await write(
+      "compose.yaml",
+      "services:\n  a:\n    image: x\n    environment: {LEVEL: info}\n    env_file: [a.env]\n",
+    );
+    await write("a.env", "URL=http://${HOST:-localhost}:${PORT}\nMSG=\"at $LEVEL\"\nLIT='${HOST}'\n");
+    const p = await loadComposeProject({
+      dir,
+      projectName: "x",
+      dotenv: { PORT: "81" },
+      processEnv: { HOST: "h" },
+    });
+    expect(p.services.a?.environment).toEqual({
+      URL: "http://h:81",
+      MSG: "at info",
+      LIT: "${HOST}",
+      LEVEL: "info",
+    });
+  });
 });
