@@ -27,6 +27,8 @@ export interface Algorithm {
   /** Called whenever the peer list changes (DNS, config). */
   rebuild(peers: readonly Peer[]): void;
   pick(peers: readonly Peer[], hashKey: string | null, exclude: ReadonlySet<Peer> | null): Peer | null;
+  /** An attempt on `peer` took `seconds` (only the algorithms that learn from it implement it). */
+  observe?(peer: Peer, seconds: number): void;
 }
 
 /** nginx's smooth weighted round-robin: even interleaving, exact weight ratios. */

@@ -14,6 +14,7 @@ import {
   passiveThresholds,
   withHealthcheckDefaults,
 } from "./health.js";
+import { LatencyEwma } from "./latency.js";
 
 /** What the balancer may hash on, computed lazily from the request. */
 export interface HashSource {
@@ -92,7 +93,9 @@ export class UpstreamBalancer {
         ? new LeastConnections()
         : upstream.algorithm === "consistent-hashing"
           ? new ConsistentHashing(upstream.slots)
-          : new RoundRobin();
+          : upstream.algorithm === "latency"
+            ? new LatencyEwma()
+            : new RoundRobin();
     this.checksActive = explicit && activeEnabled(upstream.healthchecks.active);
     this.checksPassive = explicit && passiveEnabled(upstream.healthchecks.passive);
     this.passive = passiveThresholds(upstream.healthchecks.passive);
@@ -152,6 +155,11 @@ export class UpstreamBalancer {
   /** A request on `peer` ended (least-connections bookkeeping). */
   release(peer: Peer): void {
     if (peer.active > 0) peer.active--;
+  }
+
+  /** How long an attempt on `peer` took, seconds (the latency algorithm's moving average). */
+  observe(peer: Peer, seconds: number): void {
+    this.algorithm.observe?.(peer, seconds);
   }
 
   /** Passive health: what a proxied request saw. */

@@ -85,6 +85,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   uri = "";
   private readonly timers = new AttemptTimers();
   private peer: Peer | null = null;
+  /** when the attempt under way was dispatched (performance.now(), ms) */
+  private attemptStartedAt = 0;
   /** the balancer counts `peer` as busy until release() (least-connections): released once per attempt */
   private holdingPeer = false;
   private abortAttempt: ((err?: Error) => void) | null = null;
@@ -183,6 +185,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     return new Promise((settle) => {
       this.settle = settle;
       this.peer = peer;
+      this.attemptStartedAt = performance.now();
       this.holdingPeer = true;
       this.connected = false;
       this.abortAttempt = null;
@@ -273,6 +276,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.peer !== null && this.balancer !== null) this.balancer.release(this.peer);
   }
 
+  /** The attempt's connect + response time, for the latency algorithm (Kong's upstream times). */
+  private observeLatency(): void {
+    if (this.peer !== null && this.balancer !== null) {
+      this.balancer.observe(this.peer, (performance.now() - this.attemptStartedAt) / 1000);
+    }
+  }
+
   private hashSource(balancer: UpstreamBalancer): RequestHashSource {
     if (this.hashing === null) {
       this.hashing = new RequestHashSource(
@@ -318,6 +328,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.timers.clear();
     this.done = true;
+    this.observeLatency();
     this.release();
     if (this.cancelled) return;
     this.receiver.complete();
@@ -329,6 +340,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.release();
     if (this.cancelled) return;
     const info = classifyUpstreamError(err);
+    // a timeout is a response time too (a refused connection is the health checks' business)
+    if (info.timeout) this.observeLatency();
     if (peer !== null)
       this.balancer?.report(peer, info.timeout ? { kind: "timeout" } : { kind: "tcp_failure" });
     if (this.responded) {
