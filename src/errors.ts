@@ -29,7 +29,8 @@ export type ErrorCode =
   | "E_INTERRUPTED"
   | "E_STACK_NOT_RUNNING"
   | "E_INTERNAL"
-  | "E_ENV_INVALID";
+  | "E_ENV_INVALID"
+  | "E_OPENAPI_INVALID";
 
 export interface ErrorDetails {
   /** Where the problem is: `stack.yaml:12:5`, `services[0].routes[1].paths[0]`, `header Host`… */

@@ -39,6 +39,8 @@ interface KongRoute {
   headers?: Record<string, string[]>;
   strip_path: boolean;
   preserve_host: boolean;
+  regex_priority?: number;
+  tags?: string[];
   plugins?: KongPlugin[];
 }
 interface KongService {
@@ -205,6 +207,8 @@ function kongRoute(stack: StackConfig, route: RouteSpec): KongRoute {
     ...(Object.keys(route.headers).length > 0 ? { headers: route.headers } : {}),
     strip_path: route.strip_path,
     preserve_host: route.preserve_host,
+    ...(route.regex_priority !== 0 ? { regex_priority: route.regex_priority } : {}),
+    ...(route.tags.length > 0 ? { tags: route.tags } : {}),
     ...withPlugins(pluginList(stack, route.plugins)),
   };
 }

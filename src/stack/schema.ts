@@ -108,6 +108,20 @@ export const routeSchema = z
     upstream_path: urlPath
       .optional()
       .describe("Path prefix the app receives for this route (default: the app's root)."),
+    regex_priority: z
+      .number()
+      .int()
+      .default(0)
+      .describe("Order among regex paths: higher is tried first (`stack import openapi` sets 200/100)."),
+    tags: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((t) => !t.includes(",") && !t.includes("/"), "must not contain ',' or '/'"),
+      )
+      .default([])
+      .describe("Kong tags on the route; `stack import openapi` marks its routes with `openapi`."),
     plugins: plugins.describe("Plugins applied to this route only."),
   })
   .refine((r) => r.paths.length + r.hosts.length + r.methods.length + Object.keys(r.headers).length > 0, {
