@@ -1,8 +1,8 @@
-import { PassThrough } from "node:stream";
 import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
 import { listProjectContainers } from "../runtime/actual.js";
 import { dockerError } from "../runtime/engine.js";
+import { demuxToText, readAttachedOutput } from "../runtime/log-frames.js";
 import type { ContainerFacts } from "./facts.js";
 import type { ContainerExec } from "./probe/in-container.js";
 
@@ -83,28 +83,7 @@ export function dockerExec(docker: Dockerode): ContainerExec {
         AttachStderr: true,
       });
       const stream = await exec.start({ hijack: true, stdin: false });
-      const out = new PassThrough();
-      const err = new PassThrough();
-      let stdout = "";
-      let stderr = "";
-      out.on("data", (c: Buffer) => {
-        stdout += c.toString("utf8");
-      });
-      err.on("data", (c: Buffer) => {
-        stderr += c.toString("utf8");
-      });
-      docker.modem.demuxStream(stream, out, err);
-      return new Promise((resolve) => {
-        const done = (timedOut: boolean): void => {
-          clearTimeout(timer);
-          stream.destroy();
-          resolve({ stdout, stderr, timedOut });
-        };
-        const timer = setTimeout(() => done(true), timeoutMs);
-        stream.on("end", () => done(false));
-        stream.on("close", () => done(false));
-        stream.on("error", () => done(false));
-      });
+      return readAttachedOutput(stream, timeoutMs);
     },
   };
 }
@@ -117,25 +96,9 @@ export async function readLogLines(docker: Dockerode, containerId: string, since
     follow: false,
     since: Math.floor(since.getTime() / 1000) - 1,
   })) as unknown as Buffer;
-  return demuxLogBuffer(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
+  return demuxToText(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
     .split("\n")
     .filter((l) => l.length > 0);
-}
-
-/** Docker's multiplexed log format: 8-byte frame headers (stream, 0, 0, 0, size BE32). TTY logs are raw. */
-export function demuxLogBuffer(buf: Buffer): string {
-  const first = buf[0];
-  const looksFramed =
-    buf.length >= 8 && (first === 0 || first === 1 || first === 2) && buf[1] === 0 && buf[2] === 0;
-  if (!looksFramed) return buf.toString("utf8");
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= buf.length) {
-    const size = buf.readUInt32BE(offset + 4);
-    parts.push(buf.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString("utf8");
 }
 
 /** The stack is not running: no container of the project, or none of them running. */

@@ -6,7 +6,6 @@
  * host, so the sync runs inside a gateway container — its image holds the CLI, the rendered file
  * is mounted at /etc/gateway and GATEWAY_ADMIN_TOKEN is in its environment.
  */
-import { PassThrough } from "node:stream";
 import type Dockerode from "dockerode";
 import { errorMessage, GatestackError } from "../errors.js";
 import type { SyncResult } from "../gateway-client/sync.js";
@@ -14,6 +13,7 @@ import { GATEWAY_CONFIG_PATH, PORTS } from "../render/topology.js";
 import { usesDatabase } from "../stack/database.js";
 import type { StackConfig } from "../stack/schema.js";
 import { type ActualContainer, listProjectContainers } from "./actual.js";
+import { readAttachedOutput } from "./log-frames.js";
 import type { Reporter } from "./progress.js";
 
 export interface ExecOutcome {
@@ -120,28 +120,6 @@ function dockerRun(docker: Dockerode): ContainerRun {
       .getContainer(containerId)
       .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
-    let stdout = "";
-    let stderr = "";
-    const out = new PassThrough();
-    const err = new PassThrough();
-    out.on("data", (c: Buffer) => {
-      stdout += c.toString("utf8");
-    });
-    err.on("data", (c: Buffer) => {
-      stderr += c.toString("utf8");
-    });
-    docker.modem.demuxStream(stream, out, err);
-    const timedOut = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(true), timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      stream.on("end", done);
-      stream.on("close", done);
-      stream.on("error", done);
-    });
-    (stream as { destroy?: () => void }).destroy?.();
-    return { stdout, stderr, timedOut };
+    return readAttachedOutput(stream, timeoutMs);
   };
 }

@@ -8,6 +8,7 @@ import { GatestackError } from "../errors.js";
 import { listProjectContainers } from "./actual.js";
 import { parseDuration } from "./compose/units.js";
 import { dockerError } from "./engine.js";
+import { LogDemuxer } from "./log-frames.js";
 
 export interface LogsOptions {
   services?: string[];
@@ -18,6 +19,8 @@ export interface LogsOptions {
   tail?: string;
   timestamps?: boolean;
   color?: boolean;
+  /** One JSON object per line (LogLine) instead of prefixed text (`stack logs --json`). */
+  json?: boolean;
   out: Writable;
   signal?: AbortSignal;
   /** something left out of the output (Swarm: tasks on nodes that are down) */
@@ -26,21 +29,20 @@ export interface LogsOptions {
 
 const PALETTE = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
-/** Incremental parser of the engine's multiplexed log stream (8-byte frame headers). */
-export class LogDemuxer {
-  private buf: Buffer = Buffer.alloc(0);
-  constructor(private readonly onFrame: (stream: "stdout" | "stderr", payload: Buffer) => void) {}
+/** A line of `stack logs --json` (schema/commands/logs.schema.json). */
+export interface LogLine {
+  type: "log";
+  service: string;
+  /** the container (Compose) or the task, `<service>.<slot>@<node>` (Swarm) */
+  container: string;
+  stream: "stdout" | "stderr";
+  /** the engine's RFC 3339 timestamp */
+  time: string;
+  message: string;
+}
 
-  push(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    while (this.buf.length >= 8) {
-      const size = this.buf.readUInt32BE(4);
-      if (this.buf.length < 8 + size) return;
-      const kind = this.buf[0] === 2 ? "stderr" : "stdout";
-      this.onFrame(kind, this.buf.subarray(8, 8 + size));
-      this.buf = this.buf.subarray(8 + size);
-    }
-  }
+export function logLineJson(line: Omit<LogLine, "type">): string {
+  return `${JSON.stringify({ type: "log", ...line })}\n`;
 }
 
 /** Splits a byte stream into complete lines, keeping a partial last line for the next chunk. */
@@ -57,6 +59,26 @@ export class LineSplitter {
   flush(): void {
     if (this.rest) this.onLine(this.rest);
     this.rest = "";
+  }
+}
+
+/** One LineSplitter per output stream, so that stdout and stderr lines never join. */
+export class StreamLines {
+  private readonly parts: Record<"stdout" | "stderr", LineSplitter>;
+  constructor(onLine: (stream: "stdout" | "stderr", line: string) => void) {
+    this.parts = {
+      stdout: new LineSplitter((l) => onLine("stdout", l)),
+      stderr: new LineSplitter((l) => onLine("stderr", l)),
+    };
+  }
+
+  push(stream: "stdout" | "stderr", text: string): void {
+    this.parts[stream].push(text);
+  }
+
+  flush(): void {
+    this.parts.stdout.flush();
+    this.parts.stderr.flush();
   }
 }
 
@@ -127,10 +149,15 @@ export async function streamLogs(docker: Dockerode, project: string, opts: LogsO
     ...(since !== undefined ? { since } : {}),
     ...(tail !== undefined ? { tail: Number(tail) } : {}),
   };
-  const format = (name: string, service: string, raw: string): Line => {
+  const format = (name: string, service: string, raw: string, stream: "stdout" | "stderr"): Line => {
     const sp = raw.indexOf(" ");
     const ts = sp > 0 ? raw.slice(0, sp) : "";
     const body = sp > 0 ? raw.slice(sp + 1) : raw;
+    if (opts.json)
+      return {
+        key: timeKey(ts),
+        text: logLineJson({ service, container: name, stream, time: ts, message: body }),
+      };
     return { key: timeKey(ts), text: `${prefix(name, service)}${opts.timestamps ? `${ts} ` : ""}${body}\n` };
   };
   const ttys = new Map<string, boolean>();
@@ -153,9 +180,9 @@ export async function streamLogs(docker: Dockerode, project: string, opts: LogsO
       } catch (err) {
         throw dockerError(`reading logs of ${c.name}`, err);
       }
-      const splitter = new LineSplitter((l) => lines.push(format(c.name, c.service, l)));
-      if (ttys.get(c.id)) splitter.push(buf.toString("utf8"));
-      else new LogDemuxer((_s, payload) => splitter.push(payload.toString("utf8"))).push(buf);
+      const splitter = new StreamLines((s, l) => lines.push(format(c.name, c.service, l, s)));
+      if (ttys.get(c.id)) splitter.push("stdout", buf.toString("utf8"));
+      else new LogDemuxer((s, payload) => splitter.push(s, payload.toString("utf8"))).push(buf);
       splitter.flush();
     }
     lines.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -176,16 +203,16 @@ export async function streamLogs(docker: Dockerode, project: string, opts: LogsO
       } catch (err) {
         throw dockerError(`reading logs of ${c.name}`, err);
       }
-      const splitter = new LineSplitter((l) => {
+      const splitter = new StreamLines((s, l) => {
         count++;
-        opts.out.write(format(c.name, c.service, l).text);
+        opts.out.write(format(c.name, c.service, l, s).text);
       });
-      const demux = new LogDemuxer((_s, payload) => splitter.push(payload.toString("utf8")));
+      const demux = new LogDemuxer((s, payload) => splitter.push(s, payload.toString("utf8")));
       const onAbort = () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
-          if (ttys.get(c.id)) splitter.push(chunk.toString("utf8"));
+          if (ttys.get(c.id)) splitter.push("stdout", chunk.toString("utf8"));
           else demux.push(chunk);
         }
       } catch (err) {

@@ -6,6 +6,7 @@ import type Dockerode from "dockerode";
 import { GatestackError } from "../errors.js";
 import { isOneShotPolicy } from "./dependencies.js";
 import { dockerError } from "./engine.js";
+import { demuxToText } from "./log-frames.js";
 
 export type WaitGoal = "running" | "healthy" | "completed";
 
@@ -55,25 +56,6 @@ export async function logTail(docker: Dockerode, id: string, lines = 15): Promis
   } catch {
     return [];
   }
-}
-
-/** Engine log payloads carry 8-byte frame headers unless the container has a TTY. */
-export function demuxToText(buf: Buffer): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (
-    i + 8 <= buf.length &&
-    (buf[i] === 1 || buf[i] === 2 || buf[i] === 0) &&
-    buf[i + 1] === 0 &&
-    buf[i + 2] === 0 &&
-    buf[i + 3] === 0
-  ) {
-    const size = buf.readUInt32BE(i + 4);
-    parts.push(buf.subarray(i + 8, i + 8 + size).toString("utf8"));
-    i += 8 + size;
-  }
-  if (i === 0) return buf.toString("utf8");
-  return parts.join("");
 }
 
 /** Waits until the container reaches `goal`; throws E_TIMEOUT, E_DOCKER (with its log tail) or E_INTERRUPTED. */

@@ -44,6 +44,25 @@ describe("unifiedDiff", () => {
     expect(unifiedDiff("a\n", "a", "a/f", "b/f")).toContain("\\ No newline at end of file");
   });
 
+  it("keeps hunks small in large files (one changed line among 3,000 on each side of another)", async () => {
+    const lines = Array.from({ length: 6000 }, (_, i) => `line ${i}\n`);
+    const before = lines.join("");
+    const after = [
+      ...lines.slice(0, 1000),
+      "changed\n",
+      ...lines.slice(1001, 5000),
+      "also\n",
+      ...lines.slice(5001),
+    ].join("");
+    const diff = unifiedDiff(before, after, "a/big", "b/big");
+    expect(diff.match(/^@@ .* @@$/gm)).toEqual(["@@ -998,7 +998,7 @@", "@@ -4998,7 +4998,7 @@"]);
+    expect(diff.split("\n").filter((l) => l.startsWith("-") && !l.startsWith("---"))).toEqual([
+      "-line 1000",
+      "-line 5000",
+    ]);
+    expect(await applyWithPatch(before, diff)).toBe(after);
+  });
+
   it("produces patches GNU patch applies exactly (random line edits)", async () => {
     const line = fc.constantFrom("alpha", "beta", "gamma", "delta", "", "  indented", "x: 1");
     const text = fc.array(line, { maxLength: 30 }).map((ls) => ls.map((l) => `${l}\n`).join(""));

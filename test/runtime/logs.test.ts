@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LineSplitter, LogDemuxer, parseSince } from "../../src/runtime/logs.js";
-import { demuxToText } from "../../src/runtime/wait.js";
+import { demuxToText, LogDemuxer } from "../../src/runtime/log-frames.js";
+import { LineSplitter, parseSince } from "../../src/runtime/logs.js";
 
 function frame(kind: 1 | 2, text: string): Buffer {
   const payload = Buffer.from(text);

@@ -1,5 +1,5 @@
 /**
- * Compose value units: Go-style durations ("1m30s", "500ms") and byte sizes ("512m", "1.5g"),
+ * Compose value units: Go-style durations ("1m30s", "500ms") and byte sizes ("512m", "1.5g", "512MiB"),
  * converted to the numbers the Docker Engine API takes.
  */
 
@@ -31,26 +31,58 @@ export function parseDuration(value: string | number): number {
   return Math.round(total);
 }
 
-const BYTE_UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
+/** Binary multipliers, as docker/go-units' RAMInBytes (what Compose uses for mem_limit, shm_size, …). */
+const BYTE_PREFIXES: Record<string, number> = {
   k: 1024,
-  kb: 1024,
   m: 1024 ** 2,
-  mb: 1024 ** 2,
   g: 1024 ** 3,
-  gb: 1024 ** 3,
   t: 1024 ** 4,
-  tb: 1024 ** 4,
+  p: 1024 ** 5,
 };
 
-/** Byte size ("512m", "1g", 1048576) → bytes; throws on anything else. */
+/** A decimal number as Go's strconv.ParseFloat reads it ("1", "1.5", ".5", "5.", "1e3", "-0"); hex, inf and nan refused. */
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+function invalidSize(value: string, why: string): Error {
+  return new Error(`invalid byte size '${value}': ${why} (expected e.g. 512m, 1.5g, 100kb, 512MiB)`);
+}
+
+/**
+ * Byte size → bytes, as Compose reads it (docker/go-units RAMInBytes): a number, then optionally one
+ * space, then a unit: `b`, or `k`/`m`/`g`/`t`/`p` (powers of 1024) alone or followed by `b` or `ib`,
+ * any case — `512m`, `512MiB`, `1.5g`, `100kb`, `1p`, `32 B`. Fractions are truncated toward zero;
+ * negative sizes are refused. A number (YAML integer) is bytes. Throws on anything else.
+ */
 export function parseBytes(value: string | number): number {
-  if (typeof value === "number") return value;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
-  const unit = m ? BYTE_UNITS[(m[2] as string).toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`invalid byte size '${value}' (expected e.g. 512m, 1g)`);
-  return Math.round(Number(m[1]) * unit);
+  if (typeof value === "number") {
+    if (!Number.isFinite(value) || value < 0) throw invalidSize(String(value), "not a size");
+    return Math.trunc(value);
+  }
+  let num: string;
+  let suffix: string;
+  const space = value.indexOf(" ");
+  if (space >= 0) {
+    num = value.slice(0, space);
+    suffix = value.slice(space + 1);
+  } else {
+    // the suffix starts after the last digit or dot
+    const cut = Math.max(...[..."0123456789."].map((c) => value.lastIndexOf(c)));
+    if (cut < 0) throw invalidSize(value, "no number");
+    num = value.slice(0, cut + 1);
+    suffix = value.slice(cut + 1);
+  }
+  if (!NUMBER.test(num)) throw invalidSize(value, `'${num}' is not a number`);
+  let size = Number(num);
+  if (size < 0) throw invalidSize(value, "negative");
+  const unit = suffix.toLowerCase();
+  if (unit === "" || unit === "b") return Math.trunc(size) + 0;
+  const multiplier = BYTE_PREFIXES[unit[0] as string];
+  const rest = unit.slice(1);
+  if (multiplier === undefined || unit.length > 3 || !(rest === "" || rest === "b" || rest === "ib")) {
+    throw invalidSize(value, `unknown unit '${suffix}'`);
+  }
+  size *= multiplier;
+  return Math.trunc(size) + 0;
 }
 
 /** A positive integer from a YAML value that may have been a string after interpolation. */

@@ -7,7 +7,7 @@
 import type Docker from "dockerode";
 import { PORTS } from "../../render/topology.js";
 import { dockerError } from "../engine.js";
-import { LogDemuxer } from "../logs.js";
+import { LogDemuxer } from "../log-frames.js";
 
 export interface GatewayReplicaStatus {
   address: string;

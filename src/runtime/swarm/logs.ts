@@ -6,7 +6,8 @@
 import type Docker from "dockerode";
 import { GatestackError } from "../../errors.js";
 import { dockerError } from "../engine.js";
-import { LineSplitter, LogDemuxer, type LogsOptions, parseSince, timeKey } from "../logs.js";
+import { LogDemuxer } from "../log-frames.js";
+import { type LogsOptions, logLineJson, parseSince, StreamLines, timeKey } from "../logs.js";
 import { shortServiceName, stackServices, stackTasks, swarmNodes } from "./resources.js";
 
 /** dockerode's Task has logs() (GET /tasks/{id}/logs); its typings do not say so. */
@@ -38,6 +39,12 @@ export async function streamSwarmLogs(docker: Docker, stack: string, opts: LogsO
       return [t.ID, `${name}${t.Slot ? `.${t.Slot}` : ""}@${node}`] as const;
     }),
   );
+  const serviceOfTask = new Map(
+    tasks.map((t) => {
+      const svc = services.find((s) => s.ID === t.ServiceID);
+      return [t.ID, svc ? shortServiceName(stack, svc.Spec.Name) : ""] as const;
+    }),
+  );
   const width = Math.max(0, ...[...taskLabel.values()].map((l) => l.length));
   const since = opts.since ? parseSince(opts.since) : undefined;
   const tail = opts.tail && opts.tail !== "all" ? Number(opts.tail) : undefined;
@@ -50,13 +57,18 @@ export async function streamSwarmLogs(docker: Docker, stack: string, opts: LogsO
     ...(tail !== undefined ? { tail } : {}),
   };
   // a detailed line: `<timestamp> com.docker.swarm.node.id=…,com.docker.swarm.service.id=…,com.docker.swarm.task.id=… <message>`
-  const format = (raw: string, color: number) => {
+  const format = (raw: string, color: number, stream: "stdout" | "stderr") => {
     const m = /^(\S+) (\S*) ?(.*)$/.exec(raw);
     const ts = m?.[1] ?? "";
     const details = m?.[2] ?? "";
     const body = m?.[3] ?? raw;
     const taskId = /com\.docker\.swarm\.task\.id=([a-z0-9]+)/.exec(details)?.[1] ?? "";
     const label = (taskLabel.get(taskId) ?? taskId.slice(0, 12)).padEnd(width);
+    if (opts.json) {
+      const service = serviceOfTask.get(taskId) ?? "";
+      const container = label.trimEnd();
+      return { key: timeKey(ts), text: logLineJson({ service, container, stream, time: ts, message: body }) };
+    }
     const prefix = opts.color ? `\u001b[${color}m${label} | \u001b[39m` : `${label} | `;
     return { key: timeKey(ts), text: `${prefix}${opts.timestamps ? `${ts} ` : ""}${body}\n` };
   };
@@ -73,13 +85,13 @@ export async function streamSwarmLogs(docker: Docker, stack: string, opts: LogsO
     } catch (err) {
       throw dockerError(`reading logs of ${what}`, err);
     }
-    const splitter = new LineSplitter((l) => {
-      const line = format(l, color);
+    const splitter = new StreamLines((s, l) => {
+      const line = format(l, color, s);
       count++;
       if (opts.follow) opts.out.write(line.text);
       else lines.push(line);
     });
-    const demux = new LogDemuxer((_s, payload) => splitter.push(payload.toString("utf8")));
+    const demux = new LogDemuxer((s, payload) => splitter.push(s, payload.toString("utf8")));
     if (Buffer.isBuffer(stream)) demux.push(stream);
     else {
       try {
