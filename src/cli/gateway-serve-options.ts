@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter } from "node:path";
 import { GatestackError } from "../errors.js";
+import { parseDnsOrder, parseDnsResolver } from "../gateway/balancer/index.js";
 import { type ListenAddress, parseListen } from "../gateway/listen.js";
 import { parseRealIpRecursive } from "../gateway/proxy/real-ip.js";
 import type { GatewayOptions } from "../gateway/server.js";
@@ -21,6 +22,8 @@ export interface ServeFlags {
   "client-body-timeout"?: string;
   "client-body-min-rate"?: string;
   "plugin-dirs"?: string;
+  "dns-resolver"?: string;
+  "dns-order"?: string;
   database?: string;
   "pg-host"?: string;
   "pg-port"?: string;
@@ -188,7 +191,8 @@ export function withFileVariables(env: Env): Env {
  * Map `stack gateway serve` flags and the environment onto GatewayOptions: flags first, then
  * GATEWAY_* variables, then Kong's names (KONG_DECLARATIVE_CONFIG, KONG_PROXY_LISTEN,
  * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_TRUSTED_IPS, KONG_REAL_IP_HEADER,
- * KONG_REAL_IP_RECURSIVE, KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT / KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT)
+ * KONG_REAL_IP_RECURSIVE, KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT / KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT,
+ * KONG_DNS_RESOLVER, KONG_DNS_ORDER)
  * so one compose service works for both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
  */
 export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
@@ -256,6 +260,22 @@ export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
     return ms;
   });
   if (refresh !== undefined) opts.dnsRefreshMs = refresh;
+  const dnsServers = parsed(
+    pick(flags["dns-resolver"], env, "GATEWAY_DNS_RESOLVER", "KONG_DNS_RESOLVER"),
+    "dns-resolver",
+    parseDnsResolver,
+  );
+  const dnsOrder = parsed(
+    pick(flags["dns-order"], env, "GATEWAY_DNS_ORDER", "KONG_DNS_ORDER"),
+    "dns-order",
+    parseDnsOrder,
+  );
+  if (dnsServers !== undefined || dnsOrder !== undefined) {
+    opts.dns = {
+      ...(dnsServers !== undefined ? { servers: dnsServers } : {}),
+      ...(dnsOrder !== undefined ? { order: dnsOrder } : {}),
+    };
+  }
   const database = parsed(pick(flags.database, env, "GATEWAY_DATABASE", "KONG_DATABASE"), "database", (v) => {
     const value = v.trim().toLowerCase();
     if (value !== "off" && value !== "postgres") throw new Error(`expected "off" or "postgres", got "${v}"`);

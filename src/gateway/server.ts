@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { GATESTACK_VERSION } from "../version.js";
 import { createAdminHandler } from "./admin/handler.js";
 import type { AdminState } from "./admin/types.js";
-import { type Resolver, systemResolver } from "./balancer/index.js";
+import { type DnsSettings, dnsResolver, type Resolver, systemResolver } from "./balancer/index.js";
 import { parseDeclarativeConfig } from "./config/load.js";
 import { DatabaseMode } from "./database-mode.js";
 import {
@@ -67,6 +67,12 @@ export interface GatewayOptions {
   logger?: GatewayLogger;
   /** DNS resolution of target/service host names (default: the system resolver) */
   resolver?: Resolver;
+  /**
+   * Kong's `dns_resolver` and `dns_order`: name servers queried directly (Consul's DNS interface on
+   * port 8600…) and the record types tried in turn, SRV records giving each address its port and
+   * weight, re-resolved when their TTL runs out. Absent: the system resolver (getaddrinfo), no SRV.
+   */
+  dns?: DnsSettings;
   /**
    * how often host names are re-resolved, ms (default 2000: Docker's DNS answers with a TTL of
    * 600 s but drops a stopped replica's record at once, so re-resolving every few seconds is
@@ -304,7 +310,8 @@ class GatewayInstance implements ProxyState {
       registry: this.registry,
       logger: this.logger,
       pools: this.pools,
-      resolver: this.opts.resolver ?? systemResolver,
+      resolver:
+        this.opts.resolver ?? (this.opts.dns !== undefined ? dnsResolver(this.opts.dns) : systemResolver),
       dnsRefreshMs: this.opts.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS,
       runtime: this.runtime,
       heapCompaction: this.opts.heapCompaction === true,

@@ -79,6 +79,34 @@ describe("serveOptions", () => {
     }
   });
 
+  it("dns_resolver and dns_order: flags, GATEWAY_*, then Kong's names; a bad value names its place", () => {
+    expect(serveOptions({}, {}).dns).toBeUndefined();
+    expect(
+      serveOptions({}, { KONG_DNS_RESOLVER: "127.0.0.1:8600, 10.0.0.2", KONG_DNS_ORDER: "last,srv,a" }).dns,
+    ).toEqual({ servers: ["127.0.0.1:8600", "10.0.0.2"], order: ["LAST", "SRV", "A"] });
+    expect(
+      serveOptions(
+        { "dns-resolver": "[::1]:53" },
+        { GATEWAY_DNS_RESOLVER: "10.0.0.9", KONG_DNS_RESOLVER: "10.0.0.8" },
+      ).dns,
+    ).toEqual({ servers: ["[::1]:53"] });
+    expect(serveOptions({}, { GATEWAY_DNS_ORDER: "SRV,A" }).dns).toEqual({ order: ["SRV", "A"] });
+    const bad: Array<[Record<string, string>, string, RegExp]> = [
+      [{ KONG_DNS_RESOLVER: "consul:8600" }, "KONG_DNS_RESOLVER", /"consul:8600" is not a name server/],
+      [{ KONG_DNS_RESOLVER: "127.0.0.1:99999" }, "KONG_DNS_RESOLVER", /not a name server/],
+      [{ GATEWAY_DNS_ORDER: "SRV,MX" }, "GATEWAY_DNS_ORDER", /"MX" is not a record type/],
+    ];
+    for (const [env, place, message] of bad) {
+      try {
+        serveOptions({}, env);
+        expect.unreachable();
+      } catch (err) {
+        expect((err as { place?: string }).place).toBe(place);
+        expect((err as Error).message).toMatch(message);
+      }
+    }
+  });
+
   it("real_ip_header and real_ip_recursive: flags, GATEWAY_*, then Kong's names", () => {
     expect(serveOptions({}, {}).realIpHeader).toBeUndefined();
     const kong = serveOptions({}, { KONG_REAL_IP_HEADER: "X-Forwarded-For", KONG_REAL_IP_RECURSIVE: "on" });

@@ -73,6 +73,14 @@ database serves them within a second; POST /config replaces the whole stored sta
     "plugin-dirs": Flags.string({
       description: "Extra plugin folders (comma separated). Env: GATEWAY_PLUGIN_DIRS.",
     }),
+    "dns-resolver": Flags.string({
+      description:
+        "Name servers for target and service host names, ip[:port] comma separated (Consul: 127.0.0.1:8600); SRV records give ports and weights. Env: GATEWAY_DNS_RESOLVER, KONG_DNS_RESOLVER. [default: the system resolver]",
+    }),
+    "dns-order": Flags.string({
+      description:
+        "DNS record types tried in turn (LAST, SRV, A, AAAA, CNAME). Env: GATEWAY_DNS_ORDER, KONG_DNS_ORDER. [default: LAST,SRV,A,CNAME once a DNS setting is given]",
+    }),
     database: Flags.string({
       description:
         "off: serve the declarative --config (DB-less); postgres: serve the state stored in PostgreSQL, written through the Admin API and shared by every gateway on it. Env: GATEWAY_DATABASE, KONG_DATABASE. [default: off]",

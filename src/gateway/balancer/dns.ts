@@ -7,6 +7,9 @@ export interface ResolvedAddress {
   family: 4 | 6;
   /** seconds, when the resolver knows it */
   ttl?: number;
+  /** from an SRV record: the port and weight this address takes instead of the target's */
+  port?: number;
+  weight?: number;
 }
 
 /**

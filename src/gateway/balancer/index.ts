@@ -5,6 +5,8 @@ import { type BalancerDeps, type TargetHealthReport, UpstreamBalancer } from "./
 export type { Peer } from "./algorithms.js";
 export type { Resolver } from "./dns.js";
 export { systemResolver } from "./dns.js";
+export type { DnsRecordType, DnsSettings } from "./dns-client.js";
+export { DEFAULT_DNS_ORDER, dnsResolver, parseDnsOrder, parseDnsResolver } from "./dns-client.js";
 export type { HealthOutcome, HealthStatus } from "./health.js";
 export type { BalancerDeps, HashSource, TargetHealthReport } from "./upstream-balancer.js";
 export { hostHeaderFor, UpstreamBalancer } from "./upstream-balancer.js";

@@ -52,6 +52,8 @@ export interface TargetHealthReport {
 }
 
 const ACTIVE_CONCURRENCY_DEFAULT = 10;
+/** re-resolve this long after a TTL ran out (Kong's 0.5 s: the answer has surely expired) */
+const TTL_MARGIN_MS = 500;
 
 /**
  * Balances one upstream (or one service host): expands targets into one peer per resolved
@@ -71,6 +73,8 @@ export class UpstreamBalancer {
   private readonly passive;
   private readonly active;
   private dnsTimer: NodeJS.Timeout | null = null;
+  /** the shortest TTL of the last DNS answers, seconds (null: the resolver gave none) */
+  private ttl: number | null = null;
   private healthyTimer: NodeJS.Timeout | null = null;
   private unhealthyTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -110,10 +114,7 @@ export class UpstreamBalancer {
   async start(): Promise<void> {
     await this.refreshDns();
     if (this.closed) return;
-    if (this.targets.some((t) => !t.isIp)) {
-      this.dnsTimer = setInterval(() => void this.refreshDns(), this.deps.dnsRefreshMs);
-      this.dnsTimer.unref();
-    }
+    if (this.targets.some((t) => !t.isIp)) this.scheduleDns();
     if (this.checksActive) {
       const { healthy, unhealthy } = this.upstream.healthchecks.active;
       if (healthy.interval > 0) {
@@ -129,7 +130,8 @@ export class UpstreamBalancer {
 
   close(): void {
     this.closed = true;
-    for (const t of [this.dnsTimer, this.healthyTimer, this.unhealthyTimer]) if (t !== null) clearInterval(t);
+    if (this.dnsTimer !== null) clearTimeout(this.dnsTimer);
+    for (const t of [this.healthyTimer, this.unhealthyTimer]) if (t !== null) clearInterval(t);
     this.dnsTimer = this.healthyTimer = this.unhealthyTimer = null;
   }
 
@@ -231,39 +233,64 @@ export class UpstreamBalancer {
     return this.refreshing;
   }
 
+  /**
+   * The next DNS refresh: when the answers carried TTLs, once the shortest has run out (plus half
+   * a second, as Kong); otherwise after the periodic refresh interval.
+   */
+  private scheduleDns(): void {
+    if (this.closed) return;
+    const delay = this.ttl === null ? this.deps.dnsRefreshMs : this.ttl * 1000 + TTL_MARGIN_MS;
+    this.dnsTimer = setTimeout(() => {
+      void this.refreshDns().finally(() => this.scheduleDns());
+    }, delay);
+    this.dnsTimer.unref();
+  }
+
   private async resolveAll(): Promise<void> {
-    const previous = new Map(this.peers.map((p) => [`${p.targetId}|${p.key}`, p]));
+    const previous = new Map(this.peers.map((p) => [`${p.targetId}|${p.key}|${p.weight}`, p]));
+    let ttl: number | null = null;
     const perTarget = await Promise.all(
       this.targets.map(async (t) => {
         const list: Peer[] = [];
-        let addresses: string[];
+        let addresses: Array<{ ip: string; port: number; weight: number }>;
         if (t.isIp) {
-          addresses = [stripBrackets(t.host)];
+          addresses = [{ ip: stripBrackets(t.host), port: t.port, weight: t.def.weight }];
         } else {
           try {
             const records = await this.deps.resolver(t.host);
-            addresses = records.map((r) => r.address);
+            // an SRV answer brings each record's port and weight
+            addresses = records.map((r) => ({
+              ip: r.address,
+              port: r.port ?? t.port,
+              weight: r.weight ?? t.def.weight,
+            }));
+            for (const r of records) if (r.ttl !== undefined) ttl = Math.min(ttl ?? r.ttl, r.ttl);
             t.dnsError = addresses.length === 0 ? "no addresses" : null;
           } catch (err) {
             t.dnsError = (err as Error).message;
             // the name is gone: no addresses; otherwise keep the stale ones rather than none
             addresses = isNameGone(err)
               ? []
-              : this.peers.filter((p) => p.targetId === t.def.id).map((p) => p.ip);
+              : this.peers
+                  .filter((p) => p.targetId === t.def.id)
+                  .map((p) => ({ ip: p.ip, port: p.port, weight: p.weight }));
             if (!t.resolved)
               this.deps.logger.warn("DNS resolution failed", { host: t.host, error: t.dnsError });
           }
         }
         t.resolved = true;
-        for (const ip of [...new Set(addresses)]) {
-          const key = ip.includes(":") ? `[${ip}]:${t.port}` : `${ip}:${t.port}`;
-          const old = previous.get(`${t.def.id}|${key}`);
+        const seen = new Set<string>();
+        for (const { ip, port, weight } of addresses) {
+          const key = ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const old = previous.get(`${t.def.id}|${key}|${weight}`);
           list.push(
             old ?? {
               key,
               ip,
-              port: t.port,
-              weight: t.def.weight,
+              port,
+              weight,
               target: t.def.target,
               hostname: t.host,
               targetId: t.def.id,
@@ -277,6 +304,7 @@ export class UpstreamBalancer {
       }),
     );
     if (this.closed) return;
+    this.ttl = ttl;
     const next = perTarget.flat();
     const changed = next.length !== this.peers.length || next.some((p, i) => this.peers[i] !== p);
     if (changed) {
