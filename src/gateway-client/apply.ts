@@ -17,6 +17,7 @@ const PARENT_FIELD: Readonly<Partial<Record<KindName, string>>> = {
   keyauth_credentials: "consumer",
   jwt_secrets: "consumer",
   basicauth_credentials: "consumer",
+  hmacauth_credentials: "consumer",
   acls: "consumer",
 };
 

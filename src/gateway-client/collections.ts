@@ -14,6 +14,7 @@ export const CREDENTIAL_PATHS: Readonly<Partial<Record<KindName, string>>> = {
   keyauth_credentials: "key-auth",
   jwt_secrets: "jwt",
   basicauth_credentials: "basic-auth",
+  hmacauth_credentials: "hmac-auth",
   acls: "acls",
 };
 
@@ -27,6 +28,7 @@ export const WRITE_ORDER: readonly KindName[] = [
   "keyauth_credentials",
   "jwt_secrets",
   "basicauth_credentials",
+  "hmacauth_credentials",
   "acls",
   "plugins",
 ];
@@ -104,6 +106,7 @@ export function uniqueKeys(kind: KindName, e: Record<string, unknown>): string[]
       add("key", text("key"));
       break;
     case "basicauth_credentials":
+    case "hmacauth_credentials":
       add("username", text("username"));
       break;
     case "acls":
@@ -140,6 +143,7 @@ export function labelOf(kind: KindName, e: Record<string, unknown>): string {
       name = str("target");
       break;
     case "basicauth_credentials":
+    case "hmacauth_credentials":
       name = str("username");
       break;
     case "jwt_secrets":

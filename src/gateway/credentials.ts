@@ -25,6 +25,7 @@ export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
   };
   const keyAuth = withConsumer(config.keyauth_credentials, (c) => c.key);
   const jwt = withConsumer(config.jwt_secrets, (c) => c.key);
+  const hmacAuth = withConsumer(config.hmacauth_credentials, (c) => c.username);
   const basicAuth = new Map<
     string,
     { credential: BasicAuthCredential; consumer: GatewayConsumer; passwordHash: string }
@@ -49,6 +50,7 @@ export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
     keyAuth: (key) => keyAuth.get(key) ?? null,
     jwt: (key) => jwt.get(key) ?? null,
     basicAuth: (username) => basicAuth.get(username) ?? null,
+    hmacAuth: (username) => hmacAuth.get(username) ?? null,
     aclGroups: (consumerId) => groups.get(consumerId) ?? [],
     consumer: (idOrUsername) => consumers.get(idOrUsername) ?? byName.get(idOrUsername) ?? null,
   };

@@ -41,6 +41,8 @@ const randomString = () => randomBytes(16).toString("hex");
 function withGenerated(kind: KindName, record: StoredRecord): StoredRecord {
   if (kind === "keyauth_credentials" && (record.key === undefined || record.key === null))
     record.key = randomString();
+  if (kind === "hmacauth_credentials" && (record.secret === undefined || record.secret === null))
+    record.secret = randomString();
   if (kind === "jwt_secrets") {
     if (record.key === undefined || record.key === null) record.key = randomString();
     const asymmetric = typeof record.algorithm === "string" && /^(RS|ES|PS|Ed)/.test(record.algorithm);

@@ -60,12 +60,18 @@ const EMPTY_CONFIG: GatewayConfig = {
   keyauth_credentials: [],
   jwt_secrets: [],
   basicauth_credentials: [],
+  hmacauth_credentials: [],
   acls: [],
   plugins: [],
   hash: "",
 };
 
-type CredentialCollection = "keyauth_credentials" | "jwt_secrets" | "basicauth_credentials" | "acls";
+type CredentialCollection =
+  | "keyauth_credentials"
+  | "jwt_secrets"
+  | "basicauth_credentials"
+  | "hmacauth_credentials"
+  | "acls";
 type Credential = GatewayConfig[CredentialCollection][number];
 type Entity = Parameters<typeof viewOf>[1];
 

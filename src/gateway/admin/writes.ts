@@ -58,6 +58,7 @@ export const CREDENTIAL_SEGMENTS: Readonly<Record<string, KindName>> = {
   "key-auth": "keyauth_credentials",
   jwt: "jwt_secrets",
   "basic-auth": "basicauth_credentials",
+  "hmac-auth": "hmacauth_credentials",
   acls: "acls",
 };
 
@@ -126,12 +127,13 @@ const METHOD_NOT_ALLOWED: WriteAnswer = { status: 405, body: { message: "Method 
 
 /**
  * Kong's top-level credential endpoints (each plugin's `admin_api_name`): `/key-auths/{key or id}`,
- * `/jwts`, `/basic-auths`, `/acls`, and the credential's consumer under them.
+ * `/jwts`, `/basic-auths`, `/hmac-auths`, `/acls`, and the credential's consumer under them.
  */
 export const CREDENTIAL_ROOTS: Readonly<Record<string, KindName>> = {
   "key-auths": "keyauth_credentials",
   jwts: "jwt_secrets",
   "basic-auths": "basicauth_credentials",
+  "hmac-auths": "hmacauth_credentials",
   acls: "acls",
 };
 

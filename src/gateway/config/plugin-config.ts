@@ -67,6 +67,8 @@ function zodMessage(issue: ZodIssue, input: unknown): string {
   switch (issue.code) {
     case "invalid_type": {
       if (input === undefined) return MSG.REQUIRED;
+      // a schema's own wording wins (`z.int({ error: "expected an integer" })`: zod says "number" for ints)
+      if (!issue.message.startsWith("Invalid input")) return issue.message;
       const expected = String(issue.expected);
       const byType: Record<string, string> = {
         string: MSG.STRING,

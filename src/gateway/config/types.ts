@@ -15,6 +15,7 @@ export type { AclGroup } from "./entities/acls.js";
 export type { BasicAuthCredential } from "./entities/basicauth_credentials.js";
 export type { GatewayConsumer } from "./entities/consumers.js";
 export type { Protocol } from "./entities/entity.js";
+export type { HmacAuthCredential } from "./entities/hmacauth_credentials.js";
 export type { JwtSecret } from "./entities/jwt_secrets.js";
 export type { KeyAuthCredential } from "./entities/keyauth_credentials.js";
 export type { GatewayPluginEntry } from "./entities/plugins.js";
@@ -35,6 +36,7 @@ export interface GatewayConfig {
   keyauth_credentials: EntityTypes["keyauth_credentials"][];
   jwt_secrets: EntityTypes["jwt_secrets"][];
   basicauth_credentials: EntityTypes["basicauth_credentials"][];
+  hmacauth_credentials: EntityTypes["hmacauth_credentials"][];
   acls: EntityTypes["acls"][];
   plugins: EntityTypes["plugins"][];
   /**

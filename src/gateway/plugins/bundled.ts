@@ -9,6 +9,7 @@ export const BUNDLED_PLUGIN_PRIORITIES = {
   jwt: 1450,
   "key-auth": 1250,
   "basic-auth": 1100,
+  "hmac-auth": 1030,
   "ip-restriction": 990,
   "request-size-limiting": 951,
   acl: 950,
@@ -23,6 +24,7 @@ export const BUNDLED_PLUGIN_PRIORITIES = {
   "udp-log": 8,
   "tcp-log": 7,
   syslog: 4,
+  "request-termination": 2,
 } as const satisfies Record<string, number>;
 
 export type BundledPluginName = keyof typeof BUNDLED_PLUGIN_PRIORITIES;

@@ -120,6 +120,9 @@ export interface CredentialIndex {
     /** Kong's salted hash of the password (crypto.ts), whichever way it was written */
     passwordHash: string;
   } | null;
+  hmacAuth(
+    username: string,
+  ): { credential: import("../config/types.js").HmacAuthCredential; consumer: GatewayConsumer } | null;
   aclGroups(consumerId: string): string[];
   consumer(idOrUsername: string): GatewayConsumer | null;
 }
@@ -202,6 +205,14 @@ export interface RequestContext {
     /** raw path as received */
     path: string;
     query: URLSearchParams;
+    /**
+     * The query string as received, not decoded, without the `?` ("" when none): Kong's
+     * kong.request.get_raw_query(). `path` and this make the request URI as the client sent it
+     * (hmac-auth signs it).
+     */
+    rawQuery: string;
+    /** The client's HTTP version, "1.0", "1.1" or "2.0" (Kong's get_http_version). */
+    httpVersion: string;
     /** lowercased names */
     headers: Readonly<Record<string, string | string[] | undefined>>;
     /**
@@ -262,9 +273,15 @@ export interface AccessLogEntry {
   route: { id: string; name: string | null } | null;
   service: { id: string; name: string | null; host: string; port: number; protocol: string } | null;
   consumer: { id: string; username: string | null } | null;
+  /** The credential an auth plugin authenticated with (Kong's authenticated_entity); absent otherwise. */
+  authenticated_entity?: { id: string; consumer_id: string | null };
   upstream_uri: string;
   client_ip: string;
   started_at: number;
+  /**
+   * The upstream addresses tried, in order; `[]` for a matched route the gateway or a plugin
+   * answered without proxying (a 401); absent when no route matched.
+   */
   tries?: Array<{ ip: string; port: number; balancer_latency?: number }>;
 }
 

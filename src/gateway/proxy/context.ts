@@ -40,9 +40,14 @@ class DownstreamRequestView {
     private readonly req: IncomingMessage,
     readonly method: string,
     readonly path: string,
-    private readonly rawQuery: string,
+    readonly rawQuery: string,
     readonly host: string,
   ) {}
+
+  get httpVersion(): string {
+    const v = this.req.httpVersion;
+    return v === "2" || v === "2.0" ? "2.0" : v === "1.0" ? "1.0" : "1.1";
+  }
 
   get headers(): Readonly<Record<string, string | string[] | undefined>> {
     return this.req.headers;

@@ -70,7 +70,7 @@ export class Downstream {
     const head = buffering.head;
     runResponseBody(ctx, buffering.plugins, head, Buffer.concat(buffering.chunks)).then((body) => {
       if (this.gone) return;
-      head.headers["content-length"] = String(body.length);
+      setContentLength(head, body.length);
       this.writeHead(head);
       this.res.end(this.headOnly ? undefined : body);
     }, failed);
@@ -80,10 +80,17 @@ export class Downstream {
   answer(head: ResponseHead, body: Buffer | null): void {
     if (this.gone || this.res.headersSent) return;
     const size = body?.length ?? 0;
-    head.headers["content-length"] = String(size);
+    setContentLength(head, size);
     this.bytes = size;
     this.res.writeHead(head.status, head.headers);
     this.sent = head.headers;
     this.res.end(this.headOnly ? undefined : (body ?? undefined));
   }
+}
+
+/** The Content-Length of a whole body; a 204 (or 1xx) carries none (RFC 9110 §8.6, as nginx answers). */
+function setContentLength(head: ResponseHead, size: number): void {
+  if (head.status === 204 || head.status < 200) {
+    if (head.headers["content-length"] !== undefined) delete head.headers["content-length"];
+  } else head.headers["content-length"] = String(size);
 }

@@ -434,9 +434,11 @@ class Exchange implements UpstreamReceiver {
       route: match?.route ?? null,
       service: match?.service ?? null,
       consumer: this.ctx?.consumer ?? null,
+      credential: this.ctx?.credential ?? null,
       upstreamUri: call?.uri ?? "",
       redaction: logRedactionFor(this.snapshot?.config ?? null),
-      tries: call?.tries ?? null,
+      // Kong's balancer_data exists once a route matched: tries is [] for an answer given without proxying
+      tries: call?.tries ?? (match === null ? null : []),
       tStart: this.tStart,
       tUpstreamStart: call?.startedAt ?? 0,
       tUpstreamHeaders: call?.headersAt ?? 0,

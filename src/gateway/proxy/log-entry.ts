@@ -125,11 +125,13 @@ export interface ExchangeRecord {
   readonly route: GatewayRoute | null;
   readonly service: GatewayService | null;
   readonly consumer: GatewayConsumer | null;
+  /** the credential an auth plugin authenticated with (null: none, or the anonymous consumer) */
+  readonly credential: { id: string; consumer: string | null } | null;
   /** the path and query sent upstream, as sent */
   readonly upstreamUri: string;
   /** what the log fields hide: the credential names of the configuration the request ran on */
   readonly redaction: LogRedaction;
-  /** the upstream addresses tried, in order (null: never proxied) */
+  /** the upstream addresses tried, in order ([]: a matched route answered without proxying; null: no route) */
   readonly tries: Array<{ ip: string; port: number }> | null;
   readonly tStart: number;
   /** 0 when the request never went upstream */
@@ -188,7 +190,7 @@ export function accessLogLineFor(r: ExchangeRecord): string {
 /** The log-phase entry; its header copies, query and URL are built only if a plugin reads them. */
 export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
   const l = latencyBreakdown(r);
-  const { route, service, consumer } = r;
+  const { route, service, consumer, credential } = r;
   const entry: AccessLogEntry = {
     request: new LogRequestView(
       r.req,
@@ -222,6 +224,8 @@ export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
     client_ip: r.clientIp,
     started_at: Math.round(performance.timeOrigin + r.tStart),
   };
+  if (credential !== null)
+    entry.authenticated_entity = { id: credential.id, consumer_id: credential.consumer ?? consumer?.id ?? null };
   if (r.tries !== null) entry.tries = r.tries;
   return entry;
 }

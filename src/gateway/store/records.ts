@@ -18,6 +18,7 @@ export const STORED_KINDS: readonly KindName[] = [
   "keyauth_credentials",
   "jwt_secrets",
   "basicauth_credentials",
+  "hmacauth_credentials",
   "acls",
   "plugins",
 ];

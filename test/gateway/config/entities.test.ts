@@ -80,6 +80,12 @@ const KONG: Record<
     unique: ["username"],
     foreign: { consumer: { reference: "consumers", required: true, onDelete: "cascade" } },
   },
+  hmacauth_credentials: {
+    endpointKey: "username",
+    cacheKey: ["username"],
+    unique: ["username"],
+    foreign: { consumer: { reference: "consumers", required: true, onDelete: "cascade" } },
+  },
   acls: {
     cacheKey: ["consumer", "group"],
     unique: [],
@@ -161,12 +167,14 @@ describe("relations derived from the entity files", () => {
         keyauth_credentials: "consumer",
         jwt_secrets: "consumer",
         basicauth_credentials: "consumer",
+        hmacauth_credentials: "consumer",
         acls: "consumer",
       },
       plugins: {},
       keyauth_credentials: {},
       jwt_secrets: {},
       basicauth_credentials: {},
+      hmacauth_credentials: {},
       acls: {},
     });
   });
@@ -194,12 +202,20 @@ describe("relations derived from the entity files", () => {
       ["keyauth_credentials", "cascade"],
       ["jwt_secrets", "cascade"],
       ["basicauth_credentials", "cascade"],
+      ["hmacauth_credentials", "cascade"],
       ["acls", "cascade"],
     ]);
   });
 
   it("nothing references the leaf kinds", () => {
-    for (const kind of ["targets", "plugins", "keyauth_credentials", "jwt_secrets", "acls"] as const)
+    for (const kind of [
+      "targets",
+      "plugins",
+      "keyauth_credentials",
+      "jwt_secrets",
+      "hmacauth_credentials",
+      "acls",
+    ] as const)
       expect(referencesTo(kind), kind).toEqual([]);
   });
 });

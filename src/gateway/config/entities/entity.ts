@@ -19,6 +19,7 @@ export type KindName =
   | "keyauth_credentials"
   | "jwt_secrets"
   | "basicauth_credentials"
+  | "hmacauth_credentials"
   | "acls";
 
 export type Protocol = "http" | "https" | "grpc" | "grpcs" | "tcp" | "tls" | "ws" | "wss";

@@ -8,6 +8,7 @@ import { type AclGroup, acls } from "./acls.js";
 import { type BasicAuthCredential, basicauth_credentials } from "./basicauth_credentials.js";
 import { consumers, type GatewayConsumer } from "./consumers.js";
 import type { EntityDefinition, KindName, OnDelete } from "./entity.js";
+import { type HmacAuthCredential, hmacauth_credentials } from "./hmacauth_credentials.js";
 import { type JwtSecret, jwt_secrets } from "./jwt_secrets.js";
 import { type KeyAuthCredential, keyauth_credentials } from "./keyauth_credentials.js";
 import { type GatewayPluginEntry, plugins } from "./plugins.js";
@@ -39,6 +40,7 @@ export interface EntityTypes {
   keyauth_credentials: KeyAuthCredential;
   jwt_secrets: JwtSecret;
   basicauth_credentials: BasicAuthCredential;
+  hmacauth_credentials: HmacAuthCredential;
   acls: AclGroup;
 }
 
@@ -53,6 +55,7 @@ export const ENTITIES: { readonly [K in KindName]: EntityDefinition<EntityTypes[
   keyauth_credentials,
   jwt_secrets,
   basicauth_credentials,
+  hmacauth_credentials,
   acls,
 };
 
@@ -75,6 +78,7 @@ export const CONFIG_KINDS: readonly KindName[] = [
   "keyauth_credentials",
   "jwt_secrets",
   "basicauth_credentials",
+  "hmacauth_credentials",
   "acls",
   "plugins",
 ];
@@ -90,7 +94,6 @@ export const OPAQUE_COLLECTIONS = [
   "consumer_groups",
   "filter_chains",
   "parameters",
-  "hmacauth_credentials",
   "oauth2_credentials",
   "mtls_auth_credentials",
 ] as const;

@@ -71,7 +71,9 @@ function checkPluginEntry(value: Record<string, unknown>, errs: ErrorRecord, ctx
   if (parsed.ok) {
     value.config = parsed.data;
   } else {
-    setOwn(errs, "config", parsed.errors);
+    // an error of the config record as a whole (Kong's custom_validator) is reported at `config`
+    const { "@entity": whole, ...fields } = parsed.errors;
+    setOwn(errs, "config", whole !== undefined && Object.keys(fields).length === 0 ? whole : parsed.errors);
   }
 }
 

@@ -22,6 +22,7 @@ export const KIND_ORDER: readonly KindName[] = [
   "keyauth_credentials",
   "jwt_secrets",
   "basicauth_credentials",
+  "hmacauth_credentials",
   "acls",
   "plugins",
 ];

@@ -38,7 +38,8 @@ const text = (field: string) => `(data->>'${field}')`;
 const foreignId = (field: string) => `(data#>>'{${field},id}')`;
 const scope = (field: string) => `coalesce(data#>>'{${field},id}', '')`;
 
-export const UNIQUE_CONSTRAINTS: readonly UniqueConstraint[] = [
+/** The constraints of the first migration (000_base). */
+const BASE_UNIQUE_CONSTRAINTS: readonly UniqueConstraint[] = [
   { name: "gatestack_uq_services_name", kind: "services", fields: { name: text("name") } },
   { name: "gatestack_uq_routes_name", kind: "routes", fields: { name: text("name") } },
   { name: "gatestack_uq_upstreams_name", kind: "upstreams", fields: { name: text("name") } },
@@ -73,6 +74,15 @@ export const UNIQUE_CONSTRAINTS: readonly UniqueConstraint[] = [
   },
 ];
 
+/** hmac-auth credentials by username (issue 14): added by migration 002_hmacauth_credentials. */
+const HMACAUTH_UNIQUE: UniqueConstraint = {
+  name: "gatestack_uq_hmacauth_username",
+  kind: "hmacauth_credentials",
+  fields: { username: text("username") },
+};
+
+export const UNIQUE_CONSTRAINTS: readonly UniqueConstraint[] = [...BASE_UNIQUE_CONSTRAINTS, HMACAUTH_UNIQUE];
+
 function uniqueIndex(c: UniqueConstraint): string {
   const columns = Object.values(c.fields).join(", ");
   // a NULL never collides (SQL), so an unset unique field (a consumer without custom_id) is no violation
@@ -99,7 +109,7 @@ export const MIGRATIONS: readonly Migration[] = [
         version bigint NOT NULL
       )`,
       `INSERT INTO ${STATE_TABLE} (version) VALUES (0)`,
-      ...UNIQUE_CONSTRAINTS.map(uniqueIndex),
+      ...BASE_UNIQUE_CONSTRAINTS.map(uniqueIndex),
       // the foreign keys deletes follow (cascade / restrict)
       ...["service", "route", "consumer", "upstream"].map(
         (field) => `CREATE INDEX gatestack_fk_${field} ON ${ENTITIES_TABLE} (kind, ${foreignId(field)})`,
@@ -123,5 +133,10 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${STATE_TABLE} ADD COLUMN full_since bigint NOT NULL DEFAULT 0`,
       `UPDATE ${STATE_TABLE} SET full_since = version`,
     ],
+  },
+  {
+    // hmac-auth credentials (issue 14): one username per credential across the state
+    name: "002_hmacauth_credentials",
+    statements: [uniqueIndex(HMACAUTH_UNIQUE)],
   },
 ];
