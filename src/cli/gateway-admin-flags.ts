@@ -13,6 +13,17 @@ export const gatewayAdminFlags = () => ({
   }),
 });
 
+/**
+ * `--admin-url` without a default, for the commands that tell "not given" apart: in a stack folder
+ * they then talk to every replica of the stack, elsewhere to DEFAULT_ADMIN_URL.
+ */
+export const gatewayTargetFlags = () => ({
+  "admin-url": Flags.string({
+    description: `The gateway's Admin API (default: the stack's replicas in a stack folder, else ${DEFAULT_ADMIN_URL}).`,
+  }),
+  "admin-token": gatewayAdminFlags()["admin-token"],
+});
+
 /** `--select-tag`: the tag marking the entities the stack owns (decK's select_tags). */
 export const selectTagFlag = (opts: { required: boolean }) =>
   Flags.string({

@@ -2,7 +2,8 @@
  * The state a declarative file asks for, as the gateway would store it: parsed by the gateway's
  * own loader (schemas, defaults, references, Kong's deterministic ids), vault references kept as
  * written (the gateway resolves them when it loads its state), flattened to one record per
- * entity with foreign keys as `{ id }`, and every entity tagged with the select tag.
+ * entity with foreign keys as `{ id }`, and every entity tagged with the select tag (database mode;
+ * without a tag — what a DB-less gateway serves — the entities as the file has them).
  */
 import { readFile } from "node:fs/promises";
 import { GatestackError } from "../errors.js";
@@ -25,10 +26,10 @@ export async function readDeclarativeFile(file: string): Promise<string> {
   }
 }
 
-/** The entities of `text` (a Kong declarative document), each tagged with `tag`. */
+/** The entities of `text` (a Kong declarative document), each tagged with `tag` when one is given. */
 export function desiredState(
   text: string,
-  opts: { tag: string; plugins: PluginLookup; place: string },
+  opts: { tag?: string | undefined; plugins: PluginLookup; place: string },
 ): DesiredState {
   const parsed = parseDeclarativeConfig(text, { plugins: opts.plugins, resolveVaultReferences: false });
   if (!parsed.ok) {
@@ -46,11 +47,9 @@ export function desiredState(
     );
   }
   const out = new Map<KindName, AdminEntity[]>();
+  const tag = opts.tag;
   for (const [kind, records] of storedRecordsOf(parsed.config)) {
-    out.set(
-      kind,
-      records.map((r) => ({ ...r, tags: withTag(r.tags, opts.tag) })),
-    );
+    out.set(kind, tag === undefined ? records : records.map((r) => ({ ...r, tags: withTag(r.tags, tag) })));
   }
   return out;
 }

@@ -50,9 +50,16 @@ export interface SyncResult {
 }
 
 export async function syncGateway(opts: SyncOptions): Promise<SyncResult> {
+  return syncThrough(new AdminClient({ url: opts.adminUrl, token: opts.adminToken }), opts);
+}
+
+/** The sync through a given client (`stack gateway sync` in a stack folder: inside a replica). */
+export async function syncThrough(
+  client: AdminClient,
+  opts: Omit<SyncOptions, keyof AdminTarget>,
+): Promise<SyncResult> {
   const text = opts.text ?? (await readDeclarativeFile(opts.file));
   const desired = desiredState(text, { tag: opts.selectTag, plugins: opts.plugins, place: opts.file });
-  const client = new AdminClient({ url: opts.adminUrl, token: opts.adminToken });
   await requireDatabaseMode(client);
   const live = await readLiveState(client);
   const plan = planSync(desired, live, opts.selectTag);
@@ -81,10 +88,12 @@ export async function syncGateway(opts: SyncOptions): Promise<SyncResult> {
 export interface DumpOptions extends AdminTarget {
   /** only entities carrying this tag */
   selectTag?: string | undefined;
+  /** the client to read through (a stack's replica: inside its container); default: adminUrl's */
+  client?: AdminClient;
 }
 
 export async function dumpGateway(opts: DumpOptions): Promise<DumpDocument> {
-  const client = new AdminClient({ url: opts.adminUrl, token: opts.adminToken });
+  const client = opts.client ?? new AdminClient({ url: opts.adminUrl, token: opts.adminToken });
   const live = await readLiveState(client, opts.selectTag === undefined ? {} : { tag: opts.selectTag });
   return dumpDocument(live);
 }
