@@ -565,3 +565,23 @@ describe("hmac-auth: the log entry", () => {
     expect(allowed.request.headers.authorization).not.toContain("signature");
   });
 });
+
+describe("hmac-auth: the Admin API (DB-less)", () => {
+  it("lists the credentials with their secret redacted, in /consumers/{c}/hmac-auth, /hmac-auths and /config", async () => {
+    const list = await send(gw.adminUrl!, "/consumers/bob/hmac-auth");
+    expect(list.status).toBe(200);
+    const data = list.json<{ data: Array<Record<string, unknown>> }>().data;
+    expect(data).toEqual([
+      expect.objectContaining({
+        username: "bob",
+        secret: "[REDACTED]",
+        consumer: { id: expect.any(String) },
+      }),
+    ]);
+    const all = await send(gw.adminUrl!, "/hmac-auths");
+    expect(all.json<{ data: unknown[] }>().data).toHaveLength(2);
+    const config = await send(gw.adminUrl!, "/config");
+    expect(config.body).toContain("hmacauth_credentials");
+    expect(config.body).not.toContain("alice-secret");
+  });
+});
