@@ -104,8 +104,35 @@ export interface PluginHandler {
    */
   wantsResponseBody?(ctx: RequestContext, res: ResponseHead): boolean;
   log?(ctx: RequestContext, entry: AccessLogEntry): void | Promise<void>;
+  /**
+   * A tracing plugin (opentelemetry): called by the core before the access phase of a request
+   * on a route this entry applies to (the first such plugin of the route's plan), it returns
+   * the recorder of the request's spans, which becomes `ctx.trace`. Routes without such a
+   * plugin pay nothing for tracing.
+   */
+  startTrace?(ctx: RequestContext): RequestTracer;
   /** Release timers, connections; called on config swap (unless handed on as `previous`) and shutdown. */
   close?(): void | Promise<void>;
+}
+
+/** The plugin phases the core times for a tracer (Kong's span names: kong.<phase>.plugin.<name>). */
+export type TracedPhase = "access" | "header_filter" | "body_filter";
+
+/**
+ * What the core tells a request's tracer (ctx.trace). Times are performance.now() marks.
+ * Every call is cheap and never throws.
+ */
+export interface RequestTracer {
+  /** the trace id (32 hex digits): also in the access log, so logs and traces join */
+  readonly traceId: string;
+  /** the trace id as each injected propagation format wrote it (Kong's log field `trace_id`), or null */
+  readonly traceIdFormats: Readonly<Record<string, string>> | null;
+  /** one plugin's handler of one phase ran from `start` to `end` */
+  pluginPhase(phase: TracedPhase, plugin: string, start: number, end: number): void;
+  /** the balancer picked `ip:port` (of `hostname`) and an upstream attempt starts now */
+  attemptStarted(ip: string, port: number, hostname: string): void;
+  /** the attempt under way got a response head (`status`) or failed (status 0 and the error) */
+  attemptEnded(status: number, error: string | null): void;
 }
 
 /** Lookup of credentials by plugin; built once per loaded config. */
@@ -236,6 +263,8 @@ export interface RequestContext {
   authenticatedGroups: string[] | null;
   /** Headers to add/override on the response sent to the client (any phase before body). */
   readonly downstreamHeaders: Record<string, string | string[]>;
+  /** The request's tracer when a tracing plugin applies to the route (set by the core), else null. */
+  trace: RequestTracer | null;
   /** Per-request state private to a plugin (Kong's kong.ctx.plugin). */
   pluginState<T>(pluginName: string, init: () => T): T;
   /** Per-request state shared by all plugins (Kong's kong.ctx.shared). */

@@ -5,7 +5,8 @@
  *
  * Line fields: time (ISO), request_id, method, path, query (redacted), status,
  * request_size, response_size, latencies {gateway, upstream, total} (ms), route, service,
- * consumer (name or id), client_ip, upstream (ip:port of the last try), user_agent.
+ * consumer (name or id), client_ip, upstream (ip:port of the last try), user_agent, trace_id (when a
+ * tracing plugin traced the request: the OpenTelemetry trace id, so log lines and traces join).
  */
 
 /** A flat `[name, value, …]` header list as a lowercased record (repeated fields become arrays). */
@@ -43,6 +44,8 @@ export interface AccessLogFields {
   clientIp: string;
   upstream: string | null;
   userAgent: string | undefined;
+  /** the request's trace id (32 hex digits) when a tracing plugin traced it */
+  traceId?: string | null;
 }
 
 /** The stdout line for one request. */
@@ -63,6 +66,7 @@ export function accessLogLine(f: AccessLogFields): string {
     client_ip: f.clientIp,
     upstream: f.upstream,
     user_agent: f.userAgent,
+    trace_id: f.traceId ?? undefined,
   });
 }
 

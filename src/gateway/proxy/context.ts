@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
 import { BodyTooLargeError } from "../errors.js";
-import type { ExitOptions, RequestContext } from "../plugins/types.js";
+import type { ExitOptions, RequestContext, RequestTracer } from "../plugins/types.js";
 import { renderErrorBody } from "./errors.js";
 import type { PreparedUpstreamRequest } from "./upstream-request.js";
 
@@ -112,6 +112,7 @@ export class ProxyContext implements RequestContext {
   authenticatedGroups: string[] | null = null;
   readonly downstreamHeaders: Record<string, string | string[]> = {};
   exitResponse: ExitResponse | null = null;
+  trace: RequestTracer | null = null;
   private states: Map<string, unknown> | null = null;
   private sharedMap: Map<string, unknown> | null = null;
 

@@ -439,6 +439,7 @@ class Exchange implements UpstreamReceiver {
       redaction: logRedactionFor(this.snapshot?.config ?? null),
       // Kong's balancer_data exists once a route matched: tries is [] for an answer given without proxying
       tries: call?.tries ?? (match === null ? null : []),
+      traceId: this.ctx?.trace?.traceId ?? null,
       tStart: this.tStart,
       tUpstreamStart: call?.startedAt ?? 0,
       tUpstreamHeaders: call?.headersAt ?? 0,

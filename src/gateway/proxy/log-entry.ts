@@ -133,6 +133,8 @@ export interface ExchangeRecord {
   readonly redaction: LogRedaction;
   /** the upstream addresses tried, in order ([]: a matched route answered without proxying; null: no route) */
   readonly tries: Array<{ ip: string; port: number }> | null;
+  /** the trace id when a tracing plugin traced the request, else null */
+  readonly traceId?: string | null;
   readonly tStart: number;
   /** 0 when the request never went upstream */
   readonly tUpstreamStart: number;
@@ -184,6 +186,7 @@ export function accessLogLineFor(r: ExchangeRecord): string {
           ? `[${last.ip}]:${last.port}`
           : `${last.ip}:${last.port}`,
     userAgent: r.req.headers["user-agent"],
+    traceId: r.traceId,
   });
 }
 

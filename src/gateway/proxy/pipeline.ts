@@ -43,9 +43,17 @@ export interface RoutePlan {
   /** the resolved lists when no slot depends on the consumer, per protocol */
   readonly staticHttp: readonly PluginInstance[] | null;
   readonly staticHttps: readonly PluginInstance[] | null;
+  /** the plugin that traces the route's requests (a handler with startTrace), if any */
+  readonly tracer: PluginInstance | null;
 }
 
-export const EMPTY_PLAN: RoutePlan = { slots: [], empty: true, staticHttp: [], staticHttps: [] };
+export const EMPTY_PLAN: RoutePlan = {
+  slots: [],
+  empty: true,
+  staticHttp: [],
+  staticHttps: [],
+  tracer: null,
+};
 
 export type PluginLookup = (name: string) => PluginDefinition | undefined;
 
@@ -255,6 +263,7 @@ export class PluginSet {
       empty: slots.length === 0,
       staticHttp: dynamic ? null : fixedList.filter((i) => i.http),
       staticHttps: dynamic ? null : fixedList.filter((i) => i.https),
+      tracer: fixedList.find((i) => i.handler.startTrace !== undefined) ?? null,
     };
   }
 }
@@ -286,14 +295,22 @@ export function runAccess(
 ): readonly PluginInstance[] | Promise<readonly PluginInstance[]> {
   const https = ctx.protocol === "https";
   const resolved = https ? plan.staticHttps : plan.staticHttp;
+  const trace = ctx.trace;
   if (resolved !== null) {
     for (let i = 0; i < resolved.length; i++) {
       if (ctx.exited) break;
       const inst = resolved[i]!;
       const access = inst.handler.access;
       if (access === undefined) continue;
+      const t0 = trace === null ? 0 : performance.now();
       const r = access.call(inst.handler, ctx);
-      if (isPromise(r)) return r.then(() => continueStatic(ctx, resolved, i + 1));
+      if (isPromise(r)) {
+        return r.then(() => {
+          trace?.pluginPhase("access", inst.name, t0, performance.now());
+          return continueStatic(ctx, resolved, i + 1);
+        });
+      }
+      if (trace !== null) trace.pluginPhase("access", inst.name, t0, performance.now());
     }
     return resolved;
   }
@@ -312,6 +329,10 @@ export function runAccessPhase(
 ): void {
   let result: readonly PluginInstance[] | Promise<readonly PluginInstance[]>;
   try {
+    const tracer = plan.tracer;
+    if (tracer !== null && (ctx.protocol === "https" ? tracer.https : tracer.http)) {
+      ctx.trace = tracer.handler.startTrace!(ctx);
+    }
     result = runAccess(ctx, plan);
   } catch (err) {
     fail(err);
@@ -326,10 +347,14 @@ async function continueStatic(
   resolved: readonly PluginInstance[],
   from: number,
 ): Promise<readonly PluginInstance[]> {
+  const trace = ctx.trace;
   for (let i = from; i < resolved.length; i++) {
     if (ctx.exited) break;
     const inst = resolved[i]!;
-    if (inst.handler.access !== undefined) await inst.handler.access(ctx);
+    if (inst.handler.access === undefined) continue;
+    const t0 = trace === null ? 0 : performance.now();
+    await inst.handler.access(ctx);
+    if (trace !== null) trace.pluginPhase("access", inst.name, t0, performance.now());
   }
   return resolved;
 }
@@ -351,8 +376,16 @@ function continueDynamic(
     if (inst === null || !(https ? inst.https : inst.http)) continue;
     out.push(inst);
     if (ctx.exited || inst.handler.access === undefined) continue;
+    const trace = ctx.trace;
+    const t0 = trace === null ? 0 : performance.now();
     const r = inst.handler.access(ctx);
-    if (isPromise(r)) return r.then(() => continueDynamic(ctx, plan, i + 1, out));
+    if (isPromise(r)) {
+      return r.then(() => {
+        trace?.pluginPhase("access", inst.name, t0, performance.now());
+        return continueDynamic(ctx, plan, i + 1, out);
+      });
+    }
+    if (trace !== null) trace.pluginPhase("access", inst.name, t0, performance.now());
   }
   return out;
 }
@@ -363,19 +396,26 @@ export function runResponseHeaders(
   plugins: readonly PluginInstance[],
   head: ResponseHead,
 ): void | Promise<void> {
+  const trace = ctx.trace;
   for (let i = 0; i < plugins.length; i++) {
     const inst = plugins[i]!;
     const fn = inst.handler.responseHeaders;
     if (fn === undefined) continue;
+    const t0 = trace === null ? 0 : performance.now();
     const r = fn.call(inst.handler, ctx, head);
     if (isPromise(r)) {
       return r.then(async () => {
+        trace?.pluginPhase("header_filter", inst.name, t0, performance.now());
         for (let j = i + 1; j < plugins.length; j++) {
           const next = plugins[j]!;
-          await next.handler.responseHeaders?.(ctx, head);
+          if (next.handler.responseHeaders === undefined) continue;
+          const t1 = trace === null ? 0 : performance.now();
+          await next.handler.responseHeaders(ctx, head);
+          trace?.pluginPhase("header_filter", next.name, t1, performance.now());
         }
       });
     }
+    if (trace !== null) trace.pluginPhase("header_filter", inst.name, t0, performance.now());
   }
 }
 
@@ -467,9 +507,12 @@ export async function runResponseBody(
   body: Buffer,
 ): Promise<Buffer> {
   let current = body;
+  const trace = ctx.trace;
   for (const inst of plugins) {
-    if (inst.handler.responseBody !== undefined)
-      current = await inst.handler.responseBody(ctx, head, current);
+    if (inst.handler.responseBody === undefined) continue;
+    const t0 = trace === null ? 0 : performance.now();
+    current = await inst.handler.responseBody(ctx, head, current);
+    if (trace !== null) trace.pluginPhase("body_filter", inst.name, t0, performance.now());
   }
   return current;
 }

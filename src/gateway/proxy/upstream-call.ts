@@ -191,6 +191,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.abortAttempt = null;
       if (this.tries === null) this.tries = [];
       this.tries.push({ ip: peer.ip, port: peer.port });
+      this.input.ctx?.trace?.attemptStarted(peer.ip, peer.port, peer.hostname);
       const { req, request: up, ctx } = this.input;
       const service = this.service;
       const protocol = protocolOf(service);
@@ -312,6 +313,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.resumeAttempt = resume;
     this.headersAt = performance.now();
     this.responded = true;
+    this.input.ctx?.trace?.attemptEnded(statusCode, null);
     this.finishAttempt(null);
     if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });
     const { list, via } = rawHeadersWithoutHopByHop(rawHeaders);
@@ -349,6 +351,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       return;
     }
     const req = this.input.req;
+    this.input.ctx?.trace?.attemptEnded(0, err.message);
     this.finishAttempt({
       error: err,
       connected: this.connected,
@@ -366,6 +369,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       return;
     }
     this.responded = true;
+    this.input.ctx?.trace?.attemptEnded(statusCode, null);
     this.finishAttempt(null);
     this.headersAt = performance.now();
     if (this.peer !== null) this.balancer?.report(this.peer, { kind: "status", status: statusCode });

@@ -5,17 +5,20 @@
  * retried with exponential backoff (initial_retry_delay × 2ⁿ, capped by max_retry_delay)
  * until `max_retry_time` has passed, then dropped with an error. Memory is bounded:
  * beyond `max_entries` entries (or `max_bytes`) the oldest waiting entries are dropped,
- * with a warning.
+ * with a warning. Entries are strings (serialized log entries) unless the queue is given another
+ * type and a `sizeOf` (opentelemetry queues spans).
  */
 import type { GatewayLogger } from "../types.js";
 import type { QueueConfig } from "./queue-schema.js";
 
-export type BatchHandler = (batch: string[]) => Promise<void>;
+export type BatchHandler<T = string> = (batch: T[]) => Promise<void>;
+
+const stringSize = (entry: unknown): number => (entry as string).length;
 
 const WARN_EVERY_MS = 5000;
 
-export class BatchQueue {
-  private readonly waiting: string[] = [];
+export class BatchQueue<T = string> {
+  private readonly waiting: T[] = [];
   private head = 0;
   private bytes = 0;
   private inflight = 0;
@@ -30,8 +33,10 @@ export class BatchQueue {
   constructor(
     private readonly name: string,
     private readonly opts: QueueConfig,
-    private readonly handler: BatchHandler,
+    private readonly handler: BatchHandler<T>,
     private readonly logger: GatewayLogger,
+    /** an entry's size in bytes, for max_bytes (default: a string's length) */
+    private readonly sizeOf: (entry: T) => number = stringSize,
   ) {}
 
   /** Entries waiting to be sent (not counting a batch being delivered). */
@@ -40,28 +45,26 @@ export class BatchQueue {
   }
 
   /** Queue one entry; never blocks, never throws. False when the entry was refused. */
-  enqueue(entry: string): boolean {
+  enqueue(entry: T): boolean {
     if (this.closing) return false;
     const maxBytes = this.opts.max_bytes ?? null;
-    if (maxBytes !== null && entry.length > maxBytes) {
-      this.warn(
-        "too-big",
-        `${this.name}: entry of ${entry.length} bytes is larger than queue.max_bytes, dropped`,
-      );
+    const size = this.sizeOf(entry);
+    if (maxBytes !== null && size > maxBytes) {
+      this.warn("too-big", `${this.name}: entry of ${size} bytes is larger than queue.max_bytes, dropped`);
       this.dropped++;
       return false;
     }
     while (
       this.length > 0 &&
-      (this.length >= this.opts.max_entries || (maxBytes !== null && this.bytes + entry.length > maxBytes))
+      (this.length >= this.opts.max_entries || (maxBytes !== null && this.bytes + size > maxBytes))
     ) {
-      this.bytes -= this.waiting[this.head]!.length;
+      this.bytes -= this.sizeOf(this.waiting[this.head]!);
       this.head++;
       this.dropped++;
       this.warn("full", `${this.name}: queue full, dropping old entries`);
     }
     this.waiting.push(entry);
-    this.bytes += entry.length;
+    this.bytes += size;
     this.compact();
     this.schedule();
     return true;
@@ -121,7 +124,7 @@ export class BatchQueue {
     }
     const end = Math.min(this.waiting.length, this.head + this.opts.max_batch_size);
     const batch = this.waiting.slice(this.head, end);
-    for (const e of batch) this.bytes -= e.length;
+    for (const e of batch) this.bytes -= this.sizeOf(e);
     this.head = end;
     this.compact();
     this.inflight++;
@@ -133,7 +136,7 @@ export class BatchQueue {
     this.deliveries.add(delivery);
   }
 
-  private async deliver(batch: string[]): Promise<void> {
+  private async deliver(batch: T[]): Promise<void> {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {

@@ -2,7 +2,8 @@
  * The log entry the logging plugins send, in the shape of Kong's `kong.log.serialize()`
  * (3.x): request, response, latencies (kong / proxy / request / receive), the matched
  * route and service entities, consumer, authenticated_entity, client_ip, started_at,
- * upstream_uri, upstream_status, tries, source, workspace_name. Header values holding
+ * upstream_uri, upstream_status, tries, source, workspace_name, and trace_id (the trace id per
+ * propagation format, when a tracing plugin traced the request). Header values holding
  * credentials are already redacted in the access-log entry.
  */
 import type { AccessLogEntry, RequestContext } from "../types.js";
@@ -30,6 +31,7 @@ export interface KongLogPayload {
   tries: Array<{ ip: string; port: number; balancer_latency?: number }>;
   source: "upstream" | "kong";
   workspace_name: string;
+  trace_id?: Readonly<Record<string, string>>;
 }
 
 export function kongLogPayload(ctx: RequestContext, entry: AccessLogEntry): KongLogPayload {
@@ -65,5 +67,7 @@ export function kongLogPayload(ctx: RequestContext, entry: AccessLogEntry): Kong
     payload.authenticated_entity = { id: ctx.credential.id, consumer_id: ctx.credential.consumer };
   }
   if (proxied) payload.upstream_status = String(entry.response.status);
+  const traceIds = ctx.trace?.traceIdFormats ?? null;
+  if (traceIds !== null) payload.trace_id = traceIds;
   return payload;
 }

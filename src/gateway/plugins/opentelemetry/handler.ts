@@ -1,0 +1,248 @@
+/**
+ * Kong's opentelemetry plugin (traces). When a request on a route with this plugin arrives,
+ * the core asks `startTrace` for its tracer: the incoming context is extracted (propagation.ts),
+ * the trace id kept or made, and the sampling decision taken — the caller's when its headers
+ * carry one, else `sampling_rate` on the trace id. The access phase clears the configured
+ * headers and injects the context upstream, the balancer span as the upstream's parent; the
+ * response can carry the trace id back (`http_response_header_for_traceid`); the log phase
+ * hands the request's spans to the exporter (exporter.ts: OTLP/HTTP protobuf, batched). Without
+ * `traces_endpoint` the plugin only propagates (nothing sampled, as Kong with tracing off).
+ */
+
+import { Retirement } from "../_shared/handover.js";
+import { KONG_VERSION } from "../_shared/version.js";
+import type {
+  AccessLogEntry,
+  GatewayLogger,
+  PluginEntry,
+  PluginEnvironment,
+  PluginHandler,
+  RequestContext,
+  ResponseHead,
+} from "../types.js";
+import type { ExporterSettings, OtlpExporter } from "./exporter.js";
+import { newTraceId } from "./ids.js";
+import {
+  type ExtractedContext,
+  extractContext,
+  formatKey,
+  INJECTABLE,
+  injectContext,
+  type Propagation,
+  propagationOf,
+} from "./propagation.js";
+import type { Format, OpenTelemetryConfig } from "./schema.js";
+import { type AttributeValue, RequestTrace } from "./trace.js";
+
+/** Sample a trace by its id (deterministic: every gateway decides the same for one trace). */
+export function sampledByTraceId(traceId: string, rate: number): boolean {
+  if (rate >= 1) return true;
+  if (rate <= 0) return false;
+  return Number.parseInt(traceId.slice(-8), 16) / 0x1_0000_0000 < rate;
+}
+
+/** A request's trace with what was extracted for it. */
+class OtelTrace extends RequestTrace {
+  constructor(
+    start: ConstructorParameters<typeof RequestTrace>[0],
+    owner: object,
+    readonly extracted: ExtractedContext | null,
+  ) {
+    super(start, owner);
+  }
+}
+
+function firstValue(v: string | string[] | undefined): string | null {
+  if (v === undefined) return null;
+  return Array.isArray(v) ? v.join(",") : v;
+}
+
+/** What decides the exporter (same settings across a reload: the queue and connections are kept). */
+export function exporterSettings(
+  conf: OpenTelemetryConfig,
+  nodeId: string,
+  logger: GatewayLogger,
+): ExporterSettings | null {
+  if (conf.endpoint != null) {
+    logger.warn("OpenTelemetry: config.endpoint is deprecated, please use config.traces_endpoint instead");
+  }
+  const endpoint = conf.traces_endpoint ?? conf.endpoint ?? null;
+  if (endpoint === null) return null;
+  const queue = { ...conf.queue };
+  if (conf.batch_span_count != null) {
+    logger.warn(
+      "opentelemetry: config.batch_span_count is deprecated, please use config.queue.max_batch_size instead",
+    );
+    queue.max_batch_size = conf.batch_span_count;
+  }
+  if (conf.batch_flush_delay != null) {
+    logger.warn(
+      "opentelemetry: config.batch_flush_delay is deprecated, please use config.queue.max_coalescing_delay instead",
+    );
+    queue.max_coalescing_delay = conf.batch_flush_delay;
+  }
+  return {
+    endpoint,
+    headers: { ...(conf.headers ?? {}) },
+    connectTimeout: conf.connect_timeout,
+    readTimeout: conf.read_timeout,
+    queue,
+    resourceAttributes: {
+      "service.name": "kong",
+      "service.instance.id": nodeId,
+      "service.version": KONG_VERSION,
+      ...(conf.resource_attributes ?? {}),
+    },
+  };
+}
+
+export class OpenTelemetryHandler implements PluginHandler {
+  private readonly propagation: Propagation;
+  private readonly rate: number;
+  private readonly responseHeader: string | null;
+  private readonly retired: Retirement | null;
+
+  constructor(
+    conf: OpenTelemetryConfig,
+    readonly exporter: OtlpExporter | null,
+    retired: Retirement | null,
+    logger: GatewayLogger,
+  ) {
+    this.propagation = propagationOf(conf);
+    this.rate = conf.sampling_rate ?? 1;
+    this.responseHeader = conf.http_response_header_for_traceid?.toLowerCase() ?? null;
+    this.retired = retired;
+    if (conf.logs_endpoint != null) {
+      logger.warn("opentelemetry: logs_endpoint is not supported by this gateway; only traces are exported");
+    }
+    const skipped = this.propagation.inject.filter((f) => f !== "preserve" && !INJECTABLE.has(f));
+    if (skipped.length > 0) {
+      logger.warn(
+        `opentelemetry: propagation formats ${skipped.join(", ")} are not supported and are not injected`,
+      );
+    }
+  }
+
+  startTrace(ctx: RequestContext): RequestTrace {
+    const headers = ctx.request.headers;
+    const extract = this.propagation.extract;
+    const extracted = extract.length === 0 ? null : extractContext(headers, extract);
+    const original = extracted?.traceId ?? null;
+    const traceId = original === null ? newTraceId() : original.padStart(32, "0");
+    const sampled = this.exporter !== null && (extracted?.sampled ?? sampledByTraceId(traceId, this.rate));
+    // the request arrived before the core asked: date the request span from ctx.startedAt
+    const start = performance.now() - Number(process.hrtime.bigint() - ctx.startedAt) / 1e6;
+    return new OtelTrace(
+      {
+        traceId,
+        originalTraceId: original,
+        parentSpanId: extracted?.spanId ?? null,
+        sampled,
+        traceState: extracted?.format === "w3c" ? firstValue(headers.tracestate) : null,
+        start,
+      },
+      this,
+      extracted,
+    );
+  }
+
+  access(ctx: RequestContext): void {
+    let trace = this.traceOf(ctx);
+    if (trace === null) {
+      if (ctx.trace !== null) return; // another tracing plugin traces this request
+      trace = this.startTrace(ctx) as OtelTrace;
+      ctx.trace = trace;
+    }
+    const { clear, inject, defaultFormat } = this.propagation;
+    const headers = ctx.upstream.headers;
+    for (const name of clear) delete headers[name];
+    if (inject.length === 0) return;
+    const extracted = trace.extracted;
+    const outgoing = {
+      traceId: trace.traceId,
+      originalTraceId: trace.originalTraceId,
+      spanId: trace.balancerSpanId,
+      parentId: trace.rootSpanId,
+      sampled: trace.sampled,
+      debug: extracted?.debug ?? false,
+      baggage: extracted?.baggage ?? null,
+    };
+    let formats: Record<string, string> | null = null;
+    for (const wanted of inject) {
+      let format: Format;
+      if (wanted === "preserve") {
+        format =
+          extracted === null
+            ? defaultFormat
+            : extracted.format === "b3" && extracted.single
+              ? "b3-single"
+              : extracted.format;
+      } else format = wanted;
+      const written = injectContext(headers, format, outgoing);
+      if (written === null) continue;
+      if (formats === null) formats = {};
+      formats[formatKey(format)] = written;
+    }
+    trace.traceIdFormats = formats;
+  }
+
+  responseHeaders(ctx: RequestContext, res: ResponseHead): void {
+    const name = this.responseHeader;
+    if (name === null) return;
+    const trace = this.traceOf(ctx);
+    if (trace !== null) res.headers[name] = trace.traceId;
+  }
+
+  log(ctx: RequestContext, entry: AccessLogEntry): void {
+    const trace = this.traceOf(ctx);
+    const exporter = this.exporter;
+    if (trace === null || !trace.sampled || exporter === null) return;
+    const end = performance.now();
+    const root: Record<string, AttributeValue> = {
+      "http.method": entry.request.method,
+      // the URL of the log entry: credentials in its query are redacted
+      "http.url": entry.request.url,
+      "http.host": ctx.request.host,
+      "http.scheme": ctx.protocol,
+      "http.flavor": "1.1",
+      "http.client_ip": ctx.clientIp,
+      "net.peer.ip": ctx.clientIp,
+      "kong.request.id": ctx.requestId,
+      "http.status_code": entry.response.status,
+      "http.route": ctx.route?.paths?.[0] ?? "",
+    };
+    exporter.export(trace.traceId, trace.traceState, trace.spans(end, root));
+  }
+
+  async close(): Promise<void> {
+    await this.retired?.now();
+    await this.exporter?.close();
+  }
+
+  private traceOf(ctx: RequestContext): OtelTrace | null {
+    const t = ctx.trace;
+    return t instanceof OtelTrace && t.owner === this ? t : null;
+  }
+}
+
+export async function createOpenTelemetryHandler(
+  entry: PluginEntry<OpenTelemetryConfig>,
+  env: PluginEnvironment,
+): Promise<PluginHandler> {
+  const conf = entry.config;
+  const settings = exporterSettings(conf, env.nodeId, env.logger);
+  const prev = env.previous instanceof OpenTelemetryHandler ? env.previous : null;
+  let exporter: OtlpExporter | null = null;
+  let retired: Retirement | null = null;
+  if (settings !== null && prev?.exporter?.key === JSON.stringify(settings)) {
+    exporter = prev.exporter; // same endpoint and queue: keep what is queued
+  } else {
+    if (prev !== null) retired = new Retirement(() => prev.close());
+    if (settings !== null) {
+      // the OpenTelemetry packages are loaded only when an entry exports traces
+      const { OtlpExporter } = await import("./exporter.js");
+      exporter = new OtlpExporter(settings, `opentelemetry (${entry.id}):traces`, env.logger);
+    }
+  }
+  return new OpenTelemetryHandler(conf, exporter, retired, env.logger);
+}
