@@ -89,7 +89,7 @@ export function inBuildOrder(
 }
 
 /** The base images of a build need's Dockerfile (none when it cannot be read: the build says why). */
-async function buildBases(need: ImageNeed): Promise<string[]> {
+export async function buildBases(need: ImageNeed): Promise<string[]> {
   if (!need.build) return [];
   try {
     const text = await readFile(path.join(need.build.context, need.build.dockerfile), "utf8");

@@ -36,17 +36,25 @@ export interface PortConflict extends PortNeed {
 }
 
 /** Whether the engine runs on this machine (so /proc tells who holds its host ports). */
-function engineIsLocal(): boolean {
+export function engineIsLocal(): boolean {
   const host = process.env.DOCKER_HOST;
   return !host || host.startsWith("unix://");
 }
 
-export async function findPortConflicts(docker: Dockerode, project: ComposeProject): Promise<PortConflict[]> {
+/**
+ * The published ports something holds: a container (not this project's: those are kept or recreated)
+ * or, when the engine runs here, a process. Without an engine (`docker` undefined: `stack doctor`
+ * before one runs) only the processes are asked.
+ */
+export async function findPortConflicts(
+  docker: Dockerode | undefined,
+  project: ComposeProject,
+): Promise<PortConflict[]> {
   const needs = publishedPorts(project);
   if (needs.length === 0) return [];
-  let running: Dockerode.ContainerInfo[];
+  let running: Dockerode.ContainerInfo[] = [];
   try {
-    running = await docker.listContainers();
+    if (docker) running = await docker.listContainers();
   } catch (err) {
     throw dockerError("listing containers", err);
   }
@@ -112,7 +120,7 @@ export const PROFILE_MEMORY_MB: Record<string, number> = {
   logging: 1536,
   ci: 1024,
 };
-const PROFILE_LABEL: Record<string, string> = {
+export const PROFILE_LABEL: Record<string, string> = {
   monitoring: "Prometheus + Grafana",
   logging: "ELK (Elasticsearch, Logstash, Kibana)",
   ci: "Jenkins",
@@ -124,7 +132,8 @@ export interface MemoryCheck {
   parts: Array<{ part: string; mb: number }>;
 }
 
-async function availableMemoryMb(docker: Dockerode): Promise<number> {
+/** Memory available to containers (MB): MemAvailable when the engine runs here, else the engine's total (0: unknown). */
+export async function availableMemoryMb(docker: Dockerode | undefined): Promise<number> {
   if (engineIsLocal()) {
     try {
       const meminfo = await readFile("/proc/meminfo", "utf8");
@@ -134,6 +143,7 @@ async function availableMemoryMb(docker: Dockerode): Promise<number> {
       // Not Linux: fall back to the engine's view.
     }
   }
+  if (!docker) return 0;
   const info = (await docker.info()) as { MemTotal?: number };
   return Math.floor((info.MemTotal ?? 0) / 1024 / 1024);
 }

@@ -1,4 +1,4 @@
-import type { CheckStatus, HealthReport, OverallStatus } from "../report.js";
+import type { CheckResult, CheckStatus, HealthReport, OverallStatus } from "../report.js";
 import {
   failingLayers,
   formatLatency,
@@ -31,32 +31,40 @@ const ANSI = {
   cyan: "\u001b[36m",
 };
 
-type Paint = (code: keyof typeof ANSI, text: string) => string;
+export type Paint = (code: keyof typeof ANSI, text: string) => string;
 
-const STATUS_COLOR: Record<CheckStatus, keyof typeof ANSI> = { ok: "green", warn: "yellow", fail: "red" };
+export const STATUS_COLOR: Record<CheckStatus, keyof typeof ANSI> = {
+  ok: "green",
+  warn: "yellow",
+  fail: "red",
+};
 const OVERALL_COLOR: Record<OverallStatus, keyof typeof ANSI> = {
   healthy: "green",
   degraded: "yellow",
   down: "red",
 };
 
-export function renderTable(report: HealthReport, opts: TableOptions): string {
-  const paint: Paint = opts.color
-    ? (code, text) => `${ANSI[code]}${text}${ANSI.reset}`
-    : (_code, text) => text;
+export function makePaint(color: boolean): Paint {
+  return color ? (code, text) => `${ANSI[code]}${text}${ANSI.reset}` : (_code, text) => text;
+}
+
+/** A titled group of checks (a health layer, a doctor section). */
+export interface CheckGroup {
+  title: string;
+  status: CheckStatus;
+  checks: ReadonlyArray<Pick<CheckResult, "name" | "status" | "detail" | "latencyMs" | "reason" | "hint">>;
+}
+
+/** Each group under its title, a line per check with ✓ / ! / ✗, its why: and try: lines under it. */
+export function checkGroupLines(groups: readonly CheckGroup[], paint: Paint): string[] {
   const lines: string[] = [];
-  const failing = failingLayers(report);
-  lines.push(
-    `${paint("bold", "stack health")} ${paint(OVERALL_COLOR[report.status], paint("bold", summaryLine(report)))}`,
-  );
-  if (failing.length > 0) lines.push(`failing layers: ${failing.map((l) => LAYER_TITLE[l]).join(", ")}`);
-  const nameWidth = Math.max(10, ...report.layers.flatMap((l) => l.checks.map((c) => c.name.length)));
-  for (const layer of report.layers) {
+  const nameWidth = Math.max(10, ...groups.flatMap((g) => g.checks.map((c) => c.name.length)));
+  for (const group of groups) {
     lines.push("");
     lines.push(
-      `${paint(STATUS_COLOR[layer.status], STATUS_MARK[layer.status])} ${paint("bold", LAYER_TITLE[layer.name])}`,
+      `${paint(STATUS_COLOR[group.status], STATUS_MARK[group.status])} ${paint("bold", group.title)}`,
     );
-    for (const c of layer.checks) {
+    for (const c of group.checks) {
       const latency = formatLatency(c.latencyMs);
       lines.push(
         `  ${paint(STATUS_COLOR[c.status], STATUS_MARK[c.status])} ${c.name.padEnd(nameWidth)}  ${c.detail}${latency ? `  ${paint("dim", latency)}` : ""}`,
@@ -66,6 +74,23 @@ export function renderTable(report: HealthReport, opts: TableOptions): string {
       if (c.hint) lines.push(`${indent}${paint("cyan", "try:")} ${c.hint}`);
     }
   }
+  return lines;
+}
+
+export function renderTable(report: HealthReport, opts: TableOptions): string {
+  const paint = makePaint(opts.color);
+  const lines: string[] = [];
+  const failing = failingLayers(report);
+  lines.push(
+    `${paint("bold", "stack health")} ${paint(OVERALL_COLOR[report.status], paint("bold", summaryLine(report)))}`,
+  );
+  if (failing.length > 0) lines.push(`failing layers: ${failing.map((l) => LAYER_TITLE[l]).join(", ")}`);
+  lines.push(
+    ...checkGroupLines(
+      report.layers.map((l) => ({ title: LAYER_TITLE[l.name], status: l.status, checks: l.checks })),
+      paint,
+    ),
+  );
   if (report.trace) {
     const t = report.trace;
     lines.push("");
