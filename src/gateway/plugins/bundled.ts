@@ -14,6 +14,7 @@ export const BUNDLED_PLUGIN_PRIORITIES = {
   "request-size-limiting": 951,
   acl: 950,
   "rate-limiting": 910,
+  "response-ratelimiting": 900,
   "request-transformer": 801,
   "response-transformer": 800,
   "proxy-cache": 100,

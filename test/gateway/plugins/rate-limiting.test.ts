@@ -8,8 +8,8 @@
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PERIODS, periodStart } from "../../../src/gateway/plugins/rate-limiting/periods.js";
-import { WINDOW_START_LUA } from "../../../src/gateway/plugins/rate-limiting/redis-policy.js";
+import { PERIODS, periodStart } from "../../../src/gateway/plugins/_shared/periods.js";
+import { WINDOW_START_LUA } from "../../../src/gateway/plugins/_shared/redis-windows.js";
 import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { type EchoUpstream, startEchoUpstream, startTestGateway, until } from "../../support/gateway.js";
 import { startGatewayProcess, writeGatewayConfig } from "../../support/gateway-process.js";

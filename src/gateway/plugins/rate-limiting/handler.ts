@@ -5,9 +5,6 @@
  * Kong's X-RateLimit-* and RateLimit-* headers on the response.
  */
 import { Retirement } from "../_shared/handover.js";
-import { leaseRedis, redisOptionsKey } from "../_shared/redis.js";
-import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
-import { LocalCounters } from "./local-policy.js";
 import {
   LIMIT_HEADER,
   PERIOD_SECONDS,
@@ -15,7 +12,10 @@ import {
   type Period,
   REMAINING_HEADER,
   resetSeconds,
-} from "./periods.js";
+} from "../_shared/periods.js";
+import { leaseRedis, redisOptionsKey } from "../_shared/redis.js";
+import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
+import { LocalCounters } from "./local-policy.js";
 import type { Consumption, CounterPolicy } from "./policy.js";
 import { RedisCounters } from "./redis-policy.js";
 import { type RateLimitingConfig, redisOptionsOf } from "./schema.js";

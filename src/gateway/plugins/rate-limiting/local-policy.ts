@@ -6,7 +6,7 @@
  * the identifiers seen within one window (and capped, oldest identifiers evicted first,
  * like Kong's shm LRU).
  */
-import { PERIODS, type Period, periodStart } from "./periods.js";
+import { PERIODS, type Period, periodStart } from "../_shared/periods.js";
 import type { Consumption, CounterLimit, CounterPolicy } from "./policy.js";
 
 /** Most identifiers kept per period window before the oldest are evicted. */

@@ -1,4 +1,4 @@
-import type { Period } from "./periods.js";
+import type { Period } from "../_shared/periods.js";
 
 /** One configured limit. */
 export interface CounterLimit {

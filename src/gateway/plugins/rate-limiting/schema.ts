@@ -4,8 +4,8 @@
  * resolved by `redisOptionsOf`; the nested `redis` record wins when both are given.
  */
 import { z } from "zod";
+import { PERIODS } from "../_shared/periods.js";
 import { type RedisOptions, redisConfigSchema } from "../_shared/redis.js";
-import { PERIODS } from "./periods.js";
 
 const limit = (period: string) =>
   z.number().gt(0).nullish().describe(`The number of HTTP requests that can be made per ${period}.`);

@@ -1,5 +1,5 @@
 /**
- * Rate-limiting windows as Kong counts them: fixed UTC calendar windows (the current
+ * Rate-limiting windows as Kong counts them (rate-limiting and response-ratelimiting): fixed UTC calendar windows (the current
  * second, minute, hour, day, month, year), each with Kong's nominal length in seconds
  * (a "month" is 30 days for expiry and RateLimit-Reset, as in Kong).
  */
