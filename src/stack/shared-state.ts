@@ -2,7 +2,7 @@
  * Gateway replicas share their state. When the gateway can run as more than one process
  * (`gateway.replicas > 1`, on any deploy target) the stack gets a Redis, and every plugin
  * whose state can live in Redis keeps it there unless stack.yaml says otherwise:
- * rate-limiting's `policy` and proxy-cache's `strategy` default to `redis`, pointed at the
+ * rate-limiting's and response-ratelimiting's `policy` and proxy-cache's `strategy` default to `redis`, pointed at the
  * stack's Redis (`redis:6379`, password `{vault://env/REDIS_PASSWORD}`). An explicit
  * `local` / `memory` is kept, with a warning naming what it means across replicas. The
  * effective plugin config is what gateway.yaml carries and what `stack validate` checks.
@@ -29,6 +29,13 @@ interface RedisCapable {
 }
 const REDIS_CAPABLE: Readonly<Record<string, RedisCapable>> = {
   "rate-limiting": {
+    field: "policy",
+    local: "local",
+    redis: "redis",
+    localIsDefault: true,
+    kongHasRedis: true,
+  },
+  "response-ratelimiting": {
     field: "policy",
     local: "local",
     redis: "redis",
@@ -131,6 +138,12 @@ export function sharedStateChecks(stack: StackConfig): IssueDraft[] {
           path: where,
           severity: "warning",
           message: `policy local with ${replicas} gateway replicas: each replica counts on its own, so up to ${effectiveLimits(plugin, replicas)} get through; leave policy out (or set redis) to count in the stack's Redis`,
+        });
+      } else if (plugin.name === "response-ratelimiting") {
+        out.push({
+          path: where,
+          severity: "warning",
+          message: `policy local with ${replicas} gateway replicas: each replica counts on its own, so up to ${replicas} × each limit gets used; leave policy out (or set redis) to count in the stack's Redis`,
         });
       } else {
         const why =

@@ -196,7 +196,7 @@ describe("gateway.yaml with several gateway replicas", () => {
   /** One app whose only route carries `plugins`, with `replicas` gateways. */
   const withPlugins = (
     replicas: number,
-    plugins: Array<{ name: "rate-limiting" | "proxy-cache"; config: object }>,
+    plugins: Array<{ name: "rate-limiting" | "response-ratelimiting" | "proxy-cache"; config: object }>,
     engine: "gatestack" | "kong" = "gatestack",
   ) =>
     monolithStack({
@@ -244,6 +244,32 @@ describe("gateway.yaml with several gateway replicas", () => {
     );
   });
 
+  it("writes hmac-auth credentials with the secret as a vault reference the gateway loads", () => {
+    const stack = monolithStack({
+      consumers: [
+        {
+          username: "partner",
+          credentials: { "hmac-auth": [{ username: "partner-signer", secret_env: "PARTNER_HMAC_SECRET" }] },
+        },
+      ],
+    });
+    expect(gatewayDoc(stack).consumers).toEqual([
+      {
+        username: "partner",
+        hmacauth_credentials: [{ username: "partner-signer", secret: "{vault://env/PARTNER_HMAC_SECRET}" }],
+      },
+    ]);
+    expect(gatewayEnvNames(stack)).toContain("PARTNER_HMAC_SECRET");
+    const result = parseDeclarativeConfig(gatewayText(stack), {
+      env: envFor(stack),
+      plugins: (name) => registry.get(name),
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    expect(result.config.hmacauth_credentials.map((c) => [c.username, c.secret])).toEqual([
+      ["partner-signer", "value-of-partner_hmac_secret"],
+    ]);
+  });
+
   it("one replica keeps local state: the monolith starter names no Redis", () => {
     const stack = starter("monolith");
     expect(gatewayText(stack)).not.toContain("redis");
@@ -253,6 +279,16 @@ describe("gateway.yaml with several gateway replicas", () => {
     ]);
     expect(routePlugins(withPlugins(1, [{ name: "proxy-cache", config: {} }]))).toEqual([
       { name: "proxy-cache", config: { strategy: "memory" } },
+    ]);
+  });
+
+  it("response-ratelimiting counts in the stack's Redis with several replicas, locally with one", () => {
+    const limits = { videos: { minute: 10 } };
+    expect(routePlugins(withPlugins(2, [{ name: "response-ratelimiting", config: { limits } }]))).toEqual([
+      { name: "response-ratelimiting", config: { limits, policy: "redis", redis: STACK_REDIS } },
+    ]);
+    expect(routePlugins(withPlugins(1, [{ name: "response-ratelimiting", config: { limits } }]))).toEqual([
+      { name: "response-ratelimiting", config: { limits } },
     ]);
   });
 

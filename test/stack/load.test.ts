@@ -301,6 +301,17 @@ describe("state kept per gateway replica", () => {
     expect(analyzeStackText(text.replace(", policy: local", "")).warnings).toEqual([]);
   });
 
+  it("response-ratelimiting: policy local with several replicas warns", () => {
+    const text = `${replicated(2)}        plugins:
+          - name: response-ratelimiting
+            config: {limits: {videos: {minute: 10}}, policy: local}
+`;
+    expect(analyzeStackText(text).warnings.map((w) => w.message)).toEqual([
+      "policy local with 2 gateway replicas: each replica counts on its own, so up to 2 × each limit gets used; leave policy out (or set redis) to count in the stack's Redis",
+    ]);
+    expect(analyzeStackText(text.replace(", policy: local", "")).warnings).toEqual([]);
+  });
+
   it("strategy memory with several replicas warns; Kong is left with memory; Kong has no redis strategy", () => {
     const cache = (config: string) =>
       `        plugins:\n          - name: proxy-cache\n            config: ${config}\n`;
