@@ -4,6 +4,7 @@ import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { chooseReporter } from "../runtime/cli-support.js";
 import { findDeployment } from "../runtime/deployment.js";
 import { type DownResult, down } from "../runtime/down.js";
+import { loadStackProject } from "../runtime/stack-compose.js";
 import { type SwarmDownResult, swarmDown } from "../runtime/swarm/down.js";
 import { loadStack } from "../stack/load.js";
 
@@ -14,7 +15,8 @@ export default class Down extends BaseCommand<typeof Down> {
   static override examples = [
     "<%= config.bin %> down --dir demo",
     "<%= config.bin %> down --volumes   # also delete the data volumes",
-    "<%= config.bin %> down --rmi       # also delete the service images stack up built",
+    "<%= config.bin %> down --rmi local # also delete the service images stack up built",
+    "<%= config.bin %> down --rmi all   # and every other image the services use",
   ];
 
   static override flags = {
@@ -24,7 +26,11 @@ export default class Down extends BaseCommand<typeof Down> {
       char: "v",
       description: "Also remove the stack's named volumes (their data is lost).",
     }),
-    rmi: Flags.boolean({ description: "Also remove the images built for this stack's services." }),
+    rmi: Flags.string({
+      description:
+        "Also remove images: local = those stack up built for this stack's services, all = also every image the services use (as docker compose down --rmi).",
+      options: ["local", "all"],
+    }),
     timeout: Flags.integer({
       char: "t",
       description: "Seconds to wait for each container to stop before killing it.",
@@ -58,10 +64,15 @@ export default class Down extends BaseCommand<typeof Down> {
     const docker = deployment.docker;
     let result: DownResult;
     try {
+      const rmi = this.flags.rmi as "local" | "all" | undefined;
+      const images =
+        rmi === "all"
+          ? Object.values((await loadStackProject(loaded, { profiles: ["*"] })).services).map((s) => s.image)
+          : [];
       result = await down(docker, loaded.config.name, {
         reporter,
         volumes: this.flags.volumes,
-        rmi: this.flags.rmi,
+        ...(rmi ? { rmi, images } : {}),
         ...(this.flags.timeout !== undefined ? { timeoutSeconds: this.flags.timeout } : {}),
       });
     } finally {

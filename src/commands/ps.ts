@@ -1,8 +1,8 @@
-import { Flags } from "@oclif/core";
+import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
 import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { findDeployment } from "../runtime/deployment.js";
-import { type PsRow, ps, psState, renderTable } from "../runtime/ps.js";
+import { CONTAINER_STATES, filterPsRows, type PsRow, ps, psState, renderTable } from "../runtime/ps.js";
 import { type SwarmPs, swarmPs } from "../runtime/swarm/ps.js";
 import { loadStack } from "../stack/load.js";
 
@@ -10,19 +10,44 @@ export default class Ps extends BaseCommand<typeof Ps> {
   static override summary = "List the stack's containers: service, container, state, health, ports.";
 
   static override description =
-    `On a swarm manager where the stack is deployed (stack deploy), lists its tasks instead — service,
+    `As \`docker compose ps\`: running containers, all of them with -a, those in a state with --status;
+--format json prints one JSON object per container and line, -q only the container IDs.
+On a swarm manager where the stack is deployed (stack deploy), lists its tasks instead — service,
 node, state, error — and each gateway replica's readiness and configuration hash.`;
 
   static override examples = [
     "<%= config.bin %> ps --dir demo",
     "<%= config.bin %> ps --json",
+    "<%= config.bin %> ps -a --status exited",
+    "<%= config.bin %> ps -q gateway",
     "<%= config.bin %> ps --host tcp://manager:2375   # a Swarm deployment",
   ];
+
+  static override strict = false;
+
+  static override args = {
+    service: Args.string({ description: "Only these services (one or more names).", required: false }),
+  };
 
   static override flags = {
     dir: stackDirFlag(),
     ...engineTargetFlags(),
     services: Flags.boolean({ description: "Print only the service names that have containers." }),
+    all: Flags.boolean({
+      char: "a",
+      description: "Show stopped containers too (by default only running ones).",
+    }),
+    status: Flags.string({
+      description: "Only containers in this state (repeatable); shows stopped ones without -a.",
+      options: [...CONTAINER_STATES],
+      multiple: true,
+    }),
+    quiet: Flags.boolean({ char: "q", description: "Print only the container IDs." }),
+    format: Flags.string({
+      description: "table (default) or json: one JSON object per container and line.",
+      options: ["table", "json"],
+      default: "table",
+    }),
   };
 
   async run(): Promise<
@@ -36,11 +61,24 @@ node, state, error — and each gateway replica's readiness and configuration ha
     if (deployment.kind === "swarm")
       return this.swarm(loaded.config.name, await swarmPs(deployment.target.docker, loaded.config.name));
     const docker = deployment.docker;
-    const rows = await ps(docker, loaded.config.name);
-    if (this.flags.services) {
+    const { argv } = await this.parse(Ps);
+    const rows = filterPsRows(await ps(docker, loaded.config.name), {
+      all: this.flags.all,
+      ...(this.flags.status ? { status: this.flags.status } : {}),
+      services: (argv as string[]).filter(Boolean),
+    });
+    if (this.flags.quiet) {
+      for (const r of rows) this.say(r.id);
+    } else if (this.flags.format === "json") {
+      for (const r of rows) this.say(JSON.stringify(r));
+    } else if (this.flags.services) {
       for (const s of new Set(rows.map((r) => r.service))) this.say(s);
     } else if (rows.length === 0) {
-      this.note(`no containers for stack ${loaded.config.name} (start it with \`stack up\`)`);
+      this.note(
+        this.flags.all || this.flags.status
+          ? `no containers for stack ${loaded.config.name} (start it with \`stack up\`)`
+          : `no running containers for stack ${loaded.config.name} (-a shows stopped ones; \`stack up\` starts it)`,
+      );
     } else {
       const paint = (code: number, s: string) => (this.useColor ? `\u001b[${code}m${s}\u001b[39m` : s);
       const healthCell = (h: string) =>

@@ -9,8 +9,13 @@ export interface DownOptions {
   reporter: Reporter;
   /** Remove the project's named volumes too (data is lost). */
   volumes?: boolean;
-  /** Remove the images `stack up` built for this stack (FastAPI services). */
-  rmi?: boolean;
+  /**
+   * Images to remove (Compose's `--rmi`): `local`, the images `stack up` built for this stack (its
+   * FastAPI services, labelled with the project); `all`, also every other image in `images`.
+   */
+  rmi?: "local" | "all";
+  /** For `rmi: "all"`: the images the project's services use (from the compose files). */
+  images?: string[];
   /** Seconds to wait for a graceful stop (default: each container's own stop timeout). */
   timeoutSeconds?: number;
 }
@@ -101,11 +106,27 @@ export async function down(docker: Dockerode, project: string, opts: DownOptions
       throw dockerError("listing images", err);
     }
     // Built images carry a tag (<project>-<service>:latest); an untagged leftover goes by its id.
-    result.images = await removeEach(
-      "Image",
-      images.map((img) => img.RepoTags?.find((t) => t !== "<none>:<none>") ?? img.Id),
-      (name) => docker.getImage(name).remove({ force: true }),
-    );
+    const built = images.map((img) => img.RepoTags?.find((t) => t !== "<none>:<none>") ?? img.Id);
+    result.images = await removeEach("Image", built, (name) => docker.getImage(name).remove({ force: true }));
+    if (opts.rmi === "all") {
+      // The others (pulled, shared): one still used by another container stays, with a note.
+      for (const name of [...new Set(opts.images ?? [])].filter((n) => !built.includes(n)).sort()) {
+        const task = opts.reporter.task(`image:${name}`, `Image ${name}`);
+        try {
+          await docker.getImage(name).remove();
+          task.done("removed");
+          result.images.push(name);
+        } catch (err) {
+          const code = (err as { statusCode?: number }).statusCode;
+          if (code === 404) task.skip("not present");
+          else if (code === 409) task.skip("in use by another container: kept");
+          else {
+            task.fail();
+            throw dockerError(`removing image ${name}`, err);
+          }
+        }
+      }
+    }
   }
   return result;
 }

@@ -54,6 +54,35 @@ export async function ps(docker: Dockerode, project: string): Promise<PsRow[]> {
   });
 }
 
+/** The states an engine reports for a container (`--status` choices, as `docker compose ps --status`). */
+export const CONTAINER_STATES = [
+  "paused",
+  "restarting",
+  "removing",
+  "running",
+  "dead",
+  "created",
+  "exited",
+] as const;
+
+export interface PsFilter {
+  /** Stopped containers too (`-a`); by default only running ones, as Compose. */
+  all?: boolean;
+  /** Only these states; given, stopped ones show without `all`. */
+  status?: string[];
+  /** Only these services (none: all). */
+  services?: string[];
+}
+
+/** The rows `docker compose ps [-a] [--status S] [SERVICE…]` would list. */
+export function filterPsRows(rows: PsRow[], filter: PsFilter): PsRow[] {
+  return rows.filter((r) => {
+    if (filter.services?.length && !filter.services.includes(r.service)) return false;
+    if (filter.status?.length) return filter.status.includes(r.state);
+    return filter.all === true || r.state === "running";
+  });
+}
+
 /** The STATE cell: "running", or "exited (0)" with the exit code, as `docker compose ps` shows it. */
 export function psState(row: Pick<PsRow, "state" | "exitCode">): string {
   return stateWithExitCode(row.state, row.exitCode);

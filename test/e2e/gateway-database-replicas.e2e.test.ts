@@ -150,9 +150,9 @@ async function logsOf(service: string, n: number): Promise<string> {
 }
 
 describe("database mode with two gateway replicas", () => {
-  it("stack ps: the migrations job exited 0, postgres healthy, both gateways running", async () => {
+  it("stack ps -a: the migrations job exited 0, postgres healthy, both gateways running", async () => {
     const rows = (
-      JSON.parse((await stackOk(["ps", "--dir", dir, "--json"])).stdout) as {
+      JSON.parse((await stackOk(["ps", "-a", "--dir", dir, "--json"])).stdout) as {
         containers: Array<{ service: string; state: string; health: string; exitCode?: number }>;
       }
     ).containers;
