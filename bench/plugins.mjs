@@ -3,7 +3,10 @@
  * Gateway plugin overhead (issue 4): throughput of a route with key-auth + rate-limiting
  * (local policy, a limit high enough never to trigger) + prometheus (every metric family
  * on) must be ≥ 0.8× the throughput of a route without plugins — same gateway process,
- * same upstream, same run (Kong's published ratio for this set is 0.74).
+ * same upstream, same run (Kong's published ratio for this set is 0.74). A third route carries
+ * opentelemetry alone (sampling_rate 1.0: every request traced, its spans exported as OTLP/HTTP
+ * protobuf to the upstream, which answers 200 to anything): it must be ≥ 0.85× the plain route
+ * (issue 14).
  *
  * Three processes: the gateway (from dist/), a minimal upstream, and wrk on loopback.
  * Rounds alternate the two routes (ABBA) so drift affects both; totals over all rounds
@@ -30,6 +33,7 @@ const rounds = Number(opt("rounds", "16"));
 const connections = Number(opt("connections", "50"));
 const jsonOut = opt("json", undefined);
 const TARGET = 0.8;
+const OTEL_TARGET = 0.85;
 const API_KEY = "bench-key-0123456789";
 
 requireBuildAndWrk();
@@ -51,6 +55,13 @@ const config = {
           { name: "key-auth" },
           { name: "rate-limiting", config: { second: 1000000000, policy: "local" } },
           { name: "prometheus", config: { status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, per_consumer: true } },
+        ],
+      },
+      {
+        name: "otel",
+        paths: ["/otel"],
+        plugins: [
+          { name: "opentelemetry", config: { traces_endpoint: "http://127.0.0.1:${upstreamPort}/v1/traces", sampling_rate: 1 } },
         ],
       },
     ],
@@ -98,14 +109,22 @@ try {
   const measure = {
     plain: () => wrk(`${base}/plain`),
     plugins: () => wrk(`${base}/plugins`, [`apikey: ${API_KEY}`]),
+    otel: () => wrk(`${base}/otel`),
   };
   // warm-up (JIT, connection pools)
   measure.plain();
   measure.plugins();
-  const runs = { plain: [], plugins: [] };
+  measure.otel();
+  const runs = { plain: [], plugins: [], otel: [] };
+  const orders = [
+    ["plain", "plugins", "otel"],
+    ["otel", "plugins", "plain"],
+    ["plugins", "plain", "otel"],
+    ["otel", "plain", "plugins"],
+  ];
   for (let i = 0; i < rounds; i++) {
-    // ABBA order, so neither route always runs first
-    for (const name of i % 2 === 0 ? ["plain", "plugins"] : ["plugins", "plain"]) {
+    // the order turns from round to round, so no route always runs first or next to the same one
+    for (const name of orders[i % orders.length]) {
       const r = measure[name]();
       if (r.non2xx) throw new Error(`${r.non2xx} non-2xx answers on the ${name} route`);
       runs[name].push(r);
@@ -127,6 +146,12 @@ try {
     return q.requests / q.seconds / (p.requests / p.seconds);
   });
   const medianRoundRatio = [...roundRatios].sort((a, b) => a - b)[Math.floor(roundRatios.length / 2)];
+  const otel = summary(runs.otel);
+  const otelRoundRatios = runs.plain.map((p, i) => {
+    const q = runs.otel[i];
+    return q.requests / q.seconds / (p.requests / p.seconds);
+  });
+  const otelMedian = [...otelRoundRatios].sort((a, b) => a - b)[Math.floor(otelRoundRatios.length / 2)];
   const result = {
     setup: {
       duration_s: duration,
@@ -149,8 +174,17 @@ try {
     },
     cpu_capacity_ratio: Number((plain.cpuUs / withPlugins.cpuUs).toFixed(3)),
     target: TARGET,
-    pass: medianRoundRatio >= TARGET,
+    pass: medianRoundRatio >= TARGET && otelMedian >= OTEL_TARGET,
     prometheus_counted_requests: counted === undefined ? null : Number(counted),
+    "opentelemetry (sampling 1.0)": {
+      rps: Math.round(otel.rps),
+      ratio: Number((otel.rps / plain.rps).toFixed(3)),
+      median_round_ratio: Number(otelMedian.toFixed(3)),
+      gateway_cpu_us_per_request: Math.round(otel.cpuUs),
+      cpu_capacity_ratio: Number((plain.cpuUs / otel.cpuUs).toFixed(3)),
+      target: OTEL_TARGET,
+      pass: otelMedian >= OTEL_TARGET,
+    },
   };
   console.log(JSON.stringify(result, null, 2));
   if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(result, null, 2)}\n`);
