@@ -183,6 +183,28 @@ describe("response-ratelimiting, local policy", () => {
   });
 });
 
+describe("response-ratelimiting beside other plugins", () => {
+  it("runs after rate-limiting (priority 900 < 910): a request rate-limiting refuses gets no response-ratelimiting headers", async () => {
+    await awayFromMinuteEdge();
+    const gw = await gatewayWith([
+      {
+        path: "/both",
+        config: { limits: { video: { minute: 10 } } },
+        extra: [{ name: "rate-limiting", config: { minute: 2 } }],
+      },
+    ]);
+    const first = await get(gw.proxyUrl, "/both?limit=video%3D1");
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-remaining-video-minute")).toBe("9");
+    expect(first.headers.get("x-ratelimit-remaining-minute")).toBe("1");
+    await until(async () => (await get(gw.proxyUrl, "/both?limit=video%3D1")).status === 429, 3000);
+    const refused = await get(gw.proxyUrl, "/both?limit=video%3D1");
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body)).toMatchObject({ message: "API rate limit exceeded" });
+    expect(refused.headers.get("x-ratelimit-limit-video-minute")).toBeNull();
+  });
+});
+
 describe("response-ratelimiting, redis policy", () => {
   let redis: TestRedis;
   beforeAll(async () => {
