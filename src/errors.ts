@@ -6,6 +6,7 @@
  */
 export type ErrorCode =
   | "E_USAGE"
+  | "E_COMMAND_NOT_FOUND"
   | "E_YAML_SYNTAX"
   | "E_STACK_INVALID"
   | "E_STACK_NOT_FOUND"

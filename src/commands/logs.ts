@@ -1,5 +1,5 @@
 import { Args, Flags } from "@oclif/core";
-import { BaseCommand } from "../cli/base-command.js";
+import { EventStreamCommand } from "../cli/event-stream-command.js";
 import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
 import { withInterrupt } from "../runtime/cli-support.js";
@@ -8,11 +8,13 @@ import { streamLogs } from "../runtime/logs.js";
 import { streamSwarmLogs } from "../runtime/swarm/logs.js";
 import { loadStack } from "../stack/load.js";
 
-export default class Logs extends BaseCommand<typeof Logs> {
+export default class Logs extends EventStreamCommand<typeof Logs> {
   static override summary =
     "Show the output of the stack's containers, prefixed and colour-coded per service.";
 
-  static override enableJsonFlag = false;
+  static override description =
+    `With --json, one JSON object per line: {"type":"log","service","container","stream","time","message"}
+(schema/commands/logs.schema.json); an error is a last line {"type":"result","error":{…}}.`;
 
   static override strict = false;
 
@@ -24,6 +26,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     "<%= config.bin %> logs --dir demo",
     "<%= config.bin %> logs gateway -f",
     "<%= config.bin %> logs app --since 10m --tail 50",
+    "<%= config.bin %> logs gateway --json | jq -r 'select(.stream == \"stderr\") | .message'",
   ];
 
   static override flags = {
@@ -44,6 +47,13 @@ export default class Logs extends BaseCommand<typeof Logs> {
   async run(): Promise<void> {
     const { argv } = await this.parse(Logs);
     const services = (argv as string[]).filter(Boolean);
+    // Not strict (any number of services), so oclif lets an unknown flag through as an argument.
+    const unknownFlag = services.find((s) => s.startsWith("-"));
+    if (unknownFlag !== undefined)
+      throw new GatestackError("E_USAGE", `Nonexistent flag: ${unknownFlag}`, {
+        exitCode: 2,
+        hint: "see --help",
+      });
     if (this.flags.tail !== "all" && !/^\d+$/.test(this.flags.tail)) {
       throw new GatestackError("E_USAGE", `--tail ${this.flags.tail}: expected "all" or a number of lines`, {
         exitCode: 2,
@@ -62,6 +72,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
         tail: this.flags.tail,
         timestamps: this.flags.timestamps,
         color: this.useColor,
+        json: this.jsonEnabled(),
         out: process.stdout,
         signal,
         warn: (message: string) => process.stderr.write(`! ${message}\n`),
