@@ -66,6 +66,11 @@ URL such as a FastAPI app's /openapi.json.`;
     if (result.dryRun && diff !== "") process.stdout.write(this.jsonEnabled() ? "" : diff);
     for (const skipped of result.skipped)
       this.note(`⚠ ${skipped}: stack.yaml routes cannot match this method; skipped`);
+    if (result.serverPath !== "" && result.serverPath !== result.prefix) {
+      this.note(
+        `⚠ the document's servers[0] is at ${result.serverPath}, the routes use the prefix "${result.prefix}" (--path-prefix sets it)`,
+      );
+    }
     for (const name of result.stale) {
       this.note(`⚠ route ${name} was imported earlier and no operation has it now (--prune removes it)`);
     }

@@ -27,6 +27,8 @@ export interface ImportResult extends Omit<RouteMergeResult, "text"> {
   source: string;
   openapi: string;
   prefix: string;
+  /** The path of the document's `servers[0].url` ("" for none): FastAPI's root_path, the app's ROOT_PATH. */
+  serverPath: string;
   skipped: string[];
   dryRun: boolean;
   /** Whether stack.yaml was rewritten. */
@@ -71,6 +73,7 @@ export async function importOpenApi(
     source: doc.source,
     openapi: doc.version,
     prefix: prefix.replace(/\/+$/, ""),
+    serverPath: doc.serverPath,
     skipped,
     ...counts,
     dryRun,

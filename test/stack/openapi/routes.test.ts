@@ -134,6 +134,18 @@ describe("OpenAPI → routes (decK openapi2kong's rules)", () => {
     ]);
   });
 
+  it("servers[0].url's path is reported (FastAPI's root_path), templated or absent ones as none", async () => {
+    const withServer = (url: string) =>
+      JSON.stringify({ openapi: "3.0.3", info: { title: "x", version: "1" }, servers: [{ url }], paths: {} });
+    const at = async (url: string) =>
+      (await loadOpenApiDocument(await docFile("srv.json", withServer(url)))).serverPath;
+    expect(await at("https://api.example.com/api/users/")).toBe("/api/users");
+    expect(await at("/api")).toBe("/api");
+    expect(await at("https://{host}/")).toBe("");
+    expect(await at("/{version}/x")).toBe("");
+    expect((await loadOpenApiDocument(await docFile("nosrv.yaml", OAS30))).serverPath).toBe("");
+  });
+
   it("names: slugified as go-slugify does, cut to 40 characters with a hash that keeps them apart", () => {
     expect(slugify("  Read Item  (v2) ")).toBe("read-item-v2");
     expect(slugify("Ünïcödé_name")).toBe("unicode-name");
