@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SignJWT } from "jose";
@@ -270,7 +271,8 @@ async function serviceTarget(
 
 /**
  * Headers that satisfy the auth plugins on a route, from the first consumer whose secret is
- * in .env: key-auth (first key name), basic-auth, jwt (HS* only: signed here). `null` when an
+ * in .env: key-auth (first key name), basic-auth, jwt (HS* only: signed here), hmac-auth (the Date
+ * header signed here, when the plugin enforces no other header). `null` when an
  * auth plugin is on and no usable credential exists; `{headers:{}}` when no auth is needed.
  */
 async function credentialFor(
@@ -279,7 +281,9 @@ async function credentialFor(
   env: Record<string, string>,
 ): Promise<{ headers: Record<string, string>; credential?: string } | null> {
   const names = new Set(plugins.map((p) => p.name));
-  const auth = ["key-auth", "basic-auth", "jwt"].filter((n) => names.has(n as PluginSpec["name"]));
+  const auth = ["key-auth", "basic-auth", "jwt", "hmac-auth"].filter((n) =>
+    names.has(n as PluginSpec["name"]),
+  );
   if (auth.length === 0) return { headers: {} };
   const config = (name: string): Record<string, unknown> =>
     [...plugins].reverse().find((p) => p.name === name)?.config ?? {};
@@ -321,6 +325,11 @@ async function credentialFor(
         };
       }
     }
+    if (names.has("hmac-auth")) {
+      const cred = consumer.credentials["hmac-auth"].find((c) => env[c.secret_env]);
+      const headers = hmacHeaders(config("hmac-auth"), cred?.username, cred && env[cred.secret_env]);
+      if (cred && headers) return { headers, credential: `consumer ${consumer.username}'s hmac-auth secret` };
+    }
   }
   return null;
 }
@@ -358,4 +367,28 @@ export function addonTargets(stack: StackConfig): AddonTarget[] {
       ...(p.detailPath ? { detailUrl: `http://${name}:${p.port}${p.detailPath}` } : {}),
     };
   });
+}
+
+/**
+ * hmac-auth's headers for a probe: `Date` signed with the first accepted algorithm (hmac-sha256
+ * by default); null when the plugin enforces more than the date or no secret is known.
+ */
+function hmacHeaders(
+  config: Record<string, unknown>,
+  username: string | undefined,
+  secret: string | undefined,
+): Record<string, string> | null {
+  if (username === undefined || secret === undefined) return null;
+  const enforced = Array.isArray(config.enforce_headers) ? config.enforce_headers : [];
+  if (enforced.some((h) => h !== "date")) return null;
+  const accepted = Array.isArray(config.algorithms) ? config.algorithms : ["hmac-sha256"];
+  const algorithm = accepted.includes("hmac-sha256") ? "hmac-sha256" : String(accepted[0] ?? "hmac-sha256");
+  const date = new Date().toUTCString();
+  const signature = createHmac(algorithm.replace(/^hmac-/, ""), secret)
+    .update(`date: ${date}`)
+    .digest("base64");
+  return {
+    date,
+    authorization: `hmac username="${username}", algorithm="${algorithm}", headers="date", signature="${signature}"`,
+  };
 }

@@ -65,6 +65,7 @@ interface KongConsumer {
   keyauth_credentials?: Array<{ key: string }>;
   jwt_secrets?: Array<{ key: string; algorithm: string; secret: string; rsa_public_key?: string }>;
   basicauth_credentials?: Array<{ username: string; password: string }>;
+  hmacauth_credentials?: Array<{ username: string; secret: string }>;
   acls?: Array<{ group: string }>;
   plugins?: KongPlugin[];
 }
@@ -231,7 +232,7 @@ function withPlugins(plugins: KongPlugin[]): { plugins?: KongPlugin[] } {
 function kongConsumer(stack: StackConfig, consumer: ConsumerSpec): KongConsumer {
   const out: KongConsumer = { username: consumer.username };
   if (consumer.custom_id !== undefined) out.custom_id = consumer.custom_id;
-  const { "key-auth": keyAuth, jwt, "basic-auth": basicAuth } = consumer.credentials;
+  const { "key-auth": keyAuth, jwt, "basic-auth": basicAuth, "hmac-auth": hmacAuth } = consumer.credentials;
   if (keyAuth.length > 0) out.keyauth_credentials = keyAuth.map((c) => ({ key: vaultRef(c.key_env) }));
   if (jwt.length > 0) {
     out.jwt_secrets = jwt.map((c) => {
@@ -255,6 +256,12 @@ function kongConsumer(stack: StackConfig, consumer: ConsumerSpec): KongConsumer 
     out.basicauth_credentials = basicAuth.map((c) => ({
       username: c.username,
       password: vaultRef(c.password_env),
+    }));
+  }
+  if (hmacAuth.length > 0) {
+    out.hmacauth_credentials = hmacAuth.map((c) => ({
+      username: c.username,
+      secret: vaultRef(c.secret_env),
     }));
   }
   if (consumer.acls.length > 0) out.acls = consumer.acls.map((group) => ({ group }));

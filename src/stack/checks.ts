@@ -196,6 +196,11 @@ function consumerUniqueness(stack: StackConfig): IssueDraft[] {
       path: ["consumers", i, "credentials", "basic-auth", j, "username"] as KeyPath,
       label: `basic-auth username "${k.username}"`,
     })),
+    ...c.credentials["hmac-auth"].map((k, j) => ({
+      key: `hmac-auth ${k.username}`,
+      path: ["consumers", i, "credentials", "hmac-auth", j, "username"] as KeyPath,
+      label: `hmac-auth username "${k.username}"`,
+    })),
   ]);
   out.push(
     ...duplicates(

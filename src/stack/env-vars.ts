@@ -151,6 +151,14 @@ function credentialVars(stack: StackConfig): EnvVarSpec[] {
         gatewayConfig: true,
         generate: { kind: "secret", bytes: 18 } as const,
       })),
+      ...consumer.credentials["hmac-auth"].map((h, i) => ({
+        name: h.secret_env,
+        purpose: `HMAC secret of ${who}, hmac-auth user ${h.username}.`,
+        path: [...base, "hmac-auth", i, "secret_env"],
+        required: true,
+        gatewayConfig: true,
+        generate: { kind: "secret", bytes: 32 } as const,
+      })),
       ...consumer.credentials.jwt.flatMap((j, i): EnvVarSpec[] => {
         const path: KeyPath = [...base, "jwt", i];
         const out: EnvVarSpec[] = [];

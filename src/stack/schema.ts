@@ -211,8 +211,19 @@ export const consumerSchema = z
           )
           .default([])
           .describe("Passwords for the basic-auth plugin."),
+        "hmac-auth": z
+          .array(
+            z
+              .strictObject({
+                username: z.string().min(1).describe("The username the client signs requests as."),
+                secret_env: envName.describe(`${ENV_VAR} holding the shared HMAC secret.`),
+              })
+              .describe("An HMAC signing credential."),
+          )
+          .default([])
+          .describe("Signing secrets for the hmac-auth plugin."),
       })
-      .default({ "key-auth": [], jwt: [], "basic-auth": [] })
+      .default({ "key-auth": [], jwt: [], "basic-auth": [], "hmac-auth": [] })
       .describe("Credentials; secrets are never inline, only names of .env variables."),
     acls: z.array(z.string().min(1)).default([]).describe("ACL groups this consumer belongs to."),
     plugins: plugins.describe("Plugins applied to this consumer's requests."),

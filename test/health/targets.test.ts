@@ -16,6 +16,7 @@ import { renderStack } from "../../src/render/index.js";
 import { initStack } from "../../src/stack/init.js";
 import { loadStack } from "../../src/stack/load.js";
 import { routeSchema, stackSchema } from "../../src/stack/schema.js";
+import { startEchoUpstream, startTestGateway } from "../support/gateway.js";
 
 describe("health targets from a real microservices stack (init + render)", () => {
   let dir: string;
@@ -141,6 +142,53 @@ describe("credentials for guarded routes", () => {
     expect(t.services[0]?.chain).toMatchObject({
       headers: { authorization: `Basic ${Buffer.from("ann:pw!").toString("base64")}` },
     });
+  });
+
+  it("hmac-auth: a signed Date the gateway's hmac-auth plugin accepts; none when it enforces more", async () => {
+    const consumers = [
+      { username: "pat", credentials: { "hmac-auth": [{ username: "pat-signer", secret_env: "PAT_HMAC" }] } },
+    ];
+    const stack = stackSchema.parse({ ...base, gateway: { plugins: [{ name: "hmac-auth" }] }, consumers });
+    const env = { PAT_HMAC: "pat-secret" };
+    const t = await healthTargets({
+      dir: "/nonexistent",
+      file: "/nonexistent/stack.yaml",
+      config: stack,
+      env,
+    });
+    const chain = t.services[0]?.chain;
+    if (!chain || !("route" in chain)) throw new Error("no chain route");
+    const upstream = await startEchoUpstream();
+    const gw = await startTestGateway({
+      _format_version: "3.0",
+      services: [
+        { name: "s", url: upstream.url, routes: [{ paths: ["/api"] }], plugins: [{ name: "hmac-auth" }] },
+      ],
+      consumers: [
+        { username: "pat", hmacauth_credentials: [{ username: "pat-signer", secret: "pat-secret" }] },
+      ],
+    });
+    try {
+      const ok = await fetch(`${gw.proxyUrl}/api/health`, { headers: chain.headers });
+      expect(ok.status).toBe(200);
+      const unsigned = await fetch(`${gw.proxyUrl}/api/health`);
+      expect(unsigned.status).toBe(401);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+    const strict = stackSchema.parse({
+      ...base,
+      gateway: { plugins: [{ name: "hmac-auth", config: { enforce_headers: ["request-line"] } }] },
+      consumers,
+    });
+    const none = await healthTargets({
+      dir: "/nonexistent",
+      file: "/nonexistent/stack.yaml",
+      config: strict,
+      env,
+    });
+    expect(none.services[0]?.chain).toHaveProperty("skip");
   });
 
   it("jwt (HS256): a short-lived token the gateway's jwt plugin accepts", async () => {

@@ -38,4 +38,5 @@ export const AUTH_PLUGIN_CREDENTIALS = {
   "key-auth": "keyauth_credentials",
   jwt: "jwt_secrets",
   "basic-auth": "basicauth_credentials",
+  "hmac-auth": "hmacauth_credentials",
 } as const;
