@@ -204,7 +204,7 @@ export class OpenTelemetryHandler implements PluginHandler {
       "http.url": entry.request.url,
       "http.host": ctx.request.host,
       "http.scheme": ctx.protocol,
-      "http.flavor": "1.1",
+      "http.flavor": ctx.request.httpVersion,
       "http.client_ip": ctx.clientIp,
       "net.peer.ip": ctx.clientIp,
       "kong.request.id": ctx.requestId,

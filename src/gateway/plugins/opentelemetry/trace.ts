@@ -48,14 +48,18 @@ interface AttemptRecord {
   error: string | null;
 }
 
-/** Kong caches span names per plugin: one string per plugin and phase. */
-const phaseNames = new Map<string, string>();
+/** Kong caches span names per plugin: one string per plugin and phase, built once. */
+const phaseNames: Record<TracedPhase, Map<string, string>> = {
+  access: new Map(),
+  header_filter: new Map(),
+  body_filter: new Map(),
+};
 function phaseSpanName(phase: TracedPhase, plugin: string): string {
-  const key = `${phase}\u0000${plugin}`;
-  let name = phaseNames.get(key);
+  const names = phaseNames[phase];
+  let name = names.get(plugin);
   if (name === undefined) {
     name = `kong.${phase}.plugin.${plugin}`;
-    phaseNames.set(key, name);
+    names.set(plugin, name);
   }
   return name;
 }

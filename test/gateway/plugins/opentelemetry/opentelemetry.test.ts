@@ -99,6 +99,7 @@ describe("opentelemetry", () => {
         "http.route": "/traced",
         "http.scheme": "http",
         "http.client_ip": "127.0.0.1",
+        "http.flavor": "1.1",
       });
       expect(String(root.attributes["http.url"])).toContain("/traced/x?apikey=");
       expect(JSON.stringify(spans, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(
