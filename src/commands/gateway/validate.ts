@@ -21,6 +21,7 @@ function countsOf(config: GatewayConfig): Record<string, number> {
       config.keyauth_credentials.length +
       config.jwt_secrets.length +
       config.basicauth_credentials.length +
+      config.hmacauth_credentials.length +
       config.acls.length,
   };
 }
