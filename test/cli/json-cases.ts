@@ -59,6 +59,15 @@ export const JSON_CASES: Record<string, JsonCase[]> = {
       exitCode: 1,
     },
   ],
+  doctor: [
+    {
+      // a report, not an error document: the engine check fails (the real engine's verdict depends on the machine)
+      name: "no engine: the report says so, exit 2",
+      argv: (c) => ["doctor", "--dir", c.stackDir, "--timeout", "1", "--json"],
+      env: (c) => ({ DOCKER_HOST: c.noEngine }),
+      exitCode: 2,
+    },
+  ],
   down: [
     {
       name: "nothing to remove (stand-in engine without the stack's containers)",
