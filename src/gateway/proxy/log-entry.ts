@@ -228,7 +228,10 @@ export function logEntryFor(r: ExchangeRecord): AccessLogEntry {
     started_at: Math.round(performance.timeOrigin + r.tStart),
   };
   if (credential !== null)
-    entry.authenticated_entity = { id: credential.id, consumer_id: credential.consumer ?? consumer?.id ?? null };
+    entry.authenticated_entity = {
+      id: credential.id,
+      consumer_id: credential.consumer ?? consumer?.id ?? null,
+    };
   if (r.tries !== null) entry.tries = r.tries;
   return entry;
 }
