@@ -71,10 +71,36 @@ export function mergeRoutes(
   }
   if (result.created.length + result.updated.length + result.removed.length === 0) return result;
 
-  const next = doc.toString({ lineWidth: 110, flowCollectionPadding: false });
+  const next = stringifyLike(doc, text);
   const analysis = analyzeStackText(next, file);
   if (!analysis.config) throw new StackInvalidError(analysis.errors, analysis.warnings);
   return { ...result, text: next };
+}
+
+/**
+ * The document as text in the file's own layout, so that lines the import did not touch stay as they
+ * were: of the layouts the `yaml` package writes (sequences indented under their key or not, flow
+ * collections padded or not; `stack init` writes the first of each), the one that keeps the most of
+ * the original lines.
+ */
+function stringifyLike(doc: Document, original: string): string {
+  const lines = original.split("\n");
+  let best: { text: string; lost: number } | undefined;
+  for (const indentSeq of [true, false]) {
+    for (const flowCollectionPadding of [false, true]) {
+      const text = doc.toString({ lineWidth: 110, indentSeq, flowCollectionPadding });
+      const kept = new Map<string, number>();
+      for (const line of text.split("\n")) kept.set(line, (kept.get(line) ?? 0) + 1);
+      let lost = 0;
+      for (const line of lines) {
+        const n = kept.get(line) ?? 0;
+        if (n === 0) lost++;
+        else kept.set(line, n - 1);
+      }
+      if (best === undefined || lost < best.lost) best = { text, lost };
+    }
+  }
+  return best!.text;
 }
 
 /** The `routes` sequence of service `name`; E_USAGE naming the services when there is none. */
