@@ -7,14 +7,7 @@ import { GENERATED_NOTICE } from "./header.js";
 import { JENKINS_PLUGINS } from "./jenkins-plugins.js";
 import { toYaml } from "./serialize.js";
 import { renderTemplate } from "./templates.js";
-import {
-  enabledAddons,
-  envInterpolation,
-  PORTS,
-  replicaContainerName,
-  serviceSource,
-  siteUrl,
-} from "./topology.js";
+import { enabledAddons, envInterpolation, serviceSource, siteUrl } from "./topology.js";
 import type { Artifact } from "./types.js";
 
 export const JENKINS_CASC_PATH = "config/jenkins/casc.yaml";
@@ -126,29 +119,17 @@ function renderDockerfile(stack: StackConfig): string {
 }
 
 function renderJenkinsfile(stack: StackConfig): string {
-  const replicas = stack.gateway.replicas;
-  const adminUrl = (host: string) => `http://${host}:${PORTS.gatewayAdmin}/config`;
-  // DB-less, every replica holds its own config: push to each (container names), or to `gateway` when
-  // there is one. In database mode the database holds it: one `stack gateway sync` through whichever
-  // replica `gateway` resolves to reaches every replica, and — unlike POST /config, which replaces the
-  // whole stored state — leaves what was created through the Admin API alone (what `stack up` runs too).
+  // `stack gateway sync` in the checkout reaches every replica by container name: DB-less a
+  // POST /config to each, in database mode one sync (which, unlike POST /config, leaves what was
+  // created through the Admin API alone), then each replica's configuration hash checked. Kong's
+  // Admin API listens on loopback only: nothing is pushed.
   const kong = stack.gateway.engine === "kong";
   const database = usesDatabase(stack);
-  const syncAdminUrl = database && !kong ? `http://gateway:${PORTS.gatewayAdmin}` : null;
-  const pushTargets =
-    kong || database
-      ? []
-      : replicas === 1
-        ? [adminUrl("gateway")]
-        : Array.from({ length: replicas }, (_, i) =>
-            adminUrl(replicaContainerName(stack.name, "gateway", i + 1)),
-          );
   return renderTemplate("jenkins/Jenkinsfile.hbs", {
     notice: GENERATED_NOTICE,
     project: stack.name,
     services: stack.services.map((s) => groovyString(serviceSource(s))),
-    pushTargets,
-    syncAdminUrl,
+    push: !kong,
     database,
     configFile: GATEWAY_CONFIG_FILE,
   });

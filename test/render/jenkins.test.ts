@@ -48,57 +48,35 @@ describe("Jenkins addon files", () => {
     expect(text).not.toMatch(/>\s*\.env/);
     expect(text).toContain("dir('services/app')");
     expect(text).toContain("sh 'stack render --check'");
-    expect(text).toContain(
-      'curl --fail-with-body -sS -X POST -H "Authorization: Bearer $GATEWAY_ADMIN_TOKEN" -F config=@config/gateway/gateway.yaml http://gateway:8001/config',
-    );
+    // every replica, by container name, through the CLI (it checks each one's configuration hash)
+    expect(text).toContain("sh 'stack gateway sync --in-network'");
+    expect(text).not.toContain("curl");
     // Braces balance: Groovy blocks are closed.
     expect(text.split("{").length).toBe(text.split("}").length);
   });
 
-  it("pushes to every gateway replica when there are several, and not at all to Kong's loopback admin", () => {
-    const multi = artifact(artifactsOf(microservicesStack({}, { jenkins: true })), JENKINSFILE_PATH).content;
-    expect(multi).toContain("http://market-gateway-1:8001/config");
-    expect(multi).toContain("http://market-gateway-2:8001/config");
-    const kong = artifact(
-      artifactsOf(monolithStack({ gateway: { engine: "kong" } }, { jenkins: true })),
-      JENKINSFILE_PATH,
-    ).content;
-    expect(kong).not.toContain("curl");
-    expect(kong).toContain("gateway.engine is kong");
-  });
-
-  it("syncs through one gateway in database mode: the database carries the config to the other replicas", () => {
+  it("pushes with `stack gateway sync --in-network` whatever the replicas and the mode; not to Kong's loopback admin", () => {
     const jenkinsfile = (stack: ReturnType<typeof microservicesStack>) =>
       artifact(artifactsOf(stack), JENKINSFILE_PATH).content;
-    const pushes = (text: string) =>
-      [...text.matchAll(/-F config=@config\/gateway\/gateway\.yaml (\S+)/g)].map((m) => m[1]);
-    const syncs = (text: string) => [...text.matchAll(/sh '(stack gateway sync [^']+)'/g)].map((m) => m[1]);
-    const replicated = { gateway: { replicas: 3, database: "postgres" as const } };
-    const text = jenkinsfile(microservicesStack(replicated, { jenkins: true }));
-    // `stack gateway sync` (not POST /config, which would replace what was created through the Admin API)
-    expect(syncs(text)).toEqual([
-      "stack gateway sync config/gateway/gateway.yaml --admin-url http://gateway:8001",
-    ]);
-    expect(pushes(text)).toEqual([]);
-    expect(text).not.toContain("curl");
-    expect(text).not.toContain("market-gateway-");
-    expect(text.split("{").length).toBe(text.split("}").length);
-    // DB-less, the same three replicas get one push each, and nothing is synced
-    const dbLess = jenkinsfile(microservicesStack({ gateway: { replicas: 3 } }, { jenkins: true }));
-    expect(pushes(dbLess)).toEqual([
-      "http://market-gateway-1:8001/config",
-      "http://market-gateway-2:8001/config",
-      "http://market-gateway-3:8001/config",
-    ]);
-    expect(syncs(dbLess)).toEqual([]);
-    // Kong in database mode: neither (its Admin API is on loopback); decK is named instead
-    const kong = jenkinsfile(
+    const syncs = (text: string) => [...text.matchAll(/sh '(stack gateway sync[^']*)'/g)].map((m) => m[1]);
+    // the CLI finds the replicas from stack.yaml (container names), so the file names none
+    for (const gateway of [{ replicas: 3 }, { replicas: 3, database: "postgres" as const }, {}]) {
+      const text = jenkinsfile(microservicesStack({ gateway }, { jenkins: true }));
+      expect(syncs(text), JSON.stringify(gateway)).toEqual(["stack gateway sync --in-network"]);
+      expect(text).not.toContain("curl");
+      expect(text).not.toContain("market-gateway-");
+      expect(text.split("{").length).toBe(text.split("}").length);
+    }
+    const kong = jenkinsfile(microservicesStack({ gateway: { engine: "kong" } }, { jenkins: true }));
+    expect(syncs(kong)).toEqual([]);
+    expect(kong).toContain("gateway.engine is kong");
+    // Kong in database mode: decK is named instead
+    const kongDb = jenkinsfile(
       microservicesStack({ gateway: { engine: "kong", database: "postgres" } }, { jenkins: true }),
     );
-    expect(pushes(kong)).toEqual([]);
-    expect(syncs(kong)).toEqual([]);
-    expect(kong).toContain("into its database with decK");
-    expect(kong.split("{").length).toBe(kong.split("}").length);
+    expect(syncs(kongDb)).toEqual([]);
+    expect(kongDb).toContain("into its database with decK");
+    expect(kongDb.split("{").length).toBe(kongDb.split("}").length);
   });
 
   it("the Jenkins container's environment carries what the pipeline reads: every variable stack validate checks", () => {

@@ -10,8 +10,6 @@ import { dumpYaml } from "../../gateway-client/dump.js";
 import { DEFAULT_ADMIN_URL, dumpGateway } from "../../gateway-client/sync.js";
 
 interface DumpResult {
-  /** the gateway dumped: its Admin API URL, or the stack's replica (gateway-1) */
-  gateway: string;
   file: string | null;
   counts: Record<string, number>;
   redacted: number;
@@ -78,7 +76,6 @@ ${DEFAULT_ADMIN_URL}.`;
     if (dump.redacted > 0)
       this.note(`! ${dump.redacted} value(s) were redacted by the Admin API; the file cannot recreate them`);
     return {
-      gateway: name,
       file,
       counts: dump.counts as Record<string, number>,
       redacted: dump.redacted,
