@@ -17,6 +17,7 @@
  * module walks the document and applies them.
  */
 import { readFile } from "node:fs/promises";
+import { OPEN_SOURCE_WORKSPACE, REFUSED_FIELDS, REFUSED_TOP_LEVEL, WORKSPACE_MSG } from "./editions.js";
 import {
   type Assembly,
   CONFIG_KINDS,
@@ -67,7 +68,8 @@ export type ParseResult =
   | { ok: false; error: DeclarativeConfigError };
 
 const FORMAT_VERSIONS = ["1.1", "2.1", "3.0"] as const;
-const META_KEYS = new Set(["_format_version", "_transform", "_comment", "_ignore", "_workspace"]);
+/** `_info` is decK's (select_tags, defaults): decK reads it, Kong never sees it; accepted and ignored. */
+const META_KEYS = new Set(["_format_version", "_transform", "_comment", "_ignore", "_workspace", "_info"]);
 
 /** Parse and validate a declarative configuration. Never throws. */
 export function parseDeclarativeConfig(input: string | object, opts: ParseOptions): ParseResult {
@@ -166,6 +168,8 @@ class Loader {
       if (META_KEYS.has(key)) continue;
       if (isKindName(key)) {
         this.readCollection(key, value, [key]);
+      } else if (Object.hasOwn(REFUSED_TOP_LEVEL, key)) {
+        if (!isEmptyCollection(value)) this.fail([key], REFUSED_TOP_LEVEL[key]!);
       } else if ((OPAQUE_COLLECTIONS as readonly string[]).includes(key)) {
         if (!Array.isArray(value)) this.fail([key], MSG.ARRAY);
       } else {
@@ -203,8 +207,12 @@ class Loader {
     if (doc._comment !== undefined && doc._comment !== null && typeof doc._comment !== "string") {
       this.fail(["_comment"], MSG.STRING);
     }
-    if (doc._workspace !== undefined && doc._workspace !== null && typeof doc._workspace !== "string") {
-      this.fail(["_workspace"], MSG.STRING);
+    if (doc._workspace !== undefined && doc._workspace !== null) {
+      if (typeof doc._workspace !== "string") this.fail(["_workspace"], MSG.STRING);
+      else if (doc._workspace !== OPEN_SOURCE_WORKSPACE) this.fail(["_workspace"], WORKSPACE_MSG);
+    }
+    if (doc._info !== undefined && doc._info !== null && !isPlainObject(doc._info)) {
+      this.fail(["_info"], MSG.RECORD);
     }
   }
 
@@ -440,6 +448,13 @@ function newAssembly(): Assembly {
   };
 }
 
+/** null, an empty list or an empty object: a collection that declares nothing. */
+function isEmptyCollection(v: unknown): boolean {
+  return (
+    v === null || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0)
+  );
+}
+
 function isReference(v: unknown): boolean {
   return (
     typeof v === "string" || (isPlainObject(v) && (typeof v.id === "string" || typeof v.name === "string"))
@@ -491,10 +506,23 @@ export function checkEntity(
   nestedIn?: string,
 ): CheckedEntity {
   const spec = KINDS[kind];
-  const result = validateRecord(spec.schema, own);
+  // Kong Enterprise fields, and open-source ones not run here yet, are refused saying so
+  const refusedFields = REFUSED_FIELDS[kind];
+  const refused: Array<[string, string]> = [];
+  let input = own;
+  if (refusedFields !== undefined) {
+    for (const [field, message] of Object.entries(refusedFields)) {
+      if (!Object.hasOwn(own, field)) continue;
+      if (input === own) input = { ...own };
+      if (!isEmptyCollection(own[field])) refused.push([field, message]);
+      delete input[field];
+    }
+  }
+  const result = validateRecord(spec.schema, input);
   const value = (isPlainObject(result.value) ? result.value : {}) as Record<string, unknown>;
   if (typeof result.error === "string") return { value, errors: result.error };
   const errs: ErrorRecord = isErrorRecord(result.error) ? result.error : {};
+  for (const [field, message] of refused) setOwn(errs, field, message);
   if (nestedIn !== undefined && own[nestedIn] !== undefined && own[nestedIn] !== null) {
     setOwn(errs, nestedIn, "value must be null");
   }

@@ -6,8 +6,9 @@
  * its config pass the plugin's schema. Kong's endpoint key is `instance_name`; here plugins are
  * addressed by id only.
  */
+import { EDITION_MSG, ENTERPRISE_PLUGINS, OPEN_SOURCE_PLUGINS_NOT_YET } from "../editions.js";
 import { parsePluginConfig, stripNulls } from "../plugin-config.js";
-import type { ErrorRecord } from "../schema/errors.js";
+import { addMessage, type ErrorRecord } from "../schema/errors.js";
 import { isPlainObject, MSG, type RecordField, setOwn } from "../schema/fields.js";
 import * as t from "../schema/typedefs.js";
 import { type CheckContext, type EntityDefinition, foreignRef, IGNORED, type Protocol } from "./entity.js";
@@ -55,7 +56,12 @@ function checkPluginEntry(value: Record<string, unknown>, errs: ErrorRecord, ctx
   if (typeof name !== "string" || errs.name !== undefined) return;
   const def = plugins(name);
   if (!def) {
-    setOwn(errs, "name", `plugin '${name}' not enabled; add it to the 'plugins' configuration property`);
+    const message = ENTERPRISE_PLUGINS.has(name)
+      ? EDITION_MSG.enterprisePlugin(name)
+      : OPEN_SOURCE_PLUGINS_NOT_YET.has(name)
+        ? EDITION_MSG.pluginNotYet(name)
+        : `plugin '${name}' not enabled; add it to the 'plugins' configuration property`;
+    setOwn(errs, "name", message);
     return;
   }
   for (const scope of def.forbiddenScopes ?? []) {
@@ -71,9 +77,12 @@ function checkPluginEntry(value: Record<string, unknown>, errs: ErrorRecord, ctx
   if (parsed.ok) {
     value.config = parsed.data;
   } else {
-    // an error of the config record as a whole (Kong's custom_validator) is reported at `config`
+    // an error of the config record as a whole (Kong's custom_validator) is reported at `config`,
+    // one of the plugin's entity_checks at the entry's `@entity`
     const { "@entity": whole, ...fields } = parsed.errors;
-    setOwn(errs, "config", whole !== undefined && Object.keys(fields).length === 0 ? whole : parsed.errors);
+    if (whole !== undefined || Object.keys(fields).length > 0)
+      setOwn(errs, "config", whole !== undefined && Object.keys(fields).length === 0 ? whole : parsed.errors);
+    for (const message of parsed.entity) addMessage(errs, "@entity", message);
   }
 }
 

@@ -1,0 +1,171 @@
+/**
+ * What Kong offers only in Kong Enterprise / Konnect, and what open-source Kong has that this
+ * gateway does not run yet — so a declarative file using it is refused with a message that says
+ * so, at the place (Kong's flattened error paths), instead of "unknown field" or "plugin not
+ * enabled". The one list of these; the loader (top-level keys), `checkEntity` (entity fields) and
+ * the plugins entity (plugin names) read it.
+ *
+ * Sources: open-source plugins — Kong's `kong/constants.lua` BUNDLED_PLUGINS (Kong 3.x);
+ * Enterprise plugins — the Kong Plugin Hub (konghq.com/plugins, developer.konghq.com/plugins),
+ * the plugins not in that open-source list; Enterprise entities and fields — Kong Gateway
+ * Enterprise docs (workspaces, RBAC, consumer groups, dynamic plugin ordering, partials,
+ * mTLS auth credentials, degraphql routes) and decK's Konnect file format (`_konnect`, Konnect
+ * custom plugins, service packages). Checked against the files of decK's test data
+ * (test/support/deck-testdata.ts).
+ */
+import type { KindName } from "./entities/entity.js";
+
+/** Kong Gateway open-source plugins (kong/constants.lua) that this gateway has no handler for yet. */
+export const OPEN_SOURCE_PLUGINS_NOT_YET = new Set([
+  "oauth2",
+  "loggly",
+  "datadog",
+  "ldap-auth",
+  "bot-detection",
+  "aws-lambda",
+  "azure-functions",
+  "zipkin",
+  "pre-function",
+  "post-function",
+  "session",
+  "acme",
+  "grpc-gateway",
+  "grpc-web",
+  "ai-proxy",
+  "ai-prompt-decorator",
+  "ai-prompt-template",
+  "ai-prompt-guard",
+  "ai-request-transformer",
+  "ai-response-transformer",
+  "standard-webhooks",
+  "redirect",
+]);
+
+/** Kong Enterprise plugins (Plugin Hub, not in kong/constants.lua). */
+export const ENTERPRISE_PLUGINS = new Set([
+  "ai-a2a-proxy",
+  "ai-aws-guardrails",
+  "ai-azure-content-safety",
+  "ai-gcp-model-armor",
+  "ai-llm-as-judge",
+  "ai-mcp-oauth2",
+  "ai-mcp-proxy",
+  "ai-model-selector",
+  "ai-prompt-compressor",
+  "ai-proxy-advanced",
+  "ai-rag-injector",
+  "ai-rate-limiting-advanced",
+  "ai-sanitizer",
+  "ai-semantic-cache",
+  "ai-semantic-prompt-guard",
+  "ai-semantic-response-guard",
+  "app-dynamics",
+  "application-registration",
+  "canary",
+  "confluent",
+  "confluent-consume",
+  "datakit",
+  "degraphql",
+  "exit-transformer",
+  "forward-proxy",
+  "graphql-proxy-cache-advanced",
+  "graphql-rate-limiting-advanced",
+  "header-cert-auth",
+  "injection-protection",
+  "jq",
+  "json-threat-protection",
+  "jwe-decrypt",
+  "jwt-signer",
+  "kafka-consume",
+  "kafka-log",
+  "kafka-upstream",
+  "key-auth-enc",
+  "ldap-auth-advanced",
+  "mocking",
+  "mtls-auth",
+  "oas-validation",
+  "oauth2-introspection",
+  "opa",
+  "openid-connect",
+  "proxy-cache-advanced",
+  "rate-limiting-advanced",
+  "request-transformer-advanced",
+  "request-validator",
+  "response-transformer-advanced",
+  "route-by-header",
+  "route-transformer-advanced",
+  "saml",
+  "service-protection",
+  "solace-consume",
+  "solace-log",
+  "solace-upstream",
+  "statsd-advanced",
+  "tls-handshake-modifier",
+  "tls-metadata-headers",
+  "upstream-oauth",
+  "upstream-timeout",
+  "vault-auth",
+  "websocket-size-limit",
+  "websocket-validator",
+  "xml-threat-protection",
+]);
+
+const ENTERPRISE = "is a Kong Enterprise feature; this gateway runs open-source Kong features only";
+const NOT_YET = "is an open-source Kong feature not supported yet by this gateway";
+
+export const EDITION_MSG = {
+  enterprisePlugin: (name: string) =>
+    `plugin '${name}' is a Kong Enterprise plugin; this gateway runs open-source Kong plugins only`,
+  pluginNotYet: (name: string) =>
+    name === "oauth2"
+      ? "plugin 'oauth2' is an open-source Kong plugin not supported yet by this gateway (Kong's oauth2 provider needs stored tokens: planned for database mode)"
+      : `plugin '${name}' is an open-source Kong plugin not supported yet by this gateway`,
+  enterprise: (what: string) => `${what} ${ENTERPRISE}`,
+  notYet: (what: string) => `${what} ${NOT_YET}`,
+} as const;
+
+/** Top-level keys of a declarative document refused, and why. */
+export const REFUSED_TOP_LEVEL: Readonly<Record<string, string>> = {
+  _konnect: EDITION_MSG.enterprise("'_konnect' (Kong Konnect control plane)"),
+  consumer_groups: EDITION_MSG.enterprise("'consumer_groups' (consumer groups)"),
+  rbac_roles: EDITION_MSG.enterprise("'rbac_roles' (RBAC)"),
+  rbac_users: EDITION_MSG.enterprise("'rbac_users' (RBAC)"),
+  workspaces: EDITION_MSG.enterprise("'workspaces'"),
+  partials: EDITION_MSG.enterprise("'partials'"),
+  custom_entities: EDITION_MSG.enterprise("'custom_entities' (degraphql routes)"),
+  degraphql_routes: EDITION_MSG.enterprise("'degraphql_routes'"),
+  mtls_auth_credentials: EDITION_MSG.enterprise("'mtls_auth_credentials' (mtls-auth)"),
+  custom_plugins: EDITION_MSG.enterprise("'custom_plugins' (Konnect custom plugins)"),
+  cloned_plugins: EDITION_MSG.enterprise("'cloned_plugins' (Konnect)"),
+  service_packages: EDITION_MSG.enterprise("'service_packages' (Konnect API products)"),
+  ai_models: EDITION_MSG.enterprise("'ai_models' (Konnect AI Gateway)"),
+  event_hooks: EDITION_MSG.enterprise("'event_hooks'"),
+  licenses: EDITION_MSG.enterprise("'licenses'"),
+  oauth2_credentials: EDITION_MSG.notYet("'oauth2_credentials' (oauth2 plugin)"),
+};
+
+/** Entity fields (and collections nested in an entity) refused, per kind, and why. */
+export const REFUSED_FIELDS: Readonly<Partial<Record<KindName, Readonly<Record<string, string>>>>> = {
+  consumers: {
+    groups: EDITION_MSG.enterprise("'groups' (consumer groups)"),
+    mtls_auth_credentials: EDITION_MSG.enterprise("'mtls_auth_credentials' (mtls-auth)"),
+    oauth2_credentials: EDITION_MSG.notYet("'oauth2_credentials' (oauth2 plugin)"),
+  },
+  plugins: {
+    consumer_group: EDITION_MSG.enterprise("'consumer_group' (consumer groups)"),
+    ordering: EDITION_MSG.enterprise("'ordering' (dynamic plugin ordering)"),
+    partials: EDITION_MSG.enterprise("'partials'"),
+  },
+  routes: {
+    expression: EDITION_MSG.notYet("'expression' (the expressions router)"),
+    priority: EDITION_MSG.notYet("'priority' (the expressions router)"),
+    filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
+  },
+  services: {
+    filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
+  },
+};
+
+/** Kong open-source has exactly one workspace: `_workspace` may only name it. */
+export const OPEN_SOURCE_WORKSPACE = "default";
+export const WORKSPACE_MSG = EDITION_MSG.enterprise("a workspace other than 'default' (workspaces)");
