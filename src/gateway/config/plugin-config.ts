@@ -17,7 +17,19 @@ export function stripNulls(value: unknown): unknown {
 
 export type PluginConfigResult =
   | { ok: true; data: Record<string, unknown> }
-  | { ok: false; errors: ErrorRecord };
+  | {
+      ok: false;
+      errors: ErrorRecord;
+      /** errors of the plugin entry as a whole (Kong's entity_checks), reported at its `@entity` */
+      entity: string[];
+    };
+
+/**
+ * The `params` a plugin schema gives a custom issue that is one of Kong's entity_checks of the
+ * plugin (`only_one_of = { "config.allow", "config.deny" }`): reported at the plugin entry's
+ * `@entity`, where Kong reports them, not in `config`.
+ */
+export const ENTITY_CHECK = { kongEntityCheck: true } as const;
 
 /** Run a plugin's zod schema; map its issues into Kong's nested `config` errors. */
 export function parsePluginConfig(schema: z.ZodType<unknown>, value: unknown): PluginConfigResult {
@@ -25,14 +37,19 @@ export function parsePluginConfig(schema: z.ZodType<unknown>, value: unknown): P
   try {
     result = schema.safeParse(value);
   } catch (e) {
-    return { ok: false, errors: { "@entity": e instanceof Error ? e.message : String(e) } };
+    return { ok: false, errors: { "@entity": e instanceof Error ? e.message : String(e) }, entity: [] };
   }
   if (result.success) {
     return { ok: true, data: (isPlainObject(result.data) ? result.data : {}) as Record<string, unknown> };
   }
   const errors: ErrorRecord = {};
+  const entity: string[] = [];
   for (const issue of result.error.issues) {
     const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+    if (issue.code === "custom" && issue.params?.kongEntityCheck === true) {
+      entity.push(issue.message);
+      continue;
+    }
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) mergeErrors(errors, errorTreeAt([...path, key], MSG.UNKNOWN));
       continue;
@@ -40,7 +57,7 @@ export function parsePluginConfig(schema: z.ZodType<unknown>, value: unknown): P
     const at = path.length > 0 ? path : ["@entity"];
     mergeErrors(errors, errorTreeAt(at, zodMessage(issue, valueAt(value, path))));
   }
-  return { ok: false, errors };
+  return { ok: false, errors, entity };
 }
 
 type ZodIssue = z.core.$ZodIssue;

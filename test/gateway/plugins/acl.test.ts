@@ -99,4 +99,23 @@ describe("acl", () => {
     const neither = kongDoc(upstream.url, [route("y", {})]);
     await expect(gw.apply(neither)).rejects.toThrow(/at least one of these fields must be non-empty/);
   });
+
+  it("reports them at the plugin entry's @entity, as Kong's entity_checks (POST /config)", async () => {
+    const answer = async (config: Record<string, unknown>) => {
+      const res = await fetch(`${gw.adminUrl}/config`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ _format_version: "3.0", plugins: [{ name: "acl", config }] }),
+      });
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { fields: { plugins: unknown[] } }).fields.plugins[0];
+    };
+    expect(await answer({})).toEqual({
+      "@entity": ["at least one of these fields must be non-empty: 'config.allow', 'config.deny'"],
+    });
+    expect(await answer({ allow: ["a"], deny: ["b"] })).toEqual({
+      "@entity": ["only one of these fields must be non-empty: 'config.allow', 'config.deny'"],
+    });
+    expect(await answer({ allow: "a" })).toEqual({ config: { allow: "expected an array" } });
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { EDITION_MSG, ENTERPRISE_PLUGINS, OPEN_SOURCE_PLUGINS_NOT_YET } from "../editions.js";
 import { parsePluginConfig, stripNulls } from "../plugin-config.js";
-import { addMessage, type ErrorRecord } from "../schema/errors.js";
+import { ErrorList, type ErrorRecord } from "../schema/errors.js";
 import { isPlainObject, MSG, type RecordField, setOwn } from "../schema/fields.js";
 import * as t from "../schema/typedefs.js";
 import { type CheckContext, type EntityDefinition, foreignRef, IGNORED, type Protocol } from "./entity.js";
@@ -82,7 +82,11 @@ function checkPluginEntry(value: Record<string, unknown>, errs: ErrorRecord, ctx
     const { "@entity": whole, ...fields } = parsed.errors;
     if (whole !== undefined || Object.keys(fields).length > 0)
       setOwn(errs, "config", whole !== undefined && Object.keys(fields).length === 0 ? whole : parsed.errors);
-    for (const message of parsed.entity) addMessage(errs, "@entity", message);
+    for (const message of parsed.entity) {
+      const list = errs["@entity"] instanceof ErrorList ? errs["@entity"] : new ErrorList();
+      list.set(list.size, message);
+      errs["@entity"] = list;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ENTITY_CHECK } from "../../config/plugin-config.js";
 
 const groupList = z.array(z.string().min(1)).nullable().default(null);
 
@@ -29,12 +30,14 @@ export const aclSchema = z
       ctx.addIssue({
         code: "custom",
         path: [],
+        params: ENTITY_CHECK,
         message: "at least one of these fields must be non-empty: 'config.allow', 'config.deny'",
       });
     } else if (set(conf.allow) && set(conf.deny)) {
       ctx.addIssue({
         code: "custom",
         path: [],
+        params: ENTITY_CHECK,
         message: "only one of these fields must be non-empty: 'config.allow', 'config.deny'",
       });
     }
