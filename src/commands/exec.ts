@@ -1,8 +1,13 @@
+import { Writable } from "node:stream";
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../cli/base-command.js";
 import { engineTargetFlags, stackDirFlag } from "../cli/flags.js";
 import { GatestackError } from "../errors.js";
-import { execInService } from "../runtime/exec.js";
+import { type ExecResult, execInService } from "../runtime/exec.js";
+
+/** `stack exec --json`: where it ran, its exit code and its collected output. */
+export type ExecDocument = ExecResult & { stdout: string; stderr: string };
+
 import { runningStack } from "../runtime/stack-compose.js";
 
 export default class Exec extends BaseCommand<typeof Exec> {
@@ -10,9 +15,8 @@ export default class Exec extends BaseCommand<typeof Exec> {
 
   static override description =
     `A pseudo-TTY when stdin is a terminal (-T disables it), stdin attached; the command's exit code
-is stack exec's. Flags go before SERVICE; everything after \`--\` is the command.`;
-
-  static override enableJsonFlag = false;
+is stack exec's. Flags go before SERVICE; everything after \`--\` is the command. With --json, no TTY: the
+command's output is collected and printed as one document with its exit code.`;
 
   static override strict = false;
 
@@ -48,7 +52,7 @@ is stack exec's. Flags go before SERVICE; everything after \`--\` is the command
     privileged: Flags.boolean({ description: "Give the command extended privileges." }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<ExecDocument | undefined> {
     const { argv } = await this.parse(Exec);
     const [service, ...command] = (argv as string[]).filter((a) => a !== "--");
     if (!service || command.length === 0) {
@@ -66,19 +70,29 @@ is stack exec's. Flags go before SERVICE; everything after \`--\` is the command
       },
       "exec",
     );
-    const code = await execInService(docker, loaded.config.name, {
+    const json = this.jsonEnabled();
+    const out = { stdout: "", stderr: "" };
+    const collect = (key: "stdout" | "stderr") =>
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          out[key] += chunk.toString("utf8");
+          done();
+        },
+      });
+    const result = await execInService(docker, loaded.config.name, {
       service,
       command,
       index: this.flags.index,
-      tty: !this.flags["no-TTY"] && process.stdin.isTTY === true,
+      tty: !json && !this.flags["no-TTY"] && process.stdin.isTTY === true,
       ...(this.flags.user ? { user: this.flags.user } : {}),
       ...(this.flags.workdir ? { workdir: this.flags.workdir } : {}),
       ...(this.flags.env ? { env: this.flags.env } : {}),
       privileged: this.flags.privileged,
       stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
+      stdout: json ? collect("stdout") : process.stdout,
+      stderr: json ? collect("stderr") : process.stderr,
     });
-    process.exitCode = code;
+    process.exitCode = result.exitCode;
+    return json ? { ...result, ...out } : undefined;
   }
 }

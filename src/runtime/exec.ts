@@ -24,8 +24,18 @@ export interface ExecOptions {
   stderr: Writable;
 }
 
-/** Runs the command to its end; resolves to its exit code. */
-export async function execInService(docker: Dockerode, project: string, opts: ExecOptions): Promise<number> {
+export interface ExecResult {
+  service: string;
+  container: string;
+  exitCode: number;
+}
+
+/** Runs the command to its end; resolves to its container and exit code. */
+export async function execInService(
+  docker: Dockerode,
+  project: string,
+  opts: ExecOptions,
+): Promise<ExecResult> {
   const index = opts.index ?? 1;
   const containers = (await listProjectContainers(docker, project)).filter((c) => c.service === opts.service);
   if (containers.length === 0) {
@@ -95,7 +105,8 @@ export async function execInService(docker: Dockerode, project: string, opts: Ex
     const info = await exec.inspect().catch((err: unknown) => {
       throw dockerError(`reading the exit code in ${target.name}`, err);
     });
-    if (!info.Running || i >= 50) return info.ExitCode ?? 0;
+    if (!info.Running || i >= 50)
+      return { service: opts.service, container: target.name, exitCode: info.ExitCode ?? 0 };
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -49,6 +49,49 @@ const gatewayAdmin = (ctx: JsonCaseContext) => ["--admin-url", ctx.adminUrl];
 
 /** Keyed by oclif's command id (`gateway:sync`). */
 export const JSON_CASES: Record<string, JsonCase[]> = {
+  config: [
+    {
+      name: "the resolved model of a rendered stack",
+      argv: (c) => ["config", "--dir", c.stackDir, "--json"],
+    },
+    { name: "--services: the names", argv: (c) => ["config", "--dir", c.stackDir, "--services", "--json"] },
+    {
+      name: "a profile no file defines",
+      argv: (c) => ["config", "--dir", c.stackDir, "--profile", "nope", "--json"],
+      fails: true,
+      exitCode: 2,
+    },
+  ],
+  exec: [
+    {
+      name: "a service without a container (stand-in engine)",
+      argv: (c) => ["exec", "--dir", c.stackDir, "--json", "caddy", "--", "true"],
+      env: (c) => ({ DOCKER_HOST: c.engineWithLogs }),
+      fails: true,
+      exitCode: 1,
+    },
+  ],
+  restart: [
+    {
+      name: "a service without containers: nothing to restart (stand-in engine)",
+      argv: (c) => ["restart", "caddy", "--dir", c.stackDir, "--json"],
+      env: (c) => ({ DOCKER_HOST: c.engineWithLogs }),
+    },
+  ],
+  start: [
+    {
+      name: "app already running (stand-in engine)",
+      argv: (c) => ["start", "app", "--dir", c.stackDir, "--json"],
+      env: (c) => ({ DOCKER_HOST: c.engineWithLogs }),
+    },
+  ],
+  stop: [
+    {
+      name: "a service without containers: nothing to stop (stand-in engine)",
+      argv: (c) => ["stop", "caddy", "--dir", c.stackDir, "--json"],
+      env: (c) => ({ DOCKER_HOST: c.engineWithLogs }),
+    },
+  ],
   deploy: [
     {
       name: "no engine: progress lines, then the error as the result line",

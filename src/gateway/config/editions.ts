@@ -144,19 +144,8 @@ export const REFUSED_TOP_LEVEL: Readonly<Record<string, string>> = {
   oauth2_credentials: EDITION_MSG.notYet("'oauth2_credentials' (oauth2 plugin)"),
 };
 
-/**
- * A refused entity field: why, and the values that change nothing (Kong's defaults, which
- * decK dumps write on every entity) — those are accepted and dropped.
- */
-export interface RefusedField {
-  message: string;
-  inert?: readonly (string | boolean | null)[];
-}
-
 /** Entity fields (and collections nested in an entity) refused, per kind, and why. */
-export const REFUSED_FIELDS: Readonly<
-  Partial<Record<KindName, Readonly<Record<string, string | RefusedField>>>>
-> = {
+export const REFUSED_FIELDS: Readonly<Partial<Record<KindName, Readonly<Record<string, string>>>>> = {
   consumers: {
     groups: EDITION_MSG.enterprise("'groups' (consumer groups)"),
     mtls_auth_credentials: EDITION_MSG.enterprise("'mtls_auth_credentials' (mtls-auth)"),
@@ -166,20 +155,6 @@ export const REFUSED_FIELDS: Readonly<
     consumer_group: EDITION_MSG.enterprise("'consumer_group' (consumer groups)"),
     ordering: EDITION_MSG.enterprise("'ordering' (dynamic plugin ordering)"),
     partials: EDITION_MSG.enterprise("'partials'"),
-    condition: EDITION_MSG.enterprise("'condition' (conditional plugins)"),
-  },
-  upstreams: {
-    sticky_sessions_cookie: {
-      message: EDITION_MSG.enterprise("'sticky_sessions_cookie' (the sticky-sessions algorithm)"),
-      inert: [null],
-    },
-    sticky_sessions_cookie_path: {
-      message: EDITION_MSG.enterprise("'sticky_sessions_cookie_path' (the sticky-sessions algorithm)"),
-      inert: [null, "/"],
-    },
-  },
-  targets: {
-    failover: { message: EDITION_MSG.enterprise("'failover' (failover targets)"), inert: [null, false] },
   },
   routes: {
     expression: EDITION_MSG.notYet("'expression' (the expressions router)"),
@@ -187,7 +162,6 @@ export const REFUSED_FIELDS: Readonly<
     filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
   },
   services: {
-    tls_sans: EDITION_MSG.enterprise("'tls_sans' (upstream certificate SAN verification)"),
     filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
   },
 };

@@ -511,14 +511,10 @@ export function checkEntity(
   const refused: Array<[string, string]> = [];
   let input = own;
   if (refusedFields !== undefined) {
-    for (const [field, refusal] of Object.entries(refusedFields)) {
+    for (const [field, message] of Object.entries(refusedFields)) {
       if (!Object.hasOwn(own, field)) continue;
       if (input === own) input = { ...own };
-      const v = own[field];
-      const { message, inert } =
-        typeof refusal === "string" ? { message: refusal, inert: undefined } : refusal;
-      const harmless = inert !== undefined ? inert.some((x) => x === v) : isEmptyCollection(v);
-      if (!harmless) refused.push([field, message]);
+      if (!isEmptyCollection(own[field])) refused.push([field, message]);
       delete input[field];
     }
   }
