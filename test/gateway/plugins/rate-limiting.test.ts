@@ -329,6 +329,18 @@ describe("rate-limiting config validation", () => {
       const order = await post({ minute: 10, hour: 5 });
       expect(order.status).toBe(400);
       expect(order.text).toContain("The limit for hour(5.0) cannot be lower than the limit for minute(10.0)");
+      // where Kong puts them: an entity check at the plugin's @entity, the config's own validator at config
+      const entry = (text: string) =>
+        (JSON.parse(text) as { fields: { plugins: unknown[] } }).fields.plugins[0];
+      expect(entry(noLimit.text)).toEqual({
+        "@entity": [
+          "at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', " +
+            "'config.day', 'config.month', 'config.year'",
+        ],
+      });
+      expect(entry(order.text)).toEqual({
+        config: "The limit for hour(5.0) cannot be lower than the limit for minute(10.0)",
+      });
       const header = await post({ minute: 1, limit_by: "header" });
       expect(header.status).toBe(400);
       expect(header.text).toContain("header_name");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ENTITY_CHECK } from "../../config/plugin-config.js";
 import { parseIpOrCidr } from "./ip-list.js";
 
 const ipOrCidr = z
@@ -40,6 +41,7 @@ export const ipRestrictionSchema = z
       ctx.addIssue({
         code: "custom",
         path: [],
+        params: ENTITY_CHECK,
         message: "at least one of these fields must be non-empty: 'config.allow', 'config.deny'",
       });
     }

@@ -3,7 +3,9 @@
  * legacy flat `redis_*` fields Kong still accepts as shorthands are accepted too and
  * resolved by `redisOptionsOf`; the nested `redis` record wins when both are given.
  */
+
 import { z } from "zod";
+import { ENTITY_CHECK } from "../../config/plugin-config.js";
 import { PERIODS } from "../_shared/periods.js";
 import { type RedisOptions, redisConfigSchema } from "../_shared/redis.js";
 
@@ -101,6 +103,7 @@ export const rateLimitingSchema = z
       ctx.addIssue({
         code: "custom",
         path: [],
+        params: ENTITY_CHECK,
         message: `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'config.${p}'`).join(", ")}`,
       });
     }
