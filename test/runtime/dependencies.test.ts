@@ -14,6 +14,7 @@ import {
   withRestartDependents,
 } from "../../src/runtime/dependencies.js";
 import { psState } from "../../src/runtime/ps.js";
+import { actionOrder } from "../../src/runtime/services.js";
 import { projectFrom } from "./fixtures.js";
 
 /** The database-mode layout: postgres → one-shot migrations → gateways (+ a worker on the job too). */
@@ -172,6 +173,27 @@ services:
       expect(withRestartDependents(project, ["api"])).toEqual(["api", "web"]);
       expect(withRestartDependents(project, ["report"])).toEqual(["report"]);
       expect(withRestartDependents(project, [])).toEqual(["api", "db", "report", "web"]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("stop, start and restart order (as docker compose stop|start|restart)", () => {
+  it("stop goes dependants first; start adds dependencies; restart adds restart: true dependants", async () => {
+    const { project, cleanup } = await projectFrom(`
+services:
+  db: {image: x}
+  api: {image: x, depends_on: {db: {condition: service_healthy, restart: true}}}
+  web: {image: x, depends_on: [api]}
+`);
+    try {
+      expect(actionOrder(project, "stop", [])).toEqual(["web", "api", "db"]);
+      expect(actionOrder(project, "stop", ["db", "web"])).toEqual(["web", "db"]);
+      expect(actionOrder(project, "start", ["web"])).toEqual(["db", "api", "web"]);
+      expect(actionOrder(project, "restart", ["db"])).toEqual(["db", "api"]);
+      expect(actionOrder(project, "restart", ["db"], true)).toEqual(["db"]);
+      expect(actionOrder(project, "restart", [])).toEqual(["db", "api", "web"]);
     } finally {
       await cleanup();
     }
