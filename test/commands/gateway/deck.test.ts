@@ -200,3 +200,30 @@ describe("stack gateway convert (CLI)", () => {
     });
   }, 60_000);
 });
+
+describe("a stack folder with --in-network (the replicas by container name)", () => {
+  it("diff, sync and ping name every replica of stack.yaml; none resolves here: exit 1, each one's error", async () => {
+    const folder = join(dir, "shop");
+    const init = await stack(["init", folder, "--template", "monolith", "--yes"]);
+    expect(init.exitCode, init.stderr).toBe(0);
+    const project = (parseYaml(readFileSync(join(folder, "stack.yaml"), "utf8")) as { name: string }).name;
+    const diff = await stack(["gateway", "diff", "--dir", folder, "--in-network", "--json"]);
+    expect(diff.exitCode, diff.stdout).toBe(1);
+    const result = JSON.parse(diff.stdout) as {
+      file: string;
+      replicas: Array<{ replica: string; error?: { code: string; place?: string } }>;
+    };
+    expect(result.file).toMatch(/config\/gateway\/gateway\.yaml$/);
+    expect(result.replicas.map((r) => r.replica)).toEqual(["gateway-1"]);
+    expect(result.replicas[0]!.error).toMatchObject({
+      code: "E_GATEWAY_ADMIN",
+      place: `http://${project}-gateway-1:8001`,
+    });
+    const sync = await stack(["gateway", "sync", "--dir", folder, "--in-network"]);
+    expect(sync.exitCode).toBe(1);
+    expect(sync.stdout).toMatch(/^✗ gateway-1: POST \/config — cannot reach the Admin API/m);
+    const ping = await stack(["gateway", "ping", "--dir", folder, "--in-network"]);
+    expect(ping.exitCode).toBe(1);
+    expect(ping.stdout).toContain("✗ gateway-1: cannot reach the Admin API");
+  }, 120_000);
+});
