@@ -120,4 +120,25 @@ describe("stack gateway validate", () => {
     expect(m.exitCode).toBe(1);
     expect(m.stderr).toContain("no such file");
   });
+
+  it("an Enterprise plugin and oauth2 credentials say so, at their line (decK test data shapes)", async () => {
+    const fixture = (name: string) =>
+      new URL(`../../fixtures/deck-testdata/${name}`, import.meta.url).pathname;
+    const ee = await execa(bin, ["gateway", "validate", fixture("ee-openid-connect-on-route.yaml")], {
+      reject: false,
+    });
+    expect(ee.exitCode).toBe(1);
+    expect(ee.stderr).toMatch(
+      /ee-openid-connect-on-route\.yaml:9:\d+ {2}services\[0\]\.routes\[0\]\.plugins\[0\]\.name: plugin 'openid-connect' is a Kong Enterprise plugin; this gateway runs open-source Kong plugins only/,
+    );
+    const oauth = await execa(bin, ["gateway", "validate", fixture("notyet-oauth2.yaml")], { reject: false });
+    expect(oauth.exitCode).toBe(1);
+    expect(oauth.stderr).toContain(
+      "consumers[0].oauth2_credentials: 'oauth2_credentials' (oauth2 plugin) is an open-source Kong feature not supported yet by this gateway",
+    );
+    const ok = await execa(bin, ["gateway", "validate", fixture("oss-select-tags-info.yaml")], {
+      reject: false,
+    });
+    expect(ok.exitCode).toBe(0);
+  });
 });
