@@ -10,7 +10,8 @@
  * the plugins not in that open-source list; Enterprise entities and fields — Kong Gateway
  * Enterprise docs (workspaces, RBAC, consumer groups, dynamic plugin ordering, partials,
  * mTLS auth credentials, degraphql routes) and decK's Konnect file format (`_konnect`, Konnect
- * custom plugins, service packages). Checked against the files of decK's test data
+ * custom plugins, service packages); vaults — Kong's Secrets Management docs (`env` is the
+ * open-source vault). Checked against the files of decK's test data
  * (test/support/deck-testdata.ts).
  */
 import type { KindName } from "./entities/entity.js";
@@ -144,8 +145,19 @@ export const REFUSED_TOP_LEVEL: Readonly<Record<string, string>> = {
   oauth2_credentials: EDITION_MSG.notYet("'oauth2_credentials' (oauth2 plugin)"),
 };
 
+/**
+ * A refused entity field: why, and the values that change nothing (Kong's defaults, which
+ * decK dumps write on every entity) — those are accepted and dropped.
+ */
+export interface RefusedField {
+  message: string;
+  inert?: readonly (string | boolean | null)[];
+}
+
 /** Entity fields (and collections nested in an entity) refused, per kind, and why. */
-export const REFUSED_FIELDS: Readonly<Partial<Record<KindName, Readonly<Record<string, string>>>>> = {
+export const REFUSED_FIELDS: Readonly<
+  Partial<Record<KindName, Readonly<Record<string, string | RefusedField>>>>
+> = {
   consumers: {
     groups: EDITION_MSG.enterprise("'groups' (consumer groups)"),
     mtls_auth_credentials: EDITION_MSG.enterprise("'mtls_auth_credentials' (mtls-auth)"),
@@ -155,6 +167,20 @@ export const REFUSED_FIELDS: Readonly<Partial<Record<KindName, Readonly<Record<s
     consumer_group: EDITION_MSG.enterprise("'consumer_group' (consumer groups)"),
     ordering: EDITION_MSG.enterprise("'ordering' (dynamic plugin ordering)"),
     partials: EDITION_MSG.enterprise("'partials'"),
+    condition: EDITION_MSG.enterprise("'condition' (conditional plugins)"),
+  },
+  upstreams: {
+    sticky_sessions_cookie: {
+      message: EDITION_MSG.enterprise("'sticky_sessions_cookie' (the sticky-sessions algorithm)"),
+      inert: [null],
+    },
+    sticky_sessions_cookie_path: {
+      message: EDITION_MSG.enterprise("'sticky_sessions_cookie_path' (the sticky-sessions algorithm)"),
+      inert: [null, "/"],
+    },
+  },
+  targets: {
+    failover: { message: EDITION_MSG.enterprise("'failover' (failover targets)"), inert: [null, false] },
   },
   routes: {
     expression: EDITION_MSG.notYet("'expression' (the expressions router)"),
@@ -162,9 +188,15 @@ export const REFUSED_FIELDS: Readonly<Partial<Record<KindName, Readonly<Record<s
     filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
   },
   services: {
+    tls_sans: EDITION_MSG.enterprise("'tls_sans' (upstream certificate SAN verification)"),
     filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
   },
 };
+
+/** The vaults open-source Kong bundles (the others — aws, gcp, hcv, azure, conjur — are Enterprise). */
+export const OPEN_SOURCE_VAULTS = new Set(["env"]);
+export const vaultMsg = (name: string) =>
+  `vault '${name}' is a Kong Enterprise vault; open-source Kong (and this gateway) has the 'env' vault only`;
 
 /** Kong open-source has exactly one workspace: `_workspace` may only name it. */
 export const OPEN_SOURCE_WORKSPACE = "default";

@@ -17,7 +17,14 @@
  * module walks the document and applies them.
  */
 import { readFile } from "node:fs/promises";
-import { OPEN_SOURCE_WORKSPACE, REFUSED_FIELDS, REFUSED_TOP_LEVEL, WORKSPACE_MSG } from "./editions.js";
+import {
+  OPEN_SOURCE_VAULTS,
+  OPEN_SOURCE_WORKSPACE,
+  REFUSED_FIELDS,
+  REFUSED_TOP_LEVEL,
+  vaultMsg,
+  WORKSPACE_MSG,
+} from "./editions.js";
 import {
   type Assembly,
   CONFIG_KINDS,
@@ -172,6 +179,7 @@ class Loader {
         if (!isEmptyCollection(value)) this.fail([key], REFUSED_TOP_LEVEL[key]!);
       } else if ((OPAQUE_COLLECTIONS as readonly string[]).includes(key)) {
         if (!Array.isArray(value)) this.fail([key], MSG.ARRAY);
+        else if (key === "vaults") this.checkVaults(value);
       } else {
         this.fail([key], MSG.UNKNOWN);
       }
@@ -188,6 +196,14 @@ class Loader {
 
   private fail(loc: readonly (string | number)[], err: ErrorTree): void {
     mergeErrors(this.errors, errorTreeAt(loc, err));
+  }
+
+  /** Vaults stay opaque, but only the open-source one (`env`) may be declared. */
+  private checkVaults(vaults: readonly unknown[]): void {
+    vaults.forEach((v, i) => {
+      if (isPlainObject(v) && typeof v.name === "string" && !OPEN_SOURCE_VAULTS.has(v.name))
+        this.fail(["vaults", i, "name"], vaultMsg(v.name));
+    });
   }
 
   private readMeta(doc: Record<string, unknown>): void {
@@ -511,10 +527,14 @@ export function checkEntity(
   const refused: Array<[string, string]> = [];
   let input = own;
   if (refusedFields !== undefined) {
-    for (const [field, message] of Object.entries(refusedFields)) {
+    for (const [field, refusal] of Object.entries(refusedFields)) {
       if (!Object.hasOwn(own, field)) continue;
       if (input === own) input = { ...own };
-      if (!isEmptyCollection(own[field])) refused.push([field, message]);
+      const v = own[field];
+      const { message, inert } =
+        typeof refusal === "string" ? { message: refusal, inert: undefined } : refusal;
+      const harmless = inert !== undefined ? inert.some((x) => x === v) : isEmptyCollection(v);
+      if (!harmless) refused.push([field, message]);
       delete input[field];
     }
   }
