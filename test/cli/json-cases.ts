@@ -49,6 +49,9 @@ const gatewayAdmin = (ctx: JsonCaseContext) => ["--admin-url", ctx.adminUrl];
 
 /** Keyed by oclif's command id (`gateway:sync`). */
 export const JSON_CASES: Record<string, JsonCase[]> = {
+  "autocomplete:fish": [
+    { name: "the fish completion script", argv: () => ["autocomplete", "fish", "--json"] },
+  ],
   config: [
     {
       name: "the resolved model of a rendered stack",
