@@ -22,3 +22,12 @@ const commands = Object.keys(plugin.manifest.commands);
 if (commands.length === 0) throw new Error("no commands found in dist/commands: did tsc run?");
 writeFileSync(file, `${JSON.stringify(plugin.manifest, null, 2)}\n`);
 console.log(`oclif.manifest.json: ${commands.length} commands (${commands.join(", ")})`);
+
+// The core plugins of package.json (help, version, autocomplete) bring their own manifests: check that
+// the CLI, read as `stack` reads it (this manifest included), has their commands too.
+const cli = await Config.load({ root });
+for (const name of cli.pjson.oclif.plugins ?? []) {
+  const ids = cli.commands.filter((c) => c.pluginName === name && !c.hidden).map((c) => c.id);
+  if (ids.length === 0) throw new Error(`oclif plugin ${name}: no commands loaded (npm ci?)`);
+  console.log(`  ${name}: ${ids.join(", ")}`);
+}
