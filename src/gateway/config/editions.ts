@@ -143,6 +143,7 @@ export const REFUSED_TOP_LEVEL: Readonly<Record<string, string>> = {
   event_hooks: EDITION_MSG.enterprise("'event_hooks'"),
   licenses: EDITION_MSG.enterprise("'licenses'"),
   oauth2_credentials: EDITION_MSG.notYet("'oauth2_credentials' (oauth2 plugin)"),
+  filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
 };
 
 /**
