@@ -26,10 +26,20 @@ export async function readDeclarativeFile(file: string): Promise<string> {
   }
 }
 
-/** The entities of `text` (a Kong declarative document), each tagged with `tag` when one is given. */
+/**
+ * The entities of `text` (a Kong declarative document), each tagged with `tag` when one is given.
+ * `idsWithEnv` (a DB-less gateway, which resolves `{vault://env/…}` before it gives a credential
+ * the id its key decides): the ids are those of the document resolved with these variables, the
+ * values stay as written — no resolved secret leaves this function. Unresolvable: the ids as written.
+ */
 export function desiredState(
   text: string,
-  opts: { tag?: string | undefined; plugins: PluginLookup; place: string },
+  opts: {
+    tag?: string | undefined;
+    plugins: PluginLookup;
+    place: string;
+    idsWithEnv?: Record<string, string | undefined>;
+  },
 ): DesiredState {
   const parsed = parseDeclarativeConfig(text, { plugins: opts.plugins, resolveVaultReferences: false });
   if (!parsed.ok) {
@@ -48,7 +58,13 @@ export function desiredState(
   }
   const out = new Map<KindName, AdminEntity[]>();
   const tag = opts.tag;
-  for (const [kind, records] of storedRecordsOf(parsed.config)) {
+  const resolvedIds = opts.idsWithEnv === undefined ? null : idsResolved(text, opts.plugins, opts.idsWithEnv);
+  for (const [kind, written] of storedRecordsOf(parsed.config)) {
+    const ids = resolvedIds?.get(kind);
+    const records: AdminEntity[] =
+      ids !== undefined && ids.length === written.length
+        ? written.map((r, i) => ({ ...r, id: ids[i]! }))
+        : written;
     out.set(kind, tag === undefined ? records : records.map((r) => ({ ...r, tags: withTag(r.tags, tag) })));
   }
   return out;
@@ -57,4 +73,21 @@ export function desiredState(
 function withTag(tags: unknown, tag: string): string[] {
   const list = Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
   return list.includes(tag) ? list : [...list, tag];
+}
+
+/** Each kind's ids in the document resolved with `env` (same entities, same order), or null. */
+function idsResolved(
+  text: string,
+  plugins: PluginLookup,
+  env: Record<string, string | undefined>,
+): Map<KindName, string[]> | null {
+  const parsed = parseDeclarativeConfig(text, { plugins, env });
+  if (!parsed.ok) return null;
+  const out = new Map<KindName, string[]>();
+  for (const [kind, records] of storedRecordsOf(parsed.config))
+    out.set(
+      kind,
+      records.map((r) => r.id),
+    );
+  return out;
 }

@@ -15,7 +15,7 @@ import type { KindName } from "../gateway/config/kinds.js";
 import { type AdminEntity, labelOf, uniqueKeys, WRITE_ORDER } from "./collections.js";
 import type { DesiredState } from "./desired.js";
 import { hasTag, type LiveState } from "./live-state.js";
-import { differingFields } from "./plan.js";
+import { differingFields, sameValue } from "./plan.js";
 
 export interface EntityRef {
   kind: KindName;
@@ -67,11 +67,9 @@ export function diffStates(desired: DesiredState, live: LiveState, opts: { tag?:
       }
       out.changed.push({
         ...ref,
-        fields: fields.map((field) => ({
-          field,
-          from: shown(kind, field, have[field]),
-          to: shown(kind, field, d[field]),
-        })),
+        fields: fields.flatMap((field) =>
+          leafChanges(field, shown(kind, field, have[field]), shown(kind, field, d[field])),
+        ),
       });
     }
     for (const e of current)
@@ -82,6 +80,24 @@ export function diffStates(desired: DesiredState, live: LiveState, opts: { tag?:
 
 export function isEmptyDiff(diff: EntityDiff): boolean {
   return diff.added.length === 0 && diff.changed.length === 0 && diff.removed.length === 0;
+}
+
+/**
+ * Where two values differ: an object field by the paths of its differing members
+ * (`healthchecks.active.http_path`), anything else as a whole.
+ */
+function leafChanges(path: string, from: unknown, to: unknown): FieldChange[] {
+  if (!isRecord(from) || !isRecord(to)) return [{ field: path, from, to }];
+  const out: FieldChange[] = [];
+  for (const key of [...new Set([...Object.keys(to), ...Object.keys(from)])].sort()) {
+    if (!sameValue(to[key], from[key]))
+      out.push(...leafChanges(`${path}.${key}`, from[key] ?? null, to[key] ?? null));
+  }
+  return out.length > 0 ? out : [{ field: path, from, to }];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A field's value as it may be printed: the Admin API's redaction of that kind's secrets. */

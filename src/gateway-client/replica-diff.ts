@@ -22,6 +22,8 @@ export interface DiffOptions {
   selectTag?: string | undefined;
   /** DB-less gatestack gateways: compare the served configuration_hash with the document's */
   compareHash: boolean;
+  /** DB-less: the variables the gateways resolve `{vault://env/…}` with (credential ids follow their keys) */
+  env?: Record<string, string | undefined>;
 }
 
 export interface ReplicaDiff {
@@ -41,7 +43,12 @@ export async function diffReplicas(
   opts: DiffOptions,
 ): Promise<ReplicaDiff[]> {
   // the document is checked once, before any replica is read: a bad file is the command's error
-  const desired = desiredState(opts.text, { tag: opts.selectTag, plugins: opts.plugins, place: opts.place });
+  const desired = desiredState(opts.text, {
+    tag: opts.selectTag,
+    plugins: opts.plugins,
+    place: opts.place,
+    ...(opts.selectTag === undefined && opts.env !== undefined ? { idsWithEnv: opts.env } : {}),
+  });
   const fileHash = opts.compareHash ? hashDeclarativeText(opts.text) : null;
   return Promise.all(
     replicas.map(async (r): Promise<ReplicaDiff> => {

@@ -80,6 +80,7 @@ Exit 0 when every replica serves the file, 2 when one differs, 1 when one cannot
         selectTag: database ? tag : undefined,
         // the gatestack gateway says whether it wants a token; Kong's hash is not the file's
         compareHash: !database && info.adminAuth !== null,
+        env: process.env,
       });
       result = { file, mode: database ? "database" : "dbless", different: false, replicas, stopped: [] };
     } else {
@@ -99,6 +100,8 @@ Exit 0 when every replica serves the file, 2 when one differs, 1 when one cannot
         plugins: registry.get,
         selectTag: target.database ? tag : undefined,
         compareHash: !target.database && target.engine === "gatestack",
+        // what compose gives the containers: the shell's variables over .env's
+        env: { ...target.loaded.env, ...process.env },
       });
       result = {
         file: place,

@@ -116,6 +116,7 @@ written: a second sync writes nothing. --dry-run prints the plan only.`;
         plugins: registry.get,
         selectTag: target.database ? selectTag : undefined,
         compareHash: !target.database,
+        env: { ...target.loaded.env, ...process.env },
       });
       for (const d of diffs) for (const line of diffLines(d)) this.say(line);
       this.say("dry run: nothing written");
