@@ -113,6 +113,19 @@ describe("diffReplicas (DB-less)", () => {
     expect(json).not.toContain(SECRET_NEW);
   });
 
+  it("an object field's change is shown by the paths of its differing members", async () => {
+    const upstream = (path: string) =>
+      `_format_version: "3.0"\nupstreams:\n  - name: u\n    healthchecks:\n      active:\n        http_path: ${path}\n`;
+    const replica = await dbless(upstream("/old"));
+    const [d] = await diffReplicas([replica], { ...opts(upstream("/new")), compareHash: true });
+    expect(d!.diff!.changed).toEqual([
+      expect.objectContaining({
+        label: "upstreams u",
+        fields: [{ field: "healthchecks.active.http_path", from: "/old", to: "/new" }],
+      }),
+    ]);
+  });
+
   it("an unreachable replica is reported, the others still compared", async () => {
     const ok = await dbless(NEW);
     const gone = await startTestGateway(NEW);
