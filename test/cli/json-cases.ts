@@ -124,6 +124,38 @@ export const JSON_CASES: Record<string, JsonCase[]> = {
   "gateway:dump": [
     { name: "a gateway in database mode", argv: (c) => ["gateway", "dump", ...gatewayAdmin(c), "--json"] },
   ],
+  "gateway:convert": [
+    {
+      name: "a 2.x file converted to stdout",
+      argv: () => [
+        "gateway",
+        "convert",
+        new URL("../support/kong-2x.yml", import.meta.url).pathname,
+        "--json",
+      ],
+    },
+  ],
+  "gateway:diff": [
+    {
+      name: "a file the gateway does not hold: exit 2 with the differences",
+      argv: (c) => [
+        "gateway",
+        "diff",
+        new URL("../support/kong-never-synced.yml", import.meta.url).pathname,
+        ...gatewayAdmin(c),
+        "--json",
+      ],
+      exitCode: 2,
+    },
+  ],
+  "gateway:ping": [
+    { name: "a gateway in database mode", argv: (c) => ["gateway", "ping", ...gatewayAdmin(c), "--json"] },
+    {
+      name: "nothing answers: exit 1, the replica unreachable",
+      argv: () => ["gateway", "ping", "--admin-url", "http://127.0.0.1:9", "--json"],
+      exitCode: 1,
+    },
+  ],
   "gateway:migrations": [
     {
       name: "status of a bootstrapped database",
