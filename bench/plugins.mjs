@@ -2,7 +2,7 @@
 /**
  * Gateway plugin overhead (issue 4): throughput of a route with key-auth + rate-limiting
  * (local policy, a limit high enough never to trigger) + prometheus (every metric family
- * on) must be ≥ 0.8× the throughput of a route without plugins — same gateway process,
+ * on) must be ≥ 0.9× (issue 12; issue 4 asked 0.8×) the throughput of a route without plugins — same gateway process,
  * same upstream, same run (Kong's published ratio for this set is 0.74). A third route carries
  * opentelemetry alone (sampling_rate 1.0: every request traced, its spans exported as OTLP/HTTP
  * protobuf to the upstream, which answers 200 to anything): it must be ≥ 0.85× the plain route
@@ -32,7 +32,7 @@ const duration = Number(opt("duration", "2"));
 const rounds = Number(opt("rounds", "16"));
 const connections = Number(opt("connections", "50"));
 const jsonOut = opt("json", undefined);
-const TARGET = 0.8;
+const TARGET = 0.9;
 const OTEL_TARGET = 0.85;
 const API_KEY = "bench-key-0123456789";
 
