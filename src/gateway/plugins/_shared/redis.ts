@@ -92,6 +92,45 @@ export function redisOptionsFrom(r: RedisConfig): RedisOptions {
   };
 }
 
+/**
+ * Kong's deprecated flat `redis_*` shorthands (rate-limiting, response-ratelimiting): spread into a
+ * plugin's config object beside its nested `redis` record.
+ */
+export const redisShorthandFields = {
+  redis_host: z.string().nullish().describe("Deprecated shorthand for `redis.host`."),
+  redis_port: z.number().int().min(0).max(65535).nullish().describe("Deprecated shorthand for `redis.port`."),
+  redis_password: z.string().nullish().describe("Deprecated shorthand for `redis.password`."),
+  redis_username: z.string().nullish().describe("Deprecated shorthand for `redis.username`."),
+  redis_database: z.number().int().nullish().describe("Deprecated shorthand for `redis.database`."),
+  redis_timeout: z.number().int().min(0).nullish().describe("Deprecated shorthand for `redis.timeout`."),
+  redis_ssl: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl`."),
+  redis_ssl_verify: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl_verify`."),
+  redis_server_name: z.string().nullish().describe("Deprecated shorthand for `redis.server_name`."),
+};
+
+type RedisShorthands = {
+  [K in keyof typeof redisShorthandFields]?: z.output<(typeof redisShorthandFields)[K]>;
+};
+
+/**
+ * The effective Redis settings of a config with a nested `redis` record and the shorthands: the
+ * nested fields, else the shorthands (a nested field still at its default gives way to a shorthand).
+ */
+export function redisOptionsWithShorthands(conf: RedisShorthands & { redis: RedisConfig }): RedisOptions {
+  const r = conf.redis;
+  return {
+    host: r.host ?? conf.redis_host ?? "127.0.0.1",
+    port: conf.redis_port != null && r.port === 6379 ? conf.redis_port : r.port,
+    timeout: conf.redis_timeout != null && r.timeout === 2000 ? conf.redis_timeout : r.timeout,
+    username: r.username ?? conf.redis_username ?? null,
+    password: r.password ?? conf.redis_password ?? null,
+    database: conf.redis_database != null && r.database === 0 ? conf.redis_database : r.database,
+    ssl: r.ssl || (conf.redis_ssl ?? false),
+    sslVerify: r.ssl_verify || (conf.redis_ssl_verify ?? false),
+    serverName: r.server_name ?? conf.redis_server_name ?? null,
+  };
+}
+
 /** Identity of a set of settings: one connection per identity. */
 export function redisOptionsKey(o: RedisOptions): string {
   return JSON.stringify(o);

@@ -7,7 +7,12 @@
 import { z } from "zod";
 import { ENTITY_CHECK } from "../../config/plugin-config.js";
 import { PERIODS } from "../_shared/periods.js";
-import { type RedisOptions, redisConfigSchema } from "../_shared/redis.js";
+import {
+  type RedisOptions,
+  redisConfigSchema,
+  redisOptionsWithShorthands,
+  redisShorthandFields,
+} from "../_shared/redis.js";
 
 const limit = (period: string) =>
   z.number().gt(0).nullish().describe(`The number of HTTP requests that can be made per ${period}.`);
@@ -81,21 +86,7 @@ export const rateLimitingSchema = z
         "How often to sync counter data to the central data store. A value of -1 results in synchronous " +
           "behavior. Accepted for compatibility: this gateway always counts synchronously (exactly).",
       ),
-    redis_host: z.string().nullish().describe("Deprecated shorthand for `redis.host`."),
-    redis_port: z
-      .number()
-      .int()
-      .min(0)
-      .max(65535)
-      .nullish()
-      .describe("Deprecated shorthand for `redis.port`."),
-    redis_password: z.string().nullish().describe("Deprecated shorthand for `redis.password`."),
-    redis_username: z.string().nullish().describe("Deprecated shorthand for `redis.username`."),
-    redis_database: z.number().int().nullish().describe("Deprecated shorthand for `redis.database`."),
-    redis_timeout: z.number().int().min(0).nullish().describe("Deprecated shorthand for `redis.timeout`."),
-    redis_ssl: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl`."),
-    redis_ssl_verify: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl_verify`."),
-    redis_server_name: z.string().nullish().describe("Deprecated shorthand for `redis.server_name`."),
+    ...redisShorthandFields,
   })
   .superRefine((conf, ctx) => {
     const set = PERIODS.filter((p) => typeof conf[p] === "number");
@@ -143,16 +134,5 @@ export type RateLimitingConfig = z.output<typeof rateLimitingSchema>;
 
 /** The effective Redis settings: nested `redis` fields, else Kong's legacy shorthands. */
 export function redisOptionsOf(conf: RateLimitingConfig): RedisOptions {
-  const r = conf.redis;
-  return {
-    host: r.host ?? conf.redis_host ?? "127.0.0.1",
-    port: conf.redis_port != null && r.port === 6379 ? conf.redis_port : r.port,
-    timeout: conf.redis_timeout != null && r.timeout === 2000 ? conf.redis_timeout : r.timeout,
-    username: r.username ?? conf.redis_username ?? null,
-    password: r.password ?? conf.redis_password ?? null,
-    database: conf.redis_database != null && r.database === 0 ? conf.redis_database : r.database,
-    ssl: r.ssl || (conf.redis_ssl ?? false),
-    sslVerify: r.ssl_verify || (conf.redis_ssl_verify ?? false),
-    serverName: r.server_name ?? conf.redis_server_name ?? null,
-  };
+  return redisOptionsWithShorthands(conf);
 }

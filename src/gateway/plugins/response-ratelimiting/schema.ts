@@ -6,7 +6,12 @@
  */
 import { z } from "zod";
 import { PERIODS } from "../_shared/periods.js";
-import { type RedisOptions, redisConfigSchema } from "../_shared/redis.js";
+import {
+  type RedisOptions,
+  redisConfigSchema,
+  redisOptionsWithShorthands,
+  redisShorthandFields,
+} from "../_shared/redis.js";
 
 const limit = (period: string) =>
   z.number().gt(0).nullish().describe(`The number of units that can be used per ${period}.`);
@@ -79,21 +84,7 @@ export const responseRateLimitingSchema = z
         "A map that defines rate limits for the plugin: a name (`videos`) → limits per `second`, `minute`, " +
           "`hour`, `day`, `month`, `year` (at least one).",
       ),
-    redis_host: z.string().nullish().describe("Deprecated shorthand for `redis.host`."),
-    redis_port: z
-      .number()
-      .int()
-      .min(0)
-      .max(65535)
-      .nullish()
-      .describe("Deprecated shorthand for `redis.port`."),
-    redis_password: z.string().nullish().describe("Deprecated shorthand for `redis.password`."),
-    redis_username: z.string().nullish().describe("Deprecated shorthand for `redis.username`."),
-    redis_database: z.number().int().nullish().describe("Deprecated shorthand for `redis.database`."),
-    redis_timeout: z.number().int().min(0).nullish().describe("Deprecated shorthand for `redis.timeout`."),
-    redis_ssl: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl`."),
-    redis_ssl_verify: z.boolean().nullish().describe("Deprecated shorthand for `redis.ssl_verify`."),
-    redis_server_name: z.string().nullish().describe("Deprecated shorthand for `redis.server_name`."),
+    ...redisShorthandFields,
   })
   .superRefine((conf, ctx) => {
     const names = Object.keys(conf.limits);
@@ -135,16 +126,5 @@ export type ResponseRateLimitingConfig = z.output<typeof responseRateLimitingSch
 
 /** The effective Redis settings: nested `redis` fields, else Kong's legacy shorthands. */
 export function redisOptionsOf(conf: ResponseRateLimitingConfig): RedisOptions {
-  const r = conf.redis;
-  return {
-    host: r.host ?? conf.redis_host ?? "127.0.0.1",
-    port: conf.redis_port != null && r.port === 6379 ? conf.redis_port : r.port,
-    timeout: conf.redis_timeout != null && r.timeout === 2000 ? conf.redis_timeout : r.timeout,
-    username: r.username ?? conf.redis_username ?? null,
-    password: r.password ?? conf.redis_password ?? null,
-    database: conf.redis_database != null && r.database === 0 ? conf.redis_database : r.database,
-    ssl: r.ssl || (conf.redis_ssl ?? false),
-    sslVerify: r.ssl_verify || (conf.redis_ssl_verify ?? false),
-    serverName: r.server_name ?? conf.redis_server_name ?? null,
-  };
+  return redisOptionsWithShorthands(conf);
 }
