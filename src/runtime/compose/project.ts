@@ -148,6 +148,11 @@ export interface LoadComposeOptions {
    * unless a file defines a profile of that name). COMPOSE_PROFILES adds to them.
    */
   profiles?: string[];
+  /**
+   * "refuse" (the default, for profiles a user typed): a profile no file defines is a usage error.
+   * "ignore": the caller asks for profiles that may be absent (an addon that is off defines none).
+   */
+  unknownProfiles?: "refuse" | "ignore";
   /** Services named on the command line: enabled whatever their profiles, as Compose does. */
   enable?: string[];
   /** Files to read instead of compose.yaml + its override file (relative to dir). */
@@ -250,7 +255,8 @@ export async function loadComposeProject(opts: LoadComposeOptions): Promise<Comp
     all.push(await buildService(name, isPlainObject(body) ? body : {}, ctx));
   if (all.length === 0) throw new ComposeModelError("no services defined", `${names[0]}: services`);
   const definedProfiles = [...new Set(all.flatMap((s) => s.profiles))].sort();
-  checkProfiles(opts.profiles ?? [], definedProfiles, names[0] as string);
+  if (opts.unknownProfiles !== "ignore")
+    checkProfiles(opts.profiles ?? [], definedProfiles, names[0] as string);
   for (const name of opts.enable ?? []) {
     const svc = all.find((s) => s.name === name);
     if (!svc)

@@ -208,7 +208,14 @@ async function swarmComposeProject(
   dotenv: Record<string, string>,
 ): Promise<ComposeProject> {
   try {
-    return await loadComposeProject({ dir, projectName: name, dotenv, profiles: SWARM_PROFILES });
+    // the addons that are off define no profile: asking for theirs selects nothing
+    return await loadComposeProject({
+      dir,
+      projectName: name,
+      dotenv,
+      profiles: SWARM_PROFILES,
+      unknownProfiles: "ignore",
+    });
   } catch (err) {
     if (err instanceof GatestackError) throw err;
     throw new GatestackError("E_RENDER_FAILED", `cannot read compose.yaml: ${(err as Error).message}`, {
