@@ -210,6 +210,13 @@ describe("loadComposeProject", () => {
         hint: "did you mean --profile debug?",
       }),
     );
+    // a caller asking for addon profiles that may be off (stack deploy): an absent one selects nothing
+    const ignoring = await loadComposeProject({
+      ...base,
+      profiles: ["monitoring", "debug"],
+      unknownProfiles: "ignore",
+    });
+    expect(Object.keys(ignoring.services).sort()).toEqual(["a", "dbg", "tool"]);
   });
 
   it("a service named on the command line is enabled with its profiles, as Compose does", async () => {
