@@ -16,6 +16,14 @@ describe("base command", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: "E_USAGE" } });
   });
 
+  it("a flag without the value it needs is a usage error too (exit 2), not an internal one", async () => {
+    const r = await execa(bin, ["down", "--dir", "/nonexistent", "--rmi", "--json"], { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      error: { code: "E_USAGE", message: "Flag --rmi expects one of these values: local, all" },
+    });
+  });
+
   it("prints the stack.yaml JSON Schema", async () => {
     const r = await execa(bin, ["schema", "--json"]);
     const schema = JSON.parse(r.stdout) as { required: string[] };

@@ -114,7 +114,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (dir) await stack(["down", "--dir", dir, "--volumes", "--rmi"], { timeoutMs: 120_000 });
+  if (dir) await stack(["down", "--dir", dir, "--volumes", "--rmi", "local"], { timeoutMs: 120_000 });
   await purgeProject(PROJECT);
   if (parent) await rm(parent, { recursive: true, force: true });
 });

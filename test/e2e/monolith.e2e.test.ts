@@ -172,7 +172,7 @@ describe("monolith quickstart on a real engine", () => {
         (c) => (c.Names[0] ?? "").startsWith(`/${project}-`) && !c.Labels["com.docker.compose.project"],
       ),
     ).toEqual([]);
-    const down = await stackOk(["down", "--dir", dir, "--volumes", "--rmi", "--json"]);
+    const down = await stackOk(["down", "--dir", dir, "--volumes", "--rmi", "local", "--json"]);
     const removed = JSON.parse(down.stdout) as { volumes: string[]; images: string[] };
     expect(removed.volumes.sort()).toEqual([`${project}_caddy_config`, `${project}_caddy_data`]);
     expect(removed.images).toEqual([`${project}-app:latest`]);
