@@ -12,6 +12,9 @@ export type LogStream = "stdout" | "stderr";
 /** docker-modem's demuxer; it keeps no state on the modem, so one needs no engine connection. */
 const demuxStream = DockerModem.prototype.demuxStream;
 
+/** Bytes handed to the demuxer at a time (a frame is at least 9 bytes: ≤ ~1,800 frames, ~3,600 calls deep). */
+const DEMUX_SLICE_BYTES = 16 * 1024;
+
 /** A writable end the demuxer writes payloads to (it calls nothing but write). */
 function sink(onData: (payload: Buffer) => void): NodeJS.WritableStream {
   return {
@@ -34,8 +37,15 @@ export class LogDemuxer {
     demuxStream(this.source as unknown as NodeJS.ReadableStream, out("stdout"), out("stderr"));
   }
 
+  /**
+   * Feed the next bytes. docker-modem's demuxer recurses once per frame within one chunk, so a whole
+   * log read at once (thousands of lines) would exhaust the stack: it gets the bytes in slices that
+   * hold at most a few hundred frames.
+   */
   push(chunk: Buffer): void {
-    this.source.emit("data", chunk);
+    for (let at = 0; at < chunk.length; at += DEMUX_SLICE_BYTES) {
+      this.source.emit("data", chunk.subarray(at, at + DEMUX_SLICE_BYTES));
+    }
   }
 }
 

@@ -25,6 +25,12 @@ describe("LogDemuxer", () => {
     expect(raw.join("|")).toBe("stdout:a TTY line\n|stdout:more");
   });
 
+  it("decodes a whole log read at once, 100,000 frames in one buffer (a swarm service's logs), in order", () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => `line ${i}\n`);
+    const text = demuxToText(Buffer.concat(lines.map((l, i) => frame(i % 7 === 0 ? 2 : 1, l))));
+    expect(text).toBe(lines.join(""));
+  });
+
   it("reads short raw output and empty logs as text", () => {
     expect(demuxToText(Buffer.from("hi\n"))).toBe("hi\n");
     expect(demuxToText(Buffer.alloc(0))).toBe("");
