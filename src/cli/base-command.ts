@@ -80,7 +80,9 @@ export function toGatestackError(err: unknown): GatestackError {
   const isUsage =
     e?.name?.includes("Parse") ||
     e?.name === "CLIError" ||
-    /Unexpected argument|Missing required|Expected .* to be one of|Nonexistent flag|Flag --\S+ expects/.test(e?.message ?? "");
+    /Unexpected argument|Missing required|Expected .* to be one of|Nonexistent flag|Flag --\S+ expects/.test(
+      e?.message ?? "",
+    );
   if (isUsage) {
     return new GatestackError("E_USAGE", stripAnsi(errorMessage(err)).split("\n")[0] ?? "invalid usage", {
       exitCode: 2,
