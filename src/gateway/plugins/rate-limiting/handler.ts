@@ -5,6 +5,7 @@
  * Kong's X-RateLimit-* and RateLimit-* headers on the response.
  */
 import { Retirement } from "../_shared/handover.js";
+import { limitIdentity } from "../_shared/limit-identity.js";
 import {
   LIMIT_HEADER,
   PERIOD_SECONDS,
@@ -78,26 +79,11 @@ export class RateLimitingHandler implements PluginHandler {
   }
 
   private identify(ctx: RequestContext): string {
-    switch (this.conf.limit_by) {
-      case "consumer":
-        return ctx.consumer?.id ?? ctx.credential?.id ?? ctx.clientIp;
-      case "credential":
-        return ctx.credential?.id ?? ctx.clientIp;
-      case "service":
-        return ctx.service?.id ?? ctx.clientIp;
-      case "header": {
-        const v = ctx.request.headers[this.headerName ?? ""];
-        return (Array.isArray(v) ? v[0] : v) ?? ctx.clientIp;
-      }
-      case "path": {
-        const raw = ctx.request.path;
-        const q = raw.indexOf("?");
-        const path = q < 0 ? raw : raw.slice(0, q);
-        return path === this.conf.path ? path : ctx.clientIp;
-      }
-      default:
-        return ctx.clientIp;
-    }
+    return limitIdentity(ctx, {
+      limitBy: this.conf.limit_by,
+      headerName: this.headerName,
+      path: this.conf.path,
+    });
   }
 
   /** Headers (and the 429) from the policy's decision; the reset is counted on the policy's clock. */

@@ -7,6 +7,7 @@
  * empty 429 when it uses a limit already exhausted; the log phase counts what was used.
  */
 import { Retirement } from "../_shared/handover.js";
+import { limitIdentity } from "../_shared/limit-identity.js";
 import { PERIODS, type Period } from "../_shared/periods.js";
 import { leaseRedis, redisOptionsKey } from "../_shared/redis.js";
 import type {
@@ -170,14 +171,7 @@ export class ResponseRateLimitingHandler implements PluginHandler {
   }
 
   private identify(ctx: RequestContext): string {
-    switch (this.conf.limit_by) {
-      case "consumer":
-        return ctx.consumer?.id ?? ctx.credential?.id ?? ctx.clientIp;
-      case "credential":
-        return ctx.credential?.id ?? ctx.clientIp;
-      default:
-        return ctx.clientIp;
-    }
+    return limitIdentity(ctx, { limitBy: this.conf.limit_by });
   }
 
   /** The usage is known: refuse on a violation (block_on_first_violation), else tell the upstream. */
