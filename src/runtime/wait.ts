@@ -17,8 +17,13 @@ export interface WaitOptions {
   /** Called when the observed state changes (e.g. "health: starting"). */
   onState?: (state: string) => void;
   pollMs?: number;
-  /** For "healthy": a container without a healthcheck counts as ready once running. */
+  /**
+   * For "healthy": a container without a healthcheck counts as ready once it has been running for
+   * `settleMs` (so a process that crashes on start-up fails the wait instead of passing it).
+   */
   allowNoHealthcheck?: boolean;
+  /** How long a container without a healthcheck must have been running to count as ready (ms). */
+  settleMs?: number;
   /** For "healthy"/"running": a one-shot container (no restart policy) that exited 0 counts as done. */
   acceptCompleted?: boolean;
   /**
@@ -30,6 +35,21 @@ export interface WaitOptions {
 
 export function interrupted(): GatestackError {
   return new GatestackError("E_INTERRUPTED", "interrupted", { exitCode: 130 });
+}
+
+/**
+ * A container with no healthcheck is "ready" only once it has stayed up this long: long enough for an
+ * interpreter to fail on a missing setting, short enough not to slow `up` (replicas settle in parallel,
+ * and a container that has been up for a while counts at once).
+ */
+export const NO_HEALTHCHECK_SETTLE_MS = 1500;
+
+/** How long the container has been running, by the engine's StartedAt and by our own first sight of it. */
+function uptimeMs(startedAt: string | undefined, firstSeenRunning: number, now: number): number {
+  const started = startedAt ? Date.parse(startedAt) : Number.NaN;
+  const byEngine = Number.isFinite(started) ? now - started : 0;
+  // The larger of the two: a skewed engine clock can delay readiness by at most settleMs.
+  return Math.max(byEngine, now - firstSeenRunning);
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -69,6 +89,8 @@ export async function waitForContainer(
   const pollMs = opts.pollMs ?? 250;
   let last = "";
   let firstRestartCount: number | undefined;
+  let firstSeenRunning: number | undefined;
+  const settleMs = opts.settleMs ?? NO_HEALTHCHECK_SETTLE_MS;
   for (;;) {
     if (opts.signal?.aborted) throw interrupted();
     let info: Dockerode.ContainerInspectInfo;
@@ -117,6 +139,7 @@ export async function waitForContainer(
       if (info.RestartCount - firstRestartCount >= 3)
         throw await fail(`keeps restarting (${info.RestartCount} restarts)`);
       if (st.Status === "running") {
+        firstSeenRunning ??= Date.now();
         if (goal === "running") return "running";
         if (health === "healthy") return "healthy";
         if (health === "unhealthy") {
@@ -127,14 +150,15 @@ export async function waitForContainer(
           );
         }
         if (!health) {
-          if (opts.allowNoHealthcheck) return "running";
-          throw new GatestackError(
-            "E_DOCKER",
-            `${name} has no healthcheck, but a dependency asks for service_healthy`,
-            {
-              hint: "add a healthcheck to the service or use condition: service_started",
-            },
-          );
+          if (opts.allowNoHealthcheck) {
+            if (uptimeMs(st.StartedAt, firstSeenRunning, Date.now()) >= settleMs) return "running";
+          } else {
+            throw new GatestackError(
+              "E_DOCKER",
+              `${name} has no healthcheck, but a dependency asks for service_healthy`,
+              { hint: "add a healthcheck to the service or use condition: service_started" },
+            );
+          }
         }
         if (health === "starting" && opts.probe && (await opts.probe())) return "healthy";
       }

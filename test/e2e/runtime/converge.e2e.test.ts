@@ -216,14 +216,14 @@ describe("converge on a real engine", () => {
     expect(text).toMatch(new RegExp(`^${name}-web-1 \\| .*GET ${marker}`, "m"));
   });
 
-  it("fails with the container's last log lines when it exits, and names the service", async () => {
+  it("fails with the container's last log lines when it exits soon after starting, and names the service", async () => {
     const project = await load(
       composeYaml({
         port: 0,
         webEnv: "two",
         extra: `  broken:
     image: python:3.12-slim
-    command: ["python", "-c", "import sys; print('boom: missing setting'); sys.exit(3)"]
+    command: ["python", "-c", "import sys, time; time.sleep(0.6); print('boom: missing setting'); sys.exit(3)"]
     networks: [backend]
 `,
       }),
