@@ -1,0 +1,46 @@
+/** Loading data: once (with a reload), or polled while the page shows. */
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { errorText } from "./api.js";
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: string | null;
+  reload: () => void;
+}
+
+/** Runs `load` when `deps` change, and again every `pollMs` when given. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs?: number): Loaded<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = () => {
+      loadRef
+        .current()
+        .then(
+          (d) => {
+            if (!live) return;
+            setData(d);
+            setError(null);
+          },
+          (err: unknown) => {
+            if (live) setError(errorText(err));
+          },
+        )
+        .finally(() => {
+          if (live && pollMs !== undefined) timer = setTimeout(run, pollMs);
+        });
+    };
+    run();
+    return () => {
+      live = false;
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [...deps, tick, pollMs]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, reload };
+}
