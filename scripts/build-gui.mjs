@@ -1,10 +1,10 @@
 /**
- * Builds the gateway manager's front-end (gui/) into dist/gui/: index.html, app.js and app.css,
+ * Builds the gateway manager's front-end (gui/) into dist/gui/: index.html, app.js, app.css (and favicon.svg),
  * minified, without source maps, everything bundled (the page fetches nothing from elsewhere and
  * runs no inline script: the server's CSP is `default-src 'self'`). Run by `npm run build` and by
  * the Dockerfile's build stage; prints the bundle size.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -31,11 +31,10 @@ await build({
   logLevel: "warning",
   define: { "process.env.NODE_ENV": '"production"' },
 });
-copyFileSync(join(root, "gui", "index.html"), join(out, "index.html"));
+for (const file of ["index.html", "favicon.svg"]) copyFileSync(join(root, "gui", file), join(out, file));
 
 const sizes = ["index.html", "app.js", "app.css"].map((f) => {
   const file = join(out, f);
-  statSync(file);
   const bytes = readFileSync(file);
   return `${f} ${(bytes.length / 1024).toFixed(1)} KiB (${(gzipSync(bytes).length / 1024).toFixed(1)} KiB gzip)`;
 });

@@ -44,6 +44,7 @@ export interface JsonSchema {
 export interface CatalogueEntry {
   name: string;
   priority: number;
+  version?: string;
   phases: string[];
   protocols?: string[];
   schema: JsonSchema;
@@ -55,12 +56,13 @@ export interface ApplyingPlugin {
   priority: number;
   scope: string;
   enabled: boolean;
-  consumer?: string | null;
+  /** set for an entry that applies only to requests of this consumer */
+  consumer?: { id: string; username: string | null };
 }
 
 export interface PluginsApplying {
-  route: unknown;
-  service: unknown;
+  route: { id: string; name: string | null };
+  service: { id: string; name: string | null } | null;
   plugins: ApplyingPlugin[];
 }
 

@@ -141,7 +141,9 @@ export function initialRaw(
       Object.assign(out, initialRaw(control.schema, (v ?? {}) as Record<string, unknown>, path));
     } else {
       const dflt = unwrap(field).schema.default;
-      out[pathKey(path)] = toRaw(control, v === undefined && control.kind === "checkbox" ? dflt : v);
+      // a control that always shows a value (checkboxes) starts at the default: left alone, it is not sent
+      const showsDefault = control.kind === "checkbox" || control.kind === "checkboxes";
+      out[pathKey(path)] = toRaw(control, v === undefined && showsDefault ? dflt : v);
     }
   }
   return out;

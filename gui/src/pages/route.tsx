@@ -35,6 +35,11 @@ export function RoutePage({ id, writable }: { id: string; writable: boolean }) {
         <a href={href("services")}>← Services and routes</a>
       </p>
       <h2>Route {r ? show(r.name ?? r.id) : id}</h2>
+      {applying.data?.service && (
+        <p>
+          Service: <strong>{applying.data.service.name ?? applying.data.service.id}</strong>
+        </p>
+      )}
       <Status error={route.error} loading={!r} />
       {r && (
         <dl class="fields">
@@ -73,8 +78,8 @@ export function RoutePage({ id, writable }: { id: string; writable: boolean }) {
                   <td>{p.priority}</td>
                   <td>
                     {p.scope}
-                    {p.scope.includes("consumer") ? (
-                      <span class="muted"> (only for that consumer)</span>
+                    {p.consumer ? (
+                      <span class="muted"> (only for consumer {p.consumer.username ?? p.consumer.id})</span>
                     ) : null}
                   </td>
                   <td>{p.enabled ? "yes" : "no"}</td>
