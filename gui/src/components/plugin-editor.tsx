@@ -1,15 +1,29 @@
-/** Adds a plugin: pick it from the catalogue, then a form generated from its config schema. */
+/**
+ * Adds a plugin (pick it from the catalogue) or edits one, through a form generated from the
+ * plugin's config schema (`/gui-api/plugin-catalogue`).
+ */
 import { useState } from "preact/hooks";
 import { adminWrite } from "../api.js";
 import { loadCatalogue } from "../catalogue.js";
 import { SchemaForm } from "../forms/schema-form.js";
 import { useLoad } from "../hooks.js";
-import type { JsonSchema } from "../types.js";
+import type { Entity, JsonSchema } from "../types.js";
 import { Status } from "./common.js";
 
-export function PluginEditor(props: { collection: string; onDone: () => void; onCancel: () => void }) {
+export interface PluginEditorProps {
+  /** where a new plugin is POSTed (`routes/<id>/plugins`…) */
+  collection: string;
+  /** the plugin to edit (PATCH `plugins/<id>`); absent to add one */
+  plugin?: Entity;
+  onDone: () => void;
+  onCancel: () => void;
+}
+
+export function PluginEditor(props: PluginEditorProps) {
   const catalogue = useLoad(loadCatalogue, []);
-  const [name, setName] = useState("");
+  const [chosen, setName] = useState("");
+  const editing = props.plugin;
+  const name = editing ? String(editing.name) : chosen;
   const entry = catalogue.data?.find((p) => p.name === name);
   const schema: JsonSchema | null = entry
     ? {
@@ -23,7 +37,7 @@ export function PluginEditor(props: { collection: string; onDone: () => void; on
   return (
     <div class="plugin-editor">
       <Status error={catalogue.error} loading={!catalogue.data} />
-      {catalogue.data && (
+      {catalogue.data && !editing && (
         <div class="field">
           <label for="new-plugin-name">Plugin</label>
           <select id="new-plugin-name" value={name} onChange={(e) => setName(e.currentTarget.value)}>
@@ -38,15 +52,16 @@ export function PluginEditor(props: { collection: string; onDone: () => void; on
       )}
       {schema && (
         <SchemaForm
-          key={name}
-          id={`plugin-${name}`}
-          title={`Configure ${name}`}
+          key={editing ? editing.id : name}
+          id={`plugin-${editing ? editing.id : name}`}
+          title={editing ? `Edit ${name}` : `Configure ${name}`}
           schema={schema}
-          value={{}}
-          editing={false}
-          submitLabel={`Add ${name}`}
+          value={editing ?? {}}
+          editing={editing !== undefined}
+          submitLabel={editing ? `Save ${name}` : `Add ${name}`}
           onSubmit={async (body) => {
-            await adminWrite("POST", props.collection, { name, ...body });
+            if (editing) await adminWrite("PATCH", `plugins/${encodeURIComponent(editing.id)}`, body);
+            else await adminWrite("POST", props.collection, { name, ...body });
             props.onDone();
           }}
           onCancel={props.onCancel}

@@ -1,6 +1,6 @@
 /** One route: its fields and the plugins that apply to it, in execution order, with scope. */
 import { useState } from "preact/hooks";
-import { adminGet, adminWrite, get } from "../api.js";
+import { adminGet, adminWrite, errorText, get } from "../api.js";
 import { DeleteButton, Status, show } from "../components/common.js";
 import { PluginEditor } from "../components/plugin-editor.js";
 import { useLoad } from "../hooks.js";
@@ -28,6 +28,14 @@ export function RoutePage({ id, writable }: { id: string; writable: boolean }) {
     [id],
   );
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Entity | null>(null);
+  const [editError, setEditError] = useState<string | null>(null);
+  const edit = (pluginId: string) => {
+    setEditError(null);
+    adminGet<Entity>(`plugins/${encodeURIComponent(pluginId)}`).then(setEditing, (err: unknown) =>
+      setEditError(errorText(err)),
+    );
+  };
   const r = route.data;
   return (
     <>
@@ -84,7 +92,10 @@ export function RoutePage({ id, writable }: { id: string; writable: boolean }) {
                   </td>
                   <td>{p.enabled ? "yes" : "no"}</td>
                   {writable && (
-                    <td>
+                    <td class="actions">
+                      <button type="button" aria-label={`Edit plugin ${p.name}`} onClick={() => edit(p.id)}>
+                        Edit
+                      </button>
                       <DeleteButton
                         label={`plugin ${p.name}`}
                         onDelete={async () => {
@@ -98,6 +109,19 @@ export function RoutePage({ id, writable }: { id: string; writable: boolean }) {
               ))}
             </tbody>
           </table>
+        )}
+        <Status error={editError} loading={false} />
+        {writable && editing && (
+          <PluginEditor
+            key={editing.id}
+            collection="plugins"
+            plugin={editing}
+            onDone={() => {
+              setEditing(null);
+              applying.reload();
+            }}
+            onCancel={() => setEditing(null)}
+          />
         )}
         {writable && !adding && (
           <button type="button" onClick={() => setAdding(true)}>
