@@ -5,7 +5,7 @@
  * top entries printed. The .cpuprofile is kept (open it in Chrome DevTools or speedscope for a
  * flame graph).
  *
- *   npm run build && node bench/profile.mjs [--seconds 10] [--connections 50] [--route plain|plugins]
+ *   npm run build && node bench/profile.mjs [--seconds 10] [--connections 50] [--route plain|plugins|otel]
  *                                           [--top 30] [--out DIR] [--routes 10000]
  * With --routes N the plain route is joined by N routes over N/10 services and the requests spread
  * over N/10 of them (bench/proxy.mjs's 10,000-route mix).
@@ -47,6 +47,9 @@ const gw = await startGateway({
         { name: "key-auth" },
         { name: "rate-limiting", config: { second: 1000000000, policy: "local" } },
         { name: "prometheus", config: { status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, per_consumer: true } },
+      ] },
+      { name: "otel", paths: ["/otel"], plugins: [
+        { name: "opentelemetry", config: { traces_endpoint: "http://127.0.0.1:${port}/v1/traces", sampling_rate: 1 } },
       ] },
     ] }, ...extraServices(${extraRoutes}, ${port})],
   },

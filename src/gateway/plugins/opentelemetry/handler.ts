@@ -4,8 +4,9 @@
  * the trace id kept or made, and the sampling decision taken — the caller's when its headers
  * carry one, else `sampling_rate` on the trace id. The access phase clears the configured
  * headers and injects the context upstream, the balancer span as the upstream's parent; the
- * response can carry the trace id back (`http_response_header_for_traceid`); the log phase
- * hands the request's spans to the exporter (exporter.ts: OTLP/HTTP protobuf, batched). Without
+ * response can carry the trace id back (`http_response_header_for_traceid`: only then has the
+ * plugin a response phase); the log phase records the request's facts on its trace and queues
+ * the trace (exporter.ts: spans built and encoded as OTLP/HTTP protobuf per batch). Without
  * `traces_endpoint` the plugin only propagates (nothing sampled, as Kong with tracing off).
  */
 
@@ -28,11 +29,12 @@ import {
   formatKey,
   INJECTABLE,
   injectContext,
+  type OutgoingContext,
   type Propagation,
   propagationOf,
 } from "./propagation.js";
 import type { Format, OpenTelemetryConfig } from "./schema.js";
-import { type AttributeValue, RequestTrace } from "./trace.js";
+import { RequestTrace } from "./trace.js";
 
 /** Sample a trace by its id (deterministic: every gateway decides the same for one trace). */
 export function sampledByTraceId(traceId: string, rate: number): boolean {
@@ -41,14 +43,22 @@ export function sampledByTraceId(traceId: string, rate: number): boolean {
   return Number.parseInt(traceId.slice(-8), 16) / 0x1_0000_0000 < rate;
 }
 
-/** A request's trace with what was extracted for it. */
-class OtelTrace extends RequestTrace {
-  constructor(
-    start: ConstructorParameters<typeof RequestTrace>[0],
-    owner: object,
-    readonly extracted: ExtractedContext | null,
-  ) {
-    super(start, owner);
+/** A request's trace with what was extracted for it; also the context injected upstream. */
+class OtelTrace extends RequestTrace implements OutgoingContext {
+  extracted: ExtractedContext | null = null;
+
+  /** the upstream request is the balancer span's child */
+  get spanId(): string {
+    return this.balancerSpanId;
+  }
+  get parentId(): string {
+    return this.rootSpanId;
+  }
+  get debug(): boolean {
+    return this.extracted?.debug ?? false;
+  }
+  get baggage(): Record<string, string> | null {
+    return this.extracted?.baggage ?? null;
   }
 }
 
@@ -85,6 +95,7 @@ export function exporterSettings(
     endpoint,
     headers: { ...(conf.headers ?? {}) },
     connectTimeout: conf.connect_timeout,
+    sendTimeout: conf.send_timeout,
     readTimeout: conf.read_timeout,
     queue,
     resourceAttributes: {
@@ -99,8 +110,9 @@ export function exporterSettings(
 export class OpenTelemetryHandler implements PluginHandler {
   private readonly propagation: Propagation;
   private readonly rate: number;
-  private readonly responseHeader: string | null;
   private readonly retired: Retirement | null;
+  /** only with http_response_header_for_traceid: a response phase costs every request a header record */
+  readonly responseHeaders?: (ctx: RequestContext, res: ResponseHead) => void;
 
   constructor(
     conf: OpenTelemetryConfig,
@@ -110,7 +122,13 @@ export class OpenTelemetryHandler implements PluginHandler {
   ) {
     this.propagation = propagationOf(conf);
     this.rate = conf.sampling_rate ?? 1;
-    this.responseHeader = conf.http_response_header_for_traceid?.toLowerCase() ?? null;
+    const responseHeader = conf.http_response_header_for_traceid?.toLowerCase() ?? null;
+    if (responseHeader !== null) {
+      this.responseHeaders = (ctx, res) => {
+        const trace = this.traceOf(ctx);
+        if (trace !== null) res.headers[responseHeader] = trace.traceId;
+      };
+    }
     this.retired = retired;
     if (conf.logs_endpoint != null) {
       logger.warn("opentelemetry: logs_endpoint is not supported by this gateway; only traces are exported");
@@ -130,20 +148,18 @@ export class OpenTelemetryHandler implements PluginHandler {
     const original = extracted?.traceId ?? null;
     const traceId = original === null ? newTraceId() : original.padStart(32, "0");
     const sampled = this.exporter !== null && (extracted?.sampled ?? sampledByTraceId(traceId, this.rate));
-    // the request arrived before the core asked: date the request span from ctx.startedAt
-    const start = performance.now() - Number(process.hrtime.bigint() - ctx.startedAt) / 1e6;
-    return new OtelTrace(
-      {
-        traceId,
-        originalTraceId: original,
-        parentSpanId: extracted?.spanId ?? null,
-        sampled,
-        traceState: extracted?.format === "w3c" ? firstValue(headers.tracestate) : null,
-        start,
-      },
+    const trace = new OtelTrace(
       this,
-      extracted,
+      traceId,
+      original,
+      extracted?.spanId ?? null,
+      sampled,
+      extracted?.format === "w3c" ? firstValue(headers.tracestate) : null,
+      // the request arrived before the core asked: the request span starts then
+      ctx.startedAt,
     );
+    trace.extracted = extracted;
+    return trace;
   }
 
   access(ctx: RequestContext): void {
@@ -158,16 +174,6 @@ export class OpenTelemetryHandler implements PluginHandler {
     for (const name of clear) delete headers[name];
     if (inject.length === 0) return;
     const extracted = trace.extracted;
-    const outgoing = {
-      traceId: trace.traceId,
-      originalTraceId: trace.originalTraceId,
-      spanId: trace.balancerSpanId,
-      parentId: trace.rootSpanId,
-      sampled: trace.sampled,
-      debug: extracted?.debug ?? false,
-      baggage: extracted?.baggage ?? null,
-    };
-    let formats: Record<string, string> | null = null;
     for (const wanted of inject) {
       let format: Format;
       if (wanted === "preserve") {
@@ -178,40 +184,29 @@ export class OpenTelemetryHandler implements PluginHandler {
               ? "b3-single"
               : extracted.format;
       } else format = wanted;
-      const written = injectContext(headers, format, outgoing);
-      if (written === null) continue;
-      if (formats === null) formats = {};
-      formats[formatKey(format)] = written;
+      if (injectContext(headers, format, trace) !== null) trace.injectedAs(formatKey(format));
     }
-    trace.traceIdFormats = formats;
-  }
-
-  responseHeaders(ctx: RequestContext, res: ResponseHead): void {
-    const name = this.responseHeader;
-    if (name === null) return;
-    const trace = this.traceOf(ctx);
-    if (trace !== null) res.headers[name] = trace.traceId;
   }
 
   log(ctx: RequestContext, entry: AccessLogEntry): void {
     const trace = this.traceOf(ctx);
     const exporter = this.exporter;
     if (trace === null || !trace.sampled || exporter === null) return;
-    const end = performance.now();
-    const root: Record<string, AttributeValue> = {
-      "http.method": entry.request.method,
-      // the URL of the log entry: credentials in its query are redacted
-      "http.url": entry.request.url,
-      "http.host": ctx.request.host,
-      "http.scheme": ctx.protocol,
-      "http.flavor": ctx.request.httpVersion,
-      "http.client_ip": ctx.clientIp,
-      "net.peer.ip": ctx.clientIp,
-      "kong.request.id": ctx.requestId,
-      "http.status_code": entry.response.status,
-      "http.route": ctx.route?.paths?.[0] ?? "",
-    };
-    exporter.export(trace.traceId, trace.traceState, trace.spans(end, root));
+    const host = ctx.request.headers.host;
+    const spans = trace.finish(performance.now(), {
+      method: entry.request.method,
+      scheme: ctx.protocol,
+      // the URL is the log entry's: credentials in its query are redacted
+      authority: typeof host === "string" ? host : "",
+      uri: entry.request.uri,
+      host: ctx.request.host,
+      flavor: ctx.request.httpVersion,
+      clientIp: ctx.clientIp,
+      requestId: ctx.requestId,
+      status: entry.response.status,
+      route: ctx.route?.paths?.[0] ?? "",
+    });
+    exporter.export(trace, spans);
   }
 
   async close(): Promise<void> {

@@ -11,9 +11,12 @@ function randomHex(bytes: number): string {
       randomFillSync(pool);
       offset = 0;
     }
-    const hex = pool.toString("hex", offset, offset + bytes);
+    const start = offset;
     offset += bytes;
-    if (!/^0+$/.test(hex)) return hex; // all-zero ids are invalid
+    for (let i = start; i < offset; i++) {
+      if (pool[i] !== 0) return pool.toString("hex", start, offset);
+    }
+    // all-zero ids are invalid: draw again
   }
 }
 
