@@ -235,7 +235,10 @@ export function unplacedErrors(fields: unknown, schema: JsonSchema, prefix: stri
     const field = schema.properties?.[name];
     const label = [...prefix, name].join(".");
     if (field === undefined) {
-      out.push(name === "@entity" ? errorText(node) : `${label}: ${errorText(node)}`);
+      // the entity's own checks: a list of messages, shown as they are
+      if (name === "@entity")
+        out.push(...(Array.isArray(node) ? node.map((m) => errorText(m)) : [errorText(node)]));
+      else out.push(`${label}: ${errorText(node)}`);
       continue;
     }
     const control = controlFor(field);
