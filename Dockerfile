@@ -11,7 +11,7 @@
 # image copies it from here to run the pipeline's `stack validate` and `stack render --check`.
 ARG NODE_IMAGE=node:22-slim
 
-# ---- build: full dependency tree + TypeScript compile + the manager's front-end bundle (esbuild)
+# ---- build: full dependency tree + TypeScript compile + the manager's front-end bundle (esbuild) + the portal's files
 FROM ${NODE_IMAGE} AS build
 WORKDIR /offline
 COPY package.json .npm-offlin[e] ./
@@ -25,7 +25,8 @@ COPY . .
 RUN set -eu; \
     if [ -d src ]; then rm -rf dist && npx tsc -p tsconfig.build.json; fi; \
     if [ -d gui ]; then node scripts/build-gui.mjs; fi; \
-    test -f dist/commands/gateway/serve.js && test -d templates && test -f dist/gui/index.html
+    if [ -d portal ]; then node scripts/build-portal.mjs; fi; \
+    test -f dist/commands/gateway/serve.js && test -d templates && test -f dist/gui/index.html && test -f dist/portal/index.html
 
 # ---- production dependencies only
 FROM ${NODE_IMAGE} AS deps

@@ -8,7 +8,8 @@
  *    authentication (catalogue.ts), its `servers` the portal's public base;
  *  - `/assets/<file>` — the built front-end's files, and only those.
  * Everything is addressed relatively, so the portal works below any prefix Caddy strips (`/portal`).
- * CSP `default-src 'self'`: no inline script, no other origin (but the API's, when it is elsewhere).
+ * CSP `default-src 'self'`: no inline script, no other origin (but the API's, when it is elsewhere);
+ * inline styles only, which Swagger UI sets.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -94,7 +95,8 @@ function contentSecurityPolicy(serverUrl: string): string {
   } catch {
     // relative: the portal's own origin
   }
-  return `default-src 'self'; img-src 'self' data:; connect-src 'self'${api}; frame-ancestors 'self'; base-uri 'self'; form-action 'self'`;
+  // Swagger UI sets a few inline styles (style attributes): allowed for styles, never for scripts
+  return `default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'${api}; frame-ancestors 'self'; base-uri 'self'; form-action 'self'`;
 }
 
 export function createPortalHandler(
