@@ -99,6 +99,16 @@ describe("response-ratelimiting, local policy", () => {
     expect(first.headers.get("x-ratelimit-limit-image-hour")).toBe("100");
     expect(first.headers.get("x-ratelimit-remaining-image-hour")).toBe("99");
     expect(first.headers.get("x-kong-limit")).toBeNull();
+    // only the periods configured for each name are reported (video has no hour, image no second)
+    const reported = [...first.headers.keys()].filter((h) => h.startsWith("x-ratelimit-")).sort();
+    expect(reported).toEqual([
+      "x-ratelimit-limit-image-hour",
+      "x-ratelimit-limit-image-minute",
+      "x-ratelimit-limit-video-minute",
+      "x-ratelimit-remaining-image-hour",
+      "x-ratelimit-remaining-image-minute",
+      "x-ratelimit-remaining-video-minute",
+    ]);
 
     await settled(base, "/media", "video", "4");
     // several lines of the header combine; names not configured are ignored
@@ -227,6 +237,10 @@ describe("response-ratelimiting, redis policy", () => {
     await settled(a.proxyUrl, "/shared", "video", "0");
     expect((await get(a.proxyUrl, "/shared?limit=video%3D1")).status).toBe(429);
     const keys = await redis.command("KEYS", "response-ratelimit:*");
+    // only the configured period is counted (Kong counts every period of the name)
+    const names = keys.split("\r\n").filter((l) => l.startsWith("response-ratelimit:"));
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((k) => k.endsWith(":video:minute"))).toBe(true);
     const windowStart = Date.now() - (Date.now() % 60_000);
     expect(keys).toMatch(
       new RegExp(

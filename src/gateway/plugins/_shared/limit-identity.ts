@@ -35,3 +35,19 @@ export function limitIdentity(ctx: RequestContext, by: LimitBy): string {
       return ctx.clientIp;
   }
 }
+
+/** Kong's stand-in id for a plugin entry without a route or service. */
+export const EMPTY_UUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * What separates the counters of one plugin entry from another's in a shared store (Redis, the
+ * database): Kong's route id and service id of the entry, the empty UUID when unset.
+ */
+export interface LimitScope {
+  route: string;
+  service: string;
+}
+
+export function limitScope(entry: { route: string | null; service: string | null }): LimitScope {
+  return { route: entry.route ?? EMPTY_UUID, service: entry.service ?? EMPTY_UUID };
+}

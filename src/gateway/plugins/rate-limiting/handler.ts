@@ -5,7 +5,7 @@
  * Kong's X-RateLimit-* and RateLimit-* headers on the response.
  */
 import { Retirement } from "../_shared/handover.js";
-import { limitIdentity } from "../_shared/limit-identity.js";
+import { type LimitScope, limitIdentity, limitScope } from "../_shared/limit-identity.js";
 import {
   LIMIT_HEADER,
   PERIOD_SECONDS,
@@ -21,13 +21,11 @@ import type { Consumption, CounterPolicy } from "./policy.js";
 import { RedisCounters } from "./redis-policy.js";
 import { type RateLimitingConfig, redisOptionsOf } from "./schema.js";
 
-const EMPTY_UUID = "00000000-0000-0000-0000-000000000000";
-
 export class RateLimitingHandler implements PluginHandler {
   readonly policy: CounterPolicy;
   private readonly limits: ReadonlyArray<{ period: Period; limit: number; limitText: string }>;
-  /** Kong's `<route id>:<service id>` of the plugin entry (part of the Redis key). */
-  private readonly scope: string;
+  /** Kong's route id and service id of the plugin entry (in the shared stores' keys). */
+  private readonly scope: LimitScope;
   private readonly headerName: string | null;
   private readonly logger: PluginEnvironment["logger"];
   private lastErrorLog = 0;
@@ -44,7 +42,7 @@ export class RateLimitingHandler implements PluginHandler {
       return typeof limit === "number" ? [{ period, limit, limitText: String(limit) }] : [];
     });
     this.headerName = conf.header_name ? conf.header_name.toLowerCase() : null;
-    this.scope = conf.policy === "redis" ? `${entry.route ?? EMPTY_UUID}:${entry.service ?? EMPTY_UUID}` : "";
+    this.scope = limitScope(entry);
     this.policy = this.adoptOrCreatePolicy(env);
     if (conf.limit_by === "consumer-group") {
       env.logger.warn(

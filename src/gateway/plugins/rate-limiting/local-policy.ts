@@ -6,6 +6,7 @@
  * the identifiers seen within one window (and capped, oldest identifiers evicted first,
  * like Kong's shm LRU).
  */
+import type { LimitScope } from "../_shared/limit-identity.js";
 import { PERIODS, type Period, periodStart } from "../_shared/periods.js";
 import type { Consumption, CounterLimit, CounterPolicy } from "./policy.js";
 
@@ -24,9 +25,10 @@ export class LocalCounters implements CounterPolicy {
 
   constructor(private readonly maxIdentifiers = MAX_IDENTIFIERS_PER_WINDOW) {}
 
-  consume(scope: string, identifier: string, limits: readonly CounterLimit[]): Consumption {
+  /** The store is the plugin entry's own: `scope` needs no part in the keys. */
+  consume(_scope: LimitScope, identifier: string, limits: readonly CounterLimit[]): Consumption {
     const now = Date.now();
-    const key = scope === "" ? identifier : `${scope}|${identifier}`;
+    const key = identifier;
     const n = limits.length;
     const usage = new Array<number>(n);
     const starts = new Array<number>(n);

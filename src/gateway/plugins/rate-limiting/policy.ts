@@ -1,3 +1,4 @@
+import type { LimitScope } from "../_shared/limit-identity.js";
 import type { Period } from "../_shared/periods.js";
 
 /** One configured limit. */
@@ -15,7 +16,7 @@ export interface CounterLimit {
 export interface Consumption {
   usage: number[];
   stop: number;
-  /** The counting clock at the decision, UTC ms (this process's for `local`, the Redis server's for `redis`). */
+  /** The counting clock at the decision, UTC ms (this process's for `local`, the store server's otherwise). */
   now: number;
   /** Start (UTC ms, on that clock) of each limit's current window. */
   starts: readonly number[];
@@ -23,9 +24,9 @@ export interface Consumption {
 
 /** Where counters live, and whose clock cuts the windows. `consume` never admits more than `limit` per window. */
 export interface CounterPolicy {
-  /** `scope` separates plugin instances (Kong: route id + service id of the plugin). */
+  /** `scope` separates plugin entries in a shared store (a local store belongs to one entry). */
   consume(
-    scope: string,
+    scope: LimitScope,
     identifier: string,
     limits: readonly CounterLimit[],
   ): Consumption | Promise<Consumption>;

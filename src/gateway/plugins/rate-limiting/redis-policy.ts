@@ -11,6 +11,7 @@
  * The keys are derived inside the script from the server time, so they cannot be declared
  * up front: the script needs a single Redis (not Redis Cluster), as Kong's redis policy does.
  */
+import type { LimitScope } from "../_shared/limit-identity.js";
 import { PERIOD_SECONDS } from "../_shared/periods.js";
 import { type RedisLease, RedisScript } from "../_shared/redis.js";
 import { WINDOW_START_LUA } from "../_shared/redis-windows.js";
@@ -53,10 +54,14 @@ export class RedisCounters implements CounterPolicy {
     return this.lease.connection.optionsKey;
   }
 
-  async consume(scope: string, identifier: string, limits: readonly CounterLimit[]): Promise<Consumption> {
+  async consume(
+    scope: LimitScope,
+    identifier: string,
+    limits: readonly CounterLimit[],
+  ): Promise<Consumption> {
     const n = limits.length;
     const args = new Array<string | number>(1 + 3 * n);
-    args[0] = `ratelimit:${scope}:${identifier}:`;
+    args[0] = `ratelimit:${scope.route}:${scope.service}:${identifier}:`;
     for (let i = 0; i < n; i++) {
       const { period, limit } = limits[i]!;
       args[1 + 3 * i] = period;

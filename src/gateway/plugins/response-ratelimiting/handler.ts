@@ -7,7 +7,7 @@
  * empty 429 when it uses a limit already exhausted; the log phase counts what was used.
  */
 import { Retirement } from "../_shared/handover.js";
-import { limitIdentity } from "../_shared/limit-identity.js";
+import { type LimitScope, limitIdentity, limitScope } from "../_shared/limit-identity.js";
 import { PERIODS, type Period } from "../_shared/periods.js";
 import { leaseRedis, redisOptionsKey } from "../_shared/redis.js";
 import type {
@@ -23,7 +23,6 @@ import { RedisNamedCounters } from "./redis-policy.js";
 import { type ResponseRateLimitingConfig, redisOptionsOf } from "./schema.js";
 
 const PLUGIN = "response-ratelimiting";
-const EMPTY_UUID = "00000000-0000-0000-0000-000000000000";
 const EMPTY = Buffer.alloc(0);
 
 interface Query extends UsageQuery {
@@ -35,8 +34,8 @@ interface Query extends UsageQuery {
 
 /** What one request carries from phase to phase (Kong's kong.ctx.plugin). */
 interface RequestState {
-  /** `<route>:<service>:<identifier>` */
-  key: string;
+  /** who the request is counted for (limit_by) */
+  identifier: string;
   /** the store's clock when the usage was read */
   at: number;
   /** remaining per query before this request; null: no usage (the store failed, tolerated) */
@@ -52,7 +51,8 @@ export class ResponseRateLimitingHandler implements PluginHandler {
   /** limit name → the periods configured for it */
   private readonly periodsOf = new Map<string, Period[]>();
   private readonly names: readonly string[];
-  private readonly scope: string;
+  /** Kong's route id and service id of the plugin entry (in the shared stores' keys) */
+  private readonly scope: LimitScope;
   private readonly headerName: string;
   private readonly logger: PluginEnvironment["logger"];
   private lastErrorLog = 0;
@@ -85,27 +85,27 @@ export class ResponseRateLimitingHandler implements PluginHandler {
     this.queries = queries;
     this.names = [...this.periodsOf.keys()];
     this.headerName = conf.header_name.toLowerCase();
-    this.scope = `${entry.route ?? EMPTY_UUID}:${entry.service ?? EMPTY_UUID}`;
+    this.scope = limitScope(entry);
     this.store = this.adoptOrCreateStore(env);
   }
 
   access(ctx: RequestContext): void | Promise<void> {
     if (this.queries.length === 0) return;
-    const key = `${this.scope}:${this.identify(ctx)}`;
+    const identifier = this.identify(ctx);
     let result: Usage | Promise<Usage>;
     try {
-      result = this.store.usage(key, this.queries);
+      result = this.store.usage(this.scope, identifier, this.queries);
     } catch (err) {
-      this.failed(ctx, key, err);
+      this.failed(ctx, identifier, err);
       return;
     }
     if (result instanceof Promise) {
       return result.then(
-        (u) => this.admit(ctx, key, u),
-        (err: unknown) => this.failed(ctx, key, err),
+        (u) => this.admit(ctx, identifier, u),
+        (err: unknown) => this.failed(ctx, identifier, err),
       );
     }
-    this.admit(ctx, key, result);
+    this.admit(ctx, identifier, result);
   }
 
   responseHeaders(ctx: RequestContext, res: ResponseHead): void {
@@ -151,7 +151,7 @@ export class ResponseRateLimitingHandler implements PluginHandler {
       const periods = this.periodsOf.get(name);
       if (periods === undefined) continue;
       try {
-        const r = this.store.increment(state.key, name, periods, value, state.at);
+        const r = this.store.increment(this.scope, state.identifier, name, periods, value, state.at);
         if (r instanceof Promise) pending.push(r);
       } catch (err) {
         this.logError("could not increment counter", err, ctx);
@@ -175,7 +175,7 @@ export class ResponseRateLimitingHandler implements PluginHandler {
   }
 
   /** The usage is known: refuse on a violation (block_on_first_violation), else tell the upstream. */
-  private admit(ctx: RequestContext, key: string, usage: Usage): void {
+  private admit(ctx: RequestContext, identifier: string, usage: Usage): void {
     const remaining = this.queries.map((q, i) => q.limit - usage.used[i]!);
     for (const name of this.names) {
       let least = Number.POSITIVE_INFINITY;
@@ -190,14 +190,14 @@ export class ResponseRateLimitingHandler implements PluginHandler {
       }
       ctx.upstream.headers[`x-ratelimit-remaining-${name.toLowerCase()}`] = String(least);
     }
-    this.setState(ctx, { key, at: usage.now, remaining, increments: new Map(), stop: false });
+    this.setState(ctx, { identifier, at: usage.now, remaining, increments: new Map(), stop: false });
   }
 
   /** The counter store failed: pass without counting (fault_tolerant) or answer Kong's 500. */
-  private failed(ctx: RequestContext, key: string, err: unknown): void {
+  private failed(ctx: RequestContext, identifier: string, err: unknown): void {
     if (this.conf.fault_tolerant) {
       this.logError("failed to get usage", err, ctx);
-      this.setState(ctx, { key, at: Date.now(), remaining: null, increments: new Map(), stop: false });
+      this.setState(ctx, { identifier, at: Date.now(), remaining: null, increments: new Map(), stop: false });
       return;
     }
     this.logger.error(`${PLUGIN}: ${errorText(err)}`, { request_id: ctx.requestId });

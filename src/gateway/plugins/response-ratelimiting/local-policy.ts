@@ -4,6 +4,7 @@
  * (dropped wholesale when the window moves on) and at most MAX_KEYS_PER_WINDOW keys
  * (oldest evicted first, like Kong's shm LRU).
  */
+import type { LimitScope } from "../_shared/limit-identity.js";
 import { type Period, periodStart } from "../_shared/periods.js";
 import type { NamedCounterStore, Usage, UsageQuery } from "./policy.js";
 
@@ -20,16 +21,24 @@ export class LocalNamedCounters implements NamedCounterStore {
 
   constructor(private readonly maxKeys = MAX_KEYS_PER_WINDOW) {}
 
-  usage(key: string, queries: readonly UsageQuery[]): Usage {
+  /** The store is the plugin entry's own: `scope` needs no part in the keys. */
+  usage(_scope: LimitScope, identifier: string, queries: readonly UsageQuery[]): Usage {
     const now = Date.now();
     const used = queries.map(({ name, period }) => {
-      return this.bucket(period, periodStart(period, now)).get(`${key}|${name}`) ?? 0;
+      return this.bucket(period, periodStart(period, now)).get(`${identifier}|${name}`) ?? 0;
     });
     return { used, now };
   }
 
-  increment(key: string, name: string, periods: readonly Period[], value: number, at: number): void {
-    const k = `${key}|${name}`;
+  increment(
+    _scope: LimitScope,
+    identifier: string,
+    name: string,
+    periods: readonly Period[],
+    value: number,
+    at: number,
+  ): void {
+    const k = `${identifier}|${name}`;
     for (const period of periods) {
       const start = periodStart(period, at);
       const b = this.buckets.get(period);

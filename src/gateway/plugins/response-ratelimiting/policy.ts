@@ -1,3 +1,4 @@
+import type { LimitScope } from "../_shared/limit-identity.js";
 import type { Period } from "../_shared/periods.js";
 
 /** What one request reads: the usage of `name`'s current window of each period. */
@@ -18,10 +19,14 @@ export interface Usage {
  * Kong: the count lands in the windows of the moment the usage was read (`at`).
  */
 export interface NamedCounterStore {
-  /** `key` separates plugin entries and clients (Kong: route id, service id, identifier). */
-  usage(key: string, queries: readonly UsageQuery[]): Usage | Promise<Usage>;
+  /**
+   * `scope` separates plugin entries in a shared store (a local store belongs to one entry),
+   * `identifier` the clients. Only the periods configured for a name are read and counted.
+   */
+  usage(scope: LimitScope, identifier: string, queries: readonly UsageQuery[]): Usage | Promise<Usage>;
   increment(
-    key: string,
+    scope: LimitScope,
+    identifier: string,
     name: string,
     periods: readonly Period[],
     value: number,

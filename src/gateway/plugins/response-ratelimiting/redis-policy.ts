@@ -7,6 +7,7 @@
  * `response-ratelimit:<route>:<service>:<identifier>:<window start ms>:<name>:<period>`.
  * The keys derive from the clock inside the scripts: a single Redis, not Redis Cluster.
  */
+import type { LimitScope } from "../_shared/limit-identity.js";
 import { PERIOD_SECONDS, type Period } from "../_shared/periods.js";
 import { type RedisLease, RedisScript } from "../_shared/redis.js";
 import { WINDOW_START_LUA } from "../_shared/redis-windows.js";
@@ -42,6 +43,11 @@ end
 return 1
 `);
 
+/** Kong's key layout up to the window: `response-ratelimit:<route>:<service>:<identifier>:` */
+function prefix(scope: LimitScope, identifier: string): string {
+  return `response-ratelimit:${scope.route}:${scope.service}:${identifier}:`;
+}
+
 export class RedisNamedCounters implements NamedCounterStore {
   constructor(private readonly lease: RedisLease) {}
 
@@ -49,8 +55,8 @@ export class RedisNamedCounters implements NamedCounterStore {
     return this.lease.connection.optionsKey;
   }
 
-  async usage(key: string, queries: readonly UsageQuery[]): Promise<Usage> {
-    const args: Array<string | number> = [`response-ratelimit:${key}:`];
+  async usage(scope: LimitScope, identifier: string, queries: readonly UsageQuery[]): Promise<Usage> {
+    const args: Array<string | number> = [prefix(scope, identifier)];
     for (const q of queries) args.push(q.name, q.period);
     const reply = await this.lease.connection.run(USAGE, [], args);
     if (!Array.isArray(reply) || reply.length !== 1 + queries.length) {
@@ -61,13 +67,14 @@ export class RedisNamedCounters implements NamedCounterStore {
   }
 
   async increment(
-    key: string,
+    scope: LimitScope,
+    identifier: string,
     name: string,
     periods: readonly Period[],
     value: number,
     at: number,
   ): Promise<void> {
-    const args: Array<string | number> = [`response-ratelimit:${key}:`, name, at, value];
+    const args: Array<string | number> = [prefix(scope, identifier), name, at, value];
     for (const p of periods) args.push(p, PERIOD_SECONDS[p]);
     await this.lease.connection.run(INCREMENT, [], args);
   }
