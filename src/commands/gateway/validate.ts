@@ -34,7 +34,14 @@ export default class GatewayValidate extends BaseCommand<typeof GatewayValidate>
 loads it: entity schemas and defaults, references by name or id, uniqueness, plugin configs
 against each installed plugin's schema. {vault://env/NAME} references are resolved from the
 environment (and --env-file). Exit 0 with a summary, or 1 listing every invalid field with its
-line:column. With --json, prints the summary or Kong's error body (code 14, fields, flattened_errors).`;
+line:column. With --json, prints the summary or Kong's error body (code 14, fields, flattened_errors).
+
+Only open-source Kong features are accepted. Kong Enterprise and Konnect features are refused
+with a message naming them as such, at their place, rather than as unknown fields: Enterprise
+plugins (openid-connect, rate-limiting-advanced, …), consumer groups, mtls-auth credentials,
+workspaces other than 'default', RBAC, partials, vaults other than 'env', and Konnect's
+'_konnect', custom plugins and service packages. Open-source Kong features this gateway does
+not run yet are refused saying that too.`;
 
   static override examples = [
     "<%= config.bin %> gateway validate kong.yml",

@@ -141,4 +141,15 @@ describe("stack gateway validate", () => {
     });
     expect(ok.exitCode).toBe(0);
   });
+
+  it("--help says Kong Enterprise and Konnect features are refused, named as such", async () => {
+    const r = await execa(bin, ["gateway", "validate", "--help"], { reject: false });
+    expect(r.exitCode).toBe(0);
+    const help = r.stdout.replace(/\s+/g, " ");
+    expect(help).toContain(
+      "Kong Enterprise and Konnect features are refused with a message naming them as such",
+    );
+    expect(help).toContain("consumer groups, mtls-auth credentials");
+    expect(help).toContain("'_konnect'");
+  });
 });
