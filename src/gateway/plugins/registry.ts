@@ -146,3 +146,24 @@ function registryOf(byName: Map<string, PluginDefinition>, problems: PluginLoadP
     problems,
   };
 }
+
+/**
+ * The definitions as a gateway in database mode checks plugin configs with: a plugin's
+ * `databaseConfigSchema` in place of its `configSchema` where it has one (rate-limiting's
+ * `policy: cluster`); DB-less, `registry.get` as it is.
+ */
+export function databaseModeLookup(registry: PluginRegistry): (name: string) => PluginDefinition | undefined {
+  const derived = new Map<PluginDefinition, PluginDefinition>();
+  return (name) => {
+    const def: (PluginDefinition & { databaseConfigSchema?: PluginDefinition["configSchema"] }) | undefined =
+      registry.get(name);
+    const schema = def?.databaseConfigSchema;
+    if (def === undefined || schema === undefined) return def;
+    let out = derived.get(def);
+    if (out === undefined) {
+      out = { ...def, configSchema: schema };
+      derived.set(def, out);
+    }
+    return out;
+  };
+}
