@@ -13,6 +13,8 @@ import { Status } from "./common.js";
 export interface PluginEditorProps {
   /** where a new plugin is POSTed (`routes/<id>/plugins`…) */
   collection: string;
+  /** what the plugin is added to, for the form's title ("service orders") */
+  subject?: string;
   /** the plugin to edit (PATCH `plugins/<id>`); absent to add one */
   plugin?: Entity;
   onDone: () => void;
@@ -39,7 +41,7 @@ export function PluginEditor(props: PluginEditorProps) {
       <Status error={catalogue.error} loading={!catalogue.data} />
       {catalogue.data && !editing && (
         <div class="field">
-          <label for="new-plugin-name">Plugin</label>
+          <label for="new-plugin-name">Plugin{props.subject ? ` for ${props.subject}` : ""}</label>
           <select id="new-plugin-name" value={name} onChange={(e) => setName(e.currentTarget.value)}>
             <option value="">Choose a plugin…</option>
             {catalogue.data.map((p) => (
@@ -54,7 +56,9 @@ export function PluginEditor(props: PluginEditorProps) {
         <SchemaForm
           key={editing ? editing.id : name}
           id={`plugin-${editing ? editing.id : name}`}
-          title={editing ? `Edit ${name}` : `Configure ${name}`}
+          title={
+            editing ? `Edit ${name}` : `Configure ${name}${props.subject ? ` for ${props.subject}` : ""}`
+          }
           schema={schema}
           value={editing ?? {}}
           editing={editing !== undefined}

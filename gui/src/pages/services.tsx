@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { adminWrite, listAll } from "../api.js";
 import { DeleteButton, Status, show } from "../components/common.js";
 import { EntityEditor, type EntityEditorProps } from "../components/entity-editor.js";
+import { PluginEditor } from "../components/plugin-editor.js";
 import { useLoad } from "../hooks.js";
 import { href } from "../router.js";
 import type { Entity } from "../types.js";
@@ -25,6 +26,8 @@ export function ServicesPage({ writable }: { writable: boolean }) {
     [],
   );
   const [editing, setEditing] = useState<Editing | null>(null);
+  /** the service a plugin is being added to */
+  const [pluginFor, setPluginFor] = useState<Entity | null>(null);
   const done = () => {
     setEditing(null);
     reload();
@@ -44,6 +47,15 @@ export function ServicesPage({ writable }: { writable: boolean }) {
             New service
           </button>
         </p>
+      )}
+      {pluginFor && (
+        <PluginEditor
+          key={pluginFor.id}
+          collection={`services/${encodeURIComponent(pluginFor.id)}/plugins`}
+          subject={`service ${show(pluginFor.name ?? pluginFor.id)}`}
+          onDone={() => setPluginFor(null)}
+          onCancel={() => setPluginFor(null)}
+        />
       )}
       {editing && (
         <EntityEditor
@@ -87,6 +99,13 @@ export function ServicesPage({ writable }: { writable: boolean }) {
                   }
                 >
                   New route
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Add a plugin to service ${name}`}
+                  onClick={() => setPluginFor(s)}
+                >
+                  Add plugin
                 </button>
                 <DeleteButton
                   label={`service ${name}`}
