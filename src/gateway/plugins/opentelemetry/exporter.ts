@@ -196,7 +196,8 @@ export class OtlpExporter {
       keepAliveTimeout: 60_000,
       connect: (opts, callback) =>
         connector(opts, (...result) => {
-          if (result[1] !== null) watchSends(result[1], settings.sendTimeout, hostPort);
+          // a failed connect passes no socket at all
+          if (result[0] === null) watchSends(result[1], settings.sendTimeout, hostPort);
           callback(...result);
         }),
     });
