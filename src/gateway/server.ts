@@ -17,6 +17,7 @@ import {
   ListenError,
 } from "./errors.js";
 import { Generations } from "./generations.js";
+import { GuiServer } from "./gui/handler.js";
 import { enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
 import { jsonLogger } from "./logger.js";
@@ -28,18 +29,19 @@ import type {
   GatewayServerStats,
   UpstreamTargetHealth,
 } from "./plugins/types.js";
-import { AccessLogWriter } from "./proxy/access-log.js";
+import { AccessLogWriter, type AccessObserver } from "./proxy/access-log.js";
 import { ClientBodyGuard, DEFAULT_CLIENT_BODY_LIMITS } from "./proxy/client-body-guard.js";
 import { createProxyHandler, createUpgradeHandler, type ProxyState } from "./proxy/handler.js";
 import { RealIp } from "./proxy/real-ip.js";
 import { invalidVersionStatus } from "./proxy/request-line.js";
-import { TrustedIps } from "./proxy/trusted-ips.js";
+import { normalizeIp, TrustedIps } from "./proxy/trusted-ips.js";
 import { isReplayedConnection } from "./proxy/upgrade.js";
 import type { GatewaySnapshot } from "./snapshot.js";
 import { createStatusHandler, type StatusSource } from "./status.js";
 import { DeclarativeStore } from "./store/declarative.js";
 import type { PostgresSettings } from "./store/postgres/settings.js";
 import { UpstreamPools } from "./transport/dispatch.js";
+import { webAssetsDir } from "./web-assets.js";
 
 /** How startGateway is configured (flags/env are mapped onto this by `stack gateway serve`). */
 export interface GatewayOptions {
@@ -51,6 +53,11 @@ export interface GatewayOptions {
   adminListen?: ListenAddress | null;
   /** default 0.0.0.0:8100; null disables */
   statusListen?: ListenAddress | null;
+  /**
+   * Kong's admin_gui_listen: the gateway manager (gui/handler.ts). Default off in the library
+   * (`stack gateway serve` defaults to 127.0.0.1:8002); non-loopback needs adminToken.
+   */
+  guiListen?: ListenAddress | null;
   adminToken?: string;
   /** Kong's trusted_ips: peers whose X-Forwarded-* and real_ip_header values are believed */
   trustedIps?: string[];
@@ -115,6 +122,8 @@ export interface Gateway {
   proxyUrl: string;
   adminUrl: string | null;
   statusUrl: string | null;
+  /** the gateway manager's address, or null when its listener is off */
+  guiUrl: string | null;
   /** Validate and atomically swap in a new configuration; throws ConfigInvalidError (old config kept). */
   apply(doc: string | object): Promise<void>;
   /** Re-read the configuration file given at start (SIGHUP); throws like apply. */
@@ -243,6 +252,8 @@ class GatewayInstance implements ProxyState {
   readonly bodyGuard: ClientBodyGuard;
   readonly pools: UpstreamPools;
   readonly accessLog: AccessLogWriter | null;
+  /** the gateway manager's feed (its listener on): one call per finished request */
+  accessObserver: AccessObserver | null = null;
   readonly runtime: GatewayRuntime;
   /** DB-less mode's configuration store (database mode: `database`, on PostgreSQL) */
   private readonly declarative = new DeclarativeStore();
@@ -253,6 +264,8 @@ class GatewayInstance implements ProxyState {
   private proxyUrl = "";
   private adminUrl: string | null = null;
   private statusUrl: string | null = null;
+  private guiUrl: string | null = null;
+  private gui: GuiServer | null = null;
   private applying: Promise<unknown> = Promise.resolve();
   /** database mode, when configured */
   private database: DatabaseMode | null = null;
@@ -329,6 +342,16 @@ class GatewayInstance implements ProxyState {
         },
       );
     }
+    const gui = this.opts.guiListen ?? null;
+    if (gui !== null && !isLoopback(gui.host) && !this.opts.adminToken) {
+      throw new GatewayOptionsError(
+        `refusing to expose the gateway manager on ${gui.host}:${gui.port} without an admin token`,
+        {
+          place: "admin_gui_listen",
+          hint: "set --admin-token (or GATEWAY_ADMIN_TOKEN), or listen on 127.0.0.1",
+        },
+      );
+    }
     const config = this.initialConfig;
     this.initialConfig = undefined;
     if (this.opts.database) {
@@ -399,6 +422,17 @@ class GatewayInstance implements ProxyState {
       const server = createServer(createStatusHandler(source));
       this.statusUrl = await this.listen(server, status, "status");
     }
+    const gui = this.opts.guiListen ?? null;
+    if (gui !== null) {
+      const manager = this.guiServer();
+      this.gui = manager;
+      this.guiUrl = await this.listen(createServer(manager.handle), gui, "admin_gui");
+      const { stats, logs } = manager;
+      this.accessObserver = (fields, routeId, consumerId) => {
+        stats.record(fields.status, fields.totalMs);
+        if (logs.size > 0) logs.publish(fields, { routeId, consumerId });
+      };
+    }
   }
 
   /** Close listeners, retire snapshots, close pools. Safe to call after a partial start, twice. */
@@ -406,6 +440,8 @@ class GatewayInstance implements ProxyState {
     if (this.closed) return;
     this.closed = true;
     this.bodyGuard.close();
+    this.accessObserver = null;
+    this.gui?.close();
     const closing = this.servers.map((s) => closeServer(s));
     for (const s of this.sockets) s.destroy();
     await Promise.all(closing);
@@ -421,6 +457,7 @@ class GatewayInstance implements ProxyState {
       proxyUrl: this.proxyUrl,
       adminUrl: this.adminUrl,
       statusUrl: this.statusUrl,
+      guiUrl: this.guiUrl,
       apply: (doc) => this.apply(doc),
       reload: () => this.reload(),
       drain: (timeoutMs) => this.drain(timeoutMs),
@@ -545,6 +582,32 @@ class GatewayInstance implements ProxyState {
   }
 
   private adminHandler(): (req: IncomingMessage, res: ServerResponse) => void {
+    return createAdminHandler(this.adminState(), { token: this.opts.adminToken, logger: this.logger });
+  }
+
+  /** The gateway manager: the Admin API behind its session, and what its pages read. */
+  private guiServer(): GuiServer {
+    const registry = this.registry!;
+    const runtime = this.runtime;
+    const peer = (req: IncomingMessage) => normalizeIp(req.socket.remoteAddress);
+    return new GuiServer({
+      token: this.opts.adminToken,
+      admin: this.adminHandler(),
+      mode: this.database !== null ? "postgres" : "db-less",
+      version: GATESTACK_VERSION,
+      current: () => runtime.current,
+      configHash: () => runtime.current?.config.hash ?? null,
+      startedAt: runtime.startedAt,
+      upstreamHealth: () => runtime.upstreamHealth(),
+      plugins: () => registry.definitions(),
+      clientIp: (req) => this.realIp.clientOf(peer(req), req),
+      trustedPeer: (req) => this.realIp.isTrusted(peer(req)),
+      assetsDir: () => webAssetsDir("gui"),
+      logger: this.logger,
+    });
+  }
+
+  private adminState(): AdminState {
     const registry = this.registry!;
     const runtime = this.runtime;
     const state: AdminState = {
@@ -570,7 +633,7 @@ class GatewayInstance implements ProxyState {
       plugin: (name) => registry.get(name),
       ...(this.database !== null ? { database: this.database } : {}),
     };
-    return createAdminHandler(state, { token: this.opts.adminToken, logger: this.logger });
+    return state;
   }
 
   private listen(server: Server, addr: ListenAddress, name: string): Promise<string> {

@@ -48,6 +48,16 @@ export interface AccessLogFields {
   traceId?: string | null;
 }
 
+/**
+ * Told each finished request's access-log fields, and the ids of its route and consumer (the
+ * fields name them by name when they have one): the gateway manager's overview and live log.
+ */
+export type AccessObserver = (
+  fields: AccessLogFields,
+  routeId: string | null,
+  consumerId: string | null,
+) => void;
+
 /** The stdout line for one request. */
 export function accessLogLine(f: AccessLogFields): string {
   return JSON.stringify({

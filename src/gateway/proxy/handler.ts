@@ -4,13 +4,14 @@ import type { Duplex } from "node:stream";
 import type { GatewayRoute, GatewayService } from "../config/types.js";
 import type { RouteMatch } from "../router/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
+import { accessLogLine } from "./access-log.js";
 import { errorExit, httpsRequiredExit, jsonExit } from "./answers.js";
 import { type Arrival, arrive, contextOf, hashableOf, requestUriOf, upstreamRequestOf } from "./arrival.js";
 import { countRequest, type ExitResponse, type ProxyContext } from "./context.js";
 import { Downstream } from "./downstream.js";
 import { PROXY_ERRORS, type ProxyErrorCode } from "./errors.js";
 import type { HashableRequest } from "./hash-source.js";
-import { accessLogLineFor, type ExchangeRecord, logEntryFor } from "./log-entry.js";
+import { accessLogFieldsFor, accessLogLineFor, type ExchangeRecord, logEntryFor } from "./log-entry.js";
 import { logRedactionFor } from "./log-redaction.js";
 import {
   hasLogPhase,
@@ -410,10 +411,17 @@ class Exchange implements UpstreamReceiver {
     const ctx = this.ctx;
     const logPhase = ctx !== null && plugins.length > 0 && hasLogPhase(plugins);
     const accessLog = this.state.accessLog;
-    if (logPhase || accessLog !== null) {
+    const observer = this.state.accessObserver;
+    if (logPhase || accessLog !== null || observer !== null) {
       const record = this.record(tEnd);
       if (logPhase) runLog(ctx, plugins, logEntryFor(record), this.state.logger);
-      if (accessLog !== null) accessLog.write(accessLogLineFor(record));
+      if (observer === null) {
+        if (accessLog !== null) accessLog.write(accessLogLineFor(record));
+      } else {
+        const fields = accessLogFieldsFor(record);
+        if (accessLog !== null) accessLog.write(accessLogLine(fields));
+        observer(fields, record.route?.id ?? null, record.consumer?.id ?? null);
+      }
     }
     this.state.release(this.snapshot);
   }

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GatewayConsumer, GatewayRoute, GatewayService } from "../config/types.js";
 import type { AccessLogEntry } from "../plugins/types.js";
-import { accessLogLine, headerRecord } from "./access-log.js";
+import { type AccessLogFields, accessLogLine, headerRecord } from "./access-log.js";
 import type { LogRedaction } from "./log-redaction.js";
 import type { RequestTarget } from "./request-target.js";
 
@@ -161,9 +161,14 @@ export function latencyBreakdown(r: ExchangeRecord): { total: number; gateway: n
 
 /** The gateway's one-line JSON access log for the exchange. */
 export function accessLogLineFor(r: ExchangeRecord): string {
+  return accessLogLine(accessLogFieldsFor(r));
+}
+
+/** What the access log says about the exchange. */
+export function accessLogFieldsFor(r: ExchangeRecord): AccessLogFields {
   const l = latencyBreakdown(r);
   const last = r.tries?.[r.tries.length - 1];
-  return accessLogLine({
+  return {
     startedAtMs: performance.timeOrigin + r.tStart,
     requestId: r.requestId,
     method: r.req.method ?? "GET",
@@ -187,7 +192,7 @@ export function accessLogLineFor(r: ExchangeRecord): string {
           : `${last.ip}:${last.port}`,
     userAgent: r.req.headers["user-agent"],
     traceId: r.traceId,
-  });
+  };
 }
 
 /** The log-phase entry; its header copies, query and URL are built only if a plugin reads them. */

@@ -1,7 +1,7 @@
 import type { GatewayLogger } from "../plugins/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
 import type { UpstreamPools } from "../transport/dispatch.js";
-import type { AccessLogWriter } from "./access-log.js";
+import type { AccessLogWriter, AccessObserver } from "./access-log.js";
 import type { ClientBodyGuard } from "./client-body-guard.js";
 import type { RealIp } from "./real-ip.js";
 
@@ -16,6 +16,8 @@ export interface ProxyState {
   readonly pools: UpstreamPools;
   readonly logger: GatewayLogger;
   readonly accessLog: AccessLogWriter | null;
+  /** told each finished request's access-log fields (the gateway manager, when it listens) */
+  readonly accessObserver: AccessObserver | null;
   /** called when a request arrives */
   begin(): void;
   /** called once when a request ends, with the snapshot it ran on (drain bookkeeping) */
