@@ -205,6 +205,8 @@ export class OtlpExporter {
     const send = async (batch: RequestTrace[]): Promise<void> => {
       let body = this.bodies.get(batch);
       if (body === undefined) {
+        // a full batch starts from the log phase of the request that filled it: encode after it
+        await new Promise<void>((resolve) => setImmediate(resolve));
         body = this.serialize(batch);
         this.bodies.set(batch, body);
       }
