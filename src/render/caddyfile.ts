@@ -8,6 +8,7 @@ import {
   isLocalDomain,
   PORTS,
   replicaContainerName,
+  type ToolRoute,
   toolRoutes,
 } from "./topology.js";
 import type { Artifact } from "./types.js";
@@ -73,14 +74,41 @@ export function renderCaddyfile(
     defaultSni: https && local ? "127.0.0.1" : null,
     hsts: https && !local,
     ...redactedLogFields(stack),
-    tools: toolRoutes(stack),
+    tools: toolRoutes(stack).map((tool) => managerRoute(tool, target)),
     gatewayUpstreams: "static" in target.gateway ? target.gateway.static : null,
+    portalPort: stack.portal ? PORTS.gatewayPortal : null,
+    portalUpstreams: "static" in target.gateway ? target.gateway.static.map(portalUpstream) : null,
     gatewayDynamic: "dynamic" in target.gateway ? target.gateway.dynamic : null,
     basicauthImport: "importFile" in target.basicauth ? target.basicauth.importFile : null,
     gatewayStatusPort: PORTS.gatewayStatus,
     internalPort: PORTS.caddyInternal,
   });
   return { path: target.path, content };
+}
+
+/**
+ * The gateway manager's route (addons.manager) goes to every replica's GUI listener, each browser
+ * kept on one replica by Caddy's cookie policy (a login's session lives in the replica that made
+ * it); the other tools are one compose service each.
+ */
+function managerRoute(
+  tool: ToolRoute,
+  target: CaddyfileTarget,
+): ToolRoute & { dynamic?: { name: string; port: number }; sticky?: boolean } {
+  if (!tool.upstream.startsWith("gateway:")) return tool;
+  if ("dynamic" in target.gateway)
+    return { ...tool, dynamic: { name: target.gateway.dynamic.name, port: PORTS.gatewayGui }, sticky: true };
+  return { ...tool, upstream: target.gateway.static.map(guiUpstream).join(" "), sticky: true };
+}
+
+/** A gateway replica's proxy upstream (`host:8000`) as its GUI listener's (`host:8002`). */
+function guiUpstream(proxy: string): string {
+  return `${proxy.slice(0, proxy.lastIndexOf(":"))}:${PORTS.gatewayGui}`;
+}
+
+/** A gateway replica's proxy upstream (`host:8000`) as its portal listener's (`host:8003`). */
+function portalUpstream(proxy: string): string {
+  return `${proxy.slice(0, proxy.lastIndexOf(":"))}:${PORTS.gatewayPortal}`;
 }
 
 /**

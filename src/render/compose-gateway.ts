@@ -46,6 +46,11 @@ export function gatewayService(stack: StackConfig): ComposeService {
     });
   } else {
     environment[GATEWAY_ADMIN_TOKEN] = envInterpolation(GATEWAY_ADMIN_TOKEN);
+    // the gateway manager, published by Caddy at /gateway (its login is the admin token); off, the
+    // proxy pays nothing for it
+    environment.KONG_ADMIN_GUI_LISTEN = stack.addons.manager.enabled ? `0.0.0.0:${PORTS.gatewayGui}` : "off";
+    // the developer portal, published by Caddy at /portal
+    if (stack.portal) environment.KONG_PORTAL_GUI_LISTEN = `0.0.0.0:${PORTS.gatewayPortal}`;
   }
   for (const name of gatewayEnvNames(stack)) environment[name] = envInterpolation(name);
 

@@ -21,6 +21,10 @@ export const PORTS = {
   gatewayProxy: 8000,
   gatewayAdmin: 8001,
   gatewayStatus: 8100,
+  /** the gateway manager (stack.yaml `addons.manager`; Kong's admin_gui_listen port) */
+  gatewayGui: 8002,
+  /** the developer portal (stack.yaml `portal: true`; Kong's portal_gui_listen port) */
+  gatewayPortal: 8003,
   prometheus: 9090,
   grafana: 3000,
   elasticsearch: 9200,
@@ -96,7 +100,7 @@ export interface ToolRoute {
 export function toolRoutes(stack: StackConfig): ToolRoute[] {
   return toolUis(stack).map((tool) => ({
     path: tool.path,
-    upstream: `${tool.service}:${PORTS[tool.service]}`,
+    upstream: `${tool.service}:${tool.service === "gateway" ? PORTS.gatewayGui : PORTS[tool.service]}`,
     strip: tool.strip,
   }));
 }

@@ -22,6 +22,32 @@ export function crossFieldChecks(stack: StackConfig): IssueDraft[] {
     ...aclGroups(stack),
     ...portClashes(stack),
     ...addonDependencies(stack),
+    ...portalEngine(stack),
+    ...managerEngine(stack),
+  ];
+}
+
+/** The gateway manager is the gatestack gateway's own listener (admin_gui_listen). */
+function managerEngine(stack: StackConfig): IssueDraft[] {
+  if (!stack.addons.manager.enabled || stack.gateway.engine !== "kong") return [];
+  return [
+    {
+      path: ["addons", "manager"],
+      message:
+        "the gateway manager is served by the gatestack gateway: set gateway.engine gatestack, or addons.manager false",
+    },
+  ];
+}
+
+/** The developer portal is the gatestack gateway's (Kong's is an Enterprise feature). */
+function portalEngine(stack: StackConfig): IssueDraft[] {
+  if (!stack.portal || stack.gateway.engine !== "kong") return [];
+  return [
+    {
+      path: ["portal"],
+      message:
+        "the developer portal is served by the gatestack gateway (Kong's Dev Portal is Kong Enterprise): set gateway.engine gatestack, or portal false",
+    },
   ];
 }
 

@@ -307,18 +307,32 @@ export const stackSchema = z
       .min(1, "a stack needs at least one service")
       .describe("The FastAPI apps."),
     consumers: z.array(consumerSchema).default([]).describe("API clients and their credentials."),
+    portal: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Developer portal at /portal: every service's API from its app's OpenAPI document (/openapi.json), with the gateway's paths and authentication, tried through the gateway. No login: it is for API consumers (gateway.engine gatestack).",
+      ),
     addons: z
       .strictObject({
         prometheus: addonToggle("Prometheus scraping Caddy and the gateway (which measures the apps)"),
         grafana: addonToggle("Grafana with a gateway dashboard (needs prometheus)"),
         elk: addonToggle("Elasticsearch, Logstash and Kibana receiving the gateway's logs"),
         jenkins: addonToggle("Jenkins with a pipeline that validates and deploys the gateway config"),
+        manager: z
+          .union([z.boolean(), z.strictObject({ enabled: z.boolean().default(true).describe("Run it.") })])
+          .default(false)
+          .transform((v) => (typeof v === "boolean" ? { enabled: v } : v))
+          .describe(
+            "The gateway manager at /gateway: a web UI over the Admin API (overview, services, routes, plugins, consumers, upstreams, live access log) behind the tools' basic auth, then a login with GATEWAY_ADMIN_TOKEN; read-only in DB-less mode (gateway.engine gatestack): true/false, or {enabled}.",
+          ),
       })
       .default({
         prometheus: { enabled: false },
         grafana: { enabled: false },
         elk: { enabled: false },
         jenkins: { enabled: false },
+        manager: { enabled: false },
       })
       .describe("Optional tools beside the stack."),
     images: z
