@@ -51,7 +51,11 @@ export function guiApiHandler(
           send(res, 400, { message: "route: required (a route's id or name)" });
           return true;
         }
-        const answer = pluginsApplying(deps.current(), route);
+        const answer = pluginsApplying(
+          deps.current(),
+          route,
+          (n) => deps.plugins().find((d) => d.name === n)?.priority,
+        );
         if (answer === null) send(res, 404, { message: "Not found" });
         else send(res, 200, answer);
         return true;

@@ -34,7 +34,11 @@ export function scopeOf(e: Pick<GatewayPluginEntry, "route" | "service" | "consu
   return parts.length === 0 ? "global" : parts.join("+");
 }
 
-export function pluginsApplying(snapshot: GatewaySnapshot | null, routeKey: string): PluginsApplying | null {
+export function pluginsApplying(
+  snapshot: GatewaySnapshot | null,
+  routeKey: string,
+  priorityOf: (name: string) => number | undefined,
+): PluginsApplying | null {
   if (snapshot === null) return null;
   const config = snapshot.config;
   const route =
@@ -79,7 +83,7 @@ export function pluginsApplying(snapshot: GatewaySnapshot | null, routeKey: stri
     const item: ApplyingPlugin = {
       id: e.id,
       name: e.name,
-      priority: priorities.get(e.name) ?? 0,
+      priority: priorities.get(e.name) ?? priorityOf(e.name) ?? 0,
       scope: scopeOf(e),
       enabled: false,
     };
