@@ -339,7 +339,7 @@ function portClashes(stack: StackConfig): IssueDraft[] {
     { port: stack.ports.https, path: ["ports", "https"] },
   ];
   for (const [name, addon] of Object.entries(stack.addons)) {
-    if (addon.enabled && addon.port !== undefined)
+    if (addon.enabled && "port" in addon && addon.port !== undefined)
       ports.push({ port: addon.port, path: ["addons", name, "port"] });
   }
   return duplicates(
