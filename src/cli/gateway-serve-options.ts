@@ -15,6 +15,8 @@ export interface ServeFlags {
   "proxy-listen"?: string;
   "admin-listen"?: string;
   "status-listen"?: string;
+  "gui-listen"?: string;
+  "portal-listen"?: string;
   "admin-token"?: string;
   "trusted-ips"?: string;
   "real-ip-header"?: string;
@@ -187,10 +189,13 @@ export function withFileVariables(env: Env): Env {
   });
 }
 
+/** `stack gateway serve`'s manager address when none is given (Kong's admin_gui_listen default port). */
+export const DEFAULT_GUI_LISTEN = { host: "127.0.0.1", port: 8002 } as const;
+
 /**
  * Map `stack gateway serve` flags and the environment onto GatewayOptions: flags first, then
  * GATEWAY_* variables, then Kong's names (KONG_DECLARATIVE_CONFIG, KONG_PROXY_LISTEN,
- * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_TRUSTED_IPS, KONG_REAL_IP_HEADER,
+ * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_ADMIN_GUI_LISTEN, KONG_PORTAL_GUI_LISTEN, KONG_TRUSTED_IPS, KONG_REAL_IP_HEADER,
  * KONG_REAL_IP_RECURSIVE, KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT / KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT,
  * KONG_DNS_RESOLVER, KONG_DNS_ORDER)
  * so one compose service works for both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
@@ -215,11 +220,21 @@ export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
     ["proxy-listen", "GATEWAY_PROXY_LISTEN", "KONG_PROXY_LISTEN", "proxyListen"],
     ["admin-listen", "GATEWAY_ADMIN_LISTEN", "KONG_ADMIN_LISTEN", "adminListen"],
     ["status-listen", "GATEWAY_STATUS_LISTEN", "KONG_STATUS_LISTEN", "statusListen"],
+    ["portal-listen", "GATEWAY_PORTAL_LISTEN", "KONG_PORTAL_GUI_LISTEN", "portalListen"],
   ] as const;
   for (const [flag, ours, kongs, key] of listeners) {
     const addr = listen(flags[flag], env, ours, kongs, flag);
     if (addr !== undefined) opts[key] = addr;
   }
+  // the gateway manager: on by default here (loopback), off in the library
+  const gui = listen(flags["gui-listen"], env, "GATEWAY_GUI_LISTEN", "KONG_ADMIN_GUI_LISTEN", "gui-listen");
+  opts.guiListen = gui === undefined ? DEFAULT_GUI_LISTEN : gui;
+  const specPath = parsed(pick(undefined, env, "GATEWAY_PORTAL_SPEC_PATH"), "portal-spec-path", (v) => {
+    if (!v.startsWith("/") || /\s/.test(v))
+      throw new Error(`expected a path such as /openapi.json, got "${v}"`);
+    return v;
+  });
+  if (specPath !== undefined) opts.portal = { specPath };
   const token = pick(flags["admin-token"], env, "GATEWAY_ADMIN_TOKEN");
   if (token !== null) opts.adminToken = token.value;
   const trusted = pick(flags["trusted-ips"], env, "GATEWAY_TRUSTED_IPS", "KONG_TRUSTED_IPS");

@@ -29,6 +29,7 @@ import type {
   GatewayServerStats,
   UpstreamTargetHealth,
 } from "./plugins/types.js";
+import { createPortalHandler, type PortalOptions } from "./portal/index.js";
 import { AccessLogWriter, type AccessObserver } from "./proxy/access-log.js";
 import { ClientBodyGuard, DEFAULT_CLIENT_BODY_LIMITS } from "./proxy/client-body-guard.js";
 import { createProxyHandler, createUpgradeHandler, type ProxyState } from "./proxy/handler.js";
@@ -58,6 +59,13 @@ export interface GatewayOptions {
    * (`stack gateway serve` defaults to 127.0.0.1:8002); non-loopback needs adminToken.
    */
   guiListen?: ListenAddress | null;
+  /**
+   * Kong's portal_gui_listen: the developer portal (portal/), every service's OpenAPI document with
+   * the gateway's paths and authentication, for API consumers (no login, nothing secret). Default off.
+   */
+  portalListen?: ListenAddress | null;
+  /** the portal's settings: the apps' document path (default /openapi.json), its `servers` URL… */
+  portal?: PortalOptions;
   adminToken?: string;
   /** Kong's trusted_ips: peers whose X-Forwarded-* and real_ip_header values are believed */
   trustedIps?: string[];
@@ -122,6 +130,8 @@ export interface Gateway {
   proxyUrl: string;
   adminUrl: string | null;
   statusUrl: string | null;
+  /** the developer portal's address, or null when it is off */
+  portalUrl: string | null;
   /** the gateway manager's address, or null when its listener is off */
   guiUrl: string | null;
   /** Validate and atomically swap in a new configuration; throws ConfigInvalidError (old config kept). */
@@ -264,6 +274,7 @@ class GatewayInstance implements ProxyState {
   private proxyUrl = "";
   private adminUrl: string | null = null;
   private statusUrl: string | null = null;
+  private portalUrl: string | null = null;
   private guiUrl: string | null = null;
   private gui: GuiServer | null = null;
   private applying: Promise<unknown> = Promise.resolve();
@@ -433,6 +444,12 @@ class GatewayInstance implements ProxyState {
         if (logs.size > 0) logs.publish(fields, { routeId, consumerId });
       };
     }
+    const portal = this.opts.portalListen ?? null;
+    if (portal !== null) {
+      const source = { current: () => this.current, pools: this.pools, logger: this.logger };
+      const server = createServer(createPortalHandler(source, this.opts.portal));
+      this.portalUrl = await this.listen(server, portal, "portal");
+    }
   }
 
   /** Close listeners, retire snapshots, close pools. Safe to call after a partial start, twice. */
@@ -457,6 +474,7 @@ class GatewayInstance implements ProxyState {
       proxyUrl: this.proxyUrl,
       adminUrl: this.adminUrl,
       statusUrl: this.statusUrl,
+      portalUrl: this.portalUrl,
       guiUrl: this.guiUrl,
       apply: (doc) => this.apply(doc),
       reload: () => this.reload(),

@@ -13,7 +13,8 @@ export default class GatewayServe extends BaseCommand<typeof GatewayServe> {
 
   static override description = `Serves a Kong DB-less declarative configuration (kong.yml) unchanged.
 Settings come from flags, else GATEWAY_* variables, else Kong's KONG_* variables.
-Proxy 0.0.0.0:8000, Admin API 127.0.0.1:8001 (non-loopback only with an admin token), status 0.0.0.0:8100.
+Proxy 0.0.0.0:8000, Admin API 127.0.0.1:8001 (non-loopback only with an admin token), status 0.0.0.0:8100,
+gateway manager 127.0.0.1:8002 (the same rule; with a token it asks for it at login).
 The client address is the peer, or — from a peer in trusted_ips only — the address in real_ip_header
 (nginx realip semantics, as Kong). Only HTTP/1.0 and 1.1 are served; only WebSocket upgrades are tunnelled.
 One JSON access-log line per request on stdout; process messages as JSON lines on stderr.
@@ -45,6 +46,14 @@ database serves them within a second; POST /config replaces the whole stored sta
     "status-listen": Flags.string({
       description:
         "Status address host:port or 'off'. Env: GATEWAY_STATUS_LISTEN, KONG_STATUS_LISTEN. [default: 0.0.0.0:8100]",
+    }),
+    "gui-listen": Flags.string({
+      description:
+        "Gateway manager (web UI) address host:port or 'off'; non-loopback only with an admin token (then a login). Env: GATEWAY_GUI_LISTEN, KONG_ADMIN_GUI_LISTEN. [default: 127.0.0.1:8002]",
+    }),
+    "portal-listen": Flags.string({
+      description:
+        "Developer portal address host:port or 'off': every service's OpenAPI document (the app's GATEWAY_PORTAL_SPEC_PATH, default /openapi.json) with the gateway's paths and authentication, in Swagger UI; no login. Env: GATEWAY_PORTAL_LISTEN, KONG_PORTAL_GUI_LISTEN. [default: off]",
     }),
     "admin-token": Flags.string({
       description: "Require 'Authorization: Bearer <token>' on the Admin API. Env: GATEWAY_ADMIN_TOKEN.",
@@ -97,6 +106,8 @@ database serves them within a second; POST /config replaces the whole stored sta
       proxy: gateway.proxyUrl || null,
       admin: gateway.adminUrl,
       status: gateway.statusUrl,
+      portal: gateway.portalUrl,
+      gui: gateway.guiUrl,
       config: typeof opts.config === "string" ? opts.config : null,
       configuration_hash: gateway.configHash,
     });
