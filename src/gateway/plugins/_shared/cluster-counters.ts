@@ -8,6 +8,7 @@
  * make a check-and-count exact (rate-limiting). Rows of ended windows are removed now and then.
  */
 import type { PluginDatabase } from "../database.js";
+import type { PluginEnvironment } from "../types.js";
 import type { LimitScope } from "./limit-identity.js";
 import { PERIODS, type Period } from "./periods.js";
 
@@ -118,4 +119,9 @@ export function removeEndedWindowsSoon(db: PluginDatabase, table: string): void 
   void db
     .query(`DELETE FROM ${table} WHERE period_date < now() - interval '1 year' OR ${ended.join(" OR ")}`)
     .catch(() => undefined);
+}
+
+/** The gateway's database (database mode only), until PluginEnvironment names it itself (plugins/types.ts). */
+export function databaseOf(env: PluginEnvironment): PluginDatabase | undefined {
+  return (env as PluginEnvironment & { database?: PluginDatabase }).database;
 }

@@ -4,6 +4,7 @@
  * `error_code` / `{"message": error_message}` with Retry-After, or let it through with
  * Kong's X-RateLimit-* and RateLimit-* headers on the response.
  */
+import { databaseOf } from "../_shared/cluster-counters.js";
 import { Retirement } from "../_shared/handover.js";
 import { type LimitScope, limitIdentity, limitScope } from "../_shared/limit-identity.js";
 import {
@@ -16,6 +17,7 @@ import {
 } from "../_shared/periods.js";
 import { leaseRedis, redisOptionsKey } from "../_shared/redis.js";
 import type { PluginEntry, PluginEnvironment, PluginHandler, RequestContext } from "../types.js";
+import { ClusterCounters } from "./cluster-policy.js";
 import { LocalCounters } from "./local-policy.js";
 import type { Consumption, CounterPolicy } from "./policy.js";
 import { RedisCounters } from "./redis-policy.js";
@@ -140,6 +142,14 @@ export class RateLimitingHandler implements PluginHandler {
   /** Keep the counters of the same plugin entry across config reloads when the store is unchanged. */
   private adoptOrCreatePolicy(env: PluginEnvironment): CounterPolicy {
     const prev = env.previous instanceof RateLimitingHandler ? env.previous.policy : null;
+    if (this.conf.policy === "cluster") {
+      // the schema offers `cluster` only in database mode, where the core gives the database
+      const database = databaseOf(env);
+      if (database === undefined) throw new Error("rate-limiting: policy cluster needs database mode");
+      if (prev instanceof ClusterCounters && prev.db === database) return prev;
+      if (prev) this.retired = new Retirement(() => prev.close());
+      return new ClusterCounters(database);
+    }
     if (this.conf.policy === "redis") {
       const options = redisOptionsOf(this.conf);
       if (prev instanceof RedisCounters && prev.optionsKey === redisOptionsKey(options)) return prev;

@@ -2,13 +2,17 @@ import { KONG_VERSION } from "../_shared/version.js";
 import { BUNDLED_PLUGIN_PRIORITIES } from "../bundled.js";
 import type { PluginDefinition } from "../types.js";
 import { createRateLimitingHandler } from "./handler.js";
-import { type RateLimitingConfig, rateLimitingSchema } from "./schema.js";
+import { type RateLimitingConfig, rateLimitingDatabaseSchema, rateLimitingSchema } from "./schema.js";
 
-const rateLimiting: PluginDefinition<RateLimitingConfig> = {
+// the intersection names the database-mode schema until the contract's own field lands (plugins/types.ts)
+const rateLimiting: PluginDefinition<RateLimitingConfig> & {
+  databaseConfigSchema: typeof rateLimitingDatabaseSchema;
+} = {
   name: "rate-limiting",
   priority: BUNDLED_PLUGIN_PRIORITIES["rate-limiting"],
   version: KONG_VERSION,
   configSchema: rateLimitingSchema,
+  databaseConfigSchema: rateLimitingDatabaseSchema,
   create: createRateLimitingHandler,
 };
 

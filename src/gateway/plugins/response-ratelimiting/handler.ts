@@ -6,6 +6,7 @@
  * `X-RateLimit-Remaining-<name>-<period>`, removes the header, and turns the response into an
  * empty 429 when it uses a limit already exhausted; the log phase counts what was used.
  */
+import { databaseOf } from "../_shared/cluster-counters.js";
 import { Retirement } from "../_shared/handover.js";
 import { type LimitScope, limitIdentity, limitScope } from "../_shared/limit-identity.js";
 import { PERIODS, type Period } from "../_shared/periods.js";
@@ -17,6 +18,7 @@ import type {
   RequestContext,
   ResponseHead,
 } from "../types.js";
+import { ClusterNamedCounters } from "./cluster-policy.js";
 import { LocalNamedCounters } from "./local-policy.js";
 import type { NamedCounterStore, Usage, UsageQuery } from "./policy.js";
 import { RedisNamedCounters } from "./redis-policy.js";
@@ -240,6 +242,14 @@ export class ResponseRateLimitingHandler implements PluginHandler {
   /** Keep the counters of the same plugin entry across config reloads when the store is unchanged. */
   private adoptOrCreateStore(env: PluginEnvironment): NamedCounterStore {
     const prev = env.previous instanceof ResponseRateLimitingHandler ? env.previous.store : null;
+    if (this.conf.policy === "cluster") {
+      // the schema offers `cluster` only in database mode, where the core gives the database
+      const database = databaseOf(env);
+      if (database === undefined) throw new Error(`${PLUGIN}: policy cluster needs database mode`);
+      if (prev instanceof ClusterNamedCounters && prev.db === database) return prev;
+      if (prev) this.retired = new Retirement(() => prev.close());
+      return new ClusterNamedCounters(database);
+    }
     if (this.conf.policy === "redis") {
       const options = redisOptionsOf(this.conf);
       if (prev instanceof RedisNamedCounters && prev.optionsKey === redisOptionsKey(options)) return prev;
