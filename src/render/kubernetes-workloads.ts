@@ -126,6 +126,8 @@ function gateway(stack: StackConfig, compose: ComposeService): Workload {
       { name: "http", port: PORTS.gatewayProxy },
       { name: "admin", port: PORTS.gatewayAdmin },
       { name: "metrics", port: PORTS.gatewayStatus },
+      // the developer portal (stack.yaml portal: true), which Caddy serves at /portal
+      ...(stack.portal ? [{ name: "portal", port: PORTS.gatewayPortal }] : []),
     ],
     // The status listener: /status/ready answers 200 once a configuration is loaded, /status while alive.
     probes: httpProbes(PORTS.gatewayStatus, { ready: "/status/ready", alive: "/status" }, "fast"),

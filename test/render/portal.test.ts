@@ -10,6 +10,7 @@ import { CADDYFILE_PATH, renderCaddyfile } from "../../src/render/caddyfile.js";
 import { gatewayService } from "../../src/render/compose-gateway.js";
 import { crossFieldChecks } from "../../src/stack/checks.js";
 import { ALL_ADDONS, microservicesStack, monolithStack } from "./fixtures.js";
+import { baseObjects, containerOf, find, kubernetesArtifacts } from "./kubernetes-support.js";
 import { artifact, artifactsOf, caddyEnv, tempDir } from "./support.js";
 
 let work: { dir: string; cleanup: () => Promise<void> };
@@ -70,6 +71,14 @@ describe("portal: true", () => {
     }).content;
     expect(portalBlock(text)).toContain("dynamic a tasks.gateway 8003 {");
     expect(await caddyValidate("swarm-portal", text)).toContain("Valid configuration");
+  });
+
+  it("Kubernetes: the gateway pods name the portal's port and listen on it", () => {
+    const gateway = (portal: boolean) =>
+      containerOf(find(baseObjects(kubernetesArtifacts(monolithStack({ portal }))), "Deployment", "gateway"));
+    expect(gateway(true).ports).toContainEqual({ name: "portal", containerPort: 8003, protocol: "TCP" });
+    expect(gateway(true).env).toContainEqual({ name: "KONG_PORTAL_GUI_LISTEN", value: "0.0.0.0:8003" });
+    expect(gateway(false).ports?.map((p) => p.name)).not.toContain("portal");
   });
 
   it("no portal, no /portal route", () => {
