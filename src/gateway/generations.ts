@@ -10,7 +10,7 @@ import type { GatewayConfig } from "./config/types.js";
 import { buildCredentialIndex } from "./credentials.js";
 import { compactHeap } from "./heap.js";
 import type { PluginRegistry } from "./plugins/registry.js";
-import type { GatewayLogger, GatewayRuntimeInfo, PluginEnvironment } from "./plugins/types.js";
+import type { GatewayLogger, GatewayRuntimeInfo, PluginDatabase, PluginEnvironment } from "./plugins/types.js";
 import { PluginSet } from "./proxy/pipeline.js";
 import { buildRouter } from "./router/index.js";
 import type { GatewaySnapshot } from "./snapshot.js";
@@ -26,6 +26,8 @@ export interface SnapshotDeps {
   runtime: GatewayRuntimeInfo & { readonly nodeId: string; readonly metrics: { readonly registry: unknown } };
   /** one full garbage collection after a replaced snapshot is released (heap.ts) */
   heapCompaction: boolean;
+  /** database mode: the database plugins keep shared state in (cluster counters); null DB-less */
+  database?: () => PluginDatabase | null;
 }
 
 const RETIRE_TIMEOUT_MS = 60_000;
@@ -102,6 +104,8 @@ export class Generations {
       adminRoutes,
       runtime,
     };
+    const database = deps.database?.() ?? null;
+    if (database !== null) env.database = database;
     const registry = deps.registry;
     const plugins = await PluginSet.build(config, (name) => registry.get(name), env, previous?.plugins);
     let balancers: BalancerSet;

@@ -22,7 +22,8 @@ import { enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
 import { jsonLogger } from "./logger.js";
 import { GatewayMetrics } from "./metrics.js";
-import { loadPluginRegistry, type PluginRegistry } from "./plugins/registry.js";
+import { databaseModeLookup, loadPluginRegistry, type PluginRegistry } from "./plugins/registry.js";
+import type { PluginDatabase } from "./plugins/types.js";
 import type {
   GatewayLogger,
   GatewayRuntimeInfo,
@@ -280,6 +281,10 @@ class GatewayInstance implements ProxyState {
   private applying: Promise<unknown> = Promise.resolve();
   /** database mode, when configured */
   private database: DatabaseMode | null = null;
+  /** database mode: the database as plugins use it (cluster counters) */
+  private pluginDatabase: (PluginDatabase & { close(): Promise<void> }) | null = null;
+  /** the plugin definitions configs are checked with (database mode: its schemas, e.g. `policy: cluster`) */
+  private pluginLookupOf: ((name: string) => ReturnType<PluginRegistry["get"]>) | null = null;
   private closed = false;
   private draining = false;
   private readonly configFile: string | null;
@@ -339,6 +344,7 @@ class GatewayInstance implements ProxyState {
       dnsRefreshMs: this.opts.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS,
       runtime: this.runtime,
       heapCompaction: this.opts.heapCompaction === true,
+      database: () => this.pluginDatabase,
     });
   }
 
@@ -464,6 +470,7 @@ class GatewayInstance implements ProxyState {
     await Promise.all(closing);
     await this.database?.close();
     await this.runtime.generations?.close();
+    await this.pluginDatabase?.close();
     this.accessLog?.flush();
     await this.pools.close();
   }
@@ -511,18 +518,27 @@ class GatewayInstance implements ProxyState {
   }
 
   private parseOptions(resolve: boolean) {
-    const registry = this.registry!;
     return {
       env: this.opts.env ?? process.env,
-      plugins: (name: string) => registry.get(name),
+      plugins: this.pluginLookup(),
       resolveVaultReferences: resolve,
     };
+  }
+
+  private pluginLookup(): (name: string) => ReturnType<PluginRegistry["get"]> {
+    if (this.pluginLookupOf === null) {
+      const registry = this.registry!;
+      this.pluginLookupOf = this.opts.database ? databaseModeLookup(registry) : (name) => registry.get(name);
+    }
+    return this.pluginLookupOf;
   }
 
   /** Database mode: open the store (its schema migrated), serve what it holds, follow its changes. */
   private async startDatabaseMode(settings: PostgresSettings): Promise<void> {
     const { PostgresStore } = await import("./store/postgres/store.js");
     const store = await PostgresStore.open(settings, this.logger);
+    const { PostgresPluginDatabase } = await import("./store/postgres/plugin-database.js");
+    this.pluginDatabase = new PostgresPluginDatabase(settings);
     const mode = new DatabaseMode({
       store,
       logger: this.logger,
@@ -648,7 +664,7 @@ class GatewayInstance implements ProxyState {
       serverStats: () => runtime.serverStats(),
       availablePlugins: () =>
         registry.definitions().map((d) => ({ name: d.name, version: d.version, priority: d.priority })),
-      plugin: (name) => registry.get(name),
+      plugin: this.pluginLookup(),
       ...(this.database !== null ? { database: this.database } : {}),
     };
     return state;

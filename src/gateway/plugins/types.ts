@@ -7,6 +7,9 @@ import type {
   GatewayService,
   Protocol,
 } from "../config/types.js";
+import type { PluginDatabase } from "./database.js";
+
+export type { PluginDatabase } from "./database.js";
 
 /**
  * The plugin contract (Kong style): one folder per plugin under src/gateway/plugins/<name>/
@@ -33,6 +36,11 @@ export interface PluginDefinition<C = Record<string, unknown>> {
   version: string;
   /** zod schema of `config` with defaults; its errors become Kong's `{ config: { field: msg } }`. */
   configSchema: z.ZodType<C>;
+  /**
+   * The schema in database mode, where it differs (Kong's schemas that read
+   * `kong.configuration.database`: rate-limiting's `policy: cluster`). Absent: `configSchema`.
+   */
+  databaseConfigSchema?: z.ZodType<C>;
   /** Scopes the plugin may NOT be applied on (Kong's no_consumer etc). */
   forbiddenScopes?: ReadonlyArray<"consumer" | "route" | "service">;
   /** Called once per plugin entry when a configuration is loaded. */
@@ -63,6 +71,8 @@ export interface PluginEnvironment {
    * proxy listener (Kong's kong_nginx_* metrics). Always reads the current configuration.
    */
   runtime?: GatewayRuntimeInfo;
+  /** Database mode only: the gateway's database, for plugins keeping shared state (cluster counters). */
+  database?: PluginDatabase;
 }
 
 /** One address of an upstream target and its health (Kong's state label values). */

@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { REFUSED_TOP_LEVEL } from "../../../src/gateway/config/editions.js";
+import { OPAQUE_COLLECTIONS } from "../../../src/gateway/config/entities/index.js";
 import { entityId, uuidV5 } from "../../../src/gateway/config/ids.js";
 import { loadDeclarativeFile, parseDeclarativeConfig } from "../../../src/gateway/config/load.js";
 import { fakeLookup, loadConfig } from "../support/config.js";
@@ -409,6 +411,38 @@ services:
     if (!missing.ok) {
       expect(missing.error.code).toBe(14);
       expect(String(missing.error.fields.error)).toMatch(/no such file/);
+    }
+  });
+});
+
+describe("top-level collections Kong has and this gateway does not run", () => {
+  const topLevel = (key: string, value: unknown) =>
+    parseDeclarativeConfig({ _format_version: "3.0", [key]: value }, { plugins: fakeLookup });
+
+  it("each is handled in one place: refused (editions.ts) or accepted and ignored, never listed as both", () => {
+    // oauth2_credentials: until the oauth2 plugin makes it an entity of its own
+    const both = OPAQUE_COLLECTIONS.filter(
+      (k: string) => Object.hasOwn(REFUSED_TOP_LEVEL, k) && k !== "oauth2_credentials",
+    );
+    expect(both).toEqual([]);
+    for (const key of OPAQUE_COLLECTIONS.filter((k) => !Object.hasOwn(REFUSED_TOP_LEVEL, k))) {
+      const r = topLevel(key, key === "vaults" ? [{ name: "env", prefix: "e" }] : [{ id: "x" }]);
+      expect(r.ok, key).toBe(true);
+    }
+  });
+
+  it("consumer groups and mtls-auth credentials are refused as Kong Enterprise features; empty lists pass", () => {
+    for (const [key, what] of [
+      ["consumer_groups", "'consumer_groups' (consumer groups)"],
+      ["mtls_auth_credentials", "'mtls_auth_credentials' (mtls-auth)"],
+    ] as const) {
+      const r = topLevel(key, [{ name: "gold" }]);
+      expect(r.ok).toBe(false);
+      if (!r.ok)
+        expect(r.error.fields[key]).toBe(
+          `${what} is a Kong Enterprise feature; this gateway runs open-source Kong features only`,
+        );
+      expect(topLevel(key, []).ok).toBe(true);
     }
   });
 });

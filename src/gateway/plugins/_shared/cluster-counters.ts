@@ -121,7 +121,7 @@ export function removeEndedWindowsSoon(db: PluginDatabase, table: string): void 
     .catch(() => undefined);
 }
 
-/** The gateway's database (database mode only), until PluginEnvironment names it itself (plugins/types.ts). */
+/** The gateway's database (database mode only). */
 export function databaseOf(env: PluginEnvironment): PluginDatabase | undefined {
-  return (env as PluginEnvironment & { database?: PluginDatabase }).database;
+  return env.database;
 }

@@ -89,6 +89,31 @@ function uniqueIndex(c: UniqueConstraint): string {
   return `CREATE UNIQUE INDEX ${c.name} ON ${ENTITIES_TABLE} (${columns}) WHERE kind = '${c.kind}'`;
 }
 
+/** rate-limiting's cluster counters (Kong's table): one row per identifier, period and window. */
+export const RATELIMITING_METRICS_TABLE = "ratelimiting_metrics";
+/** response-ratelimiting's (Kong's table): `period` is `<limit name>_<period>`. */
+export const RESPONSE_RATELIMITING_METRICS_TABLE = "response_ratelimiting_metrics";
+
+/**
+ * A counters table in the shape of Kong's ratelimiting_metrics: `period_date` is the window's start
+ * (UTC), the scope's service and route the empty UUID when the plugin has none. The index on
+ * `period_date` serves the removal of ended windows.
+ */
+function metricsTable(table: string): string[] {
+  return [
+    `CREATE TABLE ${table} (
+      identifier text NOT NULL,
+      period text NOT NULL,
+      period_date timestamptz NOT NULL,
+      service_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000'::uuid,
+      route_id uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000'::uuid,
+      value integer,
+      PRIMARY KEY (identifier, period, period_date, service_id, route_id)
+    )`,
+    `CREATE INDEX ${table}_period_date ON ${table} (period_date)`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     name: "000_base",
@@ -138,5 +163,10 @@ export const MIGRATIONS: readonly Migration[] = [
     // hmac-auth credentials (issue 14): one username per credential across the state
     name: "002_hmacauth_credentials",
     statements: [uniqueIndex(HMACAUTH_UNIQUE)],
+  },
+  {
+    // the counters of rate-limiting's and response-ratelimiting's `policy: cluster` (issue 14)
+    name: "004_ratelimiting_metrics",
+    statements: [RATELIMITING_METRICS_TABLE, RESPONSE_RATELIMITING_METRICS_TABLE].flatMap(metricsTable),
   },
 ];
