@@ -4,10 +4,7 @@ import type { PluginDefinition } from "../types.js";
 import { createRateLimitingHandler } from "./handler.js";
 import { type RateLimitingConfig, rateLimitingDatabaseSchema, rateLimitingSchema } from "./schema.js";
 
-// the intersection names the database-mode schema until the contract's own field lands (plugins/types.ts)
-const rateLimiting: PluginDefinition<RateLimitingConfig> & {
-  databaseConfigSchema: typeof rateLimitingDatabaseSchema;
-} = {
+const rateLimiting: PluginDefinition<RateLimitingConfig> = {
   name: "rate-limiting",
   priority: BUNDLED_PLUGIN_PRIORITIES["rate-limiting"],
   version: KONG_VERSION,

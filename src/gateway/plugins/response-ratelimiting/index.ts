@@ -8,10 +8,7 @@ import {
   responseRateLimitingSchema,
 } from "./schema.js";
 
-// the intersection names the database-mode schema until the contract's own field lands (plugins/types.ts)
-const responseRateLimiting: PluginDefinition<ResponseRateLimitingConfig> & {
-  databaseConfigSchema: typeof responseRateLimitingDatabaseSchema;
-} = {
+const responseRateLimiting: PluginDefinition<ResponseRateLimitingConfig> = {
   name: "response-ratelimiting",
   priority: BUNDLED_PLUGIN_PRIORITIES["response-ratelimiting"],
   version: KONG_VERSION,
