@@ -1,4 +1,4 @@
-import type { BasicAuthCredential, GatewayConfig, GatewayConsumer } from "./config/types.js";
+import type { BasicAuthCredential, GatewayConfig, GatewayConsumer, OAuth2Token } from "./config/types.js";
 import { hashBasicAuthPassword } from "./plugins/basic-auth/crypto.js";
 import type { CredentialIndex } from "./plugins/types.js";
 
@@ -26,6 +26,12 @@ export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
   const keyAuth = withConsumer(config.keyauth_credentials, (c) => c.key);
   const jwt = withConsumer(config.jwt_secrets, (c) => c.key);
   const hmacAuth = withConsumer(config.hmacauth_credentials, (c) => c.username);
+  const oauth2Clients = withConsumer(config.oauth2_credentials, (c) => c.client_id);
+  const oauth2ClientsById = withConsumer(config.oauth2_credentials, (c) => c.id);
+  const tokens = new Map(config.oauth2_tokens.map((t) => [t.access_token, t]));
+  const refreshTokens = new Map<string, OAuth2Token>();
+  for (const t of config.oauth2_tokens) if (t.refresh_token !== null) refreshTokens.set(t.refresh_token, t);
+  const codes = new Map(config.oauth2_authorization_codes.map((c) => [c.code, c]));
   const basicAuth = new Map<
     string,
     { credential: BasicAuthCredential; consumer: GatewayConsumer; passwordHash: string }
@@ -53,5 +59,10 @@ export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
     hmacAuth: (username) => hmacAuth.get(username) ?? null,
     aclGroups: (consumerId) => groups.get(consumerId) ?? [],
     consumer: (idOrUsername) => consumers.get(idOrUsername) ?? byName.get(idOrUsername) ?? null,
+    oauth2Client: (clientId) => oauth2Clients.get(clientId) ?? null,
+    oauth2ClientById: (id) => oauth2ClientsById.get(id) ?? null,
+    oauth2Token: (accessToken) => tokens.get(accessToken) ?? null,
+    oauth2RefreshToken: (refreshToken) => refreshTokens.get(refreshToken) ?? null,
+    oauth2Code: (code) => codes.get(code) ?? null,
   };
 }

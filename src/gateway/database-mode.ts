@@ -7,14 +7,14 @@
  * (else nothing is written), and is served here before the Admin API answers. While the database is
  * unreachable the last configuration keeps serving and writes answer 503.
  */
-import type { EntityOutcome } from "./admin/db-writes.js";
+import { deleteEntity, type EntityOutcome, insertEntity, replaceEntity } from "./admin/db-writes.js";
 import type { AdminDatabase } from "./admin/types.js";
 import type { KindName } from "./config/kinds.js";
 import type { ParseResult } from "./config/load.js";
 import type { GatewayConfig } from "./config/types.js";
 import { ConfigInvalidError } from "./errors.js";
 import { hashBasicAuthPassword } from "./plugins/basic-auth/crypto.js";
-import type { GatewayLogger } from "./plugins/types.js";
+import type { GatewayLogger, PluginEntityOp, PluginEntityWriter } from "./plugins/types.js";
 import { type PostgresStore, type StoreTransaction, StoreUnavailable } from "./store/postgres/store.js";
 import { documentOf, STORED_KINDS, storedRecordsOf } from "./store/records.js";
 import type { EntityTimestamps, StoredRecord, StoredState } from "./store/types.js";
@@ -73,6 +73,7 @@ export class DatabaseMode implements AdminDatabase {
   private timestampsById: ReadonlyMap<string, EntityTimestamps> = new Map();
   private loadedVersion: string | null = null;
   private unwatch: (() => void) | null = null;
+  private writer: PluginEntityWriter | null = null;
 
   constructor(private readonly deps: DatabaseModeDeps) {}
 
@@ -125,6 +126,36 @@ export class DatabaseMode implements AdminDatabase {
         throw err;
       }
     });
+  }
+
+  /** The plugins' entity writes (oauth2 tokens and codes): each call one transaction, as an Admin API write. */
+  pluginWriter(): PluginEntityWriter {
+    this.writer ??= { write: (ops) => this.writeEntities(ops) };
+    return this.writer;
+  }
+
+  private async writeEntities(
+    ops: readonly PluginEntityOp[],
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
+    try {
+      const r = await this.transact(async (tx) => {
+        let outcome: EntityOutcome = { status: 204 };
+        for (const o of ops) {
+          if (o.op === "insert") outcome = await insertEntity(tx, o.kind, o.record);
+          else if (o.op === "replace") outcome = await replaceEntity(tx, o.kind, o.id, o.record);
+          else if (o.mustExist === true && (await tx.get(o.kind, o.id)) === null)
+            outcome = { status: 404, body: { message: "Not found" } };
+          else outcome = await deleteEntity(tx, o.kind, o.id);
+          if ("body" in outcome) return outcome;
+        }
+        return outcome;
+      });
+      if ("unavailable" in r) return { ok: false, reason: `database unavailable: ${r.unavailable}` };
+      if ("body" in r.outcome) return { ok: false, reason: JSON.stringify(r.outcome.body) };
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message };
+    }
   }
 
   /**

@@ -10,7 +10,13 @@ import type { GatewayConfig } from "./config/types.js";
 import { buildCredentialIndex } from "./credentials.js";
 import { compactHeap } from "./heap.js";
 import type { PluginRegistry } from "./plugins/registry.js";
-import type { GatewayLogger, GatewayRuntimeInfo, PluginDatabase, PluginEnvironment } from "./plugins/types.js";
+import type {
+  GatewayLogger,
+  GatewayRuntimeInfo,
+  PluginDatabase,
+  PluginEntityWriter,
+  PluginEnvironment,
+} from "./plugins/types.js";
 import { PluginSet } from "./proxy/pipeline.js";
 import { buildRouter } from "./router/index.js";
 import type { GatewaySnapshot } from "./snapshot.js";
@@ -28,6 +34,8 @@ export interface SnapshotDeps {
   heapCompaction: boolean;
   /** database mode: the database plugins keep shared state in (cluster counters); null DB-less */
   database?: () => PluginDatabase | null;
+  /** database mode: the plugins' entity writes (oauth2 tokens); null DB-less */
+  entities(): PluginEntityWriter | null;
 }
 
 const RETIRE_TIMEOUT_MS = 60_000;
@@ -104,6 +112,8 @@ export class Generations {
       adminRoutes,
       runtime,
     };
+    const entities = deps.entities();
+    if (entities !== null) env.entities = entities;
     const database = deps.database?.() ?? null;
     if (database !== null) env.database = database;
     const registry = deps.registry;

@@ -23,11 +23,11 @@ import { isLoopback, type ListenAddress } from "./listen.js";
 import { jsonLogger } from "./logger.js";
 import { GatewayMetrics } from "./metrics.js";
 import { databaseModeLookup, loadPluginRegistry, type PluginRegistry } from "./plugins/registry.js";
-import type { PluginDatabase } from "./plugins/types.js";
 import type {
   GatewayLogger,
   GatewayRuntimeInfo,
   GatewayServerStats,
+  PluginDatabase,
   UpstreamTargetHealth,
 } from "./plugins/types.js";
 import { createPortalHandler, type PortalOptions } from "./portal/index.js";
@@ -345,6 +345,7 @@ class GatewayInstance implements ProxyState {
       runtime: this.runtime,
       heapCompaction: this.opts.heapCompaction === true,
       database: () => this.pluginDatabase,
+      entities: () => this.database?.pluginWriter() ?? null,
     });
   }
 
@@ -544,8 +545,12 @@ class GatewayInstance implements ProxyState {
       logger: this.logger,
       // the stored state holds Kong's salted basic-auth hashes, not passwords
       parse: (doc) =>
-        parseDeclarativeConfig(doc, { ...this.parseOptions(true), basicAuthPasswords: "hashed" }),
-      parseForStorage: (doc) => parseDeclarativeConfig(doc, this.parseOptions(false)),
+        parseDeclarativeConfig(doc, {
+          ...this.parseOptions(true),
+          basicAuthPasswords: "hashed",
+          database: true,
+        }),
+      parseForStorage: (doc) => parseDeclarativeConfig(doc, { ...this.parseOptions(false), database: true }),
       swap: async (config, document) => {
         await this.runtime.generations!.swapIn(config);
         this.runtime.documentSource = () => document;
@@ -623,10 +628,11 @@ class GatewayInstance implements ProxyState {
   private guiServer(): GuiServer {
     const registry = this.registry!;
     const runtime = this.runtime;
+    const admin = this.adminHandler();
     const peer = (req: IncomingMessage) => normalizeIp(req.socket.remoteAddress);
     return new GuiServer({
       token: this.opts.adminToken,
-      admin: this.adminHandler(),
+      admin,
       mode: this.database !== null ? "postgres" : "db-less",
       version: GATESTACK_VERSION,
       current: () => runtime.current,

@@ -44,7 +44,9 @@ const KONG_KEYS = [
 
 function classify(messages: readonly string[]): Outcome {
   if (messages.some((m) => /Kong Enterprise/.test(m))) return "enterprise";
-  if (messages.some((m) => /not supported (yet )?by this gateway/.test(m))) return "not-supported";
+  // oauth2 needs database mode (DB-less, Kong fails its token writes): counted with the not-yet
+  if (messages.some((m) => /not supported (yet )?by this gateway|needs a database/.test(m)))
+    return "not-supported";
   return "refused";
 }
 

@@ -8,9 +8,10 @@
  * in. The server validates the resulting whole state with the declarative loader before commit.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type Reference, referencesTo } from "../config/entities/index.js";
+import { ENTITIES, type Reference, referencesTo } from "../config/entities/index.js";
 import { KINDS, type KindName } from "../config/kinds.js";
 import { isPlainObject } from "../config/schema/fields.js";
+import { hashClientSecret, isHashedSecret } from "../plugins/oauth2/secret.js";
 import type { StoreTransaction } from "../store/postgres/store.js";
 import { UniqueViolation } from "../store/postgres/store.js";
 import type { StoredRecord } from "../store/types.js";
@@ -49,6 +50,16 @@ function withGenerated(kind: KindName, record: StoredRecord): StoredRecord {
     if (!asymmetric && (record.secret === undefined || record.secret === null))
       record.secret = randomString();
   }
+  if (kind === "oauth2_credentials" || kind === "oauth2_tokens" || kind === "oauth2_authorization_codes")
+    ENTITIES[kind].generate?.(record);
+  // Kong's transformation: with hash_secret the client secret is stored as its PBKDF2 hash
+  if (
+    kind === "oauth2_credentials" &&
+    record.hash_secret === true &&
+    typeof record.client_secret === "string" &&
+    !isHashedSecret(record.client_secret)
+  )
+    record.client_secret = hashClientSecret(record.client_secret);
   return record;
 }
 

@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { hostname as osHostname } from "node:os";
 import { hashDeclarative } from "../config/hash.js";
-import { KINDS, type KindName } from "../config/kinds.js";
+import { isKindName, KINDS, type KindName } from "../config/kinds.js";
 import { parseDocumentText } from "../config/text.js";
 import type { GatewayConfig } from "../config/types.js";
 import { statusBody } from "../status.js";
@@ -61,6 +61,9 @@ const EMPTY_CONFIG: GatewayConfig = {
   jwt_secrets: [],
   basicauth_credentials: [],
   hmacauth_credentials: [],
+  oauth2_credentials: [],
+  oauth2_authorization_codes: [],
+  oauth2_tokens: [],
   acls: [],
   plugins: [],
   hash: "",
@@ -71,6 +74,8 @@ type CredentialCollection =
   | "jwt_secrets"
   | "basicauth_credentials"
   | "hmacauth_credentials"
+  | "oauth2_credentials"
+  | "oauth2_tokens"
   | "acls";
 type Credential = GatewayConfig[CredentialCollection][number];
 type Entity = Parameters<typeof viewOf>[1];
@@ -291,7 +296,7 @@ class AdminApi {
       return e === undefined ? { id } : this.view(kind, e);
     }
     const c = (config[kind as CredentialCollection] as Credential[]).find((x) => x.id === id);
-    return c === undefined ? { id } : createdAt({ ...c, consumer: { id: c.consumer } }, this.state.database);
+    return c === undefined ? { id } : createdAt(withRefs(kind, c), this.state.database);
   }
 
   /**
@@ -301,7 +306,7 @@ class AdminApi {
   private credentialView(collection: string, c: Credential): Record<string, unknown> {
     const database = this.state.database;
     if (!database) return credentialView(collection, c);
-    return createdAt({ ...c, consumer: { id: c.consumer } }, database);
+    return createdAt(withRefs(collection, c), database);
   }
 
   private view(collection: AdminCollection, e: Entity): Record<string, unknown> {
@@ -460,7 +465,9 @@ class AdminApi {
     }
     if (sub !== undefined && sub !== "consumer") return false;
     const found = lookup(config, kind, key) as unknown as Credential | undefined;
-    const consumer = found && sub !== undefined ? findEntity(config, "consumers", found.consumer) : undefined;
+    const owner = found !== undefined && "consumer" in found ? found.consumer : undefined;
+    const consumer =
+      owner !== undefined && sub !== undefined ? findEntity(config, "consumers", owner) : undefined;
     if (found === undefined || (sub !== undefined && consumer === undefined))
       sendMessage(res, 404, "Not found");
     else if (consumer !== undefined) sendJson(res, 200, this.view("consumers", consumer));
@@ -555,7 +562,7 @@ class AdminApi {
     if (credentials !== undefined && subKey === undefined) {
       const all: Credential[] = config[credentials as CredentialCollection];
       return list(
-        all.filter((c) => c.consumer === id),
+        all.filter((c) => "consumer" in c && c.consumer === id),
         (c) => this.credentialView(credentials, c),
       );
     }
@@ -588,8 +595,20 @@ function createdAt(view: Record<string, unknown>, database: AdminState["database
   return t === undefined ? view : { ...view, created_at: t.created_at };
 }
 
+/** A credential with its foreign keys as Kong shows them: `{ "id": … }`, or null when unset. */
+function withRefs(collection: string, c: Credential): Record<string, unknown> {
+  const view: Record<string, unknown> = { ...c };
+  const foreign = isKindName(collection) ? KINDS[collection].foreign : { consumer: "consumers" };
+  for (const field of Object.keys(foreign)) {
+    const ref = view[field];
+    if (ref !== undefined) view[field] = typeof ref === "string" ? { id: ref } : null;
+  }
+  if (collection === "oauth2_tokens") delete view.tags; // not a field of Kong's tokens
+  return view;
+}
+
 function credentialView(collection: string, c: Credential): Record<string, unknown> {
-  const view: Record<string, unknown> = { ...c, consumer: { id: c.consumer } };
+  const view = withRefs(collection, c);
   for (const secret of CREDENTIAL_SECRETS[collection] ?? []) if (secret in view) view[secret] = REDACTED;
   return view;
 }

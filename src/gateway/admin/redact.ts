@@ -15,6 +15,8 @@ export const CREDENTIAL_SECRETS: Readonly<Record<string, readonly string[]>> = {
   basicauth_credentials: ["password"],
   hmacauth_credentials: ["secret"],
   oauth2_credentials: ["client_secret"],
+  oauth2_tokens: ["access_token", "refresh_token"],
+  oauth2_authorization_codes: ["code", "challenge"],
 };
 
 const SECRET_NAME = /(password|passwd|secret|token|private_key|api_key|apikey|authorization|credentials?)$/i;

@@ -59,6 +59,7 @@ export const CREDENTIAL_SEGMENTS: Readonly<Record<string, KindName>> = {
   jwt: "jwt_secrets",
   "basic-auth": "basicauth_credentials",
   "hmac-auth": "hmacauth_credentials",
+  oauth2: "oauth2_credentials",
   acls: "acls",
 };
 
@@ -134,6 +135,8 @@ export const CREDENTIAL_ROOTS: Readonly<Record<string, KindName>> = {
   jwts: "jwt_secrets",
   "basic-auths": "basicauth_credentials",
   "hmac-auths": "hmacauth_credentials",
+  oauth2: "oauth2_credentials",
+  oauth2_tokens: "oauth2_tokens",
   acls: "acls",
 };
 

@@ -18,7 +18,6 @@ import type { KindName } from "./entities/entity.js";
 
 /** Kong Gateway open-source plugins (kong/constants.lua) that this gateway has no handler for yet. */
 export const OPEN_SOURCE_PLUGINS_NOT_YET = new Set([
-  "oauth2",
   "loggly",
   "datadog",
   "ldap-auth",
@@ -118,9 +117,14 @@ export const EDITION_MSG = {
   enterprisePlugin: (name: string) =>
     `plugin '${name}' is a Kong Enterprise plugin; this gateway runs open-source Kong plugins only`,
   pluginNotYet: (name: string) =>
-    name === "oauth2"
-      ? "plugin 'oauth2' is an open-source Kong plugin not supported yet by this gateway (Kong's oauth2 provider needs stored tokens: planned for database mode)"
-      : `plugin '${name}' is an open-source Kong plugin not supported yet by this gateway`,
+    `plugin '${name}' is an open-source Kong plugin not supported yet by this gateway`,
+  /**
+   * A plugin that writes entities as it runs (oauth2: its tokens and codes) in DB-less mode: Kong
+   * loads it there and then fails every write with this (kong/db/strategies/off); here it is
+   * refused when the configuration loads, in Kong's words.
+   */
+  pluginNeedsDatabase: (name: string, kind: string) =>
+    `plugin '${name}' needs a database (run the gateway in database mode): cannot create '${kind}' entities when not using a database`,
   enterprise: (what: string) => `${what} ${ENTERPRISE}`,
   notYet: (what: string) => `${what} ${NOT_YET}`,
 } as const;
@@ -142,7 +146,6 @@ export const REFUSED_TOP_LEVEL: Readonly<Record<string, string>> = {
   ai_models: EDITION_MSG.enterprise("'ai_models' (Konnect AI Gateway)"),
   event_hooks: EDITION_MSG.enterprise("'event_hooks'"),
   licenses: EDITION_MSG.enterprise("'licenses'"),
-  oauth2_credentials: EDITION_MSG.notYet("'oauth2_credentials' (oauth2 plugin)"),
   filter_chains: EDITION_MSG.notYet("'filter_chains' (WebAssembly filters)"),
 };
 
@@ -162,7 +165,6 @@ export const REFUSED_FIELDS: Readonly<
   consumers: {
     groups: EDITION_MSG.enterprise("'groups' (consumer groups)"),
     mtls_auth_credentials: EDITION_MSG.enterprise("'mtls_auth_credentials' (mtls-auth)"),
-    oauth2_credentials: EDITION_MSG.notYet("'oauth2_credentials' (oauth2 plugin)"),
   },
   plugins: {
     consumer_group: EDITION_MSG.enterprise("'consumer_group' (consumer groups)"),

@@ -63,6 +63,11 @@ export interface ParseOptions {
    * database mode's stored state (Kong's salted hash). The loaded configuration says which.
    */
   basicAuthPasswords?: "plain" | "hashed";
+  /**
+   * true in database mode: plugins that store entities as they run (oauth2) are accepted. Default
+   * false (DB-less), where they are refused in Kong's words.
+   */
+  database?: boolean;
 }
 
 export type ParseResult =
@@ -129,7 +134,7 @@ function parseUnsafe(input: string | object, opts: ParseOptions): ParseResult {
       ? { doc }
       : resolveVaultRefs(doc, opts.env ?? {});
   const resolved = vault.doc as Record<string, unknown>;
-  const loader = new Loader(opts.plugins);
+  const loader = new Loader(opts.plugins, opts.database === true);
   const config = loader.load(resolved, vault.error);
   if (!config) return { ok: false, error: declarativeError(loader.errors, doc) };
   config.hash = hash;
@@ -166,7 +171,10 @@ class Loader {
   >;
   private formatVersion: (typeof FORMAT_VERSIONS)[number] = "3.0";
 
-  constructor(private readonly plugins: PluginLookup) {}
+  constructor(
+    private readonly plugins: PluginLookup,
+    private readonly database: boolean,
+  ) {}
 
   load(doc: Record<string, unknown>, vaultErrors: ErrorTree | undefined): GatewayConfig | null {
     if (vaultErrors !== undefined) mergeErrors(this.errors, vaultErrors);
@@ -267,7 +275,7 @@ class Loader {
       else setOwn(own, k, v);
     }
     if (this.formatVersion !== "3.0") ENTITIES[kind].upgrade?.(own);
-    const checked = checkEntity(kind, own, this.plugins, parent?.field);
+    const checked = checkEntity(kind, own, this.plugins, parent?.field, this.database);
     if (typeof checked.errors === "string") {
       this.fail(loc, checked.errors);
       return;
@@ -512,14 +520,16 @@ export interface CheckedEntity {
  * Validate one entity of `kind` (its own fields, no nested collections) as the loader does:
  * its schema with defaults, the shape of its foreign keys, and the entity file's own checks
  * (plugins: the name, the scopes the plugin allows, the config through the plugin's schema). `nestedIn` is the
- * foreign key set by the collection it is nested in (the entity must leave it unset). The
- * Admin API checks written entities with it too.
+ * foreign key set by the collection it is nested in (the entity must leave it unset); `database`
+ * says whether the entity is for database mode. The Admin API checks written entities with it too
+ * (as database mode: a DB-less write that would succeed gets Kong's 405 afterwards).
  */
 export function checkEntity(
   kind: KindName,
   own: Record<string, unknown>,
   plugins: PluginLookup,
   nestedIn?: string,
+  database = true,
 ): CheckedEntity {
   const spec = KINDS[kind];
   // Kong Enterprise fields, and open-source ones not run here yet, are refused saying so
@@ -559,6 +569,6 @@ export function checkEntity(
     if (v !== null && v !== undefined && !isReference(v) && errs[field] === undefined)
       setOwn(errs, field, MSG.STRING);
   }
-  ENTITIES[kind].check?.(value, errs, { plugins, nestedIn });
+  ENTITIES[kind].check?.(value, errs, { plugins, nestedIn, database });
   return { value, errors: errs };
 }

@@ -18,6 +18,9 @@ export type { Protocol } from "./entities/entity.js";
 export type { HmacAuthCredential } from "./entities/hmacauth_credentials.js";
 export type { JwtSecret } from "./entities/jwt_secrets.js";
 export type { KeyAuthCredential } from "./entities/keyauth_credentials.js";
+export type { OAuth2AuthorizationCode } from "./entities/oauth2_authorization_codes.js";
+export type { OAuth2Credential } from "./entities/oauth2_credentials.js";
+export type { OAuth2Token } from "./entities/oauth2_tokens.js";
 export type { GatewayPluginEntry } from "./entities/plugins.js";
 export type { GatewayRoute } from "./entities/routes.js";
 export type { GatewayService } from "./entities/services.js";
@@ -37,6 +40,9 @@ export interface GatewayConfig {
   jwt_secrets: EntityTypes["jwt_secrets"][];
   basicauth_credentials: EntityTypes["basicauth_credentials"][];
   hmacauth_credentials: EntityTypes["hmacauth_credentials"][];
+  oauth2_credentials: EntityTypes["oauth2_credentials"][];
+  oauth2_authorization_codes: EntityTypes["oauth2_authorization_codes"][];
+  oauth2_tokens: EntityTypes["oauth2_tokens"][];
   acls: EntityTypes["acls"][];
   plugins: EntityTypes["plugins"][];
   /**

@@ -7,6 +7,7 @@ export const BUNDLED_PLUGIN_PRIORITIES = {
   "correlation-id": 100001,
   cors: 2000,
   jwt: 1450,
+  oauth2: 1400,
   "key-auth": 1250,
   "basic-auth": 1100,
   "hmac-auth": 1030,

@@ -41,6 +41,17 @@ export interface PluginDefinition<C = Record<string, unknown>> {
    * `kong.configuration.database`: rate-limiting's `policy: cluster`). Absent: `configSchema`.
    */
   databaseConfigSchema?: z.ZodType<C>;
+  /**
+   * The kind of entity the plugin stores as it runs (oauth2: "oauth2_tokens"): it needs database
+   * mode, and a DB-less configuration using it is refused (Kong's DB-less write error, naming it).
+   * Its handlers get `env.entities` to write them.
+   */
+  storesEntities?: string;
+  /**
+   * Config fields Kong generates when left out (`auto = true`: oauth2's provision_key), filled in
+   * before the schema runs — so the stored entry keeps the generated value.
+   */
+  generatedConfig?: Readonly<Record<string, () => unknown>>;
   /** Scopes the plugin may NOT be applied on (Kong's no_consumer etc). */
   forbiddenScopes?: ReadonlyArray<"consumer" | "route" | "service">;
   /** Called once per plugin entry when a configuration is loaded. */
@@ -73,6 +84,32 @@ export interface PluginEnvironment {
   runtime?: GatewayRuntimeInfo;
   /** Database mode only: the gateway's database, for plugins keeping shared state (cluster counters). */
   database?: PluginDatabase;
+  /**
+   * Database mode only: entity writes of a plugin that stores entities as it runs (oauth2 tokens
+   * and codes; the definition's `storesEntities`). Absent DB-less.
+   */
+  entities?: PluginEntityWriter;
+}
+
+/** One operation of a plugin's entity write. Records as the Admin API takes them (foreign keys `{ id }`). */
+export type PluginEntityOp =
+  | { op: "insert"; kind: import("../config/kinds.js").KindName; record: Record<string, unknown> }
+  /** the whole record replaced (its id kept) */
+  | {
+      op: "replace";
+      kind: import("../config/kinds.js").KindName;
+      id: string;
+      record: Record<string, unknown>;
+    }
+  /** `mustExist`: the write fails when the entity is gone already (a code used twice at once) */
+  | { op: "delete"; kind: import("../config/kinds.js").KindName; id: string; mustExist?: boolean };
+
+export interface PluginEntityWriter {
+  /**
+   * The operations in one transaction, all or none; once it resolves ok the resulting
+   * configuration is served (the next request sees the entities). Never throws.
+   */
+  write(ops: readonly PluginEntityOp[]): Promise<{ ok: true } | { ok: false; reason: string }>;
 }
 
 /** One address of an upstream target and its health (Kong's state label values). */
@@ -162,6 +199,18 @@ export interface CredentialIndex {
   ): { credential: import("../config/types.js").HmacAuthCredential; consumer: GatewayConsumer } | null;
   aclGroups(consumerId: string): string[];
   consumer(idOrUsername: string): GatewayConsumer | null;
+  /** oauth2: an application by client_id, or by its id (a token's `credential`) */
+  oauth2Client(clientId: string): {
+    credential: import("../config/types.js").OAuth2Credential;
+    consumer: GatewayConsumer;
+  } | null;
+  oauth2ClientById(id: string): {
+    credential: import("../config/types.js").OAuth2Credential;
+    consumer: GatewayConsumer;
+  } | null;
+  oauth2Token(accessToken: string): import("../config/types.js").OAuth2Token | null;
+  oauth2RefreshToken(refreshToken: string): import("../config/types.js").OAuth2Token | null;
+  oauth2Code(code: string): import("../config/types.js").OAuth2AuthorizationCode | null;
 }
 
 export interface GatewayLogger {
@@ -226,6 +275,12 @@ export interface RequestContext {
    */
   readonly connection?: { localAddress: string; localPort: number; id: number; requests: number };
   readonly protocol: "http" | "https";
+  /**
+   * The connection itself (filled by the core): its scheme (TLS or not, whatever a forwarded header
+   * says — Kong's ngx.var.scheme) and whether the peer is one of trusted_ips (whose X-Forwarded-*
+   * headers are believed). oauth2's HTTPS check reads it.
+   */
+  readonly peer?: { readonly scheme: "http" | "https"; readonly trusted: boolean };
   /**
    * The matched route. Always set in the access phase. null only in the response and log
    * phases of a request that matched no route (the gateway's 404): as Kong's global plugins

@@ -75,7 +75,7 @@ export function contextOf(
   upstream: PreparedUpstreamRequest,
   tStart: number,
 ): ProxyContext {
-  return new ProxyContext(
+  const ctx = new ProxyContext(
     req,
     arrival.requestId,
     HRTIME_ORIGIN_NS + BigInt(Math.round(tStart * 1e6)),
@@ -89,6 +89,11 @@ export function contextOf(
     arrival.target.rawQuery,
     arrival.host,
   );
+  ctx.peer = {
+    scheme: (req.socket as { encrypted?: boolean }).encrypted === true ? "https" : "http",
+    trusted: arrival.trusted,
+  };
+  return ctx;
 }
 
 /** What consistent hashing reads of the request (the consumer as the access phase left it). */

@@ -113,6 +113,7 @@ export class ProxyContext implements RequestContext {
   readonly downstreamHeaders: Record<string, string | string[]> = {};
   exitResponse: ExitResponse | null = null;
   trace: RequestTracer | null = null;
+  peer: { scheme: "http" | "https"; trusted: boolean } = { scheme: "http", trusted: false };
   private states: Map<string, unknown> | null = null;
   private sharedMap: Map<string, unknown> | null = null;
 

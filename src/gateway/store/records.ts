@@ -19,8 +19,11 @@ export const STORED_KINDS: readonly KindName[] = [
   "jwt_secrets",
   "basicauth_credentials",
   "hmacauth_credentials",
+  "oauth2_credentials",
   "acls",
   "plugins",
+  "oauth2_authorization_codes",
+  "oauth2_tokens",
 ];
 
 /** One entity of a loaded configuration as its stored record. */

@@ -131,10 +131,10 @@ describe("stack gateway validate", () => {
     expect(ee.stderr).toMatch(
       /ee-openid-connect-on-route\.yaml:9:\d+ {2}services\[0\]\.routes\[0\]\.plugins\[0\]\.name: plugin 'openid-connect' is a Kong Enterprise plugin; this gateway runs open-source Kong plugins only/,
     );
-    const oauth = await execa(bin, ["gateway", "validate", fixture("notyet-oauth2.yaml")], { reject: false });
+    const oauth = await execa(bin, ["gateway", "validate", fixture("dbless-oauth2.yaml")], { reject: false });
     expect(oauth.exitCode).toBe(1);
     expect(oauth.stderr).toContain(
-      "consumers[0].oauth2_credentials: 'oauth2_credentials' (oauth2 plugin) is an open-source Kong feature not supported yet by this gateway",
+      "plugins[0].name: plugin 'oauth2' needs a database (run the gateway in database mode): cannot create 'oauth2_tokens' entities when not using a database",
     );
     const ok = await execa(bin, ["gateway", "validate", fixture("oss-select-tags-info.yaml")], {
       reject: false,

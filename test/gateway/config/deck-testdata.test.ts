@@ -74,7 +74,7 @@ describe("decK test data shapes through the declarative loader", () => {
       ...ACCEPTED,
       ...Object.keys(ENTERPRISE_REFUSED),
       "ee-vault-aws.yaml",
-      "notyet-oauth2.yaml",
+      "dbless-oauth2.yaml",
       "notyet-expressions-route.yaml",
       "refused-no-format-version.yaml",
       "refused-deck-env-template.yaml",
@@ -110,12 +110,11 @@ describe("decK test data shapes through the declarative loader", () => {
     });
   });
 
-  it("refuses oauth2 and its credentials as not supported yet, not as unknown", () => {
-    const errors = errorsOf("notyet-oauth2.yaml")!;
-    expect(Object.keys(errors).sort()).toEqual(["consumers[0].oauth2_credentials", "plugins[0].name"]);
-    expect(errors["plugins[0].name"]).toMatch(NOT_YET);
-    expect(errors["plugins[0].name"]).toContain("plugin 'oauth2'");
-    expect(errors["consumers[0].oauth2_credentials"]).toMatch(NOT_YET);
+  it("DB-less: accepts oauth2 credentials and refuses the oauth2 plugin in Kong's words (it stores tokens)", () => {
+    expect(errorsOf("dbless-oauth2.yaml")).toEqual({
+      "plugins[0].name":
+        "plugin 'oauth2' needs a database (run the gateway in database mode): cannot create 'oauth2_tokens' entities when not using a database",
+    });
   });
 
   it("refuses the expressions router's fields as not supported yet", () => {

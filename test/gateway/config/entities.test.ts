@@ -86,6 +86,31 @@ const KONG: Record<
     unique: ["username"],
     foreign: { consumer: { reference: "consumers", required: true, onDelete: "cascade" } },
   },
+  oauth2_credentials: {
+    endpointKey: "client_id",
+    cacheKey: ["client_id"],
+    unique: ["client_id"],
+    foreign: { consumer: { reference: "consumers", required: true, onDelete: "cascade" } },
+  },
+  // Kong's codes have no endpoint key (no Admin API of their own); here they are found by `code`
+  oauth2_authorization_codes: {
+    endpointKey: "code",
+    unique: ["code"],
+    foreign: {
+      service: { reference: "services", required: false, onDelete: "cascade" },
+      credential: { reference: "oauth2_credentials", required: true, onDelete: "cascade" },
+      plugin: { reference: "plugins", required: false, onDelete: "cascade" },
+    },
+  },
+  oauth2_tokens: {
+    endpointKey: "access_token",
+    cacheKey: ["access_token"],
+    unique: ["access_token", "refresh_token"],
+    foreign: {
+      service: { reference: "services", required: false, onDelete: "cascade" },
+      credential: { reference: "oauth2_credentials", required: true, onDelete: "cascade" },
+    },
+  },
   acls: {
     cacheKey: ["consumer", "group"],
     unique: [],
@@ -168,6 +193,7 @@ describe("relations derived from the entity files", () => {
         jwt_secrets: "consumer",
         basicauth_credentials: "consumer",
         hmacauth_credentials: "consumer",
+        oauth2_credentials: "consumer",
         acls: "consumer",
       },
       plugins: {},
@@ -175,6 +201,9 @@ describe("relations derived from the entity files", () => {
       jwt_secrets: {},
       basicauth_credentials: {},
       hmacauth_credentials: {},
+      oauth2_credentials: {},
+      oauth2_authorization_codes: {},
+      oauth2_tokens: {},
       acls: {},
     });
   });
@@ -191,6 +220,8 @@ describe("relations derived from the entity files", () => {
     expect(dependantsOf("services")).toEqual([
       { kind: "routes", field: "service", onDelete: "restrict" },
       { kind: "plugins", field: "service", onDelete: "cascade" },
+      { kind: "oauth2_authorization_codes", field: "service", onDelete: "cascade" },
+      { kind: "oauth2_tokens", field: "service", onDelete: "cascade" },
     ]);
     expect(dependantsOf("routes")).toEqual([{ kind: "plugins", field: "route", onDelete: "cascade" }]);
     expect(dependantsOf("upstreams")).toEqual([{ kind: "targets", field: "upstream", onDelete: "cascade" }]);
@@ -203,17 +234,29 @@ describe("relations derived from the entity files", () => {
       ["jwt_secrets", "cascade"],
       ["basicauth_credentials", "cascade"],
       ["hmacauth_credentials", "cascade"],
+      ["oauth2_credentials", "cascade"],
       ["acls", "cascade"],
+    ]);
+  });
+
+  it("an oauth2 application takes its tokens and codes along; a plugin its codes", () => {
+    expect(dependantsOf("oauth2_credentials")).toEqual([
+      { kind: "oauth2_authorization_codes", field: "credential", onDelete: "cascade" },
+      { kind: "oauth2_tokens", field: "credential", onDelete: "cascade" },
+    ]);
+    expect(dependantsOf("plugins")).toEqual([
+      { kind: "oauth2_authorization_codes", field: "plugin", onDelete: "cascade" },
     ]);
   });
 
   it("nothing references the leaf kinds", () => {
     for (const kind of [
       "targets",
-      "plugins",
       "keyauth_credentials",
       "jwt_secrets",
       "hmacauth_credentials",
+      "oauth2_authorization_codes",
+      "oauth2_tokens",
       "acls",
     ] as const)
       expect(referencesTo(kind), kind).toEqual([]);

@@ -20,6 +20,9 @@ export type KindName =
   | "jwt_secrets"
   | "basicauth_credentials"
   | "hmacauth_credentials"
+  | "oauth2_credentials"
+  | "oauth2_authorization_codes"
+  | "oauth2_tokens"
   | "acls";
 
 export type Protocol = "http" | "https" | "grpc" | "grpcs" | "tcp" | "tls" | "ws" | "wss";
@@ -53,6 +56,8 @@ export interface CheckContext {
   plugins: PluginLookup;
   /** The foreign key set by the collection the entity is nested in. */
   nestedIn: string | undefined;
+  /** true in database mode (plugins storing entities as they run are refused DB-less) */
+  database: boolean;
 }
 
 /** A validated entity of the document, ids assigned and references resolved. */

@@ -11,6 +11,9 @@ import type { EntityDefinition, KindName, OnDelete } from "./entity.js";
 import { type HmacAuthCredential, hmacauth_credentials } from "./hmacauth_credentials.js";
 import { type JwtSecret, jwt_secrets } from "./jwt_secrets.js";
 import { type KeyAuthCredential, keyauth_credentials } from "./keyauth_credentials.js";
+import { type OAuth2AuthorizationCode, oauth2_authorization_codes } from "./oauth2_authorization_codes.js";
+import { type OAuth2Credential, oauth2_credentials } from "./oauth2_credentials.js";
+import { type OAuth2Token, oauth2_tokens } from "./oauth2_tokens.js";
 import { type GatewayPluginEntry, plugins } from "./plugins.js";
 import { type GatewayRoute, routes } from "./routes.js";
 import { type GatewayService, services } from "./services.js";
@@ -41,6 +44,9 @@ export interface EntityTypes {
   jwt_secrets: JwtSecret;
   basicauth_credentials: BasicAuthCredential;
   hmacauth_credentials: HmacAuthCredential;
+  oauth2_credentials: OAuth2Credential;
+  oauth2_authorization_codes: OAuth2AuthorizationCode;
+  oauth2_tokens: OAuth2Token;
   acls: AclGroup;
 }
 
@@ -56,6 +62,9 @@ export const ENTITIES: { readonly [K in KindName]: EntityDefinition<EntityTypes[
   jwt_secrets,
   basicauth_credentials,
   hmacauth_credentials,
+  oauth2_credentials,
+  oauth2_authorization_codes,
+  oauth2_tokens,
   acls,
 };
 
@@ -79,16 +88,19 @@ export const CONFIG_KINDS: readonly KindName[] = [
   "jwt_secrets",
   "basicauth_credentials",
   "hmacauth_credentials",
+  "oauth2_credentials",
   "acls",
   "plugins",
+  // after plugins: codes reference the plugin that issued them
+  "oauth2_authorization_codes",
+  "oauth2_tokens",
 ];
 
 /**
  * Open-source Kong collections this gateway accepts and ignores (Kong also validates them:
  * certificates, snis, vaults…). Kong Enterprise collections (consumer_groups,
  * mtls_auth_credentials…) and open-source ones not run yet (filter_chains) are refused by
- * editions.ts's REFUSED_TOP_LEVEL instead, not listed here (oauth2_credentials: until the oauth2
- * plugin makes it an entity).
+ * editions.ts's REFUSED_TOP_LEVEL instead, not listed here.
  */
 export const OPAQUE_COLLECTIONS = [
   "certificates",
@@ -98,7 +110,6 @@ export const OPAQUE_COLLECTIONS = [
   "keys",
   "key_sets",
   "parameters",
-  "oauth2_credentials",
 ] as const;
 
 /** A foreign key of `kind` pointing at another kind, and what deleting that one does to it. */

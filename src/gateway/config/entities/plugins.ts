@@ -64,14 +64,24 @@ function checkPluginEntry(value: Record<string, unknown>, errs: ErrorRecord, ctx
     setOwn(errs, "name", message);
     return;
   }
+  if (def.storesEntities !== undefined && !ctx.database) {
+    setOwn(errs, "name", EDITION_MSG.pluginNeedsDatabase(name, def.storesEntities));
+    return;
+  }
   for (const scope of def.forbiddenScopes ?? []) {
     const set = nestedIn === scope || (value[scope] !== null && value[scope] !== undefined);
     if (set) setOwn(errs, scope, "value must be null");
   }
-  const rawConfig = value.config === null || value.config === undefined ? {} : value.config;
-  if (!isPlainObject(rawConfig)) {
+  const given = value.config === null || value.config === undefined ? {} : value.config;
+  if (!isPlainObject(given)) {
     setOwn(errs, "config", MSG.RECORD);
     return;
+  }
+  // fields Kong generates when left out (oauth2's provision_key), kept in the stored entry
+  let rawConfig: Record<string, unknown> = given;
+  for (const [field, generate] of Object.entries(def.generatedConfig ?? {})) {
+    if (rawConfig[field] === null || rawConfig[field] === undefined)
+      rawConfig = { ...rawConfig, [field]: generate() };
   }
   const parsed = parsePluginConfig(def.configSchema, stripNulls(rawConfig));
   if (parsed.ok) {

@@ -23,8 +23,11 @@ export const KIND_ORDER: readonly KindName[] = [
   "jwt_secrets",
   "basicauth_credentials",
   "hmacauth_credentials",
+  "oauth2_credentials",
   "acls",
   "plugins",
+  "oauth2_authorization_codes",
+  "oauth2_tokens",
 ];
 
 /** One stored entity as a row gives it. */

@@ -81,7 +81,34 @@ const HMACAUTH_UNIQUE: UniqueConstraint = {
   fields: { username: text("username") },
 };
 
-export const UNIQUE_CONSTRAINTS: readonly UniqueConstraint[] = [...BASE_UNIQUE_CONSTRAINTS, HMACAUTH_UNIQUE];
+/**
+ * oauth2 (issue 14), added by migration 003_oauth2: applications by client_id, tokens by access and
+ * by refresh token, authorization codes by code.
+ */
+const OAUTH2_UNIQUE: readonly UniqueConstraint[] = [
+  {
+    name: "gatestack_uq_oauth2_client_id",
+    kind: "oauth2_credentials",
+    fields: { client_id: text("client_id") },
+  },
+  {
+    name: "gatestack_uq_oauth2_access_token",
+    kind: "oauth2_tokens",
+    fields: { access_token: text("access_token") },
+  },
+  {
+    name: "gatestack_uq_oauth2_refresh_token",
+    kind: "oauth2_tokens",
+    fields: { refresh_token: text("refresh_token") },
+  },
+  { name: "gatestack_uq_oauth2_code", kind: "oauth2_authorization_codes", fields: { code: text("code") } },
+];
+
+export const UNIQUE_CONSTRAINTS: readonly UniqueConstraint[] = [
+  ...BASE_UNIQUE_CONSTRAINTS,
+  HMACAUTH_UNIQUE,
+  ...OAUTH2_UNIQUE,
+];
 
 function uniqueIndex(c: UniqueConstraint): string {
   const columns = Object.values(c.fields).join(", ");
@@ -163,6 +190,17 @@ export const MIGRATIONS: readonly Migration[] = [
     // hmac-auth credentials (issue 14): one username per credential across the state
     name: "002_hmacauth_credentials",
     statements: [uniqueIndex(HMACAUTH_UNIQUE)],
+  },
+  {
+    // oauth2 (issue 14): its unique keys, and the foreign keys its deletes follow (a consumer's
+    // applications, an application's tokens and codes, a service's or plugin's codes)
+    name: "003_oauth2",
+    statements: [
+      ...OAUTH2_UNIQUE.map(uniqueIndex),
+      ...["credential", "plugin"].map(
+        (field) => `CREATE INDEX gatestack_fk_${field} ON ${ENTITIES_TABLE} (kind, ${foreignId(field)})`,
+      ),
+    ],
   },
   {
     // the counters of rate-limiting's and response-ratelimiting's `policy: cluster` (issue 14)
