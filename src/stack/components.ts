@@ -1,4 +1,4 @@
-import type { AddonName, ServiceSpec, StackConfig } from "./schema.js";
+import type { ServiceSpec, StackConfig } from "./schema.js";
 
 /**
  * The stack's components, as far as stack.yaml rules depend on them: where each app's
@@ -33,10 +33,10 @@ export const RESERVED_SERVICE_NAMES: readonly string[] = [
 
 /** A tool's web UI, reached through Caddy under `path` behind basic auth. */
 export interface ToolUi {
-  /** The addon that runs it. */
-  addon: AddonName;
+  /** The addon that runs it (the manager is the gateway's own listener). */
+  addon: keyof StackConfig["addons"];
   /** Its compose service. */
-  service: "grafana" | "kibana" | "jenkins" | "prometheus";
+  service: "grafana" | "kibana" | "jenkins" | "prometheus" | "gateway";
   /** Public path without trailing slash, e.g. /grafana */
   path: string;
   /** Strip the path prefix before proxying (the tool serves at its root). */
@@ -48,6 +48,8 @@ const TOOL_UIS: readonly ToolUi[] = [
   { addon: "elk", service: "kibana", path: "/kibana", strip: false },
   { addon: "jenkins", service: "jenkins", path: "/jenkins", strip: false },
   { addon: "prometheus", service: "prometheus", path: "/prometheus", strip: true },
+  // the gateway manager (addons.manager): the gateway replicas' GUI listener, prefix stripped
+  { addon: "manager", service: "gateway", path: "/gateway", strip: true },
 ];
 
 /** Every tool path Caddy may serve, e.g. "/grafana, /kibana, /jenkins, /prometheus". */

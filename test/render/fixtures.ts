@@ -6,7 +6,7 @@ import { type StackConfig, type StackInput, stackSchema } from "../../src/stack/
  * catalog. `addons` toggles every addon at once unless given per addon.
  */
 export type AddonSelection = Partial<
-  Record<"prometheus" | "grafana" | "elk" | "jenkins", boolean | { port: number }>
+  Record<"prometheus" | "grafana" | "elk" | "jenkins" | "manager", boolean | { port: number }>
 >;
 
 export const ALL_ADDONS: AddonSelection = { prometheus: true, grafana: true, elk: true, jenkins: true };

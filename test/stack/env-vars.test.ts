@@ -52,7 +52,7 @@ describe("tool basic auth variables", () => {
   it("name every tool path in their purpose", () => {
     const user = envVarsFor(parseStackText(MINIMAL_STACK_YAML)).find((v) => v.name === TOOLS_BASICAUTH_USER)!;
     expect(user.purpose).toBe(
-      "User name for the tool UIs behind Caddy's basic auth (/grafana, /kibana, /jenkins, /prometheus).",
+      "User name for the tool UIs behind Caddy's basic auth (/grafana, /kibana, /jenkins, /prometheus, /gateway).",
     );
   });
 });
