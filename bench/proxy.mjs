@@ -24,6 +24,8 @@
  *   npm run build && node bench/proxy.mjs [--duration 2] [--rounds 12] [--connections 50] [--json FILE]
  *                                         [--node-options "--max-semi-space-size=2"] [--upstream nginx|node]
  *                                         [--rate 2000] [--latency-seconds 5] [--latency-rounds 3]
+ *   BENCH_ACCESS_LOG=1: the gateway writes its access log (to /dev/null); BENCH_GUI=1: the gateway
+ *   manager's listener is on (issue 15: the proxy must run as fast with it).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -119,6 +121,8 @@ const gw = await startGateway({
   proxyListen: { host: "127.0.0.1", port: 0 },
   adminListen: { host: "127.0.0.1", port: 0 },
   statusListen: null,
+  // BENCH_GUI=1: the gateway manager's listener on (each finished request feeds its overview window)
+  guiListen: process.env.BENCH_GUI === "1" ? { host: "127.0.0.1", port: 0 } : null,
   accessLog: process.env.BENCH_ACCESS_LOG === "1" ? (await import("node:fs")).createWriteStream("/dev/null") : false,
   heapCompaction: true, // as \`stack gateway serve\` runs it
   logger: { info() {}, warn() {}, error(m, f) { console.error(m, f ?? ""); } },
