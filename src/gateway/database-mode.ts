@@ -151,7 +151,12 @@ export class DatabaseMode implements AdminDatabase {
         return outcome;
       });
       if ("unavailable" in r) return { ok: false, reason: `database unavailable: ${r.unavailable}` };
-      if ("body" in r.outcome) return { ok: false, reason: JSON.stringify(r.outcome.body) };
+      if ("body" in r.outcome) {
+        // the status and Kong's error name only: a unique violation's message carries the value (a token)
+        const { status, body } = r.outcome;
+        const name = typeof body.name === "string" ? body.name : "refused";
+        return { ok: false, reason: status === 404 ? "Not found" : `${status} ${name}` };
+      }
       return { ok: true };
     } catch (err) {
       return { ok: false, reason: (err as Error).message };

@@ -457,6 +457,27 @@ describe("/oauth2/token", () => {
     ]);
   });
 
+  it("a code used twice at once gets one token: the second exchange is Invalid code", async () => {
+    const a = await api({ enable_authorization_code: true });
+    const c = await app();
+    const code = await authorizeCode(a, c);
+    const form = {
+      code,
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      grant_type: "authorization_code",
+    };
+    const both = await Promise.all([
+      send("POST", `${a.path}/oauth2/token`, { headers: HTTPS, form }),
+      send("POST", `${a.path}/oauth2/token`, { headers: HTTPS, form }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(both.find((r) => r.status === 400)?.body).toEqual({
+      error: "invalid_request",
+      error_description: "Invalid code",
+    });
+  });
+
   it("a code issued for one service is no good on another", async () => {
     const a = await api({ enable_authorization_code: true });
     const b = await api({ enable_authorization_code: true });
