@@ -710,6 +710,17 @@ describe("proxied requests", () => {
     expect([r.status, r.body.error]).toEqual([401, "invalid_token"]);
   });
 
+  it("a token past its refresh_token_ttl is deleted with the application's next token", async () => {
+    const a = await api({ enable_client_credentials: true, token_expiration: 1, refresh_token_ttl: 1 });
+    const c = await app();
+    const first = await clientToken(a, c);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const second = await clientToken(a, c);
+    const listed = ((await admin.get("/oauth2_tokens")).body.data as Json[]).map((t) => t.access_token);
+    expect(listed).toContain(second);
+    expect(listed).not.toContain(first);
+  });
+
   it("global_credentials: a token from one service works on another; without it a global token is refused", async () => {
     const a = await api({ enable_client_credentials: true, global_credentials: true });
     const b = await api({ enable_client_credentials: true, global_credentials: true });

@@ -47,6 +47,22 @@ const REDIRECT_MISMATCH = () =>
 
 class WriteFailed extends Error {}
 
+/**
+ * The application's tokens and codes whose ttl ran out, deleted in the next write for it (Kong's
+ * database drops such rows itself; here they would otherwise stay stored and loaded).
+ */
+function expiredOf(deps: FlowDeps, credentialId: string): PluginEntityOp[] {
+  const { config } = deps.env;
+  const ops: PluginEntityOp[] = [];
+  for (const t of config.oauth2_tokens)
+    if (t.credential === credentialId && !alive(t))
+      ops.push({ op: "delete", kind: "oauth2_tokens", id: t.id });
+  for (const c of config.oauth2_authorization_codes)
+    if (c.credential === credentialId && !alive(c))
+      ops.push({ op: "delete", kind: "oauth2_authorization_codes", id: c.id });
+  return ops;
+}
+
 async function store(deps: FlowDeps, ops: PluginEntityOp[]): Promise<void> {
   const writer = deps.env.entities;
   if (writer === undefined)
@@ -108,7 +124,9 @@ async function generateToken(
       },
     });
   }
-  await store(deps, [...ops, ...alsoOps]);
+  const taken = new Set([...ops, ...alsoOps].map((o) => (o.op === "insert" ? "" : o.id)));
+  const cleanup = expiredOf(deps, client.id).filter((o) => o.op === "insert" || !taken.has(o.id));
+  await store(deps, [...ops, ...alsoOps, ...cleanup]);
   return {
     access_token: accessToken,
     token_type: "bearer",
@@ -239,6 +257,7 @@ export async function authorize(ctx: RequestContext, deps: FlowDeps): Promise<vo
               ttl: 300,
             },
           },
+          ...expiredOf(deps, client.id),
         ]);
         response = { code };
       } else {
