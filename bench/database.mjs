@@ -109,6 +109,8 @@ function serve(args, env) {
       "127.0.0.1:0",
       "--status-listen",
       "off",
+      "--gui-listen",
+      "off",
     ].filter(Boolean),
     {
       env: { PATH: process.env.PATH, ...env },
