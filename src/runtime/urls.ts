@@ -15,6 +15,7 @@ const TOOL_NAMES: Record<string, string> = {
   kibana: "Kibana",
   jenkins: "Jenkins",
   prometheus: "Prometheus",
+  gateway: "Gateway manager",
 };
 
 /** The site and the tool UIs that run in this project (tools only when their profile is up). */

@@ -52,6 +52,18 @@ describe("serveOptions", () => {
     expect(serveOptions({}, env).proxyListen).toEqual({ host: "127.0.0.1", port: 1111 });
   });
 
+  it("the gateway manager: 127.0.0.1:8002 unless --gui-listen, GATEWAY_GUI_LISTEN or KONG_ADMIN_GUI_LISTEN say otherwise", () => {
+    expect(serveOptions({}, {}).guiListen).toEqual({ host: "127.0.0.1", port: 8002 });
+    expect(serveOptions({}, { KONG_ADMIN_GUI_LISTEN: "0.0.0.0:9002" }).guiListen).toEqual({
+      host: "0.0.0.0",
+      port: 9002,
+    });
+    const env = { GATEWAY_GUI_LISTEN: "127.0.0.1:7002", KONG_ADMIN_GUI_LISTEN: "0.0.0.0:9002" };
+    expect(serveOptions({}, env).guiListen).toEqual({ host: "127.0.0.1", port: 7002 });
+    expect(serveOptions({ "gui-listen": "off" }, env).guiListen).toBeNull();
+    expect(() => serveOptions({ "gui-listen": "127.0.0.1:x" }, {})).toThrow(/invalid port/);
+  });
+
   it("defaults leave listeners to startGateway; bad values name their source", () => {
     const o = serveOptions({}, {});
     expect(o.heapCompaction).toBe(true); // the serve process gives replaced configurations' memory back

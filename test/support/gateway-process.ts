@@ -70,6 +70,8 @@ export async function startGatewayProcess(
     "127.0.0.1:0",
     "--status-listen",
     "off",
+    "--gui-listen",
+    "off",
   ];
   const [command, args] =
     opts.clockOffset === undefined

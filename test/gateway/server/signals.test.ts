@@ -73,7 +73,16 @@ function routeTo(url: string) {
   return { _format_version: "3.0", services: [{ name: "svc", url, routes: [{ paths: ["/"] }] }] };
 }
 
-const LISTEN = ["--proxy-listen", "127.0.0.1:0", "--admin-listen", "off", "--status-listen", "off"];
+const LISTEN = [
+  "--proxy-listen",
+  "127.0.0.1:0",
+  "--admin-listen",
+  "off",
+  "--status-listen",
+  "off",
+  "--gui-listen",
+  "off",
+];
 
 describe("stack gateway serve", () => {
   it("SIGTERM: stops accepting, lets in-flight requests finish, exits 0", async () => {

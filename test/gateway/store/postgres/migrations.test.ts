@@ -203,6 +203,8 @@ describe("stack gateway migrations and serve (the CLI)", () => {
         "off",
         "--status-listen",
         "off",
+        "--gui-listen",
+        "off",
       );
     const fresh = await serve();
     expect(fresh.exitCode).not.toBe(0);
