@@ -1,0 +1,91 @@
+/** The consumers and plugins pages' form logic: credential kinds from the entity schemas, secrets shown once, global plugins. */
+import { describe, expect, it } from "vitest";
+import {
+  credentialKinds,
+  isGlobalPlugin,
+  isSecretField,
+  REDACTED,
+  revealedSecrets,
+} from "../../gui/src/credentials.js";
+import { changedBody, controlFor, initialRaw } from "../../gui/src/forms/schema.js";
+import type { JsonSchema } from "../../gui/src/types.js";
+import { REDACTED as SERVER_REDACTED } from "../../src/gateway/admin/redact.js";
+import { redactAnswer } from "../../src/gateway/gui/admin-proxy.js";
+import { entitySchemas } from "../../src/gateway/gui/entity-schemas.js";
+
+const schemas = entitySchemas() as Record<string, JsonSchema>;
+
+describe("credentialKinds", () => {
+  it("lists every credential collection the server's entity schemas have, by Admin API segment", () => {
+    expect(credentialKinds(schemas).map((k) => [k.segment, k.kind])).toEqual([
+      ["key-auth", "keyauth_credentials"],
+      ["basic-auth", "basicauth_credentials"],
+      ["jwt", "jwt_secrets"],
+      ["hmac-auth", "hmacauth_credentials"],
+      ["acls", "acls"],
+      ["oauth2", "oauth2_credentials"],
+    ]);
+  });
+
+  it("leaves out a kind the schemas do not list", () => {
+    const { oauth2_credentials: _left, ...fewer } = schemas;
+    expect(credentialKinds(fewer).map((k) => k.segment)).not.toContain("oauth2");
+    expect(credentialKinds(fewer)).toHaveLength(5);
+  });
+
+  it("a key-auth credential's form: key, ttl and tags; a typed key is sent, an empty form sends nothing", () => {
+    const schema = schemas.keyauth_credentials!;
+    expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(["key", "ttl", "tags"]));
+    expect(controlFor(schema.properties!.key!)).toEqual({ kind: "text", number: false });
+    const initial = initialRaw(schema, {});
+    expect(changedBody(schema, initial, initial, false)).toEqual({}); // the Admin API generates the key
+    expect(changedBody(schema, { ...initial, key: "k-1", ttl: "60" }, initial, false)).toEqual({
+      key: "k-1",
+      ttl: 60,
+    });
+  });
+});
+
+describe("revealedSecrets", () => {
+  it("shows a generated key the answer carries in clear", () => {
+    expect(revealedSecrets({ id: "1", consumer: { id: "c" }, key: "generated" })).toEqual([
+      { field: "key", value: "generated" },
+    ]);
+  });
+
+  it("shows nothing once the manager's server has redacted the answer (its marker is the GUI's)", () => {
+    expect(REDACTED).toBe(SERVER_REDACTED);
+    for (const answer of [
+      { id: "1", consumer: { id: "c" }, key: "generated" },
+      { id: "2", consumer: { id: "c" }, username: "u", password: "pw" },
+      { id: "3", consumer: { id: "c" }, key: "iss", secret: "s3cr3t", algorithm: "HS256" },
+      { id: "4", consumer: { id: "c" }, name: "app", client_id: "cid", client_secret: "cs" },
+    ]) {
+      expect(revealedSecrets(redactAnswer(answer))).toEqual([]);
+    }
+  });
+
+  it("shows nothing for an answer without secrets", () => {
+    expect(revealedSecrets({ id: "1", consumer: { id: "c" }, group: "admins" })).toEqual([]);
+    expect(revealedSecrets(null)).toEqual([]);
+    expect(revealedSecrets([{ key: "x" }])).toEqual([]);
+    expect(revealedSecrets({ key: "" })).toEqual([]);
+  });
+
+  it("names the secret fields whose inputs hide what is typed", () => {
+    expect(["key", "password", "secret", "client_secret"].every(isSecretField)).toBe(true);
+    expect(isSecretField("username")).toBe(false);
+  });
+});
+
+describe("isGlobalPlugin", () => {
+  it("is a plugin on no service, route or consumer", () => {
+    expect(isGlobalPlugin({ id: "1", name: "cors", service: null, route: null, consumer: null })).toBe(true);
+    expect(isGlobalPlugin({ id: "2", name: "cors" })).toBe(true);
+    expect(isGlobalPlugin({ id: "3", name: "cors", service: { id: "s" }, route: null, consumer: null })).toBe(
+      false,
+    );
+    expect(isGlobalPlugin({ id: "4", name: "cors", route: { id: "r" } })).toBe(false);
+    expect(isGlobalPlugin({ id: "5", name: "cors", consumer: { id: "c" } })).toBe(false);
+  });
+});
