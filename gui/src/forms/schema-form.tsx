@@ -4,7 +4,6 @@
  */
 import { useMemo, useState } from "preact/hooks";
 import { ApiError, errorText } from "../api.js";
-import { isSecretField } from "../credentials.js";
 import type { JsonSchema } from "../types.js";
 import {
   changedBody,
@@ -237,15 +236,7 @@ function Field(props: FieldsProps & { name: string; field: JsonSchema; required:
     );
   } else {
     const onInput = (e: { currentTarget: HTMLInputElement }) => props.set(key, e.currentTarget.value);
-    input = isSecretField(props.name) ? (
-      <input
-        {...common}
-        type="password"
-        autoComplete="new-password"
-        value={String(value ?? "")}
-        onInput={onInput}
-      />
-    ) : control.number ? (
+    input = control.number ? (
       <input
         {...common}
         type="number"
