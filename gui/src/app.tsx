@@ -128,7 +128,7 @@ function Page({ route, writable }: { route: Route; writable: boolean }) {
     case "upstreams":
       return <UpstreamsPage writable={writable} />;
     case "plugins":
-      return <PluginsPage open={route.params[0]} />;
+      return <PluginsPage open={route.params[0]} writable={writable} />;
     case "logs":
       return <LogsPage />;
     default:

@@ -24,7 +24,8 @@ export interface EntityEditorProps {
   entityPath?: string;
   /** fields set by where the form sits (the parent's reference) */
   omit?: string[];
-  onDone: () => void;
+  /** called with the Admin API's answer (the entity as saved) */
+  onDone: (saved: Entity) => void;
   onCancel: () => void;
 }
 
@@ -51,11 +52,14 @@ export function EntityEditor(props: EntityEditorProps) {
       editing={entity !== undefined}
       submitLabel={entity ? `Save ${props.noun}` : `Create ${props.noun}`}
       onSubmit={async (body) => {
-        if (entity) {
-          const path = props.entityPath ?? `${props.kind}/${encodeURIComponent(entity.id)}`;
-          await adminWrite("PATCH", path, body);
-        } else await adminWrite("POST", props.collection, body);
-        props.onDone();
+        const saved = entity
+          ? await adminWrite<Entity>(
+              "PATCH",
+              props.entityPath ?? `${props.kind}/${encodeURIComponent(entity.id)}`,
+              body,
+            )
+          : await adminWrite<Entity>("POST", props.collection, body);
+        props.onDone(saved);
       }}
       onCancel={props.onCancel}
     />

@@ -4,6 +4,7 @@
  */
 import { useMemo, useState } from "preact/hooks";
 import { ApiError, errorText } from "../api.js";
+import { isSecretField } from "../credentials.js";
 import type { JsonSchema } from "../types.js";
 import {
   changedBody,
@@ -236,7 +237,15 @@ function Field(props: FieldsProps & { name: string; field: JsonSchema; required:
     );
   } else {
     const onInput = (e: { currentTarget: HTMLInputElement }) => props.set(key, e.currentTarget.value);
-    input = control.number ? (
+    input = isSecretField(props.name) ? (
+      <input
+        {...common}
+        type="password"
+        autoComplete="new-password"
+        value={String(value ?? "")}
+        onInput={onInput}
+      />
+    ) : control.number ? (
       <input
         {...common}
         type="number"

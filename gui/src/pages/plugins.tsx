@@ -1,7 +1,11 @@
-/** The plugin catalogue: every bundled plugin, its priority and phases, its config schema with defaults. */
+/**
+ * Global plugins (managed in database mode) and the plugin catalogue: every bundled plugin, its
+ * priority and phases, its config schema with defaults.
+ */
 import { useEffect } from "preact/hooks";
 import { loadCatalogue } from "../catalogue.js";
 import { Status } from "../components/common.js";
+import { GlobalPlugins } from "../components/global-plugins.js";
 import { controlFor, unwrap } from "../forms/schema.js";
 import { useLoad } from "../hooks.js";
 import type { JsonSchema } from "../types.js";
@@ -42,13 +46,15 @@ function rows(schema: JsonSchema, prefix = ""): Row[] {
   return out;
 }
 
-export function PluginsPage({ open }: { open?: string }) {
+export function PluginsPage({ open, writable }: { open?: string; writable: boolean }) {
   const { data, error } = useLoad(loadCatalogue, []);
   useEffect(() => {
     if (open && data) document.getElementById(`plugin-${open}`)?.scrollIntoView();
   }, [open, data]);
   return (
     <>
+      <h2>Plugins</h2>
+      <GlobalPlugins writable={writable} />
       <h2>Plugin catalogue</h2>
       <p class="muted">Sorted by priority: a higher priority runs first in each phase.</p>
       <Status error={error} loading={!data} />

@@ -484,4 +484,99 @@ describe("the manager on a gateway in database mode", () => {
     await page.getByRole("row", { name: /bob/ }).waitFor();
     await screenshot(page, "manager-consumer-created");
   });
+
+  /** An Admin API write straight to the Admin listener (the test's own setup, not the page's). */
+  async function admin(path: string, body: unknown): Promise<{ id: string }> {
+    const res = await fetch(`${gw.adminUrl}/${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, `POST /${path}`).toBe(201);
+    return (await res.json()) as { id: string };
+  }
+
+  it("creates a key-auth credential for a consumer through its generated form; a request with it passes key-auth", async () => {
+    await admin("services/shop/routes", { name: "keyed", paths: ["/keyed"] });
+    await admin("routes/keyed/plugins", { name: "key-auth" });
+    await admin("consumers", { username: "carol" });
+    const key = "carol-key-typed-in-the-browser";
+    await until(
+      async () => (await rawRequest(gw.proxyUrl, "/keyed", { headers: { apikey: key } })).status === 401,
+      10_000,
+    );
+
+    const page = await openPage(gui);
+    await signIn(page);
+    await page.getByRole("link", { name: "Consumers" }).click();
+    await page.getByRole("button", { name: "Add a credential to consumer carol" }).click();
+    await page.getByLabel("Credential kind for consumer carol").selectOption("key-auth");
+    const form = page.getByRole("form", { name: "New key-auth credential" });
+    await form.waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    const keyField = form.getByLabel("key", { exact: true });
+    expect(await keyField.getAttribute("type")).toBe("password"); // what is typed is not on screen
+    await keyField.fill(key);
+    await form.getByRole("button", { name: "Create key-auth credential" }).click();
+    const note = page.getByRole("status").filter({ hasText: "Created key-auth credential" });
+    await note.waitFor();
+    // the manager's server redacts the key in the answer: it is never shown, not even once
+    expect(await note.textContent()).not.toContain("Shown this once");
+    const row = page.getByRole("row", { name: /carol/ });
+    await row.getByText("key-auth", { exact: true }).waitFor();
+    expect(await page.content()).not.toContain(key);
+    await screenshot(page, "manager-credential-created");
+
+    let res = await rawRequest(gw.proxyUrl, "/keyed", { headers: { apikey: key } });
+    await until(async () => {
+      res = await rawRequest(gw.proxyUrl, "/keyed", { headers: { apikey: key } });
+      return res.status === 200;
+    }, 10_000);
+    expect(res.body).toBe("from-the-app");
+
+    // deleted through the page: the key no longer passes
+    await row.getByRole("button", { name: /^Delete key-auth credential .* of consumer carol$/ }).click();
+    await row.getByRole("button", { name: /^Confirm delete key-auth credential/ }).click();
+    await until(async () => (await row.textContent())?.includes("key-auth") === false, 10_000);
+    await until(
+      async () => (await rawRequest(gw.proxyUrl, "/keyed", { headers: { apikey: key } })).status === 401,
+      10_000,
+    );
+  });
+
+  it("adds a global plugin from the catalogue through its schema form: its header on every proxied response; disabled, then deleted", async () => {
+    await admin("services/shop/routes", { name: "open", paths: ["/open"] });
+    const header = async () => (await rawRequest(gw.proxyUrl, "/open")).headers["x-added-by"];
+    await until(async () => (await rawRequest(gw.proxyUrl, "/open")).status === 200, 10_000);
+    expect(await header()).toBeUndefined();
+
+    const page = await openPage(gui);
+    await signIn(page);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Plugins" }).click();
+    await page.getByRole("heading", { name: "Global plugins" }).waitFor();
+    await page.getByRole("button", { name: "Add a global plugin" }).click();
+    await page.getByLabel("Plugin for every request").selectOption("response-transformer");
+    const form = page.getByRole("form", { name: "Configure response-transformer for every request" });
+    await form.waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await form.locator("#plugin-response-transformer-config-add-headers").fill("x-added-by:manager");
+    await form.getByRole("button", { name: "Add response-transformer" }).click();
+    const table = page.getByRole("table", { name: /Global plugins/ });
+    const row = table.getByRole("row", { name: /response-transformer/ });
+    await row.waitFor();
+    await screenshot(page, "manager-global-plugin-added");
+    await until(async () => (await header()) === "manager", 10_000);
+
+    await row.getByRole("button", { name: "Disable global plugin response-transformer" }).click();
+    await row.getByRole("button", { name: "Enable global plugin response-transformer" }).waitFor();
+    await until(async () => (await header()) === undefined, 10_000);
+
+    await row.getByRole("button", { name: "Delete global plugin response-transformer" }).click();
+    await row.getByRole("button", { name: "Confirm delete global plugin response-transformer" }).click();
+    await page.getByText("No global plugins.").waitFor();
+    const plugins = (await (
+      await fetch(`${gw.adminUrl}/plugins`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { data: Array<{ name: string }> };
+    expect(plugins.data.map((p) => p.name)).not.toContain("response-transformer");
+  });
 });
