@@ -1,6 +1,6 @@
 /**
  * The gateway manager's HTTP handler (Kong's admin_gui_listen): the front-end's files, the login
- * (sessions.ts, throttle.ts), the Admin API behind the session (admin-proxy.ts) and the manager's
+ * (sessions.ts: stateless cookies any replica with the same admin token accepts; throttle.ts), the Admin API behind the session (admin-proxy.ts) and the manager's
  * own read endpoints under `/gui-api/` (overview, plugin catalogue, entity schemas, the plugins
  * applying to a route, the live access log). Every endpoint but `/`, `/assets/*`, `/session` and
  * `/login` needs a session; writes need the CSRF token (csrf.ts). All paths are relative to where
@@ -13,7 +13,7 @@ import { sendAsset } from "./assets.js";
 import { csrfAccepted, isWrite, originAccepted, sameSecret } from "./csrf.js";
 import { type GuiApi, guiApiHandler } from "./gui-api.js";
 import { LogHub } from "./log-hub.js";
-import { type Session, SessionStore, sessionCookie, sessionIdOf } from "./sessions.js";
+import { type Session, SessionTokens, sessionCookie, sessionCookieOf } from "./sessions.js";
 import { StatsWindow } from "./stats-window.js";
 import { LoginThrottle } from "./throttle.js";
 import { type GuiDeps, READ_ONLY_REASON } from "./types.js";
@@ -45,7 +45,8 @@ function sendJson(
 }
 
 export interface GuiServerOptions {
-  sessions?: SessionStore;
+  /** the session cookies' issuer (by default one keyed from the admin token) */
+  sessions?: SessionTokens;
   throttle?: LoginThrottle;
   logs?: LogHub;
 }
@@ -54,7 +55,7 @@ export interface GuiServerOptions {
 export class GuiServer {
   readonly stats = new StatsWindow();
   readonly logs: LogHub;
-  private readonly sessions: SessionStore;
+  private readonly sessions: SessionTokens | null;
   private readonly throttle: LoginThrottle;
   private readonly api: GuiApi;
 
@@ -62,7 +63,7 @@ export class GuiServer {
     private readonly deps: GuiDeps,
     opts: GuiServerOptions = {},
   ) {
-    this.sessions = opts.sessions ?? new SessionStore();
+    this.sessions = opts.sessions ?? (deps.token ? new SessionTokens(deps.token) : null);
     this.throttle = opts.throttle ?? new LoginThrottle();
     this.logs = opts.logs ?? new LogHub();
     this.api = guiApiHandler(deps, this.stats, this.logs, JSON_HEADERS);
@@ -123,12 +124,13 @@ export class GuiServer {
 
     if (path === "/logout") {
       if (method !== "POST") return this.notAllowed(req, res);
-      if (session !== NO_LOGIN_SESSION) this.sessions.delete(session.id);
+      if (session !== NO_LOGIN_SESSION) this.sessions?.revoke(session);
       req.resume();
-      res.writeHead(204, { ...JSON_HEADERS, "set-cookie": sessionCookie(null, this.secure(req)) });
+      res.writeHead(204, { ...JSON_HEADERS, "set-cookie": this.cookie(req, null) });
       res.end();
       return;
     }
+    this.renewCookie(req, res, session);
     if (path === "/admin-api" || path.startsWith("/admin-api/")) {
       req.url = (path.slice("/admin-api".length) || "/") + url.search;
       // the session stands in for the token: the Admin API handler is the Admin listener's own
@@ -151,8 +153,30 @@ export class GuiServer {
 
   /** The request's session (without a token, loopback only: the one no-login session), or undefined. */
   private session(req: IncomingMessage): Session | undefined {
-    if (!this.loginRequired) return NO_LOGIN_SESSION;
-    return this.sessions.get(sessionIdOf(req)) ?? undefined;
+    if (!this.loginRequired || this.sessions === null) return NO_LOGIN_SESSION;
+    return this.sessions.verify(sessionCookieOf(req)) ?? undefined;
+  }
+
+  /** A session in use gets its cookie re-issued (a later idle expiry) once in a while. */
+  private renewCookie(req: IncomingMessage, res: ServerResponse, session: Session): void {
+    if (session === NO_LOGIN_SESSION || this.sessions === null) return;
+    const renewed = this.sessions.renew(session);
+    if (renewed !== null) res.setHeader("set-cookie", this.cookie(req, renewed));
+  }
+
+  private cookie(req: IncomingMessage, value: string | null): string {
+    return sessionCookie(value, this.secure(req), this.publishedPath(req));
+  }
+
+  /**
+   * Where the manager is published, for the cookie's Path: X-Forwarded-Prefix from a trusted
+   * peer (Caddy's `/gateway`, whose prefix it strips), otherwise `/`.
+   */
+  private publishedPath(req: IncomingMessage): string {
+    const fwd = req.headers["x-forwarded-prefix"];
+    if (typeof fwd !== "string" || !this.deps.trustedPeer(req)) return "/";
+    const prefix = fwd.split(",")[0]!.trim().replace(/\/+$/, "");
+    return /^(\/[A-Za-z0-9._~-]+)+$/.test(prefix) ? prefix : "/";
   }
 
   private csrfOk(req: IncomingMessage, session: Session): boolean {
@@ -227,10 +251,10 @@ export class GuiServer {
       return;
     }
     this.throttle.succeeded(client);
-    const previous = sessionIdOf(req);
-    if (previous !== null) this.sessions.delete(previous);
-    const session = this.sessions.create();
-    const cookie = sessionCookie(session.id, this.secure(req));
+    const sessions = this.sessions!;
+    const previous = sessions.verify(sessionCookieOf(req));
+    if (previous !== null) sessions.revoke(previous);
+    const cookie = this.cookie(req, sessions.create().value);
     if (form) {
       res.writeHead(303, { ...JSON_HEADERS, location: "./", "set-cookie": cookie, "content-length": "0" });
       res.end();
@@ -251,7 +275,7 @@ export class GuiServer {
  * still carry its fixed X-CSRF-Token and a same-origin Origin, so a cross-site form (which can set
  * no header) is refused.
  */
-const NO_LOGIN_SESSION: Session = { id: "", csrfToken: "no-login", lastSeen: 0 };
+const NO_LOGIN_SESSION: Session = { id: "", csrfToken: "no-login", issuedAt: 0, idleExpiresAt: 0 };
 
 function withReadOnlyReason(status: number, body: unknown): unknown {
   if (status !== 405 || typeof body !== "object" || body === null || Array.isArray(body)) return body;

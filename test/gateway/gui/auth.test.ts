@@ -3,7 +3,7 @@
  * random loopback port, spoken to over HTTP.
  */
 import { describe, expect, it } from "vitest";
-import { SessionStore } from "../../../src/gateway/gui/sessions.js";
+import { SessionTokens } from "../../../src/gateway/gui/sessions.js";
 import { LoginThrottle } from "../../../src/gateway/gui/throttle.js";
 import { cleanupsAfterEach } from "../../support/cleanups.js";
 import { jsonOf, login, managerGateway, SAMPLE, TOKEN } from "./_support.js";
@@ -28,7 +28,7 @@ describe("gateway manager: login", () => {
     });
     expect(res.status).toBe(204);
     const cookie = res.headers.get("set-cookie")!;
-    expect(cookie).toMatch(/^gatestack_session=[A-Za-z0-9_-]{43}; /);
+    expect(cookie).toMatch(/^gatestack_session=v1\.[A-Za-z0-9_-]{22}\.\d+\.\d+\.[A-Za-z0-9_-]{43}; /);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Strict");
     expect(cookie).toContain("Path=/");
@@ -118,21 +118,42 @@ describe("gateway manager: login", () => {
 });
 
 describe("gateway manager: session store and throttle", () => {
-  it("expires a session after its idle time and keeps at most `max`", () => {
-    let now = 0;
-    const store = new SessionStore({ idleMs: 1000, max: 2, now: () => now });
-    const a = store.create();
-    now = 900;
-    expect(store.get(a.id)).not.toBeNull();
-    now = 1800;
-    expect(store.get(a.id)).not.toBeNull(); // touched at 900
-    now = 2801;
-    expect(store.get(a.id)).toBeNull();
-    const b = store.create();
-    store.create();
-    store.create();
-    expect(store.size).toBe(2);
-    expect(store.get(b.id)).toBeNull();
+  it("ends a session after its idle time unless renewed, and at its absolute expiry regardless", () => {
+    let now = 1_000_000;
+    const tokens = new SessionTokens(TOKEN, {
+      idleMs: 1000,
+      maxAgeMs: 3000,
+      renewAfterMs: 300,
+      now: () => now,
+    });
+    const { value } = tokens.create();
+    now += 900;
+    const s = tokens.verify(value)!;
+    expect(s).not.toBeNull();
+    const renewed = tokens.renew(s)!;
+    expect(renewed).not.toBeNull();
+    now += 200; // 1100 after login: the first cookie's idle time is over, the renewed one's is not
+    expect(tokens.verify(value)).toBeNull();
+    expect(tokens.verify(renewed)).not.toBeNull();
+    now += 20; // within renewAfterMs of the last renewal: nothing to re-issue
+    expect(tokens.renew(tokens.verify(renewed)!)).toBeNull();
+    let current = renewed;
+    for (let i = 0; i < 2; i++) {
+      now += 700;
+      current = tokens.renew(tokens.verify(current)!)!;
+    }
+    expect(tokens.verify(current)!.idleExpiresAt).toBe(1_003_000); // capped at the absolute expiry
+    now += 800;
+    expect(tokens.verify(current)).toBeNull(); // 3320 after login: past both
+  });
+
+  it("refuses revoked sessions, remembering at most `maxRevoked` ids", () => {
+    const tokens = new SessionTokens(TOKEN, { maxRevoked: 2 });
+    const [a, b, c] = [tokens.create(), tokens.create(), tokens.create()];
+    for (const x of [a, b, c]) tokens.revoke(x.session);
+    expect(tokens.verify(b.value)).toBeNull();
+    expect(tokens.verify(c.value)).toBeNull();
+    expect(tokens.verify(a.value)).not.toBeNull(); // the oldest revocation was dropped
   });
 
   it("lets a client try again once its oldest failure leaves the window", () => {
