@@ -18,6 +18,7 @@ const PARENT_FIELD: Readonly<Partial<Record<KindName, string>>> = {
   jwt_secrets: "consumer",
   basicauth_credentials: "consumer",
   hmacauth_credentials: "consumer",
+  oauth2_credentials: "consumer",
   acls: "consumer",
 };
 

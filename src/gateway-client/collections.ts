@@ -15,6 +15,7 @@ export const CREDENTIAL_PATHS: Readonly<Partial<Record<KindName, string>>> = {
   jwt_secrets: "jwt",
   basicauth_credentials: "basic-auth",
   hmacauth_credentials: "hmac-auth",
+  oauth2_credentials: "oauth2",
   acls: "acls",
 };
 
@@ -29,6 +30,7 @@ export const WRITE_ORDER: readonly KindName[] = [
   "jwt_secrets",
   "basicauth_credentials",
   "hmacauth_credentials",
+  "oauth2_credentials",
   "acls",
   "plugins",
 ];
@@ -109,6 +111,9 @@ export function uniqueKeys(kind: KindName, e: Record<string, unknown>): string[]
     case "hmacauth_credentials":
       add("username", text("username"));
       break;
+    case "oauth2_credentials":
+      add("client_id", text("client_id"));
+      break;
     case "acls":
       add("consumer+group", text("group") === null ? null : `${refId(e.consumer)}/${text("group")}`);
       break;
@@ -148,6 +153,9 @@ export function labelOf(kind: KindName, e: Record<string, unknown>): string {
       break;
     case "jwt_secrets":
       name = str("key");
+      break;
+    case "oauth2_credentials":
+      name = str("name");
       break;
     case "acls":
       name = str("group");

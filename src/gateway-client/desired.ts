@@ -41,7 +41,13 @@ export function desiredState(
     idsWithEnv?: Record<string, string | undefined>;
   },
 ): DesiredState {
-  const parsed = parseDeclarativeConfig(text, { plugins: opts.plugins, resolveVaultReferences: false });
+  // With a select tag the file is for a gateway in database mode, where plugins storing what they
+  // issue (oauth2) are accepted.
+  const parsed = parseDeclarativeConfig(text, {
+    plugins: opts.plugins,
+    resolveVaultReferences: false,
+    database: opts.tag !== undefined,
+  });
   if (!parsed.ok) {
     const lines = errorLines(parsed.error);
     const first = lines[0];

@@ -281,7 +281,8 @@ async function credentialFor(
   env: Record<string, string>,
 ): Promise<{ headers: Record<string, string>; credential?: string } | null> {
   const names = new Set(plugins.map((p) => p.name));
-  const auth = ["key-auth", "basic-auth", "jwt", "hmac-auth"].filter((n) =>
+  // oauth2 is listed so that a route behind it only is skipped: the probe holds no token.
+  const auth = ["key-auth", "basic-auth", "jwt", "hmac-auth", "oauth2"].filter((n) =>
     names.has(n as PluginSpec["name"]),
   );
   if (auth.length === 0) return { headers: {} };

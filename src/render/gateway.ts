@@ -66,6 +66,13 @@ interface KongConsumer {
   jwt_secrets?: Array<{ key: string; algorithm: string; secret: string; rsa_public_key?: string }>;
   basicauth_credentials?: Array<{ username: string; password: string }>;
   hmacauth_credentials?: Array<{ username: string; secret: string }>;
+  oauth2_credentials?: Array<{
+    name: string;
+    client_id: string;
+    client_secret: string;
+    redirect_uris?: string[];
+    hash_secret?: true;
+  }>;
   acls?: Array<{ group: string }>;
   plugins?: KongPlugin[];
 }
@@ -263,6 +270,21 @@ function kongConsumer(stack: StackConfig, consumer: ConsumerSpec): KongConsumer 
       username: c.username,
       secret: vaultRef(c.secret_env),
     }));
+  }
+  if (consumer.credentials.oauth2.length > 0) {
+    out.oauth2_credentials = consumer.credentials.oauth2.map((c) => {
+      // stack.yaml checks (oauth2Clients) require client_id or client_id_env.
+      const clientId = c.client_id_env === undefined ? c.client_id : vaultRef(c.client_id_env);
+      if (clientId === undefined)
+        throw new GatestackError("E_INTERNAL", `oauth2 credential "${c.name}" has no client_id`);
+      return {
+        name: c.name,
+        client_id: clientId,
+        client_secret: vaultRef(c.client_secret_env),
+        ...(c.redirect_uris.length > 0 ? { redirect_uris: c.redirect_uris } : {}),
+        ...(c.hash_secret ? { hash_secret: true as const } : {}),
+      };
+    });
   }
   if (consumer.acls.length > 0) out.acls = consumer.acls.map((group) => ({ group }));
   return Object.assign(out, withPlugins(pluginList(stack, consumer.plugins)));

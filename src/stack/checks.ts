@@ -1,5 +1,6 @@
 import { AUTH_PLUGIN_CREDENTIALS } from "../gateway/plugins/bundled.js";
 import { RESERVED_SERVICE_NAMES } from "./components.js";
+import { DATABASE_FIELD, usesDatabase } from "./database.js";
 import { formatKeyPath, type IssueDraft } from "./issues.js";
 import { gatewayServiceName, pluginScopesOf } from "./model.js";
 import type { PluginSpec, StackConfig } from "./schema.js";
@@ -17,6 +18,8 @@ export function crossFieldChecks(stack: StackConfig): IssueDraft[] {
     ...routeConflicts(stack),
     ...consumerUniqueness(stack),
     ...jwtKeys(stack),
+    ...oauth2Clients(stack),
+    ...oauth2Database(stack),
     ...pluginScopes(stack),
     ...authWithoutCredentials(stack),
     ...aclGroups(stack),
@@ -227,6 +230,29 @@ function consumerUniqueness(stack: StackConfig): IssueDraft[] {
       path: ["consumers", i, "credentials", "hmac-auth", j, "username"] as KeyPath,
       label: `hmac-auth username "${k.username}"`,
     })),
+    ...c.credentials.oauth2.flatMap((k, j) => {
+      const at: KeyPath = ["consumers", i, "credentials", "oauth2", j];
+      const keys = [
+        {
+          key: `oauth2-secret ${k.client_secret_env}`,
+          path: [...at, "client_secret_env"] as KeyPath,
+          label: `client_secret_env ${k.client_secret_env}`,
+        },
+      ];
+      if (k.client_id !== undefined)
+        keys.push({
+          key: `oauth2 ${k.client_id}`,
+          path: [...at, "client_id"],
+          label: `oauth2 client_id "${k.client_id}"`,
+        });
+      if (k.client_id_env !== undefined)
+        keys.push({
+          key: `oauth2-env ${k.client_id_env}`,
+          path: [...at, "client_id_env"],
+          label: `client_id_env ${k.client_id_env}`,
+        });
+      return keys;
+    }),
   ]);
   out.push(
     ...duplicates(
@@ -255,6 +281,45 @@ function jwtKeys(stack: StackConfig): IssueDraft[] {
       ];
     }),
   );
+}
+
+/** An OAuth2 application has one client_id: inline or from .env. */
+function oauth2Clients(stack: StackConfig): IssueDraft[] {
+  return stack.consumers.flatMap((consumer, c) =>
+    consumer.credentials.oauth2.flatMap((credential, j): IssueDraft[] => {
+      const at: KeyPath = ["consumers", c, "credentials", "oauth2", j];
+      if (credential.client_id !== undefined && credential.client_id_env !== undefined)
+        return [{ path: [...at, "client_id_env"], message: "give client_id or client_id_env, not both" }];
+      if (credential.client_id === undefined && credential.client_id_env === undefined)
+        return [
+          {
+            path: at,
+            message:
+              "needs client_id, or client_id_env naming the .env variable holding it (stack init generates it)",
+          },
+        ];
+      return [];
+    }),
+  );
+}
+
+/**
+ * Kong's oauth2 stores the tokens and codes it issues, so it runs in database mode only: DB-less,
+ * Kong (and this gateway) refuse it. Its applications alone are plain declarative entities.
+ */
+function oauth2Database(stack: StackConfig): IssueDraft[] {
+  if (usesDatabase(stack)) return [];
+  const out: IssueDraft[] = [];
+  for (const { path, plugins } of pluginScopesOf(stack)) {
+    plugins.forEach((plugin, i) => {
+      if (plugin.name !== "oauth2") return;
+      out.push({
+        path: [...path, i, "name"],
+        message: `oauth2 needs database mode, as in Kong (it stores the tokens it issues; DB-less, Kong refuses it: "cannot create 'oauth2_tokens' entities when not using a database"): set ${DATABASE_FIELD.join(".")} postgres`,
+      });
+    });
+  }
+  return out;
 }
 
 /** Kong allows one instance of a plugin per scope. */

@@ -159,6 +159,30 @@ function credentialVars(stack: StackConfig): EnvVarSpec[] {
         gatewayConfig: true,
         generate: { kind: "secret", bytes: 32 } as const,
       })),
+      ...consumer.credentials.oauth2.flatMap((o, i): EnvVarSpec[] => {
+        const path: KeyPath = [...base, "oauth2", i];
+        const out: EnvVarSpec[] = [
+          {
+            name: o.client_secret_env,
+            purpose: `OAuth2 client secret of ${who}, application ${o.name}.`,
+            path: [...path, "client_secret_env"],
+            required: true,
+            gatewayConfig: true,
+            generate: { kind: "secret", bytes: 32 },
+          },
+        ];
+        if (o.client_id_env !== undefined) {
+          out.unshift({
+            name: o.client_id_env,
+            purpose: `OAuth2 client_id of ${who}, application ${o.name}.`,
+            path: [...path, "client_id_env"],
+            required: true,
+            gatewayConfig: true,
+            generate: { kind: "secret", bytes: 16 },
+          });
+        }
+        return out;
+      }),
       ...consumer.credentials.jwt.flatMap((j, i): EnvVarSpec[] => {
         const path: KeyPath = [...base, "jwt", i];
         const out: EnvVarSpec[] = [];

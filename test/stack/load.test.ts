@@ -274,7 +274,7 @@ describe("warnings do not fail", () => {
       `${BASE}        plugins:\n          - name: acl\n            config: {allow: [x]}\n`,
     );
     expect(noAuth.warnings.map((w) => w.message)).toContain(
-      "acl needs an authentication plugin (key-auth, jwt, basic-auth, hmac-auth) on this route, its service or globally",
+      "acl needs an authentication plugin (key-auth, jwt, basic-auth, hmac-auth, oauth2) on this route, its service or globally",
     );
   });
 });

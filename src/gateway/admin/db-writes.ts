@@ -52,12 +52,14 @@ function withGenerated(kind: KindName, record: StoredRecord): StoredRecord {
   }
   if (kind === "oauth2_credentials" || kind === "oauth2_tokens" || kind === "oauth2_authorization_codes")
     ENTITIES[kind].generate?.(record);
-  // Kong's transformation: with hash_secret the client secret is stored as its PBKDF2 hash
+  // Kong's transformation: with hash_secret the client secret is stored as its PBKDF2 hash (a
+  // `{vault://…}` reference stays one: the secret is in the vault, compared once resolved)
   if (
     kind === "oauth2_credentials" &&
     record.hash_secret === true &&
     typeof record.client_secret === "string" &&
-    !isHashedSecret(record.client_secret)
+    !isHashedSecret(record.client_secret) &&
+    !record.client_secret.trim().startsWith("{vault://")
   )
     record.client_secret = hashClientSecret(record.client_secret);
   return record;

@@ -40,4 +40,5 @@ export const AUTH_PLUGIN_CREDENTIALS = {
   jwt: "jwt_secrets",
   "basic-auth": "basicauth_credentials",
   "hmac-auth": "hmacauth_credentials",
+  oauth2: "oauth2_credentials",
 } as const;

@@ -23,7 +23,7 @@ import {
   strip,
 } from "./params.js";
 import type { OAuth2Config } from "./schema.js";
-import { verifyClientSecret } from "./secret.js";
+import { isHashedSecret, verifyClientSecret } from "./secret.js";
 
 const nowSeconds = () => Date.now() / 1000;
 
@@ -304,7 +304,9 @@ function clientCredentials(
 
 function secretMatches(client: OAuth2Credential, secret: unknown): boolean {
   if (typeof secret !== "string") return false;
-  if (client.hash_secret) return verifyClientSecret(secret, client.client_secret);
+  // hash_secret with a secret not stored hashed: one from a vault reference, compared in clear
+  if (client.hash_secret && isHashedSecret(client.client_secret))
+    return verifyClientSecret(secret, client.client_secret);
   const a = Buffer.from(client.client_secret);
   const b = Buffer.from(secret);
   return a.length === b.length && timingSafeEqual(a, b);

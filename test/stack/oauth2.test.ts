@@ -1,0 +1,80 @@
+/** stack.yaml checks of oauth2: database mode for the plugin, one client_id per application, unique keys. */
+import { describe, expect, it } from "vitest";
+import { formatIssue, StackInvalidError } from "../../src/stack/issues.js";
+import { analyzeStackText, parseStackText } from "../../src/stack/load.js";
+import { MINIMAL_STACK_YAML } from "./fixtures.js";
+
+function errorLines(text: string): string[] {
+  try {
+    parseStackText(text);
+  } catch (err) {
+    if (err instanceof StackInvalidError) return err.errors.map(formatIssue);
+    throw err;
+  }
+  throw new Error("expected stack.yaml to be invalid");
+}
+
+const withPlugin = (database: string) =>
+  MINIMAL_STACK_YAML.replace(
+    "template: monolith\n",
+    `template: monolith\ngateway:\n  database: ${database}\n  plugins:\n    - name: oauth2\n      config: {enable_client_credentials: true}\n`,
+  );
+
+const APP = `consumers:
+  - username: partner
+    credentials:
+      oauth2:
+        - name: app
+          client_id_env: PARTNER_CLIENT_ID
+          client_secret_env: PARTNER_CLIENT_SECRET
+          redirect_uris: [https://partner.example.com/cb]
+`;
+
+describe("stack.yaml oauth2", () => {
+  it("the oauth2 plugin DB-less is an error naming gateway.database, as Kong refuses it", () => {
+    expect(errorLines(`${withPlugin("off")}${APP}`)).toEqual([
+      `stack.yaml:6:13: gateway.plugins[0].name: oauth2 needs database mode, as in Kong (it stores the tokens it issues; DB-less, Kong refuses it: "cannot create 'oauth2_tokens' entities when not using a database"): set gateway.database postgres`,
+    ]);
+    const ok = analyzeStackText(`${withPlugin("postgres")}${APP}`);
+    expect(ok.errors).toEqual([]);
+    expect(ok.warnings).toEqual([]);
+    expect(ok.config?.consumers[0]?.credentials.oauth2[0]).toEqual({
+      name: "app",
+      client_id_env: "PARTNER_CLIENT_ID",
+      client_secret_env: "PARTNER_CLIENT_SECRET",
+      redirect_uris: ["https://partner.example.com/cb"],
+      hash_secret: false,
+    });
+  });
+
+  it("applications alone are fine DB-less; the plugin without any application warns", () => {
+    expect(analyzeStackText(`${MINIMAL_STACK_YAML}${APP}`).errors).toEqual([]);
+    const lonely = analyzeStackText(withPlugin("postgres"));
+    expect(lonely.errors).toEqual([]);
+    expect(lonely.warnings.map((w) => w.message)).toEqual([
+      "oauth2 is enabled but no consumer has a oauth2 credential: every request here gets 401",
+    ]);
+  });
+
+  it("client_id xor client_id_env; keys unique; redirect URIs absolute without fragment", () => {
+    const text = `${withPlugin("postgres")}consumers:
+  - username: a
+    credentials:
+      oauth2:
+        - {name: one, client_secret_env: A_SECRET}
+        - {name: two, client_id: x, client_id_env: X_ID, client_secret_env: B_SECRET}
+        - {name: three, client_id: x, client_secret_env: A_SECRET, redirect_uris: ["/cb", "https://h/cb#f"]}
+`;
+    expect(errorLines(text)).toEqual([
+      `stack.yaml:19:84: consumers[0].credentials.oauth2[2].redirect_uris[0]: must be an absolute URL without a fragment, e.g. https://app.example.com/callback (got "/cb")`,
+      `stack.yaml:19:91: consumers[0].credentials.oauth2[2].redirect_uris[1]: must be an absolute URL without a fragment, e.g. https://app.example.com/callback (got "https://h/cb#f")`,
+    ]);
+    const valid = text.replace(`, redirect_uris: ["/cb", "https://h/cb#f"]`, "");
+    expect(errorLines(valid)).toEqual([
+      "stack.yaml:17:11: consumers[0].credentials.oauth2[0]: needs client_id, or client_id_env naming the .env variable holding it (stack init generates it)",
+      "stack.yaml:18:52: consumers[0].credentials.oauth2[1].client_id_env: give client_id or client_id_env, not both",
+      'stack.yaml:19:36: consumers[0].credentials.oauth2[2].client_id: oauth2 client_id "x" is used by another credential too; each must be unique',
+      "stack.yaml:19:58: consumers[0].credentials.oauth2[2].client_secret_env: client_secret_env A_SECRET is used by another credential too; each must be unique",
+    ]);
+  });
+});
