@@ -88,8 +88,9 @@ export function renderCaddyfile(
 
 /**
  * The gateway manager's route (addons.manager) goes to every replica's GUI listener, each browser
- * kept on one replica by Caddy's cookie policy (a login's session lives in the replica that made
- * it); the other tools are one compose service each.
+ * kept on one replica by Caddy's cookie policy (a session is valid on every replica with the same
+ * admin token, but the live log and request counts are per replica); the other tools are one
+ * compose service each.
  */
 function managerRoute(
   tool: ToolRoute,

@@ -128,6 +128,8 @@ function gateway(stack: StackConfig, compose: ComposeService): Workload {
       { name: "metrics", port: PORTS.gatewayStatus },
       // the developer portal (stack.yaml portal: true), which Caddy serves at /portal
       ...(stack.portal ? [{ name: "portal", port: PORTS.gatewayPortal }] : []),
+      // the gateway manager (addons.manager) on 0.0.0.0, which Caddy serves at /gateway
+      ...(stack.addons.manager.enabled && !kong ? [{ name: "manager", port: PORTS.gatewayGui }] : []),
     ],
     // The status listener: /status/ready answers 200 once a configuration is loaded, /status while alive.
     probes: httpProbes(PORTS.gatewayStatus, { ready: "/status/ready", alive: "/status" }, "fast"),

@@ -3,13 +3,18 @@
  * token they already have, Caddy publishing it at /gateway behind the tools' basic auth (prefix
  * stripped, each browser kept on one replica), checked by the real `caddy validate`.
  */
+import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CADDYFILE_PATH, renderCaddyfile } from "../../src/render/caddyfile.js";
+import { planRender } from "../../src/render/index.js";
+import { kubernetesSecretKeys, writeKubernetesSecrets } from "../../src/render/kubernetes-secrets.js";
+import { KUBERNETES_DIR } from "../../src/render/targets.js";
 import { crossFieldChecks } from "../../src/stack/checks.js";
 import { microservicesStack, monolithStack } from "./fixtures.js";
+import { baseObjects, containerOf, find, kubernetesArtifacts, objectsOf } from "./kubernetes-support.js";
 import { artifact, artifactsOf, caddyEnv, tempDir, yamlOf } from "./support.js";
 
 /** Compose's `${NAME}` interpolation of a .env variable. */
@@ -77,6 +82,8 @@ describe("addons.manager", () => {
     expect(block).toMatch(/reverse_proxy market-gateway-1:8002 market-gateway-2:8002 \{/);
     expect(block).toContain("lb_policy cookie gatestack_gateway_lb");
     expect(block).toContain("header_up -Authorization");
+    // the session cookie's Path: the gateway believes it from Caddy (a trusted peer)
+    expect(block).toContain("header_up X-Forwarded-Prefix /gateway");
     const r = await caddyValidate("compose", text);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).not.toContain("not formatted");
@@ -92,6 +99,53 @@ describe("addons.manager", () => {
     expect(content).toMatch(/reverse_proxy \{\n\t\t\tdynamic a tasks\.gateway 8002 \{/);
     const r = await caddyValidate("dynamic", content);
     expect(r.exitCode, r.output).toBe(0);
+  });
+
+  it("Swarm: the gateway tasks listen on 0.0.0.0:8002 and Caddy reaches every one at /gateway", () => {
+    const arts = planRender({ dir: "/nonexistent/stack", config: withManager() }, "swarm");
+    const stackYml = yamlOf<{ services: Record<string, { environment?: Record<string, string> }> }>(
+      arts,
+      "deploy/swarm/stack.yml",
+    );
+    expect(stackYml.services.gateway!.environment!.KONG_ADMIN_GUI_LISTEN).toBe("0.0.0.0:8002");
+    const caddyfile = artifact(arts, "deploy/swarm/Caddyfile").content;
+    expect(caddyfile).toContain("handle_path /gateway/* {");
+    expect(caddyfile).toContain("dynamic a tasks.gateway 8002 {");
+  });
+
+  it("Kubernetes: the gateway pods listen on 0.0.0.0:8002, name the port, and Caddy's config reaches them; kustomize builds it", async () => {
+    const gatewayOf = (objects: ReturnType<typeof baseObjects>) =>
+      containerOf(find(objects, "Deployment", "gateway"));
+    const off = gatewayOf(baseObjects(kubernetesArtifacts(microservicesStack())));
+    expect(off.ports?.map((p) => p.name)).not.toContain("manager");
+    expect(off.env).toContainEqual({ name: "KONG_ADMIN_GUI_LISTEN", value: "off" });
+
+    const stack = withManager({ gateway: { replicas: 2 } });
+    const arts = kubernetesArtifacts(stack);
+    const on = gatewayOf(baseObjects(arts));
+    expect(on.ports).toContainEqual({ name: "manager", containerPort: 8002, protocol: "TCP" });
+    expect(on.env).toContainEqual({ name: "KONG_ADMIN_GUI_LISTEN", value: "0.0.0.0:8002" });
+    const caddyfile = artifact(arts, `${KUBERNETES_DIR}/config/caddy/Caddyfile`).content;
+    expect(caddyfile).toContain("dynamic a gateway 8002 {");
+    expect(caddyfile).toContain("header_up X-Forwarded-Prefix /gateway");
+
+    const dir = join(work.dir, "kubernetes");
+    for (const a of arts) {
+      await mkdir(dirname(join(dir, a.path)), { recursive: true });
+      await writeFile(join(dir, a.path), a.content);
+    }
+    // the Secret's folder `stack render` writes from .env, here from placeholder values
+    const env = Object.fromEntries(kubernetesSecretKeys(stack).map((k) => [k, `placeholder-${k}`]));
+    await writeKubernetesSecrets(dir, stack, env);
+    const built = objectsOf(
+      execFileSync("kubectl", ["kustomize", join(dir, KUBERNETES_DIR)], { encoding: "utf8" }),
+    );
+    const builtGateway = containerOf(find(built as ReturnType<typeof baseObjects>, "Deployment", "gateway"));
+    expect(builtGateway.ports).toContainEqual({ name: "manager", containerPort: 8002, protocol: "TCP" });
+    const caddyConfig = built.find(
+      (o) => o.kind === "ConfigMap" && JSON.stringify(o).includes("handle_path /gateway/*"),
+    );
+    expect(JSON.stringify(caddyConfig)).toContain("dynamic a gateway 8002");
   });
 
   it("needs the gatestack gateway", () => {
