@@ -7,6 +7,7 @@
 import type { GatewayConfig, GatewayRoute, GatewayService } from "../config/types.js";
 import { isOpenApi3, type PortalRoute, portalDocument } from "./document.js";
 import type { SpecResult } from "./fetch-spec.js";
+import { unmappedNote } from "./paths.js";
 import { routeSecurity } from "./security.js";
 
 export interface RouteSummary {
@@ -16,6 +17,8 @@ export interface RouteSummary {
   hosts: string[];
   /** the authentication plugins that apply to the route */
   authentication: string[];
+  /** why some of its paths are missing from the document (regex paths with strip_path), or null */
+  note: string | null;
 }
 
 export interface ServiceEntry {
@@ -49,6 +52,7 @@ function summary(route: GatewayRoute, authentication: string[]): RouteSummary {
     paths: route.paths ?? [],
     hosts: route.hosts ?? [],
     authentication,
+    note: unmappedNote(route),
   };
 }
 

@@ -5,7 +5,7 @@
  * Swagger UI's "Try it out" goes through the edge and the gateway, never to the app directly.
  */
 import type { GatewayRoute, GatewayService } from "../config/types.js";
-import { publicPaths } from "./paths.js";
+import { publicPaths, unmappedPaths } from "./paths.js";
 import type { RouteSecurity, SecurityScheme } from "./security.js";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
@@ -37,6 +37,8 @@ function accepts(route: PortalRoute["route"], method: string): boolean {
  * The portal's document for `service` from the app's OpenAPI 3 document `doc`. Operations no route
  * reaches are left out; an operation reached through several routes (or route paths) appears under
  * each of them, the later copies' operationId suffixed with the route's name so they stay unique.
+ * Routes with paths the portal cannot map (regex paths with strip_path) are named in
+ * `x-gateway-unmapped-routes` and in a line added to `info.description`, which Swagger UI shows.
  */
 export function portalDocument(
   doc: Json,
@@ -74,9 +76,28 @@ export function portalDocument(
   const { servers: _servers, paths: _paths, ...rest } = doc;
   return {
     ...rest,
+    ...unmappedRoutes(doc, routes),
     servers: [{ url: serverUrl, description: "through the API gateway" }],
     paths,
     components: { ...components, securitySchemes: { ...appSchemes, ...schemes } },
+  };
+}
+
+/** The document's fields naming the routes whose paths it could not map (none: nothing). */
+function unmappedRoutes(doc: Json, routes: readonly PortalRoute[]): Json {
+  const unmapped = routes
+    .map(({ route }) => ({ route: route.name ?? route.id, paths: unmappedPaths(route) }))
+    .filter((u) => u.paths.length > 0);
+  if (unmapped.length === 0) return {};
+  const info = isObject(doc.info) ? doc.info : {};
+  const line =
+    `Not listed here: ${unmapped.map((u) => `route ${u.route} (${u.paths.join(", ")})`).join("; ")} — ` +
+    "regex paths with strip_path, which the portal cannot map the app's paths through.";
+  const description =
+    typeof info.description === "string" && info.description !== "" ? `${info.description}\n\n${line}` : line;
+  return {
+    info: { ...info, description },
+    "x-gateway-unmapped-routes": unmapped.map((u) => ({ ...u, reason: "regex path with strip_path" })),
   };
 }
 

@@ -25,7 +25,8 @@ function list(values: string[], empty: string): string {
 function routeRow(r: RouteSummary): string {
   return (
     `<tr><th scope="row">${escapeHtml(r.name)}</th><td>${list(r.methods, "any")}</td>` +
-    `<td>${list(r.paths, "any")}</td><td>${list(r.hosts, "any")}</td>` +
+    `<td>${list(r.paths, "any")}${r.note === null ? "" : `<p class="route-note">${escapeHtml(r.note)}</p>`}</td>` +
+    `<td>${list(r.hosts, "any")}</td>` +
     `<td>${list(r.authentication, "none")}</td></tr>`
   );
 }

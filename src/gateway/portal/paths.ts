@@ -7,7 +7,7 @@
  * service's path), so the operation keeps its path — when the route's prefix matches it at all.
  * A route without paths matches every path. Regex paths cannot be inverted: without `strip_path`
  * the operation keeps its path when the regex matches it (its `{parameters}` standing for a
- * segment); with it they are left out.
+ * segment); with it they are left out, and `unmappedPaths` names them so the portal can say so.
  */
 import type { GatewayRoute, GatewayService } from "../config/types.js";
 
@@ -62,4 +62,20 @@ export function publicPaths(
     }
   }
   return [...out];
+}
+
+/**
+ * The route's paths the portal cannot map the app's operations through: regex paths (`~`) with
+ * `strip_path`, whose stripped part no template can be inverted from.
+ */
+export function unmappedPaths(route: Pick<GatewayRoute, "paths" | "strip_path">): string[] {
+  if (!route.strip_path) return [];
+  return (route.paths ?? []).filter((p) => p.startsWith("~"));
+}
+
+/** The portal's short note on a route with unmapped paths, or null. */
+export function unmappedNote(route: Pick<GatewayRoute, "paths" | "strip_path">): string | null {
+  const paths = unmappedPaths(route);
+  if (paths.length === 0) return null;
+  return `${paths.length === 1 ? "Its regex path is" : "Its regex paths are"} not in the OpenAPI document: with strip_path the portal cannot tell which of the app's paths ${paths.length === 1 ? "it reaches" : "they reach"}.`;
 }

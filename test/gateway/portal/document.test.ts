@@ -86,6 +86,30 @@ describe("portalDocument: the app's document as published through the gateway", 
     expect(Object.keys(doc.paths as object)).toEqual(["/items", "/items/{id}"]);
   });
 
+  it("names the routes it cannot map (regex paths with strip_path) instead of leaving them out silently", () => {
+    const doc = portalDocument(
+      { ...APP, info: { title: "Users", version: "1.0", description: "The users API." } },
+      SERVICE,
+      [
+        { route: route({}), security: NO_AUTH },
+        { route: route({ id: "r2", name: "by-version", paths: ["~/v[0-9]+", "/plain"] }), security: NO_AUTH },
+      ],
+      "/",
+    );
+    // the mapped paths are all there, the plain path of the mixed route too
+    expect(Object.keys(doc.paths as object)).toContain("/plain/items");
+    expect(doc["x-gateway-unmapped-routes"]).toEqual([
+      { route: "by-version", paths: ["~/v[0-9]+"], reason: "regex path with strip_path" },
+    ]);
+    expect((doc.info as { description: string }).description).toBe(
+      "The users API.\n\nNot listed here: route by-version (~/v[0-9]+) — regex paths with strip_path, " +
+        "which the portal cannot map the app's paths through.",
+    );
+    // none unmapped: the document's info is the app's own
+    const plain = portalDocument(APP, SERVICE, [{ route: route({}), security: NO_AUTH }], "/");
+    expect(plain["x-gateway-unmapped-routes"]).toBeUndefined();
+  });
+
   it("no route reaches the app: no operations", () => {
     const doc = portalDocument(APP, SERVICE, [], "/");
     expect(doc.paths).toEqual({});

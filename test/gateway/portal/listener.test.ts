@@ -57,6 +57,8 @@ beforeAll(async () => {
           routes: [
             { name: "users-api", paths: ["/users"], strip_path: true, plugins: [{ name: "key-auth" }] },
             { name: "users-public", paths: ["/v1/users"], strip_path: true, methods: ["GET"] },
+            // a regex path with strip_path: the portal cannot map the app's paths through it
+            { name: "users-regex", paths: ["~/u/v[0-9]+"], strip_path: true },
           ],
         },
         {
@@ -114,8 +116,30 @@ describe("the portal listener", () => {
     const byName = Object.fromEntries(services.map((s) => [s.name, s]));
     expect(byName.users!.spec).toBe("specs/users.json");
     expect(byName.users!.routes).toEqual([
-      { name: "users-api", methods: [], paths: ["/users"], hosts: [], authentication: ["key-auth"] },
-      { name: "users-public", methods: ["GET"], paths: ["/v1/users"], hosts: [], authentication: [] },
+      {
+        name: "users-api",
+        methods: [],
+        paths: ["/users"],
+        hosts: [],
+        authentication: ["key-auth"],
+        note: null,
+      },
+      {
+        name: "users-public",
+        methods: ["GET"],
+        paths: ["/v1/users"],
+        hosts: [],
+        authentication: [],
+        note: null,
+      },
+      {
+        name: "users-regex",
+        methods: [],
+        paths: ["~/u/v[0-9]+"],
+        hosts: [],
+        authentication: [],
+        note: expect.stringMatching(/^Its regex path is not in the OpenAPI document: with strip_path /),
+      },
     ]);
     expect(byName.legacy).toEqual({
       name: "legacy",
@@ -128,6 +152,7 @@ describe("the portal listener", () => {
           paths: ["/legacy"],
           hosts: ["legacy.example.com"],
           authentication: [],
+          note: null,
         },
       ],
     });
@@ -161,6 +186,15 @@ describe("the portal listener", () => {
       name: "apikey",
     });
     expect(doc.components.schemas.Item).toBeDefined();
+    // the regex route with strip_path is named, not silently left out
+    const { info, "x-gateway-unmapped-routes": unmapped } = JSON.parse(text) as {
+      info: { description?: string };
+      "x-gateway-unmapped-routes"?: unknown;
+    };
+    expect(unmapped).toEqual([
+      { route: "users-regex", paths: ["~/u/v[0-9]+"], reason: "regex path with strip_path" },
+    ]);
+    expect(info.description).toContain("Not listed here: route users-regex (~/u/v[0-9]+)");
     // the app was asked for its document directly: key-auth did not stand in the way
     expect(users.requests).toContain("GET /openapi.json");
   });
@@ -195,6 +229,9 @@ describe("the portal listener", () => {
     expect(text).toContain('<a href="?service=users">users</a>');
     expect(text).toMatch(/legacy <span class="badge muted">routes only<\/span>/);
     expect(text).toContain("<code>legacy.example.com</code>");
+    expect(text).toMatch(
+      /<code>~\/u\/v\[0-9\]\+<\/code><p class="route-note">Its regex path is not in the OpenAPI document/,
+    );
     expect(text).not.toContain("<!--gatestack:services-->");
     expect(text).not.toContain("<script>");
   });

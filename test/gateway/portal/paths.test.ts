@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { publicPaths } from "../../../src/gateway/portal/paths.js";
+import { publicPaths, unmappedNote, unmappedPaths } from "../../../src/gateway/portal/paths.js";
 
 const root = { path: null };
 
@@ -46,5 +46,15 @@ describe("publicPaths: an app path as the gateway's routes publish it", () => {
     expect(publicPaths("/items/{id}", root, { paths: regex, strip_path: false })).toEqual(["/items/{id}"]);
     expect(publicPaths("/orders/{id}", root, { paths: regex, strip_path: false })).toEqual([]);
     expect(publicPaths("/items/{id}", root, { paths: regex, strip_path: true })).toEqual([]);
+  });
+
+  it("unmappedPaths / unmappedNote: the regex paths of a strip_path route, named with a short note", () => {
+    const mixed = { paths: ["/plain", "~/a/[0-9]+", "~/b/.*"], strip_path: true };
+    expect(unmappedPaths(mixed)).toEqual(["~/a/[0-9]+", "~/b/.*"]);
+    expect(unmappedNote(mixed)).toMatch(/^Its regex paths are not in the OpenAPI document: with strip_path /);
+    expect(unmappedNote({ paths: ["~/a"], strip_path: true })).toMatch(/^Its regex path is not /);
+    expect(unmappedPaths({ paths: ["~/a"], strip_path: false })).toEqual([]);
+    expect(unmappedNote({ paths: ["/plain"], strip_path: true })).toBeNull();
+    expect(unmappedNote({ paths: null, strip_path: true })).toBeNull();
   });
 });
