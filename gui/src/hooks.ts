@@ -44,3 +44,19 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs?: num
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, reload };
 }
+
+/**
+ * Moves focus to the first form control inside `ref` once `ready` (a form just opened: a keyboard
+ * user continues there instead of on a button the form may have replaced).
+ */
+export function useFocusFirst(ref: { current: HTMLElement | null }, ready = true): void {
+  const done = useRef(false);
+  useEffect(() => {
+    if (!ready || done.current) return;
+    const first = ref.current?.querySelector<HTMLElement>("input, select, textarea");
+    if (first) {
+      first.focus();
+      done.current = true;
+    }
+  }, [ready]);
+}

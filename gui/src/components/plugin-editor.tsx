@@ -2,11 +2,11 @@
  * Adds a plugin (pick it from the catalogue) or edits one, through a form generated from the
  * plugin's config schema (`/gui-api/plugin-catalogue`).
  */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { adminWrite } from "../api.js";
 import { loadCatalogue } from "../catalogue.js";
 import { SchemaForm } from "../forms/schema-form.js";
-import { useLoad } from "../hooks.js";
+import { useFocusFirst, useLoad } from "../hooks.js";
 import type { Entity, JsonSchema } from "../types.js";
 import { Status } from "./common.js";
 
@@ -27,6 +27,8 @@ export function PluginEditor(props: PluginEditorProps) {
   const editing = props.plugin;
   const name = editing ? String(editing.name) : chosen;
   const entry = catalogue.data?.find((p) => p.name === name);
+  const box = useRef<HTMLDivElement>(null);
+  useFocusFirst(box, catalogue.data !== undefined);
   const schema: JsonSchema | null = entry
     ? {
         type: "object",
@@ -37,7 +39,7 @@ export function PluginEditor(props: PluginEditorProps) {
       }
     : null;
   return (
-    <div class="plugin-editor">
+    <div class="plugin-editor" ref={box}>
       <Status error={catalogue.error} loading={!catalogue.data} />
       {catalogue.data && !editing && (
         <div class="field">

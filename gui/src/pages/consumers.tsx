@@ -3,14 +3,14 @@
  * own plugins; in database mode forms to create and delete credentials, generated from the
  * credential kinds' entity schemas, and to add consumer-scoped plugins.
  */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { adminWrite, listAll } from "../api.js";
 import { loadEntitySchemas } from "../catalogue.js";
 import { DeleteButton, Status, show } from "../components/common.js";
 import { EntityEditor } from "../components/entity-editor.js";
 import { PluginEditor } from "../components/plugin-editor.js";
 import { type CredentialKind, credentialKinds, secretFieldsOf } from "../credentials.js";
-import { useLoad } from "../hooks.js";
+import { useFocusFirst, useLoad } from "../hooks.js";
 import { href } from "../router.js";
 import type { Entity, JsonSchema } from "../types.js";
 
@@ -244,8 +244,10 @@ function CredentialForm(props: {
   const kind = props.kinds.find((k) => k.segment === segment);
   const name = nameOf(props.consumer);
   const selectId = `credential-kind-${props.consumer.id}`;
+  const box = useRef<HTMLElement>(null);
+  useFocusFirst(box);
   return (
-    <div class="credential-editor">
+    <section class="credential-editor" ref={box} aria-label={`New credential for consumer ${name}`}>
       <div class="field">
         <label for={selectId}>Credential kind for consumer {name}</label>
         <select id={selectId} value={segment} onChange={(e) => setSegment(e.currentTarget.value)}>
@@ -280,7 +282,7 @@ function CredentialForm(props: {
           Cancel
         </button>
       )}
-    </div>
+    </section>
   );
 }
 

@@ -91,6 +91,105 @@ interface PageGlobals {
   getComputedStyle(el: PageElement): { outlineStyle: string; outlineWidth: string };
 }
 
+/** One Tab stop inside a container: its place among the container's controls, Chromium's role and name for it. */
+interface TabStop {
+  /** index among the container's visible, enabled controls (DOM order); -1: focus is outside it */
+  index: number;
+  role: string;
+  name: string;
+  /** the named groups (fieldsets) around it, outermost first, as Chromium exposes them */
+  groups: string[];
+}
+
+/**
+ * From the focused control, Tab through the container `within` (a CSS selector) until focus leaves
+ * it: every stop with the role and accessible name Chromium's own accessibility tree gives it (CDP
+ * Accessibility.getPartialAXTree), and how many controls the container has.
+ */
+async function tabThrough(page: Page, within: string): Promise<{ stops: TabStop[]; controls: number }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Accessibility.enable");
+  const here = async (): Promise<TabStop & { controls: number }> => {
+    const where = await page.evaluate((sel) => {
+      const doc = (globalThis as unknown as PageGlobals).document;
+      const controls = [
+        ...doc.querySelectorAll(
+          `${sel} input, ${sel} select, ${sel} textarea, ${sel} button, ${sel} a[href]`,
+        ),
+      ].filter((e) => e.type !== "hidden" && e.offsetParent !== null && e.getAttribute("disabled") === null);
+      return {
+        index: doc.activeElement ? controls.indexOf(doc.activeElement) : -1,
+        controls: controls.length,
+      };
+    }, within);
+    const { result } = await cdp.send("Runtime.evaluate", { expression: "document.activeElement" });
+    const { node: dom } = await cdp.send("DOM.describeNode", { objectId: result.objectId });
+    const { nodes } = await cdp.send("Accessibility.getPartialAXTree", {
+      objectId: result.objectId,
+      fetchRelatives: true,
+    });
+    const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+    const node = nodes.find((n) => n.backendDOMNodeId === dom.backendNodeId);
+    // the names of the groups (fieldsets, by their legends) the control sits in, outermost first
+    const groups: string[] = [];
+    for (let up = node?.parentId ? byId.get(node.parentId) : undefined; up; ) {
+      if (up.role?.value === "group" && up.name?.value) groups.unshift(String(up.name.value));
+      up = up.parentId ? byId.get(up.parentId) : undefined;
+    }
+    return {
+      ...where,
+      role: String(node?.role?.value ?? ""),
+      name: String(node?.name?.value ?? ""),
+      groups,
+    };
+  };
+  const stops: TabStop[] = [];
+  let at = await here();
+  const controls = at.controls;
+  for (let i = 0; i <= controls && at.index !== -1; i++) {
+    stops.push({ index: at.index, role: at.role, name: at.name, groups: at.groups });
+    await page.keyboard.press("Tab");
+    at = await here();
+  }
+  await cdp.detach();
+  return { stops, controls };
+}
+
+/** The page's focus, once a page change has moved it to the content (an effect run after paint). */
+async function focusOnMain(page: Page): Promise<void> {
+  await until(
+    () => page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id === "main"),
+    5_000,
+  );
+}
+
+/** Press Tab until the focused control is the one named `name` (aria-label or text); fails after `most` presses. */
+async function tabTo(page: Page, name: string, most = 40): Promise<void> {
+  const focused = () =>
+    page.evaluate(() => {
+      const el = (globalThis as unknown as PageGlobals).document.activeElement;
+      return (el?.getAttribute("aria-label") ?? el?.textContent ?? "").trim();
+    });
+  for (let i = 0; i < most; i++) {
+    await page.keyboard.press("Tab");
+    if ((await focused()) === name) return;
+  }
+  throw new Error(`Tab never reached ${JSON.stringify(name)}`);
+}
+
+/**
+ * Every control of the container reached by Tab, once each, in order, each with an accessible name
+ * that is unique within its groups.
+ */
+function expectAllReachedAndNamed({ stops, controls }: { stops: TabStop[]; controls: number }): void {
+  expect(controls).toBeGreaterThan(1);
+  expect(stops.map((s) => s.index)).toEqual([...Array(controls).keys()]);
+  expect(stops.filter((s) => s.name.trim() === "")).toEqual([]);
+  // a name used twice (`headers` under add and under remove) is told apart by the groups around it
+  const heard = stops.map((s) => [...s.groups, s.name].join(" › "));
+  expect(heard.filter((h, i) => heard.indexOf(h) !== i)).toEqual([]);
+}
+
 /** Form controls (visible) with no accessible label: none may exist. */
 async function unlabelledControls(page: Page): Promise<string[]> {
   return page.evaluate(() =>
@@ -357,8 +456,8 @@ describe("the manager on a DB-less gateway", () => {
     expect((await active()).outline).not.toMatch(/^none/);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Upstreams and targets" }).waitFor();
-    // a new page: focus moves to its content
-    expect((await active()).id).toBe("main");
+    // a new page: focus moves to its content (in an effect Preact runs after paint)
+    await focusOnMain(page);
     await screenshot(page, "manager-keyboard");
   });
 });
@@ -578,5 +677,91 @@ describe("the manager on a gateway in database mode", () => {
       await fetch(`${gw.adminUrl}/plugins`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json()) as { data: Array<{ name: string }> };
     expect(plugins.data.map((p) => p.name)).not.toContain("response-transformer");
+  });
+
+  it("the credential and global-plugin forms from the keyboard: focus moves into each, Tab reaches every control, each has an accessible name", async () => {
+    await admin("consumers", { username: "dave" });
+    const page = await openPage(gui);
+    await signIn(page);
+    await page.getByRole("link", { name: "Consumers" }).click();
+    await page.getByRole("row", { name: /dave/ }).waitFor();
+    await focusOnMain(page);
+
+    // the credential form: its button reached by Tab, opened with Enter, focus on the kind picker
+    await tabTo(page, "Add a credential to consumer dave");
+    await page.keyboard.press("Enter");
+    const kind = page.getByLabel("Credential kind for consumer dave");
+    await kind.waitFor();
+    expect(
+      await kind.evaluate((e) => e === (globalThis as unknown as PageGlobals).document.activeElement),
+    ).toBe(true);
+    await page.keyboard.press("ArrowDown"); // the first kind: key-auth
+    const form = page.getByRole("form", { name: "New key-auth credential" });
+    await form.waitFor();
+    // the secret field: typed into a password input, or generated and never shown — read on the Admin API
+    const note = page.getByRole("note").filter({ hasText: "Secret fields" });
+    expect(await note.textContent()).toMatch(/never shows it/);
+    expect(await note.textContent()).toContain("127.0.0.1:8001");
+    expect(await note.textContent()).toMatch(/GET \/consumers\/[0-9a-f-]{36}\/key-auth/);
+    const credential = await tabThrough(page, 'section[aria-label="New credential for consumer dave"]');
+    expectAllReachedAndNamed(credential);
+    expect(credential.stops.map((s) => `${s.role}: ${s.name}`)).toEqual([
+      "combobox: Credential kind for consumer dave",
+      expect.stringMatching(/^textbox: key/),
+      expect.stringMatching(/^spinbutton: ttl/),
+      expect.stringMatching(/^textbox: tags/),
+      "button: Create key-auth credential",
+      "button: Cancel",
+    ]);
+    await screenshot(page, "manager-credential-form-keyboard");
+
+    // created from the keyboard with the key left blank: generated by the gateway, never on the page
+    await form.getByRole("button", { name: "Create key-auth credential" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("status").filter({ hasText: "Created key-auth credential" }).waitFor();
+    const stored = (await (
+      await fetch(`${gw.adminUrl}/consumers/dave/key-auth`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { data: Array<{ key: string }> };
+    expect(stored.data).toHaveLength(1);
+    const generated = stored.data[0]!.key;
+    expect(generated).toMatch(/^[0-9a-f]{32}$/);
+    expect(await page.content()).not.toContain(generated);
+
+    // the global-plugin form: its button reached by Tab, Enter, focus on the plugin picker, a plugin chosen by typing
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Plugins" }).click();
+    await page.getByRole("heading", { name: "Global plugins" }).waitFor();
+    await page.getByText("No global plugins.").waitFor();
+    await focusOnMain(page);
+    await tabTo(page, "Add a global plugin");
+    await page.keyboard.press("Enter");
+    const picker = page.getByLabel("Plugin for every request");
+    await picker.waitFor();
+    expect(
+      await picker.evaluate((e) => e === (globalThis as unknown as PageGlobals).document.activeElement),
+    ).toBe(true);
+    await page.keyboard.type("response-transformer");
+    const pluginForm = page.getByRole("form", { name: "Configure response-transformer for every request" });
+    await pluginForm.waitFor();
+    const plugin = await tabThrough(page, ".plugin-editor");
+    expectAllReachedAndNamed(plugin);
+    expect(plugin.stops[0]).toMatchObject({ index: 0, role: "combobox", name: "Plugin for every request" });
+    const heard = plugin.stops.map((s) => [...s.groups, s.name].join(" › "));
+    expect(heard).toEqual(
+      expect.arrayContaining([
+        "enabled",
+        "config › add › headers (one per line)",
+        "config › remove › headers (one per line)",
+        "config › add › json_types › boolean",
+        "Add response-transformer",
+        "Cancel",
+      ]),
+    );
+    await screenshot(page, "manager-global-plugin-form-keyboard");
+
+    // Cancel from the keyboard: the form closes, nothing was added
+    await pluginForm.getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Add a global plugin" }).waitFor();
+    await page.getByText("No global plugins.").waitFor();
   });
 });
