@@ -1,13 +1,28 @@
 import type { BasicAuthCredential, GatewayConfig, GatewayConsumer, OAuth2Token } from "./config/types.js";
 import { hashBasicAuthPassword } from "./plugins/basic-auth/crypto.js";
 import type { CredentialIndex } from "./plugins/types.js";
+import type { RuntimeEntities } from "./store/records.js";
+
+/** The credential index of a snapshot: its oauth2 tokens and codes can be replaced in place. */
+export interface SnapshotCredentials extends CredentialIndex {
+  /** index these tokens and codes instead (database mode: issued ones, no new snapshot) */
+  reindexOAuth2(entities: RuntimeEntities): void;
+}
+
+function oauth2Maps(entities: RuntimeEntities) {
+  const tokens = new Map(entities.oauth2_tokens.map((t) => [t.access_token, t]));
+  const refreshTokens = new Map<string, OAuth2Token>();
+  for (const t of entities.oauth2_tokens) if (t.refresh_token !== null) refreshTokens.set(t.refresh_token, t);
+  const codes = new Map(entities.oauth2_authorization_codes.map((c) => [c.code, c]));
+  return { tokens, refreshTokens, codes };
+}
 
 /**
  * Credential lookups for the auth plugins, built once per loaded configuration (hash
  * maps: lookups cost the same with 10 or 100,000 credentials). Consumers are found by id,
  * username or custom_id (Kong's `anonymous` accepts id or username).
  */
-export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
+export function buildCredentialIndex(config: GatewayConfig): SnapshotCredentials {
   const consumers = new Map<string, GatewayConsumer>();
   const byName = new Map<string, GatewayConsumer>();
   for (const c of config.consumers) {
@@ -28,10 +43,7 @@ export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
   const hmacAuth = withConsumer(config.hmacauth_credentials, (c) => c.username);
   const oauth2Clients = withConsumer(config.oauth2_credentials, (c) => c.client_id);
   const oauth2ClientsById = withConsumer(config.oauth2_credentials, (c) => c.id);
-  const tokens = new Map(config.oauth2_tokens.map((t) => [t.access_token, t]));
-  const refreshTokens = new Map<string, OAuth2Token>();
-  for (const t of config.oauth2_tokens) if (t.refresh_token !== null) refreshTokens.set(t.refresh_token, t);
-  const codes = new Map(config.oauth2_authorization_codes.map((c) => [c.code, c]));
+  let oauth2 = oauth2Maps(config);
   const basicAuth = new Map<
     string,
     { credential: BasicAuthCredential; consumer: GatewayConsumer; passwordHash: string }
@@ -61,8 +73,11 @@ export function buildCredentialIndex(config: GatewayConfig): CredentialIndex {
     consumer: (idOrUsername) => consumers.get(idOrUsername) ?? byName.get(idOrUsername) ?? null,
     oauth2Client: (clientId) => oauth2Clients.get(clientId) ?? null,
     oauth2ClientById: (id) => oauth2ClientsById.get(id) ?? null,
-    oauth2Token: (accessToken) => tokens.get(accessToken) ?? null,
-    oauth2RefreshToken: (refreshToken) => refreshTokens.get(refreshToken) ?? null,
-    oauth2Code: (code) => codes.get(code) ?? null,
+    oauth2Token: (accessToken) => oauth2.tokens.get(accessToken) ?? null,
+    oauth2RefreshToken: (refreshToken) => oauth2.refreshTokens.get(refreshToken) ?? null,
+    oauth2Code: (code) => oauth2.codes.get(code) ?? null,
+    reindexOAuth2: (entities) => {
+      oauth2 = oauth2Maps(entities);
+    },
   };
 }

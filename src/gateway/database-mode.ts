@@ -16,7 +16,7 @@ import { ConfigInvalidError } from "./errors.js";
 import { hashBasicAuthPassword } from "./plugins/basic-auth/crypto.js";
 import type { GatewayLogger, PluginEntityOp, PluginEntityWriter } from "./plugins/types.js";
 import { type PostgresStore, type StoreTransaction, StoreUnavailable } from "./store/postgres/store.js";
-import { documentOf, STORED_KINDS, storedRecordsOf } from "./store/records.js";
+import { documentOf, RUNTIME_KINDS, STORED_KINDS, storedRecordsOf } from "./store/records.js";
 import type { EntityTimestamps, StoredRecord, StoredState } from "./store/types.js";
 
 export interface DatabaseModeDeps {
@@ -28,6 +28,11 @@ export interface DatabaseModeDeps {
   parseForStorage(doc: string | object): ParseResult;
   /** swap a loaded configuration in (generations), remembering the document it came from */
   swap(config: GatewayConfig, document: Record<string, unknown>): Promise<void>;
+  /**
+   * serve the oauth2 tokens and codes of `document` in the current configuration, which is that
+   * document's but for them (no new generation); the configuration served, null when there is none
+   */
+  updateRuntime(document: Record<string, unknown>): GatewayConfig | null;
   /** the server's one queue of configuration changes (a write and a reload never interleave) */
   serialized<T>(task: () => Promise<T>): Promise<T>;
 }
@@ -69,11 +74,15 @@ function withHashedPasswords(records: Map<KindName, StoredRecord[]>): Map<KindNa
   return records;
 }
 
+const RUNTIME: ReadonlySet<KindName> = new Set(RUNTIME_KINDS);
+
 export class DatabaseMode implements AdminDatabase {
   private timestampsById: ReadonlyMap<string, EntityTimestamps> = new Map();
   private loadedVersion: string | null = null;
   private unwatch: (() => void) | null = null;
   private writer: PluginEntityWriter | null = null;
+  /** the configuration served (updated in place for token-only changes) */
+  private servedConfig: GatewayConfig | null = null;
 
   constructor(private readonly deps: DatabaseModeDeps) {}
 
@@ -112,14 +121,26 @@ export class DatabaseMode implements AdminDatabase {
           const outcome = await write(tx);
           if ("body" in outcome) throw new Refused(outcome);
           const state = await tx.load();
+          seen = state;
+          // tokens and codes only (each checked as it was written): no whole-state parse
+          if (this.runtimeOnly(state)) return outcome;
           const parsed = this.deps.parse(state.document);
           if (!parsed.ok) throw new Refused({ status: 400, body: { ...parsed.error } });
-          seen = state;
           loaded = parsed.config;
           return outcome;
         });
-        await this.serve(loaded!, { ...seen!, version });
-        return { outcome: result, config: loaded! };
+        const state: StoredState = { ...seen!, version };
+        if (loaded !== null) {
+          await this.serve(loaded, state);
+          return { outcome: result, config: loaded };
+        }
+        const inPlace = this.serveRuntime(state);
+        if (inPlace !== null) return { outcome: result, config: inPlace };
+        // the configuration served went away meanwhile (the gateway closes): load the state whole
+        const parsed = this.deps.parse(state.document);
+        if (!parsed.ok) throw new ConfigInvalidError(parsed.error, { place: "database" });
+        await this.serve(parsed.config, state);
+        return { outcome: result, config: parsed.config };
       } catch (err) {
         if (err instanceof Refused) return { outcome: err.outcome, config: null };
         if (err instanceof StoreUnavailable) return { unavailable: err.message };
@@ -197,9 +218,38 @@ export class DatabaseMode implements AdminDatabase {
 
   private async serve(config: GatewayConfig, state: StoredState): Promise<void> {
     await this.deps.swap(config, state.document);
+    this.servedConfig = config;
+    this.served(state);
+  }
+
+  private served(state: StoredState): void {
     this.timestampsById = state.timestamps;
     this.loadedVersion = state.version;
     this.deps.store.noteVersion(state.version);
+  }
+
+  /**
+   * Whether `state` differs from the one served only in oauth2 tokens and codes — what the plugin
+   * writes on every token it issues. Those are served in place: a new router, plugin set and
+   * balancers on every replica per token would make token issuing cost a full reload each.
+   */
+  private runtimeOnly(state: StoredState): boolean {
+    const delta = state.delta;
+    return (
+      delta !== undefined &&
+      this.servedConfig !== null &&
+      delta.since === this.loadedVersion &&
+      delta.kinds.every((kind) => RUNTIME.has(kind))
+    );
+  }
+
+  /** Serve `state`'s tokens and codes in the current configuration; null when there is none. */
+  private serveRuntime(state: StoredState): GatewayConfig | null {
+    const config = this.deps.updateRuntime(state.document);
+    if (config === null) return null;
+    this.servedConfig = config;
+    this.served(state);
+    return config;
   }
 
   private async loadNow(strict: boolean): Promise<void> {
@@ -214,6 +264,7 @@ export class DatabaseMode implements AdminDatabase {
       return;
     }
     if (state.version === this.loadedVersion) return;
+    if (this.runtimeOnly(state) && this.serveRuntime(state) !== null) return;
     const parsed = this.deps.parse(state.document);
     if (!parsed.ok) {
       if (strict) {

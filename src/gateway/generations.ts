@@ -20,6 +20,7 @@ import type {
 import { PluginSet } from "./proxy/pipeline.js";
 import { buildRouter } from "./router/index.js";
 import type { GatewaySnapshot } from "./snapshot.js";
+import type { RuntimeEntities } from "./store/records.js";
 import type { UpstreamPools } from "./transport/dispatch.js";
 
 /** What building a snapshot needs from the running gateway. */
@@ -45,6 +46,10 @@ const COMPACT_DELAY_MS = 200;
 export class Generations {
   /** the snapshot new requests start on (null until a configuration is loaded) */
   current: GatewaySnapshot | null = null;
+  /** snapshots built so far (router, plugins, balancers each time): what a reload costs */
+  built = 0;
+  /** database mode: changes of the oauth2 tokens/codes only, served in the current snapshot */
+  runtimeUpdates = 0;
   private readonly retiring = new Map<GatewaySnapshot, NodeJS.Timeout>();
   private compactTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -55,11 +60,27 @@ export class Generations {
   async swapIn(config: GatewayConfig): Promise<GatewaySnapshot> {
     if (this.closed) throw new Error("gateway is closed");
     const snapshot = await this.build(config, this.current);
+    this.built++;
     const old = this.current;
     this.current = snapshot;
     if (old !== null) this.retire(old);
     else this.compactSoon();
     return snapshot;
+  }
+
+  /**
+   * The current snapshot with these oauth2 tokens and codes instead (its configuration's lists and
+   * its credential index; requests already running see the change, as they would see a revoked
+   * token in Kong's cache): no new router, plugins or balancers. null before any configuration.
+   */
+  updateRuntime(entities: RuntimeEntities): GatewayConfig | null {
+    const current = this.current;
+    if (current === null || this.closed) return null;
+    current.config.oauth2_tokens = entities.oauth2_tokens;
+    current.config.oauth2_authorization_codes = entities.oauth2_authorization_codes;
+    current.credentials.reindexOAuth2(entities);
+    this.runtimeUpdates++;
+    return current.config;
   }
 
   /** A request on `snapshot` ended (drain bookkeeping): a retired snapshot closes with its last request. */

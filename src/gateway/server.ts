@@ -42,6 +42,7 @@ import type { GatewaySnapshot } from "./snapshot.js";
 import { createStatusHandler, type StatusSource } from "./status.js";
 import { DeclarativeStore } from "./store/declarative.js";
 import type { PostgresSettings } from "./store/postgres/settings.js";
+import { runtimeEntitiesOf } from "./store/records.js";
 import { UpstreamPools } from "./transport/dispatch.js";
 import { webAssetsDir } from "./web-assets.js";
 
@@ -560,6 +561,11 @@ class GatewayInstance implements ProxyState {
           routes: config.routes.length,
           plugins: config.plugins.length,
         });
+      },
+      updateRuntime: (document) => {
+        const config = this.runtime.generations!.updateRuntime(runtimeEntitiesOf(document));
+        if (config !== null) this.runtime.documentSource = () => document;
+        return config;
       },
       serialized: (task) => this.serialized(task),
     });

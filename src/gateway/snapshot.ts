@@ -1,7 +1,7 @@
 import type { AdminRouteTable } from "./admin-routes.js";
 import type { BalancerSet } from "./balancer/index.js";
 import type { GatewayConfig } from "./config/types.js";
-import type { CredentialIndex } from "./plugins/types.js";
+import type { SnapshotCredentials } from "./credentials.js";
 import type { PluginSet } from "./proxy/pipeline.js";
 import type { Router } from "./router/types.js";
 
@@ -15,7 +15,7 @@ export interface GatewaySnapshot {
   readonly router: Router;
   readonly plugins: PluginSet;
   readonly balancers: BalancerSet;
-  readonly credentials: CredentialIndex;
+  readonly credentials: SnapshotCredentials;
   readonly adminRoutes: AdminRouteTable;
   /** epoch ms */
   readonly loadedAt: number;

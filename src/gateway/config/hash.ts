@@ -50,8 +50,15 @@ function memoizedJson(value: unknown): string {
 }
 
 /**
- * Hash of an already parsed declarative document: exactly md5(canonicalJson(doc)), with the entities
- * of its top-level collections serialized through the memo.
+ * What database mode stores beside the configuration but is no part of it: the oauth2 tokens and
+ * codes the plugin issues (Kong never exports them). They are left out of the hash, so issuing a
+ * token changes no replica's configuration_hash and every replica agrees however it loaded.
+ */
+const NOT_HASHED: ReadonlySet<string> = new Set(["oauth2_tokens", "oauth2_authorization_codes"]);
+
+/**
+ * Hash of an already parsed declarative document: exactly md5(canonicalJson(doc)) but for the
+ * collections above, with the entities of its top-level collections serialized through the memo.
  */
 export function hashDeclarative(doc: unknown): string {
   const md5 = createHash("md5");
@@ -63,6 +70,7 @@ export function hashDeclarative(doc: unknown): string {
   for (const key of Object.keys(obj).sort()) {
     const value = obj[key];
     if (value === undefined || typeof value === "function" || typeof value === "symbol") continue;
+    if (NOT_HASHED.has(key)) continue;
     md5.update(`${first ? "" : ","}${JSON.stringify(key)}:`);
     first = false;
     if (Array.isArray(value)) {

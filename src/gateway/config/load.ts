@@ -452,7 +452,7 @@ function loadedEntity(node: Node): LoadedEntity {
 }
 
 /** The helpers of one assembly; lists interned across every entity of the configuration. */
-function newAssembly(): Assembly {
+export function newAssembly(): Assembly {
   const interned = new Map<string, string[]>();
   const intern = <T extends string>(list: T[]): T[] => {
     const key = list.join("\u0000");

@@ -25,6 +25,11 @@ export interface StoredState {
   version: string;
   /** per entity id, where the store keeps them (database mode) */
   timestamps: ReadonlyMap<string, EntityTimestamps>;
+  /**
+   * database mode, a state read incrementally: the version it was read from and the kinds that
+   * changed since (absent when it was read whole)
+   */
+  delta?: { since: string; kinds: readonly KindName[] };
 }
 
 export interface StoreHealth {

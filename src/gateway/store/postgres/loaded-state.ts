@@ -56,6 +56,8 @@ export class LoadedState {
     readonly version: bigint,
     private readonly collections: ReadonlyMap<KindName, Collection>,
     private readonly sorted: ReadonlyMap<KindName, readonly StoredRecord[]>,
+    /** read incrementally: the version it was read from and the kinds that changed since; null: read whole */
+    private readonly delta: { since: bigint; kinds: ReadonlySet<KindName> } | null = null,
   ) {}
 
   /** Every row of the state at `version`. */
@@ -79,7 +81,10 @@ export class LoadedState {
     deleted: ReadonlyArray<{ kind: KindName; id: string }>,
   ): LoadedState {
     if (rows.length === 0 && deleted.length === 0)
-      return new LoadedState(version, this.collections, this.sorted);
+      return new LoadedState(version, this.collections, this.sorted, {
+        since: this.version,
+        kinds: new Set(),
+      });
     const collections = new Map(this.collections);
     const touched = new Set<KindName>();
     const writable = (kind: KindName): Map<string, Entry> => {
@@ -101,7 +106,7 @@ export class LoadedState {
     }
     const sorted = new Map(this.sorted);
     for (const [kind, list] of sortAll(collections, touched)) sorted.set(kind, list);
-    return new LoadedState(version, collections, sorted);
+    return new LoadedState(version, collections, sorted, { since: this.version, kinds: touched });
   }
 
   /** The declarative document (flat collections, references by id) and the timestamps by id. */
@@ -115,7 +120,10 @@ export class LoadedState {
         timestamps.set(e.record.id, { created_at: e.created_at, updated_at: e.updated_at });
       }
     }
-    return { document, version: this.version.toString(), timestamps };
+    const state: StoredState = { document, version: this.version.toString(), timestamps };
+    if (this.delta !== null)
+      state.delta = { since: this.delta.since.toString(), kinds: [...this.delta.kinds] };
+    return state;
   }
 }
 

@@ -93,9 +93,34 @@ describe("LoadedState", () => {
         );
         expect(JSON.stringify(previous.state().document)).toBe(previousDoc); // untouched
         const full = LoadedState.full(version, [...table.values()]).state();
-        expect(state.state()).toEqual(full);
+        const { delta, ...incremental } = state.state();
+        expect(incremental).toEqual(full);
+        // the kinds it says changed: those written or deleted at this step
+        const changedKinds = new Set([...written, ...deleted].map((c) => c.kind));
+        for (const kind of delta?.kinds ?? []) expect(changedKinds.has(kind)).toBe(true);
+        expect(delta?.since).toBe((version - 1n).toString());
       }
     }
+  });
+
+  it("a state read from changes says which kinds changed since which version; a full read says nothing", () => {
+    const base = LoadedState.full(1n, [row("services", 1, 1, 1, "s"), row("oauth2_tokens", 2, 1, 1, "t")]);
+    expect(base.state().delta).toBeUndefined();
+    const tokens = base.changed(
+      2n,
+      [row("oauth2_tokens", 3, 2, 2, "t2")],
+      [{ kind: "oauth2_tokens", id: uuid(2) }],
+    );
+    expect(tokens.state().delta).toEqual({ since: "1", kinds: ["oauth2_tokens"] });
+    // a tombstone of an entity it never held is no change
+    const nothing = tokens.changed(3n, [], [{ kind: "routes", id: uuid(9) }]);
+    expect(nothing.state().delta).toEqual({ since: "2", kinds: [] });
+    const both = nothing.changed(
+      4n,
+      [row("services", 1, 1, 4, "s2"), row("oauth2_tokens", 4, 4, 4, "t")],
+      [],
+    );
+    expect(new Set(both.state().delta?.kinds)).toEqual(new Set(["services", "oauth2_tokens"]));
   });
 
   it("an id deleted and created again in one change is present (rows are the truth)", () => {
