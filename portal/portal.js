@@ -35,3 +35,40 @@ startPortal().catch((err) => {
   box.textContent = `The portal could not load its services: ${err.message}`;
   box.hidden = false;
 });
+
+// Swagger UI leaves a few of its controls without an accessible name (the server selector, the
+// dialog's close button, the parameters' and request body's fields) and labels the key input only
+// "Value:". They are named here as Swagger UI renders them; a name the page already has is kept.
+function nameControl(el, label) {
+  if (el.hasAttribute("aria-label") || el.hasAttribute("aria-labelledby")) return;
+  el.setAttribute("aria-label", label);
+}
+
+function nameControls(root) {
+  for (const el of root.querySelectorAll("select#servers")) nameControl(el, "Server");
+  for (const el of root.querySelectorAll(".dialog-ux button.close-modal")) nameControl(el, "Close");
+  for (const box of root.querySelectorAll(".auth-container")) {
+    const scheme =
+      (box.querySelector("h4 code") ?? box.querySelector("h4"))?.textContent?.trim() ?? "credential";
+    for (const el of box.querySelectorAll("input")) {
+      const field = el.type === "password" ? "password" : el.id === "auth-username" ? "username" : "value";
+      nameControl(el, `${scheme} ${field}`);
+    }
+  }
+  for (const row of root.querySelectorAll("tr[data-param-name]")) {
+    const label = `${row.dataset.paramName} (${row.dataset.paramIn} parameter)`;
+    for (const el of row.querySelectorAll("input, select, textarea")) nameControl(el, label);
+  }
+  for (const el of root.querySelectorAll("textarea.body-param__text")) nameControl(el, "Request body");
+  for (const el of root.querySelectorAll(".opblock-section-request-body select"))
+    nameControl(el, "Request body content type");
+  for (const el of root.querySelectorAll(".response-controls select, .response-content-type select"))
+    nameControl(el, "Response content type");
+}
+
+const swaggerRoot = document.getElementById("swagger-ui");
+nameControls(swaggerRoot);
+new MutationObserver(() => nameControls(swaggerRoot)).observe(swaggerRoot, {
+  childList: true,
+  subtree: true,
+});

@@ -4,13 +4,15 @@
  * stripped, everything else → the proxy listener), an in-process gateway, and two FastAPI-like apps
  * on 127.0.0.1 — one serving its OpenAPI document behind key-auth, one serving none. The page is
  * driven as an API consumer does: pick the service, "Try it out" → Execute (401 without a key),
- * Authorize with a key-auth key, Execute again (the app's 200 answer through Caddy and the gateway).
+ * Authorize with a key-auth key, Execute again (the app's 200 answer through Caddy and the gateway);
+ * then from the keyboard alone (issue 15: keyboard navigation and labelled controls on every form),
+ * each Tab stop with the accessible name Chromium's accessibility tree gives it and a visible focus.
  * Needs the built front-end (dist/portal: `npm run build`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../../../src/gateway/server.js";
 import { webAssetsDir } from "../../../src/gateway/web-assets.js";
@@ -108,6 +110,71 @@ function unexpected(errors: string[]): string[] {
   return errors.filter((e) => !/status of 401/.test(e));
 }
 
+/** What the page script sees of the focused element (the test's own minimal DOM typing). */
+interface FocusedElement {
+  outerHTML: string;
+  matches(selector: string): boolean;
+}
+interface PageGlobals {
+  document: { activeElement: FocusedElement | null };
+  getComputedStyle(el: FocusedElement): { outlineStyle: string; outlineWidth: string; boxShadow: string };
+}
+
+/** One Tab stop: Chromium's role and accessible name for it, and whether its focus shows. */
+interface Stop {
+  role: string;
+  name: string;
+  /** the element's opening, to tell a failing stop apart */
+  html: string;
+  /** :focus-visible, drawn: an outline of some width, or a box shadow */
+  focusShown: boolean;
+}
+
+async function focusedStop(page: Page, cdp: CDPSession): Promise<Stop> {
+  const { result } = await cdp.send("Runtime.evaluate", { expression: "document.activeElement" });
+  const { node: dom } = await cdp.send("DOM.describeNode", { objectId: result.objectId });
+  const { nodes } = await cdp.send("Accessibility.getPartialAXTree", { objectId: result.objectId });
+  const ax = nodes.find((n) => n.backendDOMNodeId === dom.backendNodeId);
+  const seen = await page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals;
+    const el = g.document.activeElement;
+    if (el === null) return { html: "", focusShown: false };
+    const style = g.getComputedStyle(el);
+    const outlined = style.outlineStyle !== "none" && Number.parseFloat(style.outlineWidth) > 0;
+    return {
+      html: el.outerHTML.slice(0, 160),
+      focusShown: el.matches(":focus-visible") && (outlined || style.boxShadow !== "none"),
+    };
+  });
+  return { role: String(ax?.role?.value ?? ""), name: String(ax?.name?.value ?? "").trim(), ...seen };
+}
+
+/** Does the focused element match `selector`? */
+function focusedIs(page: Page, selector: string): Promise<boolean> {
+  return page.evaluate(
+    (sel) => (globalThis as unknown as PageGlobals).document.activeElement?.matches(sel) ?? false,
+    selector,
+  );
+}
+
+/**
+ * Press Tab until the focused element matches `selector` (at most `most` presses; none when focus
+ * is there already, as a dialog's own focus puts it), every stop on the way (that one included)
+ * recorded.
+ */
+async function tabTo(page: Page, cdp: CDPSession, selector: string, stops: Stop[], most = 60): Promise<void> {
+  if (await focusedIs(page, selector)) {
+    stops.push(await focusedStop(page, cdp));
+    return;
+  }
+  for (let i = 0; i < most; i++) {
+    await page.keyboard.press("Tab");
+    stops.push(await focusedStop(page, cdp));
+    if (await focusedIs(page, selector)) return;
+  }
+  throw new Error(`Tab never reached ${selector}; the stops: ${JSON.stringify(stops.slice(-8), null, 1)}`);
+}
+
 describe("the developer portal through Caddy and the gateway", () => {
   let page: Page;
   let errors: string[];
@@ -176,5 +243,93 @@ describe("the developer portal through Caddy and the gateway", () => {
     await expect(op.locator(".request-url").textContent()).resolves.toContain(`${edge}/users/items`);
     await screenshot(page, "portal-try-with-key");
     expect(unexpected(errors)).toEqual([]);
+  });
+
+  it("from the keyboard alone: the key input and try-it controls are reached by Tab, each named, focus shown", async () => {
+    const kb = await context.newPage();
+    const kbErrors = pageErrors(kb);
+    const cdp = await kb.context().newCDPSession(kb);
+    await cdp.send("Accessibility.enable");
+    await kb.goto(`${edge}/portal/?service=users`);
+    await kb.locator("#operations-items-list_items").waitFor({ timeout: 30_000 });
+    const stops: Stop[] = [];
+
+    // the page down to Authorize, then its dialog: the key's input, Apply, Close
+    await tabTo(kb, cdp, ".auth-wrapper button.authorize", stops);
+    await kb.keyboard.press("Enter");
+    await kb.locator(".dialog-ux .modal-ux").waitFor();
+    await tabTo(kb, cdp, ".dialog-ux input", stops);
+    await kb.keyboard.type(KEY);
+    await tabTo(kb, cdp, ".dialog-ux button.modal-btn.auth.authorize", stops);
+    await kb.keyboard.press("Enter");
+    await kb.locator(".dialog-ux").getByRole("button", { name: "Remove authorization" }).waitFor();
+    await tabTo(kb, cdp, ".dialog-ux button.btn-done", stops);
+    await kb.keyboard.press("Enter");
+    await kb.locator(".dialog-ux").waitFor({ state: "detached" });
+
+    // the operation: open it, Try it out, Execute — the app's 200 through the gateway
+    await tabTo(kb, cdp, "#operations-items-list_items .opblock-summary-control", stops);
+    await kb.keyboard.press("Enter");
+    await tabTo(kb, cdp, "#operations-items-list_items button.try-out__btn", stops);
+    await kb.keyboard.press("Enter");
+    await tabTo(kb, cdp, "#operations-items-list_items button.execute", stops);
+    await kb.keyboard.press("Enter");
+    const answered = (op: string, status: string) =>
+      kb
+        .locator(`${op} .live-responses-table .response .response-col_status`)
+        .filter({ hasText: status })
+        .waitFor({ timeout: 15_000 });
+    await answered("#operations-items-list_items", "200");
+
+    // one with a request body: its content type and its text
+    const create = "#operations-items-create_item";
+    await tabTo(kb, cdp, `${create} .opblock-summary-control`, stops);
+    await kb.keyboard.press("Enter");
+    await tabTo(kb, cdp, `${create} button.try-out__btn`, stops);
+    await kb.keyboard.press("Enter");
+    await tabTo(kb, cdp, `${create} textarea`, stops);
+    await tabTo(kb, cdp, `${create} button.execute`, stops);
+    await kb.keyboard.press("Enter");
+    await kb.locator(`${create} .live-responses-table .response .response-col_status`).first().waitFor();
+
+    // one with a path parameter: its input, typed into
+    const read = "#operations-items-read_item";
+    await tabTo(kb, cdp, `${read} .opblock-summary-control`, stops);
+    await kb.keyboard.press("Enter");
+    await tabTo(kb, cdp, `${read} button.try-out__btn`, stops);
+    await kb.keyboard.press("Enter");
+    await tabTo(kb, cdp, `${read} tr[data-param-name="item_id"] input`, stops);
+    await kb.keyboard.type("1");
+    await tabTo(kb, cdp, `${read} button.execute`, stops);
+    await kb.keyboard.press("Enter");
+    await answered(read, "200");
+
+    await screenshot(kb, "portal-keyboard");
+
+    const seen = stops.map((s) => s.name);
+    for (const control of ["Authorize", "Apply credentials", "Try it out", "Execute"])
+      expect(seen).toContain(control);
+    expect(stops.filter((s) => s.role === "textbox").length).toBeGreaterThanOrEqual(3);
+    expect(stops.filter((s) => s.name === "")).toEqual([]);
+    expect(stops.filter((s) => !s.focusShown)).toEqual([]);
+    // and no control on the page, three operations open, is left without a name
+    const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+    const controls = new Set([
+      "button",
+      "textbox",
+      "combobox",
+      "link",
+      "checkbox",
+      "radio",
+      "tab",
+      "listbox",
+    ]);
+    const unnamed = nodes.filter(
+      (n) => !n.ignored && controls.has(String(n.role?.value)) && String(n.name?.value ?? "").trim() === "",
+    );
+    expect(unnamed.map((n) => `${n.role?.value} #${n.backendDOMNodeId}`)).toEqual([]);
+    expect(unexpected(kbErrors)).toEqual([]);
+    await cdp.detach();
+    await kb.close();
   });
 });
