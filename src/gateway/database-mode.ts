@@ -35,6 +35,16 @@ export interface DatabaseModeDeps {
   updateRuntime(document: Record<string, unknown>): GatewayConfig | null;
   /** the server's one queue of configuration changes (a write and a reload never interleave) */
   serialized<T>(task: () => Promise<T>): Promise<T>;
+  /** how often expired oauth2 tokens and codes are deleted, ms (default: Kong's 60 s) */
+  ttlSweepMs?: number;
+}
+
+/** Kong deletes rows whose ttl ran out once a minute (kong/db/strategies/postgres ttl cleanup timer). */
+export const TTL_SWEEP_MS = 60_000;
+
+/** Is a token or code's row ttl over (0 or none: kept until deleted)? */
+function expired(e: { created_at: number; ttl: number | null }, nowSeconds: number): boolean {
+  return e.ttl !== null && e.ttl > 0 && nowSeconds >= e.created_at + e.ttl;
 }
 
 /** A write refused inside its transaction: rolled back, answered with `outcome`. */
@@ -83,6 +93,7 @@ export class DatabaseMode implements AdminDatabase {
   private writer: PluginEntityWriter | null = null;
   /** the configuration served (updated in place for token-only changes) */
   private servedConfig: GatewayConfig | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: DatabaseModeDeps) {}
 
@@ -92,6 +103,40 @@ export class DatabaseMode implements AdminDatabase {
     this.unwatch = this.deps.store.watch(() => {
       void this.deps.serialized(() => this.loadNow(false)).catch(() => undefined);
     });
+    this.sweepTimer = setInterval(() => {
+      this.sweepExpired().catch((err: unknown) => {
+        this.deps.logger.warn("could not delete expired oauth2 tokens", { error: (err as Error).message });
+      });
+    }, this.deps.ttlSweepMs ?? TTL_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Delete the oauth2 tokens and codes whose ttl ran out, as Kong's database does every minute:
+   * those of the configuration served, in one write (none when nothing expired; another replica
+   * having deleted one already is fine). Every replica then serves the deletes in place.
+   * Resolves how many were deleted.
+   */
+  async sweepExpired(): Promise<number> {
+    const config = this.servedConfig;
+    if (config === null || !this.reachable()) return 0;
+    const now = Date.now() / 1000;
+    const gone: Array<{ kind: KindName; id: string }> = [];
+    for (const t of config.oauth2_tokens) if (expired(t, now)) gone.push({ kind: "oauth2_tokens", id: t.id });
+    for (const c of config.oauth2_authorization_codes)
+      if (expired(c, now)) gone.push({ kind: "oauth2_authorization_codes", id: c.id });
+    if (gone.length === 0) return 0;
+    let deleted = 0;
+    const r = await this.transact(async (tx) => {
+      for (const { kind, id } of gone) {
+        if ((await tx.get(kind, id)) === null) continue;
+        await tx.remove(kind, id);
+        deleted++;
+      }
+      return { status: 204 };
+    });
+    if ("unavailable" in r) throw new StoreUnavailable(new Error(r.unavailable));
+    return deleted;
   }
 
   reachable(): boolean {
@@ -212,6 +257,8 @@ export class DatabaseMode implements AdminDatabase {
   }
 
   async close(): Promise<void> {
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     this.unwatch?.();
     await this.deps.store.close();
   }

@@ -125,7 +125,11 @@ export interface GatewayOptions {
    * every gateway on that database (database-mode.ts). The schema must be migrated first
    * (`stack gateway migrations bootstrap|up`).
    */
-  database?: { postgres: PostgresSettings };
+  database?: {
+    postgres: PostgresSettings;
+    /** how often expired oauth2 tokens and codes are deleted, ms (Kong: every 60 s) */
+    ttlSweepMs?: number;
+  };
 }
 
 export interface Gateway {
@@ -374,7 +378,7 @@ class GatewayInstance implements ProxyState {
     const config = this.initialConfig;
     this.initialConfig = undefined;
     if (this.opts.database) {
-      await this.startDatabaseMode(this.opts.database.postgres);
+      await this.startDatabaseMode(this.opts.database.postgres, this.opts.database.ttlSweepMs);
       return;
     }
     if (config !== undefined) {
@@ -536,7 +540,7 @@ class GatewayInstance implements ProxyState {
   }
 
   /** Database mode: open the store (its schema migrated), serve what it holds, follow its changes. */
-  private async startDatabaseMode(settings: PostgresSettings): Promise<void> {
+  private async startDatabaseMode(settings: PostgresSettings, ttlSweepMs?: number): Promise<void> {
     const { PostgresStore } = await import("./store/postgres/store.js");
     const store = await PostgresStore.open(settings, this.logger);
     const { PostgresPluginDatabase } = await import("./store/postgres/plugin-database.js");
@@ -568,6 +572,7 @@ class GatewayInstance implements ProxyState {
         return config;
       },
       serialized: (task) => this.serialized(task),
+      ...(ttlSweepMs === undefined ? {} : { ttlSweepMs }),
     });
     this.database = mode;
     await mode.start();

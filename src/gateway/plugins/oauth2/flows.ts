@@ -5,7 +5,8 @@
  * (with its PKCE verifier), client credentials, a resource owner's password grant or a refresh
  * token for an access token. Every check runs in Kong's order, a later failure replacing an
  * earlier one, and answers with Kong's `{ error, error_description }` bodies and statuses. Tokens
- * and codes are stored through the gateway's database (env.entities), one transaction each.
+ * and codes are stored through the gateway's database (env.entities), one transaction each, served
+ * by every replica in place (database-mode.ts: no new configuration generation per token).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { oauth2RandomString } from "../../config/entities/oauth2_credentials.js";
@@ -49,7 +50,7 @@ class WriteFailed extends Error {}
 
 /**
  * The application's tokens and codes whose ttl ran out, deleted in the next write for it (Kong's
- * database drops such rows itself; here they would otherwise stay stored and loaded).
+ * database drops such rows itself; here database mode also sweeps them every minute).
  */
 function expiredOf(deps: FlowDeps, credentialId: string): PluginEntityOp[] {
   const { config } = deps.env;
