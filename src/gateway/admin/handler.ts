@@ -183,7 +183,7 @@ class AdminApi {
     const readOnly = method === "GET" || method === "HEAD";
     if (!readOnly) {
       if (segments.length > 0 && ENTITY_ROOTS.has(segments[0]!) && WRITE_METHODS.has(method)) {
-        return this.entityWrite(req, res, method as WriteMethod, segments);
+        return this.entityWrite(req, res, method as WriteMethod, segments, query);
       }
       req.resume();
       if (this.knownReadPath(segments)) {
@@ -221,6 +221,7 @@ class AdminApi {
     res: ServerResponse,
     method: WriteMethod,
     segments: string[],
+    query: URLSearchParams,
   ): Promise<void> {
     let body: WriteRequest["body"] = null;
     if (method === "DELETE") {
@@ -230,7 +231,7 @@ class AdminApi {
       if (!Buffer.isBuffer(raw)) return sendAnswer(res, raw);
       body = { contentType: req.headers["content-type"], raw };
     }
-    const request: WriteRequest = { method, segments: segments.map(decodeSegment), body };
+    const request: WriteRequest = { method, segments: segments.map(decodeSegment), body, query };
     const answer =
       (await answerWrite(this.config(), (name) => this.state.plugin(name), request, this.databaseWrites)) ??
       (isCollection(segments[0]!) ? { status: 404, body: { message: "Not found" } } : null) ??

@@ -33,6 +33,20 @@ export interface WriteRequest {
   segments: readonly string[];
   /** The body as received; null when it is not read (DELETE). */
   body: { contentType: string | undefined; raw: Buffer } | null;
+  /** the query string (`?ttl=` of entities with a row ttl) */
+  query?: URLSearchParams;
+}
+
+/**
+ * Kong's `ttl` option of entities kept for a while only (`ttl = true`: oauth2 tokens), which the
+ * Admin API takes from the query string as well as the body (kong/api/endpoints.lua
+ * extract_options): `?ttl=` fills the body's `ttl` when the body does not give one.
+ */
+function withQueryTtl(kind: KindName, body: Record<string, unknown>, query: URLSearchParams | undefined) {
+  const ttl = query?.get("ttl");
+  if (ttl === null || ttl === undefined || !("ttl" in KINDS[kind].schema.fields) || "ttl" in body)
+    return body;
+  return { ...body, ttl: /^\d+$/.test(ttl) ? Number(ttl) : ttl };
 }
 
 export interface WriteAnswer {
@@ -237,6 +251,7 @@ export async function answerWrite(
   }
   if (at === null) return null;
   if (at.shape === "answer") return at.answer;
+  if (body !== null) body = withQueryTtl(at.kind, body, req.query);
   const { method } = req;
 
   if (at.shape === "collection") {
