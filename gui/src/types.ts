@@ -1,25 +1,15 @@
-/** What the manager's server answers (notes: the GUI contract of issue 15 §1). */
+/**
+ * What the manager's server answers (the GUI contract of issue 15 §1): the shapes the server
+ * declares in src/gateway/gui/contract.ts (imported as types only, nothing of the server is
+ * bundled), and the ones it passes through from elsewhere (Admin API entities, schemas, log lines).
+ */
 
-export interface Session {
-  authenticated: boolean;
-  loginRequired: boolean;
-  csrfToken: string | null;
-  mode: "db-less" | "postgres";
-  readOnly: boolean;
-  readOnlyReason: string | null;
-  version: string;
-}
-
-export interface Overview {
-  version: string;
-  mode: string;
-  configHash: string | null;
-  uptimeSeconds: number;
-  requests: { total: number; perSecond: number; errorRate: number };
-  latencyMs: { p50: number | null; p90: number | null; p99: number | null };
-  windowSeconds: number;
-  upstreamHealth?: { healthy: number; unhealthy: number };
-}
+export type {
+  ApplyingPlugin,
+  Overview,
+  PluginsApplying,
+  SessionInfo as Session,
+} from "../../src/gateway/gui/contract.js";
 
 /** A JSON Schema as zod's z.toJSONSchema writes it (the parts the forms read). */
 export interface JsonSchema {
@@ -48,22 +38,6 @@ export interface CatalogueEntry {
   phases: string[];
   protocols?: string[];
   schema: JsonSchema;
-}
-
-export interface ApplyingPlugin {
-  id: string;
-  name: string;
-  priority: number;
-  scope: string;
-  enabled: boolean;
-  /** set for an entry that applies only to requests of this consumer */
-  consumer?: { id: string; username: string | null };
-}
-
-export interface PluginsApplying {
-  route: { id: string; name: string | null };
-  service: { id: string; name: string | null } | null;
-  plugins: ApplyingPlugin[];
 }
 
 /** One access-log line (src/gateway/proxy/access-log.ts). */

@@ -64,6 +64,8 @@ export function LogsPage() {
         onSubmit={(e) => {
           e.preventDefault();
           setLines([]);
+          // "live" again only once the filtered stream opens (the effect runs after paint)
+          setState("connecting");
           setFilters(draft);
         }}
       >

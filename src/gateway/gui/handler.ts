@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../admin/http.js";
 import { proxyToAdmin } from "./admin-proxy.js";
 import { sendAsset } from "./assets.js";
+import type { SessionInfo } from "./contract.js";
 import { csrfAccepted, isWrite, originAccepted, sameSecret } from "./csrf.js";
 import { type GuiApi, guiApiHandler } from "./gui-api.js";
 import { LogHub } from "./log-hub.js";
@@ -203,7 +204,7 @@ export class GuiServer {
   private sessionInfo(req: IncomingMessage, res: ServerResponse): void {
     const session = this.session(req);
     const readOnly = this.deps.mode === "db-less";
-    sendJson(res, 200, {
+    const info: SessionInfo = {
       authenticated: session !== undefined,
       loginRequired: this.loginRequired,
       csrfToken: session?.csrfToken ?? null,
@@ -211,7 +212,8 @@ export class GuiServer {
       readOnly,
       readOnlyReason: readOnly ? READ_ONLY_REASON : null,
       version: this.deps.version,
-    });
+    };
+    sendJson(res, 200, info);
   }
 
   private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {

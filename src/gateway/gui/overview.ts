@@ -1,18 +1,8 @@
 /** `GET /gui-api/overview`: what the manager's first page shows. */
+import type { Overview } from "./contract.js";
 import type { StatsWindow } from "./stats-window.js";
 import { WINDOW_SECONDS } from "./stats-window.js";
 import type { GuiDeps } from "./types.js";
-
-export interface Overview {
-  version: string;
-  mode: GuiDeps["mode"];
-  configHash: string | null;
-  uptimeSeconds: number;
-  requests: { total: number; perSecond: number; errorRate: number };
-  latencyMs: { p50: number; p90: number; p99: number };
-  windowSeconds: number;
-  upstreamHealth: { healthy: number; unhealthy: number };
-}
 
 export function overview(deps: GuiDeps, stats: StatsWindow): Overview {
   const s = stats.read();

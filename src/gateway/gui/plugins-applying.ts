@@ -8,22 +8,7 @@
 import type { GatewayPluginEntry } from "../config/types.js";
 import type { PluginInstance } from "../proxy/pipeline.js";
 import type { GatewaySnapshot } from "../snapshot.js";
-
-export interface ApplyingPlugin {
-  id: string;
-  name: string;
-  priority: number;
-  scope: string;
-  enabled: boolean;
-  /** set for an entry that applies only to requests of this consumer */
-  consumer?: { id: string; username: string | null };
-}
-
-export interface PluginsApplying {
-  route: { id: string; name: string | null };
-  service: { id: string; name: string | null } | null;
-  plugins: ApplyingPlugin[];
-}
+import type { ApplyingPlugin, PluginsApplying } from "./contract.js";
 
 /** `global`, or the scope's parts joined: `route`, `route+service`, `route+consumer`… */
 export function scopeOf(e: Pick<GatewayPluginEntry, "route" | "service" | "consumer">): string {

@@ -2,8 +2,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GatewayLogger, PluginDefinition, UpstreamTargetHealth } from "../plugins/types.js";
 import type { GatewaySnapshot } from "../snapshot.js";
+import type { GatewayMode } from "./contract.js";
 
-export type GatewayMode = "db-less" | "postgres";
+export type { GatewayMode };
 
 export const READ_ONLY_REASON =
   "DB-less mode: the configuration comes from the declarative file; edit it and reload, or run with --database postgres";

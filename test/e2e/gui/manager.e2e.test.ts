@@ -273,6 +273,7 @@ describe("the manager on a DB-less gateway", () => {
     await signIn(page);
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     await page.getByText("db-less", { exact: true }).first().waitFor();
+    await page.getByText(gw.configHash!).waitFor(); // the overview's data, after the header's session
     expect(await page.getByText(gw.configHash!).count()).toBe(1);
     await screenshot(page, "manager-overview");
 
