@@ -60,3 +60,25 @@ export function useFocusFirst(ref: { current: HTMLElement | null }, ready = true
     }
   }, [ready]);
 }
+
+/**
+ * Focus back where a form was opened from once it closes (`isOpen` turns false): the control that
+ * had focus when the returned `remember` was called (in the opening button's handler), or
+ * `fallback` when that control is gone.
+ */
+export function useFocusReturn(isOpen: boolean, fallback?: { current: HTMLElement | null }): () => void {
+  const opener = useRef<HTMLElement | null>(null);
+  const wasOpen = useRef(isOpen);
+  useEffect(() => {
+    if (wasOpen.current && !isOpen) {
+      const back = opener.current?.isConnected ? opener.current : fallback?.current;
+      back?.focus();
+      opener.current = null;
+    }
+    wasOpen.current = isOpen;
+  }, [isOpen]);
+  return useCallback(() => {
+    const active = document.activeElement;
+    opener.current = active instanceof HTMLElement ? active : null;
+  }, []);
+}

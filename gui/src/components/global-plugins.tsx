@@ -3,11 +3,11 @@
  * their priority and state; in database mode added from the catalogue through its schema form,
  * edited, enabled or disabled, deleted.
  */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { adminWrite, errorText, listAll } from "../api.js";
 import { loadCatalogue } from "../catalogue.js";
 import { isGlobalPlugin } from "../credentials.js";
-import { useLoad } from "../hooks.js";
+import { useFocusReturn, useLoad } from "../hooks.js";
 import type { Entity } from "../types.js";
 import { DeleteButton, Status, show } from "./common.js";
 import { PluginEditor } from "./plugin-editor.js";
@@ -23,6 +23,12 @@ export function GlobalPlugins({ writable }: { writable: boolean }) {
   }, []);
   const [editing, setEditing] = useState<Entity | "new" | null>(null);
   const [toggleError, setToggleError] = useState<string | null>(null);
+  const addButton = useRef<HTMLButtonElement>(null);
+  const remember = useFocusReturn(editing !== null, addButton);
+  const edit = (e: Entity | "new") => {
+    remember();
+    setEditing(e);
+  };
   const done = () => {
     setEditing(null);
     reload();
@@ -63,11 +69,7 @@ export function GlobalPlugins({ writable }: { writable: boolean }) {
                   <td>{enabled ? "yes" : "no"}</td>
                   {writable && (
                     <td class="actions">
-                      <button
-                        type="button"
-                        aria-label={`Edit global plugin ${name}`}
-                        onClick={() => setEditing(p)}
-                      >
+                      <button type="button" aria-label={`Edit global plugin ${name}`} onClick={() => edit(p)}>
                         Edit
                       </button>
                       <button
@@ -103,7 +105,7 @@ export function GlobalPlugins({ writable }: { writable: boolean }) {
         />
       )}
       {writable && editing === null && (
-        <button type="button" onClick={() => setEditing("new")}>
+        <button type="button" ref={addButton} onClick={() => edit("new")}>
           Add a global plugin
         </button>
       )}

@@ -10,7 +10,7 @@ import { DeleteButton, Status, show } from "../components/common.js";
 import { EntityEditor } from "../components/entity-editor.js";
 import { PluginEditor } from "../components/plugin-editor.js";
 import { type CredentialKind, credentialKinds, secretFieldsOf } from "../credentials.js";
-import { useFocusFirst, useLoad } from "../hooks.js";
+import { useFocusFirst, useFocusReturn, useLoad } from "../hooks.js";
 import { href } from "../router.js";
 import type { Entity, JsonSchema } from "../types.js";
 
@@ -62,7 +62,9 @@ export function ConsumersPage({ writable }: { writable: boolean }) {
   }, []);
   const [editing, setEditing] = useState<Editing | null>(null);
   const [created, setCreated] = useState<Created | null>(null);
+  const remember = useFocusReturn(editing !== null);
   const open = (e: Editing | null) => {
+    remember();
     setCreated(null);
     setEditing(e);
   };

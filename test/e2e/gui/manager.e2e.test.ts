@@ -163,16 +163,19 @@ async function focusOnMain(page: Page): Promise<void> {
   );
 }
 
+/** The focused control's name as a button's is read: its aria-label, else its text. */
+function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = (globalThis as unknown as PageGlobals).document.activeElement;
+    return (el?.getAttribute("aria-label") ?? el?.textContent ?? "").trim();
+  });
+}
+
 /** Press Tab until the focused control is the one named `name` (aria-label or text); fails after `most` presses. */
 async function tabTo(page: Page, name: string, most = 40): Promise<void> {
-  const focused = () =>
-    page.evaluate(() => {
-      const el = (globalThis as unknown as PageGlobals).document.activeElement;
-      return (el?.getAttribute("aria-label") ?? el?.textContent ?? "").trim();
-    });
   for (let i = 0; i < most; i++) {
     await page.keyboard.press("Tab");
-    if ((await focused()) === name) return;
+    if ((await focusedName(page)) === name) return;
   }
   throw new Error(`Tab never reached ${JSON.stringify(name)}`);
 }
@@ -680,7 +683,7 @@ describe("the manager on a gateway in database mode", () => {
     expect(plugins.data.map((p) => p.name)).not.toContain("response-transformer");
   });
 
-  it("the credential and global-plugin forms from the keyboard: focus moves into each, Tab reaches every control, each has an accessible name", async () => {
+  it("the credential and global-plugin forms from the keyboard: focus moves into each, Tab reaches every control, each has an accessible name, focus returns when it closes", async () => {
     await admin("consumers", { username: "dave" });
     const page = await openPage(gui);
     await signIn(page);
@@ -720,6 +723,8 @@ describe("the manager on a gateway in database mode", () => {
     await form.getByRole("button", { name: "Create key-auth credential" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("status").filter({ hasText: "Created key-auth credential" }).waitFor();
+    // the form closed: focus is back on the button that opened it
+    await until(() => focusedName(page).then((n) => n === "Add a credential to consumer dave"), 5_000);
     const stored = (await (
       await fetch(`${gw.adminUrl}/consumers/dave/key-auth`, { headers: { authorization: `Bearer ${TOKEN}` } })
     ).json()) as { data: Array<{ key: string }> };
@@ -763,6 +768,7 @@ describe("the manager on a gateway in database mode", () => {
     await pluginForm.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await page.getByRole("button", { name: "Add a global plugin" }).waitFor();
+    await until(() => focusedName(page).then((n) => n === "Add a global plugin"), 5_000);
     await page.getByText("No global plugins.").waitFor();
   });
 });
