@@ -696,9 +696,10 @@ describe("the manager on a gateway in database mode", () => {
     await page.keyboard.press("Enter");
     const kind = page.getByLabel("Credential kind for consumer dave");
     await kind.waitFor();
-    expect(
-      await kind.evaluate((e) => e === (globalThis as unknown as PageGlobals).document.activeElement),
-    ).toBe(true);
+    await until(
+      () => kind.evaluate((e) => e === (globalThis as unknown as PageGlobals).document.activeElement),
+      5_000,
+    );
     await page.keyboard.press("ArrowDown"); // the first kind: key-auth
     const form = page.getByRole("form", { name: "New key-auth credential" });
     await form.waitFor();
@@ -742,9 +743,10 @@ describe("the manager on a gateway in database mode", () => {
     await page.keyboard.press("Enter");
     const picker = page.getByLabel("Plugin for every request");
     await picker.waitFor();
-    expect(
-      await picker.evaluate((e) => e === (globalThis as unknown as PageGlobals).document.activeElement),
-    ).toBe(true);
+    await until(
+      () => picker.evaluate((e) => e === (globalThis as unknown as PageGlobals).document.activeElement),
+      5_000,
+    );
     await page.keyboard.type("response-transformer");
     const pluginForm = page.getByRole("form", { name: "Configure response-transformer for every request" });
     await pluginForm.waitFor();
