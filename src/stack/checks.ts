@@ -308,11 +308,20 @@ function oauth2Clients(stack: StackConfig): IssueDraft[] {
  * Kong (and this gateway) refuse it. Its applications alone are plain declarative entities.
  */
 function oauth2Database(stack: StackConfig): IssueDraft[] {
-  if (usesDatabase(stack)) return [];
   const out: IssueDraft[] = [];
   for (const { path, plugins } of pluginScopesOf(stack)) {
     plugins.forEach((plugin, i) => {
       if (plugin.name !== "oauth2") return;
+      if (usesDatabase(stack)) {
+        if (plugin.config.provision_key === undefined)
+          out.push({
+            path: [...path, i, "config"],
+            severity: "warning",
+            message:
+              'oauth2 without provision_key: the gateway makes up a new one whenever it loads gateway.yaml (every `stack gateway sync` changes it); set provision_key: "{vault://env/OAUTH2_PROVISION_KEY}" (stack init generates the variable)',
+          });
+        return;
+      }
       out.push({
         path: [...path, i, "name"],
         message: `oauth2 needs database mode, as in Kong (it stores the tokens it issues; DB-less, Kong refuses it: "cannot create 'oauth2_tokens' entities when not using a database"): set ${DATABASE_FIELD.join(".")} postgres`,

@@ -253,6 +253,9 @@ function vaultReferences(stack: StackConfig): EnvVarSpec[] {
   for (const { path, plugins } of pluginScopesOf(stack)) {
     plugins.forEach((plugin, i) => {
       walkStrings(effectivePluginConfig(stack, plugin), [...path, i, "config"], (value, at) => {
+        // oauth2's provision_key is a secret the stack can make up (the gateway would generate
+        // a new one at every load of a file without it)
+        const generated = plugin.name === "oauth2" && at.at(-1) === "provision_key";
         for (const name of vaultEnvNamesIn(value)) {
           out.push({
             name,
@@ -260,6 +263,7 @@ function vaultReferences(stack: StackConfig): EnvVarSpec[] {
             path: at,
             required: true,
             gatewayConfig: true,
+            ...(generated ? { generate: { kind: "secret", bytes: 24 } as const } : {}),
           });
         }
       });

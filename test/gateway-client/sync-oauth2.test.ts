@@ -9,6 +9,8 @@ import { parse as parseYaml } from "yaml";
 import { loadPluginRegistry, type PluginRegistry } from "../../src/gateway/plugins/registry.js";
 import { dumpYaml } from "../../src/gateway-client/dump.js";
 import { dumpGateway, syncGateway } from "../../src/gateway-client/sync.js";
+import { renderGatewayConfig } from "../../src/render/gateway.js";
+import { stackSchema } from "../../src/stack/schema.js";
 import { postgresPerFile } from "../gateway/database/_support.js";
 import { cleanupsAfterEach } from "../support/cleanups.js";
 import { startEchoUpstream } from "../support/gateway.js";
@@ -99,5 +101,96 @@ describe("stack gateway sync / dump: oauth2", () => {
       headers: { authorization: `Bearer ${access_token}`, "x-forwarded-proto": "https" },
     });
     expect(still.status).toBe(200);
+  }, 90_000);
+
+  it("a stack's rendered gateway.yaml: applications from .env (hash_secret too) issue tokens", async () => {
+    const upstream = await startEchoUpstream();
+    cleanups.push(() => upstream.close());
+    const stack = stackSchema.parse({
+      name: "shop",
+      template: "monolith",
+      gateway: {
+        database: "postgres",
+        plugins: [
+          {
+            name: "oauth2",
+            config: {
+              enable_client_credentials: true,
+              accept_http_if_already_terminated: true,
+              provision_key: "{vault://env/OAUTH2_PROVISION_KEY}",
+            },
+          },
+        ],
+      },
+      services: [{ name: "app", routes: [{ name: "api", paths: ["/api"] }] }],
+      consumers: [
+        {
+          username: "partner",
+          credentials: {
+            oauth2: [
+              { name: "web", client_id_env: "WEB_ID", client_secret_env: "WEB_SECRET" },
+              { name: "cli", client_id: "cli", client_secret_env: "CLI_SECRET", hash_secret: true },
+            ],
+          },
+        },
+      ],
+    });
+    // the app's upstream pointed at the echo server (the compose host name does not resolve here)
+    const port = new URL(upstream.url).port;
+    const text = renderGatewayConfig(stack, { path: "gateway.yaml", appHost: () => "127.0.0.1" })
+      .content.replaceAll("127.0.0.1:8000", `127.0.0.1:${port}`)
+      .replaceAll("port: 8000", `port: ${port}`);
+    const env = {
+      WEB_ID: "web-client-id",
+      WEB_SECRET: "web-secret",
+      CLI_SECRET: "cli-secret",
+      OAUTH2_PROVISION_KEY: "pk",
+    };
+    const gw = await db.gateway(await db.freshDatabase(), { trustedIps: ["127.0.0.1"], env });
+    const options = {
+      file: "gateway.yaml",
+      adminUrl: gw.adminUrl!,
+      selectTag: TAG,
+      dryRun: false,
+      plugins: registry.get,
+    };
+    await syncGateway({ ...options, text });
+    const apps = (
+      (await (await fetch(`${gw.adminUrl}/consumers/partner/oauth2`)).json()) as {
+        data: Array<Record<string, unknown>>;
+      }
+    ).data;
+    expect(apps.map((a) => [a.name, a.client_id, a.hash_secret]).sort()).toEqual([
+      ["cli", "cli", true],
+      ["web", "web-client-id", false],
+    ]);
+    // each secret from .env is accepted (with hash_secret the reference stays one, not hashed)
+    for (const [id, secret] of [
+      ["web-client-id", "web-secret"],
+      ["cli", "cli-secret"],
+    ] as const) {
+      const r = await fetch(`${gw.proxyUrl}/api/oauth2/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: id,
+          client_secret: secret,
+        }).toString(),
+      });
+      expect(r.status, id).toBe(200);
+      const wrong = await fetch(`${gw.proxyUrl}/api/oauth2/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: id,
+          client_secret: "nope",
+        }).toString(),
+      });
+      expect(wrong.status, id).toBe(400);
+    }
+    const again = await syncGateway({ ...options, text });
+    expect(again.changes).toEqual([]);
   }, 90_000);
 });

@@ -24,7 +24,12 @@ const oauthStack = () =>
   monolithStack({
     gateway: {
       database: "postgres",
-      plugins: [{ name: "oauth2", config: { enable_client_credentials: true } }],
+      plugins: [
+        {
+          name: "oauth2",
+          config: { enable_client_credentials: true, provision_key: "{vault://env/OAUTH2_PROVISION_KEY}" },
+        },
+      ],
     },
     consumers: [
       {
@@ -71,7 +76,12 @@ describe("gateway.yaml oauth2_credentials", () => {
         ],
       },
     ]);
-    expect(doc.plugins).toEqual([{ name: "oauth2", config: { enable_client_credentials: true } }]);
+    expect(doc.plugins).toEqual([
+      {
+        name: "oauth2",
+        config: { enable_client_credentials: true, provision_key: "{vault://env/OAUTH2_PROVISION_KEY}" },
+      },
+    ]);
   });
 
   it("the gateway in database mode loads it with the values from .env; DB-less it refuses the plugin", () => {
@@ -101,6 +111,8 @@ describe("gateway.yaml oauth2_credentials", () => {
     expect(value("PARTNER_CLIENT_ID")).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(value("PARTNER_CLIENT_SECRET")).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(value("PARTNER_CLI_SECRET")).not.toBe(value("PARTNER_CLIENT_SECRET"));
+    // the provision_key a plugin references is made up too
+    expect(value("OAUTH2_PROVISION_KEY")).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const again = generateEnvEntries(specs, { PARTNER_CLIENT_SECRET: "mine" });
     expect(again.find((e) => e.key === "PARTNER_CLIENT_SECRET")?.value).toBe("mine");
     expect(specs.find((s) => s.name === "PARTNER_CLIENT_SECRET")).toMatchObject({

@@ -17,7 +17,7 @@ function errorLines(text: string): string[] {
 const withPlugin = (database: string) =>
   MINIMAL_STACK_YAML.replace(
     "template: monolith\n",
-    `template: monolith\ngateway:\n  database: ${database}\n  plugins:\n    - name: oauth2\n      config: {enable_client_credentials: true}\n`,
+    `template: monolith\ngateway:\n  database: ${database}\n  plugins:\n    - name: oauth2\n      config: {enable_client_credentials: true, provision_key: "{vault://env/OAUTH2_PROVISION_KEY}"}\n`,
   );
 
 const APP = `consumers:
@@ -53,6 +53,15 @@ describe("stack.yaml oauth2", () => {
     expect(lonely.errors).toEqual([]);
     expect(lonely.warnings.map((w) => w.message)).toEqual([
       "oauth2 is enabled but no consumer has a oauth2 credential: every request here gets 401",
+    ]);
+  });
+
+  it("database mode without provision_key warns: the gateway would make up a new one at every load", () => {
+    const text = withPlugin("postgres").replace(', provision_key: "{vault://env/OAUTH2_PROVISION_KEY}"', "");
+    const analysis = analyzeStackText(`${text}${APP}`);
+    expect(analysis.errors).toEqual([]);
+    expect(analysis.warnings.map(formatIssue)).toEqual([
+      'stack.yaml:7:15: gateway.plugins[0].config: oauth2 without provision_key: the gateway makes up a new one whenever it loads gateway.yaml (every `stack gateway sync` changes it); set provision_key: "{vault://env/OAUTH2_PROVISION_KEY}" (stack init generates the variable)',
     ]);
   });
 
