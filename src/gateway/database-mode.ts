@@ -133,7 +133,8 @@ export class DatabaseMode implements AdminDatabase {
         await tx.remove(kind, id);
         deleted++;
       }
-      return { status: 204 };
+      // all deleted already (another replica swept first): roll back rather than commit nothing
+      return deleted > 0 ? { status: 204 } : { status: 404, body: { message: "Not found" } };
     });
     if ("unavailable" in r) throw new StoreUnavailable(new Error(r.unavailable));
     return deleted;
