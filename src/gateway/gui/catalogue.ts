@@ -38,7 +38,8 @@ export function phasesOf(h: PluginHandler): string[] {
   if (h.access !== undefined) out.push("access");
   if (h.responseHeaders !== undefined) out.push("header_filter");
   if (h.responseBody !== undefined) out.push("body_filter");
-  if (h.log !== undefined) out.push("log");
+  // a tracer is told of the finished exchange where Kong's tracing runs: the log phase
+  if (h.log !== undefined || h.startTrace !== undefined) out.push("log");
   return out;
 }
 

@@ -155,7 +155,8 @@ export interface PluginHandler {
    * A tracing plugin (opentelemetry): called by the core before the access phase of a request
    * on a route this entry applies to (the first such plugin of the route's plan), it returns
    * the recorder of the request's spans, which becomes `ctx.trace`. Routes without such a
-   * plugin pay nothing for tracing.
+   * plugin pay nothing for tracing. The core tells the tracer when the exchange has finished
+   * (`RequestTracer.finished`), so a tracer needs no log phase (nor the log entry one costs).
    */
   startTrace?(ctx: RequestContext): RequestTracer;
   /** Release timers, connections; called on config swap (unless handed on as `previous`) and shutdown. */
@@ -180,6 +181,18 @@ export interface RequestTracer {
   attemptStarted(ip: string, port: number, hostname: string): void;
   /** the attempt under way got a response head (`status`) or failed (status 0 and the error) */
   attemptEnded(status: number, error: string | null): void;
+  /** the exchange has finished (the response sent, or the client gone), before the log phase */
+  finished(exchange: FinishedExchange): void;
+}
+
+/** What the core tells a request's tracer of the finished exchange (`RequestTracer.finished`). */
+export interface FinishedExchange {
+  /** the status sent (499: the client went away first), as the log entry's response.status */
+  readonly status: number;
+  /** the request target as received, credentials in its query redacted (the log entry's request.uri) */
+  readonly uri: string;
+  /** performance.now() mark of the end */
+  readonly end: number;
 }
 
 /** Lookup of credentials by plugin; built once per loaded config. */

@@ -409,6 +409,11 @@ class Exchange implements UpstreamReceiver {
     if (!completed && this.status === 0) this.status = 499;
     const plugins = this.plugins;
     const ctx = this.ctx;
+    const trace = ctx?.trace ?? null;
+    if (trace !== null) {
+      const uri = logRedactionFor(this.snapshot?.config ?? null).target(this.req.url ?? "/");
+      trace.finished({ status: this.status, uri, end: tEnd });
+    }
     const logPhase = ctx !== null && plugins.length > 0 && hasLogPhase(plugins);
     const accessLog = this.state.accessLog;
     const observer = this.state.accessObserver;

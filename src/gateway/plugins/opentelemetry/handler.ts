@@ -5,15 +5,16 @@
  * carry one, else `sampling_rate` on the trace id. The access phase clears the configured
  * headers and injects the context upstream, the balancer span as the upstream's parent; the
  * response can carry the trace id back (`http_response_header_for_traceid`: only then has the
- * plugin a response phase); the log phase records the request's facts on its trace and queues
- * the trace (exporter.ts: spans built and encoded as OTLP/HTTP protobuf per batch). Without
+ * plugin a response phase); when the core says the request finished (RequestTracer.finished:
+ * no log phase, so no log entry is built for tracing) the request's facts are recorded on its
+ * trace and the trace queued (exporter.ts: spans built and encoded as OTLP/HTTP protobuf per batch). Without
  * `traces_endpoint` the plugin only propagates (nothing sampled, as Kong with tracing off).
  */
 
 import { Retirement } from "../_shared/handover.js";
 import { KONG_VERSION } from "../_shared/version.js";
 import type {
-  AccessLogEntry,
+  FinishedExchange,
   GatewayLogger,
   PluginEntry,
   PluginEnvironment,
@@ -46,6 +47,15 @@ export function sampledByTraceId(traceId: string, rate: number): boolean {
 /** A request's trace with what was extracted for it; also the context injected upstream. */
 class OtelTrace extends RequestTrace implements OutgoingContext {
   extracted: ExtractedContext | null = null;
+  /** the request, until it finished: its request span's attributes are read from it then */
+  request: RequestContext | null = null;
+
+  finished(exchange: FinishedExchange): void {
+    const ctx = this.request;
+    if (ctx === null) return;
+    this.request = null;
+    (this.owner as OpenTelemetryHandler).traceFinished(this, ctx, exchange);
+  }
 
   /** the upstream request is the balancer span's child */
   get spanId(): string {
@@ -159,6 +169,7 @@ export class OpenTelemetryHandler implements PluginHandler {
       ctx.startedAt,
     );
     trace.extracted = extracted;
+    if (sampled) trace.request = ctx;
     return trace;
   }
 
@@ -188,22 +199,25 @@ export class OpenTelemetryHandler implements PluginHandler {
     }
   }
 
-  log(ctx: RequestContext, entry: AccessLogEntry): void {
-    const trace = this.traceOf(ctx);
+  /**
+   * The core's word that a traced request finished (no log phase: the log entry is not built
+   * for tracing): the request span's facts recorded, the trace queued for export.
+   */
+  traceFinished(trace: OtelTrace, ctx: RequestContext, exchange: FinishedExchange): void {
     const exporter = this.exporter;
-    if (trace === null || !trace.sampled || exporter === null) return;
+    if (!trace.sampled || exporter === null) return;
     const host = ctx.request.headers.host;
-    const spans = trace.finish(performance.now(), {
-      method: entry.request.method,
+    const spans = trace.finish(exchange.end, {
+      method: ctx.request.method,
       scheme: ctx.protocol,
       // the URL is the log entry's: credentials in its query are redacted
       authority: typeof host === "string" ? host : "",
-      uri: entry.request.uri,
+      uri: exchange.uri,
       host: ctx.request.host,
       flavor: ctx.request.httpVersion,
       clientIp: ctx.clientIp,
       requestId: ctx.requestId,
-      status: entry.response.status,
+      status: exchange.status,
       route: ctx.route?.paths?.[0] ?? "",
     });
     exporter.export(trace, spans);

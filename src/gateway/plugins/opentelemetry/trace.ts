@@ -10,7 +10,7 @@
  * until the response is complete), `kong.<phase>.plugin.<name>` per plugin phase. Nothing is
  * recorded for a trace that is not sampled.
  */
-import type { RequestTracer, TracedPhase } from "../types.js";
+import type { FinishedExchange, RequestTracer, TracedPhase } from "../types.js";
 import { newSpanId } from "./ids.js";
 
 /** Span kinds: the numbers of OpenTelemetry's SpanKind (INTERNAL, SERVER, CLIENT). */
@@ -111,7 +111,7 @@ export interface RequestFacts {
   route: string;
 }
 
-export class RequestTrace implements RequestTracer {
+export abstract class RequestTrace implements RequestTracer {
   /** the request span */
   readonly rootSpanId = newSpanId();
   /** the span of the upstream attempt that answers: written into the upstream request's headers */
@@ -184,6 +184,9 @@ export class RequestTrace implements RequestTracer {
     last.status = status;
     last.error = error;
   }
+
+  /** The core's word that the exchange has finished (the tracing plugin records and queues the trace). */
+  abstract finished(exchange: FinishedExchange): void;
 
   /** The request has finished at `end`: keep its facts for the request span; returns the span count. */
   finish(end: number, facts: RequestFacts): number {

@@ -136,6 +136,29 @@ describe("opentelemetry", () => {
     }
   });
 
+  it("traces an answer the gateway gives itself (key-auth's 401) from the core's end of the exchange", async () => {
+    const gw = await startTestGateway(doc({}, [{ name: "key-auth" }]));
+    try {
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const res = await fetch(`${gw.proxyUrl}/traced/denied?apikey=not-a-key`, {
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      });
+      expect(res.status).toBe(401);
+      await res.text();
+      const spans = await traceOf(traceId);
+      const root = spans.find((s) => s.name === "kong")!;
+      expect(root.attributes["http.status_code"]).toBe(401);
+      // the URL is the log entry's: the credential in the query redacted
+      expect(String(root.attributes["http.url"])).toContain("/traced/denied?apikey=");
+      expect(String(root.attributes["http.url"])).not.toContain("not-a-key");
+      expect(root.end >= root.start).toBe(true);
+      // nothing was proxied: no balancer span
+      expect(spans.some((s) => s.name === "kong.balancer")).toBe(false);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it("continues an incoming W3C trace: same trace id, the caller's span as parent, tracestate passed on", async () => {
     const gw = await startTestGateway(doc({}));
     try {
