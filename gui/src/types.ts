@@ -36,7 +36,6 @@ export interface CatalogueEntry {
   priority: number;
   version?: string;
   phases: string[];
-  protocols?: string[];
   schema: JsonSchema;
 }
 

@@ -321,6 +321,13 @@ function SecretsNote(props: { id: string; consumerId: string; kind: CredentialKi
             .
           </>
         )}
+        {props.schema?.properties?.hash_secret !== undefined && (
+          <>
+            {" "}
+            With <code>hash_secret</code> on, the secret is stored hashed and cannot be read back from
+            anywhere: type it here rather than leaving it to be generated.
+          </>
+        )}
       </p>
     </div>
   );

@@ -62,7 +62,6 @@ export function PluginsPage({ open, writable }: { open?: string; writable: boole
         <details key={p.name} id={`plugin-${p.name}`} class="card" open={open === p.name}>
           <summary>
             <strong>{p.name}</strong> — priority {p.priority}; phases {p.phases.join(", ") || "—"}
-            {p.protocols ? `; protocols ${p.protocols.join(", ")}` : ""}
           </summary>
           <table>
             <caption>Configuration of {p.name}</caption>

@@ -613,6 +613,11 @@ describe("the manager on a gateway in database mode", () => {
     await signIn(page);
     await page.getByRole("link", { name: "Consumers" }).click();
     await page.getByRole("button", { name: "Add a credential to consumer carol" }).click();
+    // an oauth2 application's form says a hashed secret cannot be read back
+    await page.getByLabel("Credential kind for consumer carol").selectOption("oauth2");
+    await page.getByRole("form", { name: "New oauth2 application" }).waitFor();
+    const hashNote = page.getByRole("note").filter({ hasText: "stored hashed" });
+    expect(await hashNote.textContent()).toContain("hash_secret");
     await page.getByLabel("Credential kind for consumer carol").selectOption("key-auth");
     const form = page.getByRole("form", { name: "New key-auth credential" });
     await form.waitFor();
