@@ -115,7 +115,16 @@ export function ConsumersPage({ writable }: { writable: boolean }) {
           onCancel={() => setEditing(null)}
         />
       )}
-      {created && <CreatedNote created={created} onDismiss={() => setCreated(null)} />}
+      {created && (
+        <CreatedNote
+          created={created}
+          onDismiss={() => {
+            setCreated(null);
+            // the note's button goes away: keep the keyboard user in the page's content
+            document.getElementById("main")?.focus();
+          }}
+        />
+      )}
       <Status error={error} loading={!data} />
       {data?.rows.length === 0 && <p>No consumers.</p>}
       {data && data.rows.length > 0 && (

@@ -630,6 +630,11 @@ describe("the manager on a gateway in database mode", () => {
     await note.waitFor();
     // the manager's server redacts the key in the answer: it is never shown, not even once
     expect(await note.textContent()).not.toContain("Shown this once");
+    // dismissed from the keyboard, the focus stays in the page's content
+    await note.getByRole("button", { name: "Dismiss" }).focus();
+    await page.keyboard.press("Enter");
+    await note.waitFor({ state: "detached" });
+    await focusOnMain(page);
     const row = page.getByRole("row", { name: /carol/ });
     await row.getByText("key-auth", { exact: true }).waitFor();
     expect(await page.content()).not.toContain(key);
