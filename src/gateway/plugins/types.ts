@@ -173,6 +173,8 @@ export type TracedPhase = "access" | "header_filter" | "body_filter";
 export interface RequestTracer {
   /** the trace id (32 hex digits): also in the access log, so logs and traces join */
   readonly traceId: string;
+  /** whether the trace records anything (sampled): `finished` is only called for such a trace */
+  readonly sampled: boolean;
   /** the trace id as each injected propagation format wrote it (Kong's log field `trace_id`), or null */
   readonly traceIdFormats: Readonly<Record<string, string>> | null;
   /** one plugin's handler of one phase ran from `start` to `end` */
@@ -181,7 +183,7 @@ export interface RequestTracer {
   attemptStarted(ip: string, port: number, hostname: string): void;
   /** the attempt under way got a response head (`status`) or failed (status 0 and the error) */
   attemptEnded(status: number, error: string | null): void;
-  /** the exchange has finished (the response sent, or the client gone), before the log phase */
+  /** a sampled trace's exchange has finished (the response sent, or the client gone), before the log phase */
   finished(exchange: FinishedExchange): void;
 }
 

@@ -410,7 +410,8 @@ class Exchange implements UpstreamReceiver {
     const plugins = this.plugins;
     const ctx = this.ctx;
     const trace = ctx?.trace ?? null;
-    if (trace !== null) {
+    if (trace?.sampled) {
+      // the redacted URI only for a trace that records it (an unsampled one only propagates)
       const uri = logRedactionFor(this.snapshot?.config ?? null).target(this.req.url ?? "/");
       trace.finished({ status: this.status, uri, end: tEnd });
     }
