@@ -3,6 +3,10 @@ import { delimiter } from "node:path";
 import { GatestackError } from "../errors.js";
 import { parseDnsOrder, parseDnsResolver } from "../gateway/balancer/index.js";
 import { type ListenAddress, parseListen } from "../gateway/listen.js";
+import {
+  parseTracingInstrumentations,
+  parseTracingSamplingRate,
+} from "../gateway/plugins/_shared/tracing-settings.js";
 import { parseRealIpRecursive } from "../gateway/proxy/real-ip.js";
 import type { GatewayOptions } from "../gateway/server.js";
 import { DEFAULT_POSTGRES, type PostgresSettings } from "../gateway/store/postgres/settings.js";
@@ -26,6 +30,8 @@ export interface ServeFlags {
   "plugin-dirs"?: string;
   "dns-resolver"?: string;
   "dns-order"?: string;
+  "tracing-instrumentations"?: string;
+  "tracing-sampling-rate"?: string;
   database?: string;
   "pg-host"?: string;
   "pg-port"?: string;
@@ -197,7 +203,7 @@ export const DEFAULT_GUI_LISTEN = { host: "127.0.0.1", port: 8002 } as const;
  * GATEWAY_* variables, then Kong's names (KONG_DECLARATIVE_CONFIG, KONG_PROXY_LISTEN,
  * KONG_ADMIN_LISTEN, KONG_STATUS_LISTEN, KONG_ADMIN_GUI_LISTEN, KONG_PORTAL_GUI_LISTEN, KONG_TRUSTED_IPS, KONG_REAL_IP_HEADER,
  * KONG_REAL_IP_RECURSIVE, KONG_NGINX_PROXY_CLIENT_BODY_TIMEOUT / KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT,
- * KONG_DNS_RESOLVER, KONG_DNS_ORDER)
+ * KONG_DNS_RESOLVER, KONG_DNS_ORDER, KONG_TRACING_INSTRUMENTATIONS, KONG_TRACING_SAMPLING_RATE)
  * so one compose service works for both engines. Without any config setting, /etc/gateway/gateway.yaml is used if it exists.
  */
 export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
@@ -289,6 +295,27 @@ export function serveOptions(flags: ServeFlags, given: Env): GatewayOptions {
     opts.dns = {
       ...(dnsServers !== undefined ? { servers: dnsServers } : {}),
       ...(dnsOrder !== undefined ? { order: dnsOrder } : {}),
+    };
+  }
+  const instrumentations = parsed(
+    pick(
+      flags["tracing-instrumentations"],
+      env,
+      "GATEWAY_TRACING_INSTRUMENTATIONS",
+      "KONG_TRACING_INSTRUMENTATIONS",
+    ),
+    "tracing-instrumentations",
+    parseTracingInstrumentations,
+  );
+  const samplingRate = parsed(
+    pick(flags["tracing-sampling-rate"], env, "GATEWAY_TRACING_SAMPLING_RATE", "KONG_TRACING_SAMPLING_RATE"),
+    "tracing-sampling-rate",
+    parseTracingSamplingRate,
+  );
+  if (instrumentations !== undefined || samplingRate !== undefined) {
+    opts.tracing = {
+      ...(instrumentations !== undefined ? { instrumentations } : {}),
+      ...(samplingRate !== undefined ? { samplingRate } : {}),
     };
   }
   const database = parsed(pick(flags.database, env, "GATEWAY_DATABASE", "KONG_DATABASE"), "database", (v) => {

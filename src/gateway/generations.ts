@@ -9,6 +9,7 @@ import { BalancerSet, type Resolver } from "./balancer/index.js";
 import type { GatewayConfig } from "./config/types.js";
 import { buildCredentialIndex } from "./credentials.js";
 import { compactHeap } from "./heap.js";
+import type { TracingSettings } from "./plugins/_shared/tracing-settings.js";
 import type { PluginRegistry } from "./plugins/registry.js";
 import type {
   GatewayLogger,
@@ -30,6 +31,8 @@ export interface SnapshotDeps {
   pools: UpstreamPools;
   resolver: Resolver;
   dnsRefreshMs: number;
+  /** Kong's tracing settings, for the tracing plugins */
+  tracing: TracingSettings;
   runtime: GatewayRuntimeInfo & { readonly nodeId: string; readonly metrics: { readonly registry: unknown } };
   /** one full garbage collection after a replaced snapshot is released (heap.ts) */
   heapCompaction: boolean;
@@ -130,6 +133,7 @@ export class Generations {
         return runtime.metrics.registry as PluginEnvironment["metrics"];
       },
       nodeId: runtime.nodeId,
+      tracing: deps.tracing,
       adminRoutes,
       runtime,
     };

@@ -22,6 +22,13 @@ import { enableHeapCompaction } from "./heap.js";
 import { isLoopback, type ListenAddress } from "./listen.js";
 import { jsonLogger } from "./logger.js";
 import { GatewayMetrics } from "./metrics.js";
+import {
+  DEFAULT_TRACING,
+  parseTracingInstrumentations,
+  parseTracingSamplingRate,
+  type TracingSettings,
+  unrecorded,
+} from "./plugins/_shared/tracing-settings.js";
 import { databaseModeLookup, loadPluginRegistry, type PluginRegistry } from "./plugins/registry.js";
 import type {
   GatewayLogger,
@@ -90,6 +97,13 @@ export interface GatewayOptions {
    * weight, re-resolved when their TTL runs out. Absent: the system resolver (getaddrinfo), no SRV.
    */
   dns?: DnsSettings;
+  /**
+   * Kong's `tracing_instrumentations` and `tracing_sampling_rate`, for the tracing plugin
+   * (opentelemetry): which spans are recorded (`off`: the plugin only propagates) and the
+   * sampling rate used when the plugin sets none. Absent: `all` and 1.0 (Kong's defaults are `off`
+   * and 0.01).
+   */
+  tracing?: { instrumentations?: readonly string[]; samplingRate?: number };
   /**
    * how often host names are re-resolved, ms (default 2000: Docker's DNS answers with a TTL of
    * 600 s but drops a stopped replica's record at once, so re-resolving every few seconds is
@@ -185,6 +199,28 @@ class ServerCounters {
  * The state the Admin API and plugins read: the current snapshot (config, balancers,
  * admin routes of plugins), node id, metrics registry, apply().
  */
+/** GatewayOptions.tracing checked (Kong's messages) with the defaults filled in. */
+function tracingSettings(given: GatewayOptions["tracing"]): TracingSettings {
+  if (given === undefined) return DEFAULT_TRACING;
+  try {
+    return {
+      instrumentations:
+        given.instrumentations === undefined
+          ? DEFAULT_TRACING.instrumentations
+          : parseTracingInstrumentations(given.instrumentations.join(",")),
+      samplingRate:
+        given.samplingRate === undefined
+          ? DEFAULT_TRACING.samplingRate
+          : parseTracingSamplingRate(String(given.samplingRate)),
+    };
+  } catch (err) {
+    const place = /sampling_rate/.test((err as Error).message)
+      ? "tracing_sampling_rate"
+      : "tracing_instrumentations";
+    throw new GatewayOptionsError((err as Error).message, { place });
+  }
+}
+
 export class GatewayRuntime implements GatewayRuntimeInfo {
   /** the configuration generations (set once the gateway is provisioned) */
   generations: Generations | null = null;
@@ -296,6 +332,7 @@ class GatewayInstance implements ProxyState {
 
   /** The configuration to load at start (dropped once loaded: the runtime keeps what is served). */
   private initialConfig: GatewayOptions["config"];
+  private readonly tracing: TracingSettings;
 
   constructor(opts: GatewayOptions) {
     const { config, ...rest } = opts;
@@ -308,6 +345,7 @@ class GatewayInstance implements ProxyState {
     } catch (err) {
       throw new GatewayOptionsError((err as Error).message, { place: "trusted_ips" });
     }
+    this.tracing = tracingSettings(opts.tracing);
     try {
       this.realIp = new RealIp({ trusted, header: opts.realIpHeader, recursive: opts.realIpRecursive });
     } catch (err) {
@@ -347,6 +385,7 @@ class GatewayInstance implements ProxyState {
       resolver:
         this.opts.resolver ?? (this.opts.dns !== undefined ? dnsResolver(this.opts.dns) : systemResolver),
       dnsRefreshMs: this.opts.dnsRefreshMs ?? DEFAULT_DNS_REFRESH_MS,
+      tracing: this.tracing,
       runtime: this.runtime,
       heapCompaction: this.opts.heapCompaction === true,
       database: () => this.pluginDatabase,
@@ -355,6 +394,12 @@ class GatewayInstance implements ProxyState {
   }
 
   async validate(): Promise<void> {
+    const unrecordedTypes = unrecorded(this.tracing);
+    if (unrecordedTypes.length > 0) {
+      this.logger.warn(
+        `tracing_instrumentations: ${unrecordedTypes.join(", ")} accepted; this gateway records no span for ${unrecordedTypes.length === 1 ? "it" : "them"}`,
+      );
+    }
     const admin = this.adminListen();
     if (admin !== null && !isLoopback(admin.host) && !this.opts.adminToken) {
       throw new GatewayOptionsError(

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { serveOptions } from "../../src/cli/gateway-serve-options.js";
+import { type ServeFlags, serveOptions } from "../../src/cli/gateway-serve-options.js";
 import { isLoopback, parseListen } from "../../src/gateway/listen.js";
 
 const dir = mkdtempSync(join(tmpdir(), "serve-options-"));
@@ -87,6 +87,53 @@ describe("serveOptions", () => {
         expect.unreachable();
       } catch (err) {
         expect((err as { place?: string }).place).toBe("GATEWAY_DNS_REFRESH_MS");
+      }
+    }
+  });
+
+  it("tracing_instrumentations and tracing_sampling_rate: flags, GATEWAY_*, then Kong's names; Kong's messages", () => {
+    expect(serveOptions({}, {}).tracing).toBeUndefined();
+    expect(
+      serveOptions(
+        {},
+        { KONG_TRACING_INSTRUMENTATIONS: "balancer, plugin_access", KONG_TRACING_SAMPLING_RATE: "0.25" },
+      ).tracing,
+    ).toEqual({ instrumentations: ["balancer", "plugin_access"], samplingRate: 0.25 });
+    expect(
+      serveOptions(
+        { "tracing-instrumentations": "request" },
+        { GATEWAY_TRACING_INSTRUMENTATIONS: "off", KONG_TRACING_INSTRUMENTATIONS: "all" },
+      ).tracing,
+    ).toEqual({ instrumentations: ["request"] });
+    expect(serveOptions({}, { GATEWAY_TRACING_SAMPLING_RATE: "1" }).tracing).toEqual({ samplingRate: 1 });
+    const bad: Array<[ServeFlags, Record<string, string>, string, RegExp]> = [
+      [
+        {},
+        { KONG_TRACING_INSTRUMENTATIONS: "all,spans" },
+        "KONG_TRACING_INSTRUMENTATIONS",
+        /^invalid tracing type: spans$/,
+      ],
+      [
+        { "tracing-instrumentations": "off,balancer" },
+        {},
+        "--tracing-instrumentations",
+        /^invalid tracing types: off, other types are mutually exclusive$/,
+      ],
+      [
+        {},
+        { KONG_TRACING_SAMPLING_RATE: "1.5" },
+        "KONG_TRACING_SAMPLING_RATE",
+        /^tracing_sampling_rate must be between 0 and 1$/,
+      ],
+      [{ "tracing-sampling-rate": "most" }, {}, "--tracing-sampling-rate", /between 0 and 1/],
+    ];
+    for (const [flags, env, place, message] of bad) {
+      try {
+        serveOptions(flags, env);
+        expect.unreachable();
+      } catch (err) {
+        expect((err as { place?: string }).place).toBe(place);
+        expect((err as Error).message).toMatch(message);
       }
     }
   });

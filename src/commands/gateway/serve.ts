@@ -90,6 +90,14 @@ database serves them within a second; POST /config replaces the whole stored sta
       description:
         "DNS record types tried in turn (LAST, SRV, A, AAAA, CNAME). Env: GATEWAY_DNS_ORDER, KONG_DNS_ORDER. [default: LAST,SRV,A,CNAME once a DNS setting is given]",
     }),
+    "tracing-instrumentations": Flags.string({
+      description:
+        "Spans the opentelemetry plugin records (Kong's tracing_instrumentations): off (propagate only), request (the request span), all, or a list of balancer, plugin_access, plugin_header_filter (plugin_rewrite, router, db_query, dns_query, http_client are accepted and record nothing here). Env: GATEWAY_TRACING_INSTRUMENTATIONS, KONG_TRACING_INSTRUMENTATIONS. [default: all]",
+    }),
+    "tracing-sampling-rate": Flags.string({
+      description:
+        "Share of new traces sampled, 0 to 1, when an opentelemetry plugin sets no sampling_rate (Kong's tracing_sampling_rate). Env: GATEWAY_TRACING_SAMPLING_RATE, KONG_TRACING_SAMPLING_RATE. [default: 1.0]",
+    }),
     database: Flags.string({
       description:
         "off: serve the declarative --config (DB-less); postgres: serve the state stored in PostgreSQL, written through the Admin API and shared by every gateway on it. Env: GATEWAY_DATABASE, KONG_DATABASE. [default: off]",

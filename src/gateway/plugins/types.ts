@@ -72,6 +72,8 @@ export interface PluginEnvironment {
   metrics: import("prom-client").Registry;
   /** Kong's node id of this gateway process. */
   nodeId: string;
+  /** Kong's tracing_instrumentations / tracing_sampling_rate (absent: DEFAULT_TRACING, every span at 1.0) */
+  tracing?: import("./_shared/tracing-settings.js").TracingSettings;
   /** Register an Admin API route owned by this plugin (e.g. proxy-cache purge). */
   adminRoutes: AdminRouteRegistrar;
   /** Same instance across reloads when the same plugin entry id is reloaded (counters, caches). */

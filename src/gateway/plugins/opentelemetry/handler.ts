@@ -7,11 +7,20 @@
  * response can carry the trace id back (`http_response_header_for_traceid`: only then has the
  * plugin a response phase); when the core says the request finished (RequestTracer.finished:
  * no log phase, so no log entry is built for tracing) the request's facts are recorded on its
- * trace and the trace queued (exporter.ts: spans built and encoded as OTLP/HTTP protobuf per batch). Without
- * `traces_endpoint` the plugin only propagates (nothing sampled, as Kong with tracing off).
+ * trace and the trace queued (exporter.ts: spans built and encoded as OTLP/HTTP protobuf per batch).
+ * Which spans besides the request span, and the sampling rate when `sampling_rate` is not set,
+ * come from the gateway's tracing settings (Kong's tracing_instrumentations and
+ * tracing_sampling_rate). Without `traces_endpoint`, or with tracing_instrumentations `off`, the
+ * plugin only propagates (nothing sampled, as Kong with tracing off).
  */
 
 import { Retirement } from "../_shared/handover.js";
+import {
+  DEFAULT_TRACING,
+  type RecordedSpans,
+  recordedSpans,
+  type TracingSettings,
+} from "../_shared/tracing-settings.js";
 import { KONG_VERSION } from "../_shared/version.js";
 import type {
   FinishedExchange,
@@ -57,9 +66,9 @@ class OtelTrace extends RequestTrace implements OutgoingContext {
     (this.owner as OpenTelemetryHandler).traceFinished(this, ctx, exchange);
   }
 
-  /** the upstream request is the balancer span's child */
+  /** the upstream request is the balancer span's child (the request span's without balancer spans) */
   get spanId(): string {
-    return this.balancerSpanId;
+    return this.recorded.balancer ? this.balancerSpanId : this.rootSpanId;
   }
   get parentId(): string {
     return this.rootSpanId;
@@ -120,6 +129,7 @@ export function exporterSettings(
 export class OpenTelemetryHandler implements PluginHandler {
   private readonly propagation: Propagation;
   private readonly rate: number;
+  private readonly recorded: RecordedSpans;
   private readonly retired: Retirement | null;
   /** only with http_response_header_for_traceid: a response phase costs every request a header record */
   readonly responseHeaders?: (ctx: RequestContext, res: ResponseHead) => void;
@@ -129,9 +139,11 @@ export class OpenTelemetryHandler implements PluginHandler {
     readonly exporter: OtlpExporter | null,
     retired: Retirement | null,
     logger: GatewayLogger,
+    tracing: TracingSettings = DEFAULT_TRACING,
   ) {
     this.propagation = propagationOf(conf);
-    this.rate = conf.sampling_rate ?? 1;
+    this.rate = conf.sampling_rate ?? tracing.samplingRate;
+    this.recorded = recordedSpans(tracing);
     const responseHeader = conf.http_response_header_for_traceid?.toLowerCase() ?? null;
     if (responseHeader !== null) {
       this.responseHeaders = (ctx, res) => {
@@ -167,6 +179,7 @@ export class OpenTelemetryHandler implements PluginHandler {
       extracted?.format === "w3c" ? firstValue(headers.tracestate) : null,
       // the request arrived before the core asked: the request span starts then
       ctx.startedAt,
+      this.recorded,
     );
     trace.extracted = extracted;
     if (sampled) trace.request = ctx;
@@ -239,7 +252,10 @@ export async function createOpenTelemetryHandler(
   env: PluginEnvironment,
 ): Promise<PluginHandler> {
   const conf = entry.config;
-  const settings = exporterSettings(conf, env.nodeId, env.logger);
+  const tracing = env.tracing ?? DEFAULT_TRACING;
+  // tracing_instrumentations off: the plugin only propagates (Kong), nothing is exported
+  const wanted = exporterSettings(conf, env.nodeId, env.logger);
+  const settings = recordedSpans(tracing).enabled ? wanted : null;
   const prev = env.previous instanceof OpenTelemetryHandler ? env.previous : null;
   let exporter: OtlpExporter | null = null;
   let retired: Retirement | null = null;
@@ -253,5 +269,5 @@ export async function createOpenTelemetryHandler(
       exporter = new OtlpExporter(settings, `opentelemetry (${entry.id}):traces`, env.logger);
     }
   }
-  return new OpenTelemetryHandler(conf, exporter, retired, env.logger);
+  return new OpenTelemetryHandler(conf, exporter, retired, env.logger, tracing);
 }

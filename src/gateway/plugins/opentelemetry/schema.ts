@@ -145,8 +145,8 @@ export const openTelemetrySchema = z
       .max(1)
       .nullish()
       .describe(
-        "Probability (0–1) that a trace is sampled when the incoming context does not decide it. Kong falls back " +
-          "to kong.conf's tracing_sampling_rate; this gateway has no such setting: unset samples every request.",
+        "Probability (0–1) that a trace is sampled when the incoming context does not decide it. Unset: the " +
+          "gateway's tracing_sampling_rate (KONG_TRACING_SAMPLING_RATE; this gateway's default 1.0, Kong's 0.01).",
       ),
     propagation: propagationSchema.prefault({}),
   })

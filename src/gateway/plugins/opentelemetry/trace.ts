@@ -7,9 +7,11 @@
  * (`writeSpan`) when a batch is flushed. The spans are Kong's
  * (kong/observability/tracing/instrumentation.lua): the request span `kong` (server),
  * `kong.balancer` per attempt (client; the last one is the span injected upstream and lasts
- * until the response is complete), `kong.<phase>.plugin.<name>` per plugin phase. Nothing is
- * recorded for a trace that is not sampled.
+ * until the response is complete), `kong.<phase>.plugin.<name>` per plugin phase — those two as
+ * Kong's tracing_instrumentations say (`recorded`). Nothing is recorded for a trace that is not
+ * sampled.
  */
+import type { RecordedSpans } from "../_shared/tracing-settings.js";
 import type { FinishedExchange, RequestTracer, TracedPhase } from "../types.js";
 import { newSpanId } from "./ids.js";
 
@@ -138,6 +140,8 @@ export abstract class RequestTrace implements RequestTracer {
     readonly traceState: string | null,
     /** process.hrtime.bigint() when the request arrived (RequestContext.startedAt) */
     private readonly startedAt: bigint,
+    /** which spans besides the request span are recorded (Kong's tracing_instrumentations) */
+    protected readonly recorded: RecordedSpans,
   ) {}
 
   /** the keys of the formats injected upstream (one without an array), for traceIdFormats */
@@ -166,13 +170,13 @@ export abstract class RequestTrace implements RequestTracer {
   }
 
   pluginPhase(phase: TracedPhase, plugin: string, start: number, end: number): void {
-    if (!this.sampled) return;
+    if (!this.sampled || !this.recorded.phases.has(phase)) return;
     if (this.phases === null) this.phases = [];
     this.phases.push(phase, plugin, start, end);
   }
 
   attemptStarted(ip: string, port: number, hostname: string): void {
-    if (!this.sampled) return;
+    if (!this.sampled || !this.recorded.balancer) return;
     if (this.attempts === null) this.attempts = [];
     this.attempts.push({ ip, port, hostname, start: performance.now(), end: 0, status: 0, error: null });
   }

@@ -433,4 +433,134 @@ describe("opentelemetry", () => {
       await gw.close();
     }
   });
+
+  describe("Kong's tracing_instrumentations and tracing_sampling_rate (the gateway's tracing settings)", () => {
+    /** One traced request with key-auth beside the plugin; its spans once exported. */
+    async function spansWith(tracing: { instrumentations?: string[]; samplingRate?: number }) {
+      const warnings: string[] = [];
+      const logger = { info() {}, warn: (m: string) => warnings.push(m), error() {} };
+      const gw = await startTestGateway(doc({}, [{ name: "key-auth" }]), { tracing, logger });
+      try {
+        const before = upstream.requests.length;
+        await (await fetch(`${gw.proxyUrl}/traced?apikey=bob-secret`)).text();
+        const up = traceparentOf(before);
+        const spans = await traceOf(up.traceId);
+        // the request span ends last: what is exported with it is all there is
+        await new Promise((r) => setTimeout(r, 100));
+        return { up, spans: otlp.spans().filter((s) => s.traceId === up.traceId), all: spans, warnings };
+      } finally {
+        await gw.close();
+      }
+    }
+
+    it("request: only the request span, which is then the upstream's parent", async () => {
+      const { up, spans } = await spansWith({ instrumentations: ["request"] });
+      expect(spans.map((s) => s.name)).toEqual(["kong"]);
+      expect(up.spanId).toBe(spans[0]!.spanId);
+      expect(up.flags).toBe("01");
+      expect(spans[0]!.attributes["http.status_code"]).toBe(200);
+    });
+
+    it("balancer, plugin_access: the attempt and the access phases, no other phase", async () => {
+      const { up, spans } = await spansWith({ instrumentations: ["balancer", "plugin_access"] });
+      const names = spans.map((s) => s.name).sort();
+      expect(names).toEqual([
+        "kong",
+        "kong.access.plugin.key-auth",
+        "kong.access.plugin.opentelemetry",
+        "kong.balancer",
+      ]);
+      expect(up.spanId).toBe(spans.find((s) => s.name === "kong.balancer")!.spanId);
+    });
+
+    it("plugin_access alone: plugin spans, no balancer span; the upstream hangs from the request span", async () => {
+      const { up, spans } = await spansWith({ instrumentations: ["plugin_access"] });
+      const root = spans.find((s) => s.name === "kong")!;
+      expect(spans.some((s) => s.name === "kong.balancer")).toBe(false);
+      expect(spans.filter((s) => s.name.startsWith("kong.access.plugin.")).length).toBe(2);
+      expect(up.spanId).toBe(root.spanId);
+    });
+
+    it("types Kong accepts that record nothing here are named in a warning at start", async () => {
+      const { spans, warnings } = await spansWith({ instrumentations: ["router", "db_query"] });
+      expect(spans.map((s) => s.name)).toEqual(["kong"]);
+      expect(warnings.some((w) => /tracing_instrumentations: router, db_query accepted/.test(w))).toBe(true);
+    });
+
+    it("off: the plugin only propagates — nothing exported, a new trace injected unsampled", async () => {
+      const gw = await startTestGateway(doc({ sampling_rate: 1 }), {
+        tracing: { instrumentations: ["off"] },
+      });
+      try {
+        const before = upstream.requests.length;
+        await (await fetch(`${gw.proxyUrl}/traced`)).text();
+        const up = traceparentOf(before);
+        expect(up.traceId).toMatch(/^[0-9a-f]{32}$/);
+        expect(up.flags).toBe("00");
+        // a request exported afterwards by another gateway shows the receiver is reading
+        const other = await startTestGateway(doc({}));
+        try {
+          await (await fetch(`${other.proxyUrl}/traced`)).text();
+          await traceOf(traceparentOf(before + 1).traceId);
+        } finally {
+          await other.close();
+        }
+        expect(otlp.spans().some((s) => s.traceId === up.traceId)).toBe(false);
+      } finally {
+        await gw.close();
+      }
+    });
+
+    it("tracing_sampling_rate applies when the plugin sets no sampling_rate; the plugin's own wins", async () => {
+      const gw = await startTestGateway(
+        {
+          _format_version: "3.0",
+          services: [
+            {
+              name: "svc",
+              url: upstream.url,
+              routes: [
+                { name: "default", paths: ["/default"], plugins: [otelPlugin({})] },
+                { name: "own", paths: ["/own"], plugins: [otelPlugin({ sampling_rate: 1 })] },
+              ],
+            },
+          ],
+        },
+        { tracing: { samplingRate: 0 } },
+      );
+      try {
+        const before = upstream.requests.length;
+        await (await fetch(`${gw.proxyUrl}/default`)).text();
+        await (await fetch(`${gw.proxyUrl}/own`)).text();
+        const unsampled = traceparentOf(before);
+        const sampled = traceparentOf(before + 1);
+        expect(unsampled.flags).toBe("00");
+        expect(sampled.flags).toBe("01");
+        await traceOf(sampled.traceId);
+        expect(otlp.spans().some((s) => s.traceId === unsampled.traceId)).toBe(false);
+      } finally {
+        await gw.close();
+      }
+    });
+
+    it("a bad setting given to the library is refused with Kong's message, naming the setting", async () => {
+      await expect(
+        startTestGateway(undefined, { tracing: { instrumentations: ["all", "everything"] } }),
+      ).rejects.toMatchObject({
+        message: "invalid tracing type: everything",
+        place: "tracing_instrumentations",
+      });
+      await expect(startTestGateway(undefined, { tracing: { samplingRate: -1 } })).rejects.toMatchObject({
+        message: "tracing_sampling_rate must be between 0 and 1",
+        place: "tracing_sampling_rate",
+      });
+    });
+  });
 });
+
+function otelPlugin(config: Record<string, unknown>) {
+  return {
+    name: "opentelemetry",
+    config: { traces_endpoint: `${otlp.url}/v1/traces`, queue: FAST_QUEUE, ...config },
+  };
+}
