@@ -14,7 +14,12 @@
  * The gateway's CPU time per request (from /proc) is reported too: on a busy machine it is
  * the steadier measure of what the plugins cost (cpu_capacity_ratio = plain / plugins).
  *
+ * `--tracing-instrumentations` sets the gateway's Kong tracing_instrumentations (default: the
+ * gateway's, `all`: the request, balancer and plugin-phase spans); `request` exports the request
+ * span alone.
+ *
  *   npm run build && node bench/plugins.mjs [--duration 2] [--rounds 16] [--connections 50] [--json FILE]
+ *                                           [--tracing-instrumentations all|request|…]
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -32,6 +37,7 @@ const duration = Number(opt("duration", "2"));
 const rounds = Number(opt("rounds", "16"));
 const connections = Number(opt("connections", "50"));
 const jsonOut = opt("json", undefined);
+const instrumentations = opt("tracing-instrumentations", undefined);
 const TARGET = 0.9;
 const OTEL_TARGET = 0.85;
 const API_KEY = "bench-key-0123456789";
@@ -74,6 +80,7 @@ const gw = await startGateway({
   statusListen: null,
   accessLog: false,
   logger: { info() {}, warn() {}, error(m, f) { console.error(m, f ?? ""); } },
+  ${instrumentations === undefined ? "" : `tracing: { instrumentations: ${JSON.stringify(instrumentations.split(","))} },`}
 });
 console.log(JSON.stringify({ proxyUrl: gw.proxyUrl, adminUrl: gw.adminUrl }));
 process.on("SIGTERM", () => gw.close().then(() => process.exit(0)));
@@ -177,6 +184,7 @@ try {
     pass: medianRoundRatio >= TARGET && otelMedian >= OTEL_TARGET,
     prometheus_counted_requests: counted === undefined ? null : Number(counted),
     "opentelemetry (sampling 1.0)": {
+      tracing_instrumentations: instrumentations ?? "all (the gateway's default)",
       rps: Math.round(otel.rps),
       ratio: Number((otel.rps / plain.rps).toFixed(3)),
       median_round_ratio: Number(otelMedian.toFixed(3)),

@@ -27,7 +27,30 @@ export function crossFieldChecks(stack: StackConfig): IssueDraft[] {
     ...addonDependencies(stack),
     ...portalEngine(stack),
     ...managerEngine(stack),
+    ...kongEngineCredentials(stack),
   ];
+}
+
+/**
+ * Consumer secrets reach gateway.yaml as {vault://env/NAME} references; Kong resolves those only
+ * in the fields its schemas mark referenceable, and no consumer-credential field is one (keys,
+ * passwords, secrets, client ids): with the kong engine each credential would be the reference
+ * text itself, and its requests 401.
+ */
+function kongEngineCredentials(stack: StackConfig): IssueDraft[] {
+  if (stack.gateway.engine !== "kong") return [];
+  const out: IssueDraft[] = [];
+  stack.consumers.forEach((consumer, c) => {
+    for (const [kind, list] of Object.entries(consumer.credentials)) {
+      if (!Array.isArray(list) || list.length === 0) continue;
+      out.push({
+        path: ["consumers", c, "credentials", kind],
+        severity: "warning",
+        message: `with gateway.engine kong these credentials do not work: gateway.yaml refers to their secrets as {vault://env/…}, which Kong resolves only in fields it marks referenceable, and no ${kind} credential field is one (Kong would take the reference text as the secret); set gateway.engine gatestack, or provision them into Kong yourself`,
+      });
+    }
+  });
+  return out;
 }
 
 /** The gateway manager is the gatestack gateway's own listener (admin_gui_listen). */
@@ -309,17 +332,29 @@ function oauth2Clients(stack: StackConfig): IssueDraft[] {
  */
 function oauth2Database(stack: StackConfig): IssueDraft[] {
   const out: IssueDraft[] = [];
+  /** provision_key as written → where first: each oauth2 plugin should have its own */
+  const keys = new Map<string, KeyPath>();
   for (const { path, plugins } of pluginScopesOf(stack)) {
     plugins.forEach((plugin, i) => {
       if (plugin.name !== "oauth2") return;
       if (usesDatabase(stack)) {
-        if (plugin.config.provision_key === undefined)
+        const key = plugin.config.provision_key;
+        if (key === undefined) {
           out.push({
             path: [...path, i, "config"],
             severity: "warning",
-            message:
-              'oauth2 without provision_key: the gateway makes up a new one whenever it loads gateway.yaml (every `stack gateway sync` changes it); set provision_key: "{vault://env/OAUTH2_PROVISION_KEY}" (stack init generates the variable)',
+            message: `oauth2 without provision_key: the gateway makes up a new one whenever it loads gateway.yaml (every \`stack gateway sync\` changes it); set provision_key: "{vault://env/${provisionKeyVariable(stack, path)}}" (a variable of its own for each oauth2 plugin; stack init generates it)`,
           });
+        } else if (typeof key === "string") {
+          const first = keys.get(key.trim());
+          if (first === undefined) keys.set(key.trim(), [...path, i, "config", "provision_key"]);
+          else
+            out.push({
+              path: [...path, i, "config", "provision_key"],
+              severity: "warning",
+              message: `the same provision_key as the oauth2 plugin at ${formatKeyPath(first)}: each oauth2 plugin should have its own (Kong's schema marks it unique; whoever holds it can issue tokens for that plugin's APIs), e.g. "{vault://env/${provisionKeyVariable(stack, path)}}"`,
+            });
+        }
         return;
       }
       out.push({
@@ -329,6 +364,24 @@ function oauth2Database(stack: StackConfig): IssueDraft[] {
     });
   }
   return out;
+}
+
+/** A .env variable name for the provision_key of the oauth2 plugin in this scope (OAUTH2_PROVISION_KEY_<SCOPE>). */
+function provisionKeyVariable(stack: StackConfig, scope: KeyPath): string {
+  const names: string[] = [];
+  if (scope[0] === "services") {
+    const service = stack.services[Number(scope[1])];
+    if (service !== undefined) names.push(service.name);
+    if (scope[2] === "routes" && service !== undefined) {
+      const route = service.routes[Number(scope[3])];
+      if (route !== undefined) names.push(route.name);
+    }
+  } else if (scope[0] === "consumers") {
+    const consumer = stack.consumers[Number(scope[1])];
+    if (consumer !== undefined) names.push(consumer.username);
+  }
+  const suffix = names.map((n) => n.toUpperCase().replace(/[^A-Z0-9]+/g, "_")).join("_");
+  return suffix === "" ? "OAUTH2_PROVISION_KEY" : `OAUTH2_PROVISION_KEY_${suffix}`;
 }
 
 /** Kong allows one instance of a plugin per scope. */

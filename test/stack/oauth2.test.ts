@@ -61,8 +61,43 @@ describe("stack.yaml oauth2", () => {
     const analysis = analyzeStackText(`${text}${APP}`);
     expect(analysis.errors).toEqual([]);
     expect(analysis.warnings.map(formatIssue)).toEqual([
-      'stack.yaml:7:15: gateway.plugins[0].config: oauth2 without provision_key: the gateway makes up a new one whenever it loads gateway.yaml (every `stack gateway sync` changes it); set provision_key: "{vault://env/OAUTH2_PROVISION_KEY}" (stack init generates the variable)',
+      'stack.yaml:7:15: gateway.plugins[0].config: oauth2 without provision_key: the gateway makes up a new one whenever it loads gateway.yaml (every `stack gateway sync` changes it); set provision_key: "{vault://env/OAUTH2_PROVISION_KEY}" (a variable of its own for each oauth2 plugin; stack init generates it)',
     ]);
+  });
+
+  it("each oauth2 plugin's provision_key its own: a route's suggestion names the route, a shared key warns", () => {
+    const routePlugin = (key: string) =>
+      `        plugins:\n          - name: oauth2\n            config: {enable_client_credentials: true${key}}\n`;
+    const twoRoutes = (first: string, second: string) => `name: demo
+template: monolith
+gateway:
+  database: postgres
+services:
+  - name: orders-api
+    routes:
+      - name: v1
+        paths: [/v1]
+${routePlugin(first)}      - name: v2
+        paths: [/v2]
+${routePlugin(second)}${APP}`;
+    const missing = analyzeStackText(twoRoutes(', provision_key: "{vault://env/ONE}"', ""));
+    expect(missing.errors).toEqual([]);
+    expect(missing.warnings.map((w) => w.message)).toEqual([
+      'oauth2 without provision_key: the gateway makes up a new one whenever it loads gateway.yaml (every `stack gateway sync` changes it); set provision_key: "{vault://env/OAUTH2_PROVISION_KEY_ORDERS_API_V2}" (a variable of its own for each oauth2 plugin; stack init generates it)',
+    ]);
+    const shared = analyzeStackText(
+      twoRoutes(', provision_key: "{vault://env/ONE}"', ', provision_key: " {vault://env/ONE}"'),
+    );
+    expect(shared.errors).toEqual([]);
+    expect(shared.warnings.map(formatIssue)).toEqual([
+      expect.stringMatching(
+        /^stack\.yaml:\d+:\d+: services\[0\]\.routes\[1\]\.plugins\[0\]\.config\.provision_key: the same provision_key as the oauth2 plugin at services\[0\]\.routes\[0\]\.plugins\[0\]\.config\.provision_key: each oauth2 plugin should have its own .*"\{vault:\/\/env\/OAUTH2_PROVISION_KEY_ORDERS_API_V2\}"$/,
+      ),
+    ]);
+    const distinct = analyzeStackText(
+      twoRoutes(', provision_key: "{vault://env/ONE}"', ', provision_key: "{vault://env/TWO}"'),
+    );
+    expect(distinct.warnings).toEqual([]);
   });
 
   it("client_id xor client_id_env; keys unique; redirect URIs absolute without fragment", () => {
