@@ -2,9 +2,11 @@
  * oauth2 tokens whose row ttl ran out are deleted in the background in database mode, as Kong's
  * database does every minute (here every 200 ms), on a real PostgreSQL shared by two gateways; and
  * the Admin API's `ttl` on POST /oauth2_tokens, in the body or as `?ttl=` (Kong's extract_options).
+ * Authorization codes live Kong's fixed 300 s: their case moves the gateways' clock (Date.now, in
+ * this process) past it rather than waiting.
  */
 import { fetch } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Gateway } from "../../../src/gateway/server.js";
 import type { Cleanups } from "../../support/cleanups.js";
 import { type EchoUpstream, startEchoUpstream } from "../../support/gateway.js";
@@ -106,6 +108,74 @@ describe("oauth2 token expiry in database mode", () => {
     const fresh = await fx.gateway(settings, {});
     expect(await listed(fresh)).toEqual(["kept", "long"]);
     // deleting them was no configuration change
+    expect(a.runtime.generations!.built).toBe(builds.a);
+    expect(b.runtime.generations!.built).toBe(builds.b);
+  }, 30_000);
+
+  it("an authorization code past its 300 s is swept on every replica: the exchange then fails, the row is gone", async () => {
+    const admin = new AdminClient(a.adminUrl!);
+    const service = await admin.create("/services", { name: "portal", url: up.url });
+    await admin.create(`/services/${service.id}/routes`, { paths: ["/portal"] });
+    const plugin = await admin.create(`/services/${service.id}/plugins`, {
+      name: "oauth2",
+      config: { enable_authorization_code: true, accept_http_if_already_terminated: true },
+    });
+    const consumer = await admin.create("/consumers", { username: "webapp" });
+    const app = await admin.create(`/consumers/${consumer.id}/oauth2`, {
+      name: "web",
+      client_secret: "web-secret",
+      redirect_uris: ["https://webapp.example.com/cb"],
+    });
+    const https = { "x-forwarded-proto": "https", "content-type": "application/x-www-form-urlencoded" };
+    const authorize = async () => {
+      const r = await fetch(`${a.proxyUrl}/portal/oauth2/authorize`, {
+        method: "POST",
+        headers: https,
+        body: new URLSearchParams({
+          provision_key: (plugin.config as Json).provision_key as string,
+          client_id: app.client_id as string,
+          response_type: "code",
+          authenticated_userid: "user-1",
+        }).toString(),
+      });
+      expect(r.status).toBe(200);
+      return new URL(((await r.json()) as Json).redirect_uri as string).searchParams.get("code")!;
+    };
+    const codesOn = (gw: Gateway) => gw.runtime.current!.config.oauth2_authorization_codes.map((c) => c.code);
+    const expiring = await authorize();
+    await until(async () => codesOn(b).includes(expiring));
+    const builds = { a: a.runtime.generations!.built, b: b.runtime.generations!.built };
+    const realNow = Date.now.bind(Date);
+    // 301 s later, for this process's gateways (their timers still run on real time)
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 301_000);
+    try {
+      await until(async () => codesOn(a).length === 0 && codesOn(b).length === 0);
+      const fresh = await authorize(); // a code made now lives its own 300 s
+      const exchange = (code: string) =>
+        fetch(`${b.proxyUrl}/portal/oauth2/token`, {
+          method: "POST",
+          headers: https,
+          body: new URLSearchParams({
+            grant_type: "authorization_code",
+            client_id: app.client_id as string,
+            client_secret: "web-secret",
+            code,
+          }).toString(),
+        });
+      await until(async () => codesOn(b).includes(fresh));
+      const stale = await exchange(expiring);
+      expect(stale.status).toBe(400);
+      expect(((await stale.json()) as Json).error).toBe("invalid_request");
+      const ok = await exchange(fresh);
+      expect(ok.status).toBe(200);
+      expect(typeof ((await ok.json()) as Json).access_token).toBe("string");
+    } finally {
+      clock.mockRestore();
+    }
+    // the row is gone from the database: a gateway started now loads no code at all (the fresh one was used)
+    const started = await fx.gateway(settings, {});
+    expect(started.runtime.current!.config.oauth2_authorization_codes).toEqual([]);
+    // sweeping codes was no configuration change
     expect(a.runtime.generations!.built).toBe(builds.a);
     expect(b.runtime.generations!.built).toBe(builds.b);
   }, 30_000);
