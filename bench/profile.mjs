@@ -5,7 +5,7 @@
  * top entries printed. The .cpuprofile is kept (open it in Chrome DevTools or speedscope for a
  * flame graph).
  *
- *   npm run build && node bench/profile.mjs [--seconds 10] [--connections 50] [--route plain|plugins|otel]
+ *   npm run build && node bench/profile.mjs [--seconds 10] [--connections 50] [--route plain|plugins|otel|otel-unsampled]
  *                                           [--top 30] [--out DIR] [--routes 10000]
  * With --routes N the plain route is joined by N routes over N/10 services and the requests spread
  * over N/10 of them (bench/proxy.mjs's 10,000-route mix).
@@ -50,6 +50,9 @@ const gw = await startGateway({
       ] },
       { name: "otel", paths: ["/otel"], plugins: [
         { name: "opentelemetry", config: { traces_endpoint: "http://127.0.0.1:${port}/v1/traces", sampling_rate: 1 } },
+      ] },
+      { name: "otel-unsampled", paths: ["/otel-unsampled"], plugins: [
+        { name: "opentelemetry", config: { traces_endpoint: "http://127.0.0.1:${port}/v1/traces", sampling_rate: 0 } },
       ] },
     ] }, ...extraServices(${extraRoutes}, ${port})],
   },
